@@ -1,0 +1,2 @@
+// Placeholder until the first benchmark lands.
+Console.WriteLine("no benchmarks yet");

@@ -1,0 +1,1 @@
+// placeholder until the function lands (issue 3)
