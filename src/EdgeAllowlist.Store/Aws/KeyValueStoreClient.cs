@@ -18,6 +18,9 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
     public const string SigningName = "cloudfront-keyvaluestore";
 
     static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+
+    // System.Uri would otherwise unescape %2E and drop dot segments, turning key ".." into another path.
+    static readonly UriCreationOptions AsWritten = new() { DangerousDisablePathAndQueryCanonicalization = true };
     static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
     {
         "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown",
@@ -165,7 +168,7 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
 
     async Task<(T Body, string ETag)> AttemptAsync<T>(HttpMethod method, string pathAndQuery, string? ifMatch, byte[]? body, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, new Uri(Endpoint, pathAndQuery));
+        using var request = new HttpRequestMessage(method, new Uri(Endpoint.GetLeftPart(UriPartial.Authority) + pathAndQuery, AsWritten));
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
