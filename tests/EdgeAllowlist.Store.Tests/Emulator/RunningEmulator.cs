@@ -39,15 +39,15 @@ public sealed class RunningEmulator : IAsyncDisposable
     public HttpClient Admin { get; }
 
     /// <param name="dataPath">Reuse a folder (a restart); null for a fresh one removed on dispose.</param>
-    public static async Task<RunningEmulator> StartAsync(string? dataPath = null, Action<EmulatorOptions>? configure = null)
+    /// <param name="args">More command-line configuration, applied before <paramref name="configure"/>.</param>
+    public static async Task<RunningEmulator> StartAsync(string? dataPath = null, Action<EmulatorOptions>? configure = null, params string[] args)
     {
         var path = dataPath ?? Path.Combine(Path.GetTempPath(), "kvs-emulator-" + Guid.NewGuid().ToString("N"));
-        var app = EmulatorHost.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
+        var app = EmulatorHost.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. args], o =>
         {
             o.DataPath = path;
             o.Stores = [Arn];
             o.Credentials = [new() { AccessKeyId = AccessKeyId, SecretAccessKey = SecretAccessKey }];
-            o.Faults = new();
             configure?.Invoke(o);
         });
         await app.StartAsync();
