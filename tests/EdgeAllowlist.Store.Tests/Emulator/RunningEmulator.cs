@@ -39,15 +39,24 @@ public sealed class RunningEmulator : IAsyncDisposable
     public HttpClient Admin { get; }
 
     /// <param name="dataPath">Reuse a folder (a restart); null for a fresh one removed on dispose.</param>
-    /// <param name="args">More command-line configuration, applied before <paramref name="configure"/>.</param>
-    public static async Task<RunningEmulator> StartAsync(string? dataPath = null, Action<EmulatorOptions>? configure = null, params string[] args)
+    /// <param name="args">More command-line configuration; the test store and credentials still apply, then <paramref name="configure"/>.</param>
+    public static Task<RunningEmulator> StartAsync(string? dataPath = null, Action<EmulatorOptions>? configure = null, params string[] args) =>
+        StartCoreAsync(dataPath, o =>
+        {
+            o.Stores = [Arn];
+            o.Credentials = [new() { AccessKeyId = AccessKeyId, SecretAccessKey = SecretAccessKey }];
+            configure?.Invoke(o);
+        }, args);
+
+    /// <summary>Stores and credentials exactly as the command-line configuration says; only the data folder is a fresh one.</summary>
+    public static Task<RunningEmulator> StartFromConfigurationAsync(params string[] args) => StartCoreAsync(null, null, args);
+
+    static async Task<RunningEmulator> StartCoreAsync(string? dataPath, Action<EmulatorOptions>? configure, string[] args)
     {
         var path = dataPath ?? Path.Combine(Path.GetTempPath(), "kvs-emulator-" + Guid.NewGuid().ToString("N"));
         var app = EmulatorHost.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. args], o =>
         {
             o.DataPath = path;
-            o.Stores = [Arn];
-            o.Credentials = [new() { AccessKeyId = AccessKeyId, SecretAccessKey = SecretAccessKey }];
             configure?.Invoke(o);
         });
         await app.StartAsync();
