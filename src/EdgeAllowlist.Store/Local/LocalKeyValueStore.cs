@@ -79,8 +79,13 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
             throw new ArgumentException(
                 $"'{arn}' is not a KeyValueStore ARN; expected arn:aws:cloudfront::<12-digit account>:key-value-store/<36-character id>.", nameof(arn));
 
-        directory = Path.GetFullPath(directory);
-        Directory.CreateDirectory(directory);
+        directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory);
+            // Otherwise a power cut could take the new folder, and every write acknowledged in it, away.
+            DirectorySync.Flush(Path.GetDirectoryName(directory)!);
+        }
         var lockFile = AcquireLock(directory);
         try
         {
