@@ -63,6 +63,9 @@ public static class EmulatorHost
 
         return app;
     }
+
+    /// <summary>Where a started host listens; with port 0 this is the port the system chose.</summary>
+    public static Uri ListeningAddress(WebApplication app) => new(app.Urls.First());
 }
 
 public sealed record CreateStoreRequest(string? Arn, string? AccountId);

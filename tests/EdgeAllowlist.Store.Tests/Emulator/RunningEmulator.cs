@@ -3,10 +3,6 @@ using Amazon.Runtime;
 using EdgeAllowlist.Emulator;
 using EdgeAllowlist.Store.Aws;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAllowlist.Store.Tests.Emulator;
 
@@ -27,7 +23,7 @@ public sealed class RunningEmulator : IAsyncDisposable
         this.app = app;
         DataPath = dataPath;
         this.ownsData = ownsData;
-        BaseAddress = new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        BaseAddress = EmulatorHost.ListeningAddress(app);
         Admin = new() { BaseAddress = BaseAddress };
     }
 
