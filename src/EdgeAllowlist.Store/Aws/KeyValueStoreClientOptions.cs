@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace EdgeAllowlist.Store.Aws;
 
 /// <summary>Settings of <see cref="KeyValueStoreClient"/>, bound from the configuration section <c>Kvs</c>.</summary>
@@ -27,6 +29,10 @@ public sealed class KeyValueStoreClientOptions
 
     /// <summary>Time allowed for one attempt; past it the attempt counts as a network fault.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The <c>Kvs</c> section of <paramref name="configuration"/>; defaults where it says nothing.</summary>
+    public static KeyValueStoreClientOptions From(IConfiguration configuration) =>
+        configuration.GetSection(SectionName).Get<KeyValueStoreClientOptions>() ?? new();
 
     /// <summary>The endpoint the client sends to.</summary>
     public Uri ResolveEndpoint(KvsArn arn)

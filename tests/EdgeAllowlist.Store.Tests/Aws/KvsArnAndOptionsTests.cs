@@ -1,8 +1,9 @@
 using EdgeAllowlist.Store.Aws;
+using Microsoft.Extensions.Configuration;
 
 namespace EdgeAllowlist.Store.Tests.Aws;
 
-public sealed class KvsArnTests
+public sealed class KvsArnAndOptionsTests
 {
     [Fact]
     public void A_valid_arn_yields_its_account_and_store_id()
@@ -47,5 +48,27 @@ public sealed class KvsArnTests
 
         Should.Throw<ArgumentException>(() => options.ResolveEndpoint(KvsArn.Parse("arn:aws:cloudfront::123456789012:key-value-store/x")))
             .Message.ShouldStartWith("Provided endpoint is not a valid URL");
+    }
+
+    [Fact]
+    public void Options_bind_from_the_kvs_configuration_section()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kvs:Arn"] = "arn:aws:cloudfront::123456789012:key-value-store/x",
+            ["Kvs:EndpointOverride"] = "http://127.0.0.1:8080",
+            ["Kvs:UseEndpointOverrideVerbatim"] = "true",
+            ["Kvs:MaxAttempts"] = "6",
+            ["Kvs:AttemptTimeout"] = "00:00:03",
+        }).Build();
+
+        var options = KeyValueStoreClientOptions.From(configuration);
+
+        options.Arn.ShouldBe("arn:aws:cloudfront::123456789012:key-value-store/x");
+        options.MaxAttempts.ShouldBe(6);
+        options.AttemptTimeout.ShouldBe(TimeSpan.FromSeconds(3));
+        options.BaseBackoff.ShouldBe(TimeSpan.FromMilliseconds(100));
+        options.ResolveEndpoint(KvsArn.Parse(options.Arn)).ShouldBe(new Uri("http://127.0.0.1:8080"));
+        KeyValueStoreClientOptions.From(new ConfigurationBuilder().Build()).Arn.ShouldBeNull();
     }
 }
