@@ -13,7 +13,7 @@ namespace EdgeAllowlist.Emulator;
 /// The KVS data plane's wire protocol (rest-json, 2022-07-26) on local stores: routes from the raw
 /// request target (labels percent-decoded), SigV4a check, injected faults, AWS error shape.
 /// </summary>
-public sealed class KvsProtocol(StoreRegistry stores, SigV4aVerifier verifier, FaultInjector faults)
+public sealed class KvsProtocol(StoreRegistry stores, SigV4aVerifier verifier, FaultInjector faults, ILogger<KvsProtocol> logger)
 {
     public const string PathPrefix = "/key-value-stores/";
 
@@ -50,6 +50,12 @@ public sealed class KvsProtocol(StoreRegistry stores, SigV4aVerifier verifier, F
         catch (JsonException e)
         {
             await WriteErrorAsync(context, HttpStatusCode.BadRequest, "ValidationException", $"The request body is not valid JSON for this operation: {e.Message}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // Still the AWS error shape, so clients see InternalServerException rather than an empty 500.
+            logger.LogError(e, "Unexpected failure in {Method} {Path}", context.Request.Method, context.Request.Path);
+            await WriteErrorAsync(context, HttpStatusCode.InternalServerError, "InternalServerException", "The emulator failed unexpectedly; see its log.");
         }
     }
 

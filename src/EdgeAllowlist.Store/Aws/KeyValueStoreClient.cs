@@ -21,10 +21,6 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
 
     // System.Uri would otherwise unescape %2E and drop dot segments, turning key ".." into another path.
     static readonly UriCreationOptions AsWritten = new() { DangerousDisablePathAndQueryCanonicalization = true };
-    static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
-    {
-        "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown",
-    };
 
     readonly KeyValueStoreClientOptions options;
     readonly HttpClient http;
@@ -32,6 +28,7 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
     readonly TimeProvider clock;
     readonly string storePath;
     readonly Lazy<Task<AWSCredentials>> credentials;
+    volatile bool storeSeen;
 
     /// <param name="credentials">Null: AWSSDK.Core's default chain (environment, profile/SSO, web identity, container, instance metadata).</param>
     /// <param name="httpClient">Null: a client of its own. A given one is not disposed here.</param>
@@ -77,6 +74,9 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
         }
         catch (KvsException e) when (e.Kind == KvsErrorKind.NotFound)
         {
+            // A missing key and a missing store are both ResourceNotFoundException. Until some call
+            // has reached the store, ask once whether it exists, so a wrong ARN is not read as "no key".
+            if (!storeSeen) await DescribeAsync(cancellationToken);
             return null;
         }
     }
@@ -198,7 +198,8 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
         using (response)
         {
             var requestId = Header(response, "x-amzn-requestid");
-            if (!response.IsSuccessStatusCode) throw ParseError(response, content, requestId);
+            if (!response.IsSuccessStatusCode) throw AwsErrorParser.Parse(response, content, requestId);
+            storeSeen = true;
             try
             {
                 return (JsonSerializer.Deserialize(content, responseType)!, Header(response, "ETag") ?? "");
@@ -210,43 +211,6 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
         }
     }
 
-    /// <summary>botocore's RestJSONParser rules: x-amzn-errortype, else body code/Code, else __type; message from message/Message.</summary>
-    static KvsException ParseError(HttpResponseMessage response, byte[] content, string? requestId)
-    {
-        string? code = Header(response, "x-amzn-errortype");
-        string? message = null;
-        try
-        {
-            if (content.Length > 0 && JsonSerializer.Deserialize(content, KvsWireJson.Default.JsonElement) is { ValueKind: JsonValueKind.Object } json)
-            {
-                code ??= Text(json, "code") ?? Text(json, "Code") ?? Text(json, "__type");
-                message = Text(json, "message") ?? Text(json, "Message");
-            }
-        }
-        catch (JsonException)
-        {
-            // A proxy's HTML error page: the status code still says what happened.
-        }
-
-        var status = (int)response.StatusCode;
-        code = code is null ? status.ToString() : code.Split(':')[0].Split('#')[^1];
-        var kind = ThrottlingCodes.Contains(code) ? KvsErrorKind.Throttled : status switch
-        {
-            400 => KvsErrorKind.Validation,
-            402 => KvsErrorKind.QuotaExceeded,
-            401 or 403 => KvsErrorKind.AccessDenied,
-            404 => KvsErrorKind.NotFound,
-            409 => KvsErrorKind.Conflict,
-            429 => KvsErrorKind.Throttled,
-            >= 500 => KvsErrorKind.ServerError,
-            _ => KvsErrorKind.Validation,
-        };
-        return new(kind, code, message ?? $"{status} {response.ReasonPhrase}", response.StatusCode, requestId);
-    }
-
-    static string? Text(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    static string? Header(HttpResponseMessage response, string name) =>
+    internal static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.NonValidated.TryGetValues(name, out var values) ? values.ToString() : null;
 }

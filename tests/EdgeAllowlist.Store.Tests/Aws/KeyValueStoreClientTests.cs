@@ -166,9 +166,11 @@ public sealed class KeyValueStoreClientTests : IAsyncLifetime
         using var client = emulator.Client();
 
         var error = await Should.ThrowAsync<KvsException>(() => unknown.DescribeAsync());
+        var getFromUnknown = await Should.ThrowAsync<KvsException>(() => unknown.GetAsync("k"));
 
         error.Kind.ShouldBe(KvsErrorKind.NotFound);
         error.ErrorCode.ShouldBe("ResourceNotFoundException");
+        getFromUnknown.Kind.ShouldBe(KvsErrorKind.NotFound);
         (await client.GetAsync("nothing-here")).ShouldBeNull();
     }
 
