@@ -27,7 +27,7 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
     readonly bool ownsHttp;
     readonly TimeProvider clock;
     readonly string storePath;
-    readonly Lazy<Task<AWSCredentials>> credentials;
+    readonly AWSCredentials? credentials;
     volatile bool storeSeen;
 
     /// <param name="credentials">Null: AWSSDK.Core's default chain (environment, profile/SSO, web identity, container, instance metadata).</param>
@@ -42,9 +42,7 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
         this.clock = clock ?? TimeProvider.System;
         ownsHttp = httpClient is null;
         http = httpClient ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
-        this.credentials = new(() => credentials is null
-            ? DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null)
-            : Task.FromResult(credentials));
+        this.credentials = credentials;
     }
 
     public KvsArn Arn { get; }
@@ -177,8 +175,7 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
 
         if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
 
-        // Resolved per attempt: temporary credentials refresh themselves when they near expiry.
-        var current = await (await credentials.Value).GetCredentialsAsync();
+        var current = await CurrentCredentialsAsync();
         SigV4aSigner.Sign(request, body, current, SigningName, clock.GetUtcNow().UtcDateTime);
 
         using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -208,6 +205,23 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
             {
                 throw new KvsException(KvsErrorKind.ServerError, "InvalidResponse", $"The {(int)response.StatusCode} answer is not the expected JSON: {e.Message}", response.StatusCode, requestId, e);
             }
+        }
+    }
+
+    /// <summary>
+    /// Asked per attempt: temporary credentials refresh themselves near expiry, and a chain that found
+    /// nothing yet (say, instance metadata still starting) is asked again next time.
+    /// </summary>
+    async Task<ImmutableCredentials> CurrentCredentialsAsync()
+    {
+        try
+        {
+            var source = credentials ?? await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null);
+            return await source.GetCredentialsAsync();
+        }
+        catch (AmazonClientException e)
+        {
+            throw new KvsException(KvsErrorKind.AccessDenied, "NoCredentials", $"No AWS credentials: {e.Message}", innerException: e);
         }
     }
 
