@@ -146,6 +146,47 @@ public sealed class KeyValueStoreClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Filling_the_store_past_5_MB_is_a_402_quota_error_and_the_full_store_still_reads()
+    {
+        using var client = emulator.Client(out var attempts);
+        var etag = (await client.DescribeAsync()).ETag;
+        var value = new string('v', KvsLimits.MaxValueBytes);
+        var keyIndex = 0;
+        KvsException? error = null;
+        while (error is null)
+        {
+            var batch = Enumerable.Range(0, KvsLimits.MaxKeysPerUpdate).Select(_ => new KeyValueItem($"{keyIndex++:D6}".PadRight(KvsLimits.MaxKeyBytes, 'k'), value)).ToList();
+            try
+            {
+                etag = (await client.UpdateKeysAsync(etag, batch, [])).ETag;
+            }
+            catch (KvsException e)
+            {
+                error = e;
+            }
+        }
+
+        error.Kind.ShouldBe(KvsErrorKind.QuotaExceeded);
+        attempts.Statuses[^1].ShouldBe(402);
+        var full = await client.DescribeAsync();
+        full.ETag.ShouldBe(etag);
+        full.TotalSizeInBytes.ShouldBeLessThanOrEqualTo(KvsLimits.MaxStoreBytes);
+        full.TotalSizeInBytes.ShouldBeGreaterThan(KvsLimits.MaxStoreBytes - (KvsLimits.MaxKeysPerUpdate * (KvsLimits.MaxKeyBytes + KvsLimits.MaxValueBytes)));
+    }
+
+    [Fact]
+    public async Task A_client_clock_more_than_15_minutes_off_is_refused_with_403()
+    {
+        var skewed = new Signing.FixedClock(DateTimeOffset.UtcNow.AddMinutes(20));
+        using var client = new KeyValueStoreClient(emulator.ClientOptions(), RunningEmulator.Credentials, clock: skewed);
+
+        var error = await Should.ThrowAsync<KvsException>(() => client.DescribeAsync());
+
+        error.Kind.ShouldBe(KvsErrorKind.AccessDenied);
+        error.Message.ShouldStartWith("Signature expired");
+    }
+
+    [Fact]
     public async Task A_wrong_secret_is_403_access_denied_and_is_not_retried()
     {
         using var client = emulator.Client(out var attempts, credentials: new Amazon.Runtime.BasicAWSCredentials(RunningEmulator.AccessKeyId, "not-the-secret"));
