@@ -157,6 +157,14 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
         ArgumentNullException.ThrowIfNull(deletes);
         UpdateBatchRules.Validate(ifMatch, puts, deletes);
 
+        // ETags are never reused, so one that is stale now stays stale: refuse it without queueing
+        // behind another writer's fsync. The check inside the gate is the one that decides.
+        lock (stateLock)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfStale(ifMatch);
+        }
+
         await writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -164,8 +172,7 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
             if (faulted)
                 throw new KvsException(KvsErrorKind.ServerError, "InternalServerException",
                     $"The local store in '{DirectoryPath}' stopped accepting writes after an I/O error; open it again to recover.");
-            if (!string.Equals(ifMatch, etag, StringComparison.Ordinal))
-                throw KvsException.Conflict($"If-Match '{ifMatch}' is not the store's current ETag: the store has changed since. Describe it again and retry with the new ETag.");
+            ThrowIfStale(ifMatch);
 
             var (newCount, newTotal) = SizeAfter(puts, deletes);
             if (newTotal > KvsLimits.MaxStoreBytes)
@@ -283,6 +290,12 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
                 high = middle;
         }
         return low;
+    }
+
+    void ThrowIfStale(string ifMatch)
+    {
+        if (!string.Equals(ifMatch, etag, StringComparison.Ordinal))
+            throw KvsException.Conflict($"If-Match '{ifMatch}' is not the store's current ETag: the store has changed since. Describe it again and retry with the new ETag.");
     }
 
     (long Count, long Total) SizeAfter(IReadOnlyCollection<KeyValueItem> puts, IReadOnlyCollection<string> deletes)

@@ -59,7 +59,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
             await using var refused = CrashWriterProcess.Start(folder.Path, CompactionThresholdBytes);
             var (exitCode, standardError) = await refused.WaitForExitAsync();
 
-            exitCode.ShouldNotBe(0);
+            exitCode.ShouldBe(3);
             standardError.ShouldContain("already open");
         }
 

@@ -31,6 +31,17 @@ public sealed class QuotaTests : IDisposable
     }
 
     [Fact]
+    public async Task A_long_key_is_shown_cut_short_in_the_error_message()
+    {
+        var key = "p" + string.Concat(Enumerable.Repeat("😀", 200));
+
+        var error = await store.PutAsync(key, "v").ShouldFailWith(KvsErrorKind.Validation);
+
+        error.Message.ShouldContain($"'{key[..79]}…' (401 characters)");
+        error.Message.ShouldContain("801 UTF-8 bytes");
+    }
+
+    [Fact]
     public async Task Key_size_counts_utf8_bytes_not_characters()
     {
         await store.PutAsync(new string('é', 256), "2-byte characters: 512 bytes");
