@@ -177,7 +177,7 @@ public sealed class KeyValueStoreClientTests : IAsyncLifetime
     [Fact]
     public async Task A_client_clock_more_than_15_minutes_off_is_refused_with_403()
     {
-        var skewed = new Signing.FixedClock(DateTimeOffset.UtcNow.AddMinutes(20));
+        var skewed = new FixedClock(DateTimeOffset.UtcNow.AddMinutes(20));
         using var client = new KeyValueStoreClient(emulator.ClientOptions(), RunningEmulator.Credentials, clock: skewed);
 
         var error = await Should.ThrowAsync<KvsException>(() => client.DescribeAsync());

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using EdgeAllowlist.Emulator;
 using EdgeAllowlist.Store.Signing;
+using EdgeAllowlist.Store.Tests.Local;
 
 namespace EdgeAllowlist.Store.Tests.Emulator;
 
@@ -140,30 +141,23 @@ public sealed class KvsProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Stores_created_through_the_admin_api_serve_requests_and_survive_a_restart()
     {
-        var dataPath = Path.Combine(Path.GetTempPath(), "kvs-emulator-" + Guid.NewGuid().ToString("N"));
-        try
+        using var folder = new TemporaryFolder();
+        const string arn = "arn:aws:cloudfront::210987654321:key-value-store/11111111-2222-3333-4444-555555555555";
+        await using (var first = await RunningEmulator.StartAsync(folder.Path))
         {
-            const string arn = "arn:aws:cloudfront::210987654321:key-value-store/11111111-2222-3333-4444-555555555555";
-            await using (var first = await RunningEmulator.StartAsync(dataPath))
-            {
-                using var created = await first.Admin.PostAsJsonAsync("/_emulator/stores", new CreateStoreRequest(arn, null));
-                created.StatusCode.ShouldBe(HttpStatusCode.OK);
-                using var client = StoreClient(first, arn);
-                await client.PutKeyAsync("survives", "restart", (await client.DescribeAsync()).ETag);
+            using var created = await first.Admin.PostAsJsonAsync("/_emulator/stores", new CreateStoreRequest(arn, null));
+            created.StatusCode.ShouldBe(HttpStatusCode.OK);
+            using var client = StoreClient(first, arn);
+            await client.PutKeyAsync("survives", "restart", (await client.DescribeAsync()).ETag);
 
-                using var bad = await first.Admin.PostAsJsonAsync("/_emulator/stores", new CreateStoreRequest("arn:aws:s3:::bucket", null));
-                bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-            }
+            using var bad = await first.Admin.PostAsJsonAsync("/_emulator/stores", new CreateStoreRequest("arn:aws:s3:::bucket", null));
+            bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        }
 
-            await using var second = await RunningEmulator.StartAsync(dataPath);
-            using var again = StoreClient(second, arn);
-            (await again.GetAsync("survives"))!.Value.ShouldBe("restart");
-            (await second.Admin.GetFromJsonAsync<string[]>("/_emulator/stores"))!.ShouldContain(arn);
-        }
-        finally
-        {
-            Directory.Delete(dataPath, recursive: true);
-        }
+        await using var second = await RunningEmulator.StartAsync(folder.Path);
+        using var again = StoreClient(second, arn);
+        (await again.GetAsync("survives"))!.Value.ShouldBe("restart");
+        (await second.Admin.GetFromJsonAsync<string[]>("/_emulator/stores"))!.ShouldContain(arn);
     }
 
     [Fact]

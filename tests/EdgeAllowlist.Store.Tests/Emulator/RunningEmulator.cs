@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Amazon.Runtime;
 using EdgeAllowlist.Emulator;
 using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store.Tests.Local;
 using Microsoft.AspNetCore.Builder;
 
 namespace EdgeAllowlist.Store.Tests.Emulator;
@@ -16,20 +17,17 @@ public sealed class RunningEmulator : IAsyncDisposable
     public static readonly BasicAWSCredentials Credentials = new(AccessKeyId, SecretAccessKey);
 
     readonly WebApplication app;
-    readonly bool ownsData;
+    readonly TemporaryFolder? ownedFolder;
 
-    RunningEmulator(WebApplication app, string dataPath, bool ownsData)
+    RunningEmulator(WebApplication app, TemporaryFolder? ownedFolder)
     {
         this.app = app;
-        DataPath = dataPath;
-        this.ownsData = ownsData;
+        this.ownedFolder = ownedFolder;
         BaseAddress = EmulatorHost.ListeningAddress(app);
         Admin = new() { BaseAddress = BaseAddress };
     }
 
     public Uri BaseAddress { get; }
-
-    public string DataPath { get; }
 
     /// <summary>A plain client for the unsigned /_emulator admin API and raw requests.</summary>
     public HttpClient Admin { get; }
@@ -49,14 +47,15 @@ public sealed class RunningEmulator : IAsyncDisposable
 
     static async Task<RunningEmulator> StartCoreAsync(string? dataPath, Action<EmulatorOptions>? configure, string[] args)
     {
-        var path = dataPath ?? Path.Combine(Path.GetTempPath(), "kvs-emulator-" + Guid.NewGuid().ToString("N"));
+        var ownedFolder = dataPath is null ? new TemporaryFolder() : null;
+        var path = dataPath ?? ownedFolder!.Path;
         var app = EmulatorHost.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. args], o =>
         {
             o.DataPath = path;
             configure?.Invoke(o);
         });
         await app.StartAsync();
-        return new(app, path, dataPath is null);
+        return new(app, ownedFolder);
     }
 
     public KeyValueStoreClientOptions ClientOptions(int maxAttempts = 3) => new()
@@ -89,7 +88,7 @@ public sealed class RunningEmulator : IAsyncDisposable
         Admin.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
-        if (ownsData && Directory.Exists(DataPath)) Directory.Delete(DataPath, recursive: true);
+        ownedFolder?.Dispose();
     }
 }
 
