@@ -9,19 +9,34 @@ using Jint.Runtime.Modules;
 namespace EdgeAllowlist.EdgeFunction;
 
 /// <summary>
-/// Host functions for one run: store reads bound to the port (counted), hashing with .NET's
-/// primitives, and captured console lines. One instance per run, never shared between threads.
+/// Host functions for one engine: store reads bound to the port (counted), hashing with .NET's
+/// primitives, and captured console lines. <see cref="Begin"/> binds it to the store of the next
+/// run; it serves one run at a time.
 /// </summary>
-internal sealed class EdgeHost(Engine engine, IKeyValueStore store, CancellationToken cancellationToken)
+internal sealed class EdgeHost(Engine engine)
 {
     /// <summary>The message CloudFront's get() throws for a missing key (observed, undocumented).</summary>
     public const string KeyNotFoundMessage = "KeyNotFound";
 
-    private readonly List<string> _logs = [];
+    private List<string> _logs = [];
+    private IKeyValueStore? _store;
+    private CancellationToken _cancellationToken;
 
     public int Reads { get; private set; }
 
     public IReadOnlyList<string> Logs => _logs;
+
+    private IKeyValueStore Store => _store ?? throw new InvalidOperationException("No run in progress.");
+
+    public void Begin(IKeyValueStore store, CancellationToken cancellationToken)
+    {
+        _store = store;
+        _cancellationToken = cancellationToken;
+        _logs = [];
+        Reads = 0;
+    }
+
+    public void End() => _store = null;
 
     public void Export(ModuleBuilder builder) => builder
         .ExportFunction("read", args => Read(args.At(0).AsString(), args.At(1).AsString()))
@@ -51,7 +66,7 @@ internal sealed class EdgeHost(Engine engine, IKeyValueStore store, Cancellation
         Reads++;
         try
         {
-            var description = store.DescribeAsync(cancellationToken).GetAwaiter().GetResult();
+            var description = Store.DescribeAsync(_cancellationToken).GetAwaiter().GetResult();
             var value = new JsObject(engine);
             value.Set("keyCount", description.ItemCount);
             value.Set("creationDateTime", description.Created.ToString("O"));
@@ -70,7 +85,7 @@ internal sealed class EdgeHost(Engine engine, IKeyValueStore store, Cancellation
         Reads++;
         try
         {
-            return (store.GetAsync(key, cancellationToken).GetAwaiter().GetResult(), null);
+            return (Store.GetAsync(key, _cancellationToken).GetAwaiter().GetResult(), null);
         }
         catch (KvsException e)
         {

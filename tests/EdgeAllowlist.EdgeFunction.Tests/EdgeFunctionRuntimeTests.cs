@@ -142,6 +142,19 @@ public sealed class EdgeFunctionRuntimeTests
     }
 
     [Fact]
+    public async Task The_statement_budget_applies_to_each_run_not_to_the_reused_engine()
+    {
+        using var store = new TestStore();
+        var runtime = EdgeFunctionRuntime.FromSource("""
+            async function handler(event) { let n = 0; for (let i = 0; i < 30000; i++) { n += i; } return event.request; }
+            """);
+
+        var outcomes = Enumerable.Range(0, 5).Select(_ => runtime.Run(Edge.Request("/"), store.Store)).ToList();
+
+        outcomes.ShouldAllBe(o => o.Action == EdgeAction.Pass);
+    }
+
+    [Fact]
     public async Task One_runtime_serves_concurrent_runs_each_with_its_own_reads_and_logs()
     {
         using var store = await TestStore.WithAsync(EventCases.LoadFixture());
