@@ -89,7 +89,8 @@ public sealed class EdgeFunctionRuntime
             sandbox.Clock.Now = now ?? DateTimeOffset.UtcNow;
             sandbox.Host.Begin(store, cancellationToken);
             var eventValue = new JsonParser(sandbox.Engine).Parse(cloudFrontEvent.ToJsonString());
-            var returned = sandbox.Engine.Invoke(sandbox.Handler, eventValue).UnwrapIfPromise();
+            // Store reads settle synchronously, so a promise still pending after a second never will.
+            var returned = sandbox.Engine.Invoke(sandbox.Handler, eventValue).UnwrapIfPromise(TimeSpan.FromSeconds(1));
             var outcome = Classify(sandbox.Engine, returned, sandbox.Host);
             sandbox.Host.End();
             _idle.Add(sandbox);
