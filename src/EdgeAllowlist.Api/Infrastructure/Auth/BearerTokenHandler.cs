@@ -30,9 +30,9 @@ public sealed class BearerTokenHandler(
         Claim[] claims =
         [
             new(ClaimTypes.Name, token.Name),
-            new(Scopes.TokenIdClaim, token.Id),
-            .. token.Scopes.Select(s => new Claim(Scopes.ClaimType, s)),
-            .. token.Partners.Select(p => new Claim(Scopes.PartnerClaim, p)),
+            new(ApiScopes.TokenIdClaim, token.Id),
+            .. token.Scopes.Select(s => new Claim(ApiScopes.ClaimType, s)),
+            .. token.Partners.Select(p => new Claim(ApiScopes.PartnerClaim, p)),
         ];
         return AuthenticateResult.Success(new(new(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }

@@ -13,5 +13,5 @@ public static class RequestActor
             context.TraceIdentifier,
             context.Connection.RemoteIpAddress?.ToString());
 
-    public static string? TokenId(this ClaimsPrincipal user) => user.FindFirst(Scopes.TokenIdClaim)?.Value;
+    public static string? TokenId(this ClaimsPrincipal user) => user.FindFirst(ApiScopes.TokenIdClaim)?.Value;
 }

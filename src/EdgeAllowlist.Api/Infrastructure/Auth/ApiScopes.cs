@@ -1,7 +1,7 @@
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
 
 /// <summary>What an API token may do. A token carries any subset; the bootstrap token carries all.</summary>
-public static class Scopes
+public static class ApiScopes
 {
     public const string RulesRead = "rules:read";
     public const string RulesWrite = "rules:write";
