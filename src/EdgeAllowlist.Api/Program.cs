@@ -27,6 +27,7 @@ app.UseRequestIds()
     .UseFailedAuthenticationLimit()
     .UseAuthentication()
     .UseAuthorization()
+    .UseRejectionAudit()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
     {

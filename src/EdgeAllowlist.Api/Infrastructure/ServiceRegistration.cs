@@ -35,6 +35,7 @@ public static class ServiceRegistration
         services
             .AddSingleton(TimeProvider.System)
             .AddSingleton<AuditTrail>()
+            .AddSingleton<Features.Origins.OriginNotes>()
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
@@ -82,6 +83,9 @@ public static class ServiceRegistration
 
     public static IApplicationBuilder UseFailedAuthenticationLimit(this IApplicationBuilder app) =>
         app.UseMiddleware<FailedAuthenticationLimitMiddleware>();
+
+    public static IApplicationBuilder UseRejectionAudit(this IApplicationBuilder app) =>
+        app.UseMiddleware<RejectionAuditMiddleware>();
 
     public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) =>
         app.UseMiddleware<IdempotencyMiddleware>();
