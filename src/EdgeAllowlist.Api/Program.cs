@@ -8,6 +8,7 @@ builder.Services
     .AddDatabase(builder.Configuration)
     .AddKeyValueStore(builder.Configuration)
     .AddWritePath(builder.Configuration)
+    .AddPartnersAndSimulation(builder.Configuration)
     .AddTokenAuthentication(builder.Configuration)
     .AddObservability()
     .AddFastEndpoints()

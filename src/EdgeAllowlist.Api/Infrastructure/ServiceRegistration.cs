@@ -40,6 +40,16 @@ public static class ServiceRegistration
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 
+    /// <summary>Partners, their secrets and the sweep that ends them (settings <c>Secrets:*</c>), and the function runtime for simulate.</summary>
+    public static IServiceCollection AddPartnersAndSimulation(this IServiceCollection services, IConfiguration configuration) =>
+        services
+            .Configure<Features.Secrets.SecretOptions>(configuration.GetSection("Secrets"))
+            .AddSingleton<Features.Partners.PartnerDirectory>()
+            .AddSingleton<Features.Secrets.PartnerSecrets>()
+            .AddSingleton<Features.Secrets.SecretSweep>()
+            .AddHostedService(sp => sp.GetRequiredService<Features.Secrets.SecretSweep>())
+            .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load());
+
     public static IServiceCollection AddTokenAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services

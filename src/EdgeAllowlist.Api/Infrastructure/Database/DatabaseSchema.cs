@@ -74,6 +74,23 @@ public static class DatabaseSchema
             updated_at BIGINT NOT NULL,
             updated_by TEXT NOT NULL)
         """,
+        """
+        CREATE TABLE IF NOT EXISTS partners (
+            id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            description TEXT NULL,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL)
+        """,
+        // Metadata only: the secret itself is never stored, its hash only in the KVS key.
+        """
+        CREATE TABLE IF NOT EXISTS partner_secrets (
+            id TEXT PRIMARY KEY,
+            partner TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL)
+        """,
     ];
 
     public static async Task EnsureAsync(IDatabase database, CancellationToken cancellationToken = default)

@@ -12,8 +12,44 @@ public static class KvsLayout
     public const string ConfigKey = "cfg";
     public const string OriginPrefix = "o:";
     public const string SecretPrefix = "x:";
+    public const string UserAgentPrefix = "ua:";
+
+    /// <summary>The function reads at most this many <c>ua:&lt;n&gt;</c> shards (<c>cfg.ua</c> is 0–8).</summary>
+    public const int MaxUserAgentShards = 8;
+
+    /// <summary>The <c>cfg</c> member holding the number of <c>ua:&lt;n&gt;</c> shards; whoever rewrites <c>cfg</c> must keep it.</summary>
+    public const string UserAgentShardCountMember = "ua";
+
+    /// <summary>The <c>cfg</c> member naming the first path segment of a partner URL.</summary>
+    public const string MarkerMember = "marker";
+
+    public const string DefaultMarker = "_p";
 
     public static string OriginKey(string origin) => OriginPrefix + origin;
+
+    public static string UserAgentShardKey(int shard) => UserAgentPrefix + shard;
+
+    /// <summary><c>x:</c> + the lowercase hex SHA-256 of the secret string (UTF-8), the only form in which a secret reaches the store.</summary>
+    public static string SecretKey(string sha256Hex) => SecretPrefix + sha256Hex;
+
+    /// <summary><c>{"p":…,"id":…,"scope":…,"exp":N}</c>, N = 0 for no expiry.</summary>
+    public static string SecretValue(string partner, string id, string scope, DateTimeOffset? expires) =>
+        new JsonObject { ["p"] = partner, ["id"] = id, ["scope"] = scope, ["exp"] = expires?.ToUnixTimeSeconds() ?? 0 }.ToJsonString();
+
+    /// <summary>The marker the function uses (<c>cfg.marker</c>, default <c>_p</c>), read from the store's current <c>cfg</c>.</summary>
+    public static string Marker(IReadOnlyDictionary<string, string> state)
+    {
+        try
+        {
+            return state.TryGetValue(ConfigKey, out var cfg) && JsonNode.Parse(cfg)?[MarkerMember]?.GetValue<string>() is { Length: > 0 } marker
+                ? marker
+                : DefaultMarker;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return DefaultMarker;
+        }
+    }
 
     /// <summary><c>{}</c> or <c>{"exp":N}</c>; notes are kept in the database, not here (README, api section).</summary>
     public static string OriginValue(DateTimeOffset? expires) =>
