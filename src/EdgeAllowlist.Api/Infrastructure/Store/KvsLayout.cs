@@ -13,6 +13,9 @@ public static class KvsLayout
     public const string OriginPrefix = "o:";
     public const string SecretPrefix = "x:";
 
+    /// <summary>The contract's defaults, written on the first start so the function has a policy to read.</summary>
+    public const string DefaultConfig = """{"v":1,"mode":"enforce","noOrigin":"ua","public":[],"marker":"_p","ua":0,"wild":1,"deny":403,"fail":"closed","reason":false,"log":false}""";
+
     public static string OriginKey(string origin) => OriginPrefix + origin;
 
     /// <summary><c>{}</c> or <c>{"exp":N}</c>; notes are kept in the database, not here (README, api section).</summary>
