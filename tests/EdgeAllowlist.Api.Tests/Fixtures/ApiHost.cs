@@ -66,12 +66,15 @@ public class ApiHost : IAsyncLifetime
 
     public HttpClient Admin() => Client(AdminToken);
 
-    public virtual Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         BaseAddress = new(address);
-        return Task.CompletedTask;
+        // Ready means the writer has read the store and written the default policy.
+        using var client = Client();
+        while ((await client.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK)
+            await Task.Delay(20);
     }
 
     public virtual async Task DisposeAsync()

@@ -25,6 +25,9 @@ public static class KvsLayout
 
     public const string DefaultMarker = "_p";
 
+    /// <summary>The contract's defaults, written on the first start so the function has a policy to read.</summary>
+    public const string DefaultConfig = """{"v":1,"mode":"enforce","noOrigin":"ua","public":[],"marker":"_p","ua":0,"wild":1,"deny":403,"fail":"closed","reason":false,"log":false}""";
+
     public static string OriginKey(string origin) => OriginPrefix + origin;
 
     public static string UserAgentShardKey(int shard) => UserAgentPrefix + shard;

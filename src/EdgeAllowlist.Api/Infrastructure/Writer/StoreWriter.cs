@@ -59,11 +59,12 @@ public sealed class StoreWriter(
     public async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default) =>
         await EnqueueAsync(new(actor, plan, syncFirst: false), cancellationToken);
 
-    /// <summary>Re-reads the store and records any change made outside this service (the status endpoint's drift check).</summary>
-    public async Task<StoreState> CheckDriftAsync(CancellationToken cancellationToken = default)
+    /// <summary>Re-reads the store and records any change made outside this service (the status endpoint's drift check); true if there was one.</summary>
+    public async Task<bool> CheckDriftAsync(CancellationToken cancellationToken = default)
     {
-        await EnqueueAsync(new(new(ExternalActor, null, null), _ => [], syncFirst: true), cancellationToken);
-        return state;
+        var pending = new Pending(new(ExternalActor, null, null), _ => [], syncFirst: true);
+        await EnqueueAsync(pending, cancellationToken);
+        return pending.DriftFound;
     }
 
     async Task<WriteOutcome> EnqueueAsync(Pending pending, CancellationToken cancellationToken)
@@ -74,12 +75,17 @@ public sealed class StoreWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!started.Task.IsCompleted)
+        while (true)
         {
             try
             {
                 await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, stoppingToken), stoppingToken);
+                // Without cfg the function denies everything: give it the contract's defaults before serving.
+                await ProcessAsync([new(new("system", null, null), items => items.ContainsKey(KvsLayout.ConfigKey)
+                    ? []
+                    : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, "settings.initialize", KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
                 started.TrySetResult();
+                break;
             }
             catch (Exception e) when (e is KvsException or DbException)
             {
@@ -109,7 +115,11 @@ public sealed class StoreWriter(
     {
         var conflicts = 0;
         if (batch.Any(p => p.SyncFirst))
-            await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+        {
+            var drift = await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+            foreach (var pending in batch)
+                pending.DriftFound = drift;
+        }
         while (true)
         {
             var writes = Plan(batch);
@@ -319,6 +329,8 @@ public sealed class StoreWriter(
     sealed class Pending(Actor actor, MutationPlan plan, bool syncFirst)
     {
         public bool SyncFirst { get; } = syncFirst;
+
+        public bool DriftFound { get; set; }
 
         public Actor Actor { get; } = actor;
 
