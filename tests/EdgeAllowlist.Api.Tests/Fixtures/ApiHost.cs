@@ -33,12 +33,13 @@ public class ApiHost : IAsyncLifetime
             ["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] = AdminToken,
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information",
+            ["Secrets:SweepInterval"] = "00:00:00.200",
         };
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             foreach (var (key, value) in settings)
                 builder.UseSetting(key, value);
-            builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs));
+            builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs).AddSingleton<TimeProvider>(Clock));
         });
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
     }
@@ -48,6 +49,9 @@ public class ApiHost : IAsyncLifetime
     public string DataDirectory { get; }
 
     public CapturedLogs Logs { get; } = new();
+
+    /// <summary>The service's clock: real time, moved forward by tests that need expiries to pass.</summary>
+    public TestClock Clock { get; } = new();
 
     public Uri BaseAddress { get; private set; } = null!;
 

@@ -95,7 +95,7 @@ sealed record Request
             RuleFor(r => r.Method).Must(m => m is null || Methods.Contains(m))
                 .WithMessage($"method must be one of {string.Join(", ", Methods)}.");
             RuleFor(r => r.Uri).NotEmpty().MaximumLength(8192)
-                .Must(u => u.StartsWith('/') && !u.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+                .Must(u => u is not null && u.StartsWith('/') && !u.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
                 .WithMessage("uri must start with '/' and contain no spaces or control characters.");
             RuleFor(r => r.Headers).Must(h => h is null || h.Count <= 64).WithMessage("headers may list at most 64 headers.");
             RuleForEach(r => r.Headers).Must(h => System.Text.RegularExpressions.Regex.IsMatch(h.Key, "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$"))

@@ -41,7 +41,7 @@ sealed record Request(string List, string Kind, string Pattern)
             RuleFor(r => r.List).Must(l => l is UserAgentRule.Allow or UserAgentRule.Deny).WithMessage("list must be 'allow' or 'deny'.");
             RuleFor(r => r.Kind).Must(k => k is UserAgentRule.Substring or UserAgentRule.RegexKind).WithMessage("kind must be 'substring' or 'regex'.");
             RuleFor(r => r.Pattern).NotEmpty().MaximumLength(PatternGuard.MaxPatternLength)
-                .Must(p => !p.Any(char.IsControl)).WithMessage("pattern must not contain control characters.");
+                .Must(p => p is null || !p.Any(char.IsControl)).WithMessage("pattern must not contain control characters.");
             RuleFor(r => r.Pattern).Must((request, _, context) =>
                 {
                     if (request.Kind is not (UserAgentRule.Substring or UserAgentRule.RegexKind) || request.List is not (UserAgentRule.Allow or UserAgentRule.Deny))
