@@ -23,7 +23,7 @@ public class ApiHost : IAsyncLifetime
     {
     }
 
-    protected ApiHost(string? databaseConnectionString)
+    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         DataDirectory = Directory.CreateTempSubdirectory("ea-api-").FullName;
         settings = new()
@@ -34,6 +34,8 @@ public class ApiHost : IAsyncLifetime
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information",
         };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+            settings[key] = value;
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             foreach (var (key, value) in settings)
