@@ -23,7 +23,7 @@ public class ApiHost : IAsyncLifetime
     {
     }
 
-    protected ApiHost(string? databaseConnectionString)
+    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         DataDirectory = Directory.CreateTempSubdirectory("ea-api-").FullName;
         settings = new()
@@ -35,6 +35,8 @@ public class ApiHost : IAsyncLifetime
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information",
             ["Secrets:SweepInterval"] = "00:00:00.200",
         };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+            settings[key] = value;
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             foreach (var (key, value) in settings)
