@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 namespace EdgeAllowlist.Api.Tests.Auth;
 
 /// <summary>Every endpoint × every scope: the right scope gets through, any other gets 403, none gets 401.</summary>
-public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class ScopeMatrixTests(ScopeMatrixHost host) : IClassFixture<ScopeMatrixHost>
 {
     static readonly string[] AllScopes = ["rules:read", "rules:write", "secrets:rotate", "secrets:admin", "audit:read", "tokens:admin"];
 
@@ -28,6 +28,17 @@ public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
         ["GET /v1/tokens"] = ("/v1/tokens", null),
         ["POST /v1/tokens"] = ("/v1/tokens", new { name = "matrix-made", scopes = new[] { "rules:read" } }),
         ["DELETE /v1/tokens/{id}"] = ("/v1/tokens/tok_unknown", null),
+        ["GET /v1/partners"] = ("/v1/partners", null),
+        ["GET /v1/partners/{partner}"] = ("/v1/partners/matrix", null),
+        ["POST /v1/partners"] = ("/v1/partners", new { id = "matrix", scope = "manifests" }),
+        ["GET /v1/partners/{partner}/secrets"] = ("/v1/partners/matrix/secrets", null),
+        ["POST /v1/partners/{partner}/secrets"] = ("/v1/partners/matrix/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" }),
+        ["POST /v1/partners/{partner}/secrets/rotate"] = ("/v1/partners/matrix/secrets/rotate", new { distributionDomain = "d111111abcdef8.cloudfront.net" }),
+        ["DELETE /v1/partners/{partner}/secrets/{id}"] = ("/v1/partners/matrix/secrets/sec_unknown", null),
+        ["GET /v1/user-agents"] = ("/v1/user-agents", null),
+        ["POST /v1/user-agents"] = ("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "matrix" }),
+        ["DELETE /v1/user-agents/{list}/{id}"] = ("/v1/user-agents/allow/0123456789ab", null),
+        ["POST /v1/simulate"] = ("/v1/simulate", new { uri = "/" }),
     };
 
     [Fact]
@@ -91,3 +102,6 @@ public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
         return client.SendAsync(request);
     }
 }
+
+/// <summary>The matrix sends one anonymous request per endpoint, more than the failure limit lets one client send per minute.</summary>
+public sealed class ScopeMatrixHost() : ApiHost(null, new Dictionary<string, string?> { ["Auth:MaxFailures"] = "1000" });
