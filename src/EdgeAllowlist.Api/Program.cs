@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
 
@@ -13,13 +14,8 @@ builder.Services
     .AddFastEndpoints()
     .SwaggerDocument(o =>
     {
-        o.ShortSchemaNames = true;
-        o.DocumentSettings = s =>
-        {
-            s.DocumentName = "v1";
-            s.Title = "Edge Allowlist API";
-            s.Version = "v1";
-        };
+        o.EnableJWTBearerAuth = false;
+        o.DocumentSettings = OpenApiConventions.Apply;
     });
 
 var app = builder.Build();
