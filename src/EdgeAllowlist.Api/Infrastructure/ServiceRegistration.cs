@@ -42,6 +42,7 @@ public static class ServiceRegistration
             .AddSingleton(TimeProvider.System)
             .AddSingleton<AuditTrail>()
             .AddSingleton<Features.Origins.OriginNotes>()
+            .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());

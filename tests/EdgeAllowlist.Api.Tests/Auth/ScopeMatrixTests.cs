@@ -28,6 +28,7 @@ public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
         ["GET /v1/tokens"] = ("/v1/tokens", null),
         ["POST /v1/tokens"] = ("/v1/tokens", new { name = "matrix-made", scopes = new[] { "rules:read" } }),
         ["DELETE /v1/tokens/{id}"] = ("/v1/tokens/tok_unknown", null),
+        ["POST /v1/simulate"] = ("/v1/simulate", new { uri = "/index.m3u8" }),
     };
 
     [Fact]
