@@ -3,6 +3,7 @@ using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Store.Aws;
 using EdgeAllowlist.Store.Local;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -27,28 +28,33 @@ public static class ServiceRegistration
             ? new PostgresDatabase(connectionString)
             : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")));
 
-    /// <summary>The embedded local store in <c>&lt;data&gt;/kvs</c>.</summary>
+    /// <summary>
+    /// The CloudFront KeyValueStore named by <c>Kvs:Arn</c> (credentials from the AWS default chain);
+    /// without one, the embedded local store in <c>&lt;data&gt;/kvs</c>.
+    /// </summary>
     public static IServiceCollection AddKeyValueStore(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton<IKeyValueStore>(_ => LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs")));
+        services.AddSingleton<IKeyValueStore>(_ => KeyValueStoreClientOptions.From(configuration) is { Arn.Length: > 0 } options
+            ? new KeyValueStoreClient(options)
+            : LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs")));
 
     public static IServiceCollection AddWritePath(this IServiceCollection services, IConfiguration configuration) =>
         services
             .AddSingleton(TimeProvider.System)
             .AddSingleton<AuditTrail>()
             .AddSingleton<Features.Origins.OriginNotes>()
+            .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 
-    /// <summary>Partners, their secrets and the sweep that ends them (settings <c>Secrets:*</c>), and the function runtime for simulate.</summary>
-    public static IServiceCollection AddPartnersAndSimulation(this IServiceCollection services, IConfiguration configuration) =>
+    /// <summary>Partners, their secrets and the sweep that ends them (settings <c>Secrets:*</c>).</summary>
+    public static IServiceCollection AddPartnerSecrets(this IServiceCollection services, IConfiguration configuration) =>
         services
             .Configure<Features.Secrets.SecretOptions>(configuration.GetSection("Secrets"))
             .AddSingleton<Features.Partners.PartnerDirectory>()
             .AddSingleton<Features.Secrets.PartnerSecrets>()
             .AddSingleton<Features.Secrets.SecretSweep>()
-            .AddHostedService(sp => sp.GetRequiredService<Features.Secrets.SecretSweep>())
-            .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load());
+            .AddHostedService(sp => sp.GetRequiredService<Features.Secrets.SecretSweep>());
 
     public static IServiceCollection AddTokenAuthentication(this IServiceCollection services, IConfiguration configuration)
     {

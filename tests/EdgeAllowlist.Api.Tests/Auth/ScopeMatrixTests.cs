@@ -38,7 +38,7 @@ public sealed class ScopeMatrixTests(ScopeMatrixHost host) : IClassFixture<Scope
         ["GET /v1/user-agents"] = ("/v1/user-agents", null),
         ["POST /v1/user-agents"] = ("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "matrix" }),
         ["DELETE /v1/user-agents/{list}/{id}"] = ("/v1/user-agents/allow/0123456789ab", null),
-        ["POST /v1/simulate"] = ("/v1/simulate", new { uri = "/" }),
+        ["POST /v1/simulate"] = ("/v1/simulate", new { uri = "/index.m3u8" }),
     };
 
     [Fact]

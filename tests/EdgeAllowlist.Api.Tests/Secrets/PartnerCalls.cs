@@ -43,9 +43,9 @@ public static class PartnerCalls
     public static Task<JsonNode> CreateSecretAsync(this HttpClient client, string partner) =>
         client.IssueAsync($"/v1/partners/{partner}/secrets", new { distributionDomain = Domain });
 
-    public static async Task<JsonNode> SimulateAsync(this HttpClient client, string uri, Dictionary<string, string>? headers = null, DateTimeOffset? at = null)
+    public static async Task<JsonNode> SimulateAsync(this HttpClient client, string uri, Dictionary<string, string>? headers = null, DateTimeOffset? at = null, string? query = null)
     {
-        var response = await client.PostJsonAsync("/v1/simulate", new { uri, headers, at });
+        var response = await client.PostJsonAsync("/v1/simulate", new { uri, query, headers, at });
         var json = await response.JsonAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.OK, json.ToJsonString());
         return json;

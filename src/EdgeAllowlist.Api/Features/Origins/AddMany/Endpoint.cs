@@ -11,6 +11,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
     {
         Post("/origins/bulk");
         Permissions(ApiScopes.RulesWrite);
+        Description(b => b.ProducesProblemDetails(422).ProducesProblemDetails(503));
         Summary(s => s.Summary = $"Allow up to {MaxOrigins} origins in one change (idempotent); written in batches of at most 50 keys.");
     }
 
@@ -43,7 +44,7 @@ sealed record Request(IReadOnlyList<Request.Item> Origins)
     {
         public Validator()
         {
-            RuleFor(r => r.Origins).NotEmpty().Must(o => o.Count <= Endpoint.MaxOrigins)
+            RuleFor(r => r.Origins).Cascade(CascadeMode.Stop).NotEmpty().Must(o => o.Count <= Endpoint.MaxOrigins)
                 .WithMessage($"origins must list 1 to {Endpoint.MaxOrigins} origins.");
             RuleForEach(r => r.Origins).NotNull().ChildRules(item =>
             {

@@ -8,6 +8,7 @@ sealed class Endpoint(ApiTokenStore tokens) : Endpoint<Request, TokenView>
     {
         Delete("/tokens/{id}");
         Permissions(ApiScopes.TokensAdmin);
+        Description(b => b.ProducesProblemDetails(404));
         Summary(s => s.Summary = "Revoke an API token now; revoking twice is harmless.");
     }
 
@@ -15,10 +16,7 @@ sealed class Endpoint(ApiTokenStore tokens) : Endpoint<Request, TokenView>
     {
         var revoked = await tokens.RevokeAsync(req.Id, HttpContext.ToActor(), ct);
         if (revoked is null)
-        {
-            await Send.NotFoundAsync(ct);
-            return;
-        }
+            ThrowError(r => r.Id, $"There is no token {req.Id}.", 404);
         await Send.OkAsync(TokenView.From(revoked), ct);
     }
 }
