@@ -140,7 +140,13 @@ public sealed class SecretTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task A_CI_retry_with_the_same_Idempotency_Key_gets_the_same_secret_and_creates_no_second_one()
     {
         using var admin = await AdminWithPartnerAsync("idempotent");
-        await admin.CreateSecretAsync("idempotent");
+        var createKey = Guid.NewGuid().ToString();
+        var created = await admin.IssueAsync("/v1/partners/idempotent/secrets", new { distributionDomain = PartnerCalls.Domain }, createKey);
+        var createdAgain = await admin.PostJsonAsync("/v1/partners/idempotent/secrets", new { distributionDomain = PartnerCalls.Domain }, createKey);
+        createdAgain.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await createdAgain.JsonAsync()).Text("secret").ShouldBe(created.Text("secret"));
+        (await admin.GetJsonAsync("/v1/partners/idempotent/secrets"))["items"]!.AsArray().Count.ShouldBe(1);
+
         var token = await host.CreateTokenAsync("ci-rotate-idem", ["secrets:rotate"], ["idempotent"]);
         using var ci = host.Client(token);
         var key = Guid.NewGuid().ToString();

@@ -120,7 +120,8 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider
             ]
             : [write], ct);
         var actor = context.ToActor();
-        await using (var connection = await database.OpenAsync(ct))
+        // The key is in the store now; a caller who goes away must not leave it without its metadata.
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
             await connection.ExecuteAsync("INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by) VALUES (@id, @p, @f, @c, @b)",
                 null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", actor.Name));
         var state = (await writer.GetStateAsync(ct)).Items;
