@@ -50,7 +50,8 @@ public static class ServiceRegistration
     /// <summary>Partners, their secrets and the sweep that ends them (settings <c>Secrets:*</c>).</summary>
     public static IServiceCollection AddPartnerSecrets(this IServiceCollection services, IConfiguration configuration) =>
         services
-            .Configure<Features.Secrets.SecretOptions>(configuration.GetSection("Secrets"))
+            .AddOptions<Features.Secrets.SecretOptions>().Bind(configuration.GetSection("Secrets"))
+            .Validate(o => o.IsValid, Features.Secrets.SecretOptions.Rules).ValidateOnStart().Services
             .AddSingleton<Features.Partners.PartnerDirectory>()
             .AddSingleton<Features.Secrets.PartnerSecrets>()
             .AddSingleton<Features.Secrets.SecretSweep>()

@@ -21,6 +21,13 @@ public sealed class SecretOptions
 
     /// <summary>How often expired secrets are deleted from the store.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public const string Rules = "Secrets:DistributionDomain must be empty or a DNS name, Secrets:DefaultGrace between 0 and 30 days, Secrets:SweepInterval positive.";
+
+    public bool IsValid =>
+        (string.IsNullOrEmpty(DistributionDomain) || System.Text.RegularExpressions.Regex.IsMatch(DistributionDomain, PartnerSecrets.DomainPattern, System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+        && DefaultGrace >= TimeSpan.Zero && DefaultGrace <= TimeSpan.FromSeconds(Rotate.Endpoint.MaxGraceSeconds)
+        && SweepInterval > TimeSpan.Zero;
 }
 
 /// <summary>A partner secret as the store holds it: the hash in the key, the rest in the value.</summary>
