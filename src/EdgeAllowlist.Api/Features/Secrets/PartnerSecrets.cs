@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Features.Partners;
+using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Api.Infrastructure.Writer;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAllowlist.Api.Features.Secrets;
+
+public sealed class SecretOptions
+{
+    /// <summary>The CloudFront distribution domain put into <c>videoContentSourceUrl</c> when a request names none.</summary>
+    public string? DistributionDomain { get; set; }
+
+    /// <summary>How long a rotated-out secret keeps working when the rotate call names no grace.</summary>
+    public TimeSpan DefaultGrace { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often expired secrets are deleted from the store.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public const string Rules = "Secrets:DistributionDomain must be empty or a DNS name, Secrets:DefaultGrace between 0 and 30 days, Secrets:SweepInterval positive.";
+
+    public bool IsValid =>
+        (string.IsNullOrEmpty(DistributionDomain) || System.Text.RegularExpressions.Regex.IsMatch(DistributionDomain, PartnerSecrets.DomainPattern, System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+        && DefaultGrace >= TimeSpan.Zero && DefaultGrace <= TimeSpan.FromSeconds(Rotate.Endpoint.MaxGraceSeconds)
+        && SweepInterval > TimeSpan.Zero;
+}
+
+/// <summary>A partner secret as the store holds it: the hash in the key, the rest in the value.</summary>
+sealed record StoredSecret(string Key, string Partner, string Id, string Scope, DateTimeOffset? Expires)
+{
+    public string Fingerprint => PartnerSecrets.Fingerprint(Key[KvsLayout.SecretPrefix.Length..]);
+
+    public string Target => PartnerSecrets.Target(Partner, Id);
+
+    public bool IsExpiredAt(DateTimeOffset now) => Expires <= now;
+
+    /// <summary>Every readable <c>x:</c> entry; a malformed one (written outside the service) is left for people to see in the audit trail.</summary>
+    public static IEnumerable<StoredSecret> All(IReadOnlyDictionary<string, string> state) =>
+        state.Where(i => i.Key.StartsWith(KvsLayout.SecretPrefix, StringComparison.Ordinal))
+            .Select(i => TryRead(i.Key, i.Value)).OfType<StoredSecret>();
+
+    public static IEnumerable<StoredSecret> OfPartner(IReadOnlyDictionary<string, string> state, string partner) =>
+        All(state).Where(s => s.Partner == partner);
+
+    static StoredSecret? TryRead(string key, string value)
+    {
+        try
+        {
+            return JsonNode.Parse(value) is JsonObject o && o["p"]?.GetValue<string>() is { } p && o["id"]?.GetValue<string>() is { } id
+                ? new(key, p, id, o["scope"]?.GetValue<string>() ?? "", KvsLayout.ReadExpiry(value))
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>What the API shows of a secret: never the secret, only its fingerprint.</summary>
+sealed record SecretView(string Id, string Partner, string Fingerprint, string Scope, DateTimeOffset? CreatedAt, string? CreatedBy, DateTimeOffset? ExpiresAt, bool Expired);
+
+/// <summary>The answer to create and rotate: the one time the secret is shown.</summary>
+sealed record IssuedSecret(
+    string Id,
+    string Partner,
+    string Scope,
+    string Secret,
+    string Fingerprint,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    string VideoContentSourceUrl,
+    IReadOnlyList<SecretView> RotatedOut);
+
+/// <summary>
+/// Issues partner secrets: <c>ealp_</c> + 256 random bits in base64url (the format the function
+/// checks before any read). The clear secret exists only in the response; the KVS holds its
+/// SHA-256 as the key, the database the id, partner, a fingerprint and who created it.
+/// </summary>
+sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider time, IOptions<SecretOptions> options)
+{
+    public const string Prefix = "ealp_";
+    public const string DomainPattern = @"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$";
+
+    public static string NewSecret() => Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    /// <summary>Enough of the hash to tell secrets apart and to match a leaked one; useless to an attacker.</summary>
+    public static string Fingerprint(string hash) => hash[..12];
+
+    public static string Target(string partner, string id) => $"{partner}/{id}";
+
+    /// <summary>The domain from the request, else the setting; null when neither names one.</summary>
+    public string? DistributionDomain(string? requested) =>
+        requested?.ToLowerInvariant() ?? (options.Value.DistributionDomain is { Length: > 0 } configured ? configured.ToLowerInvariant() : null);
+
+    public TimeSpan DefaultGrace => options.Value.DefaultGrace;
+
+    /// <summary>
+    /// Writes a new secret for <paramref name="partner"/>; with <paramref name="graceForOthers"/> (a
+    /// rotation) every other live secret of the partner expires that long from now, in the same
+    /// UpdateKeys call, so there is no moment with neither or with the old one unbounded.
+    /// </summary>
+    public async Task<IssuedSecret> IssueAsync(IValidationErrors endpoint, HttpContext context, Partner partner, string domain,
+        DateTimeOffset? expiresAt, TimeSpan? graceForOthers, CancellationToken ct)
+    {
+        var secret = NewSecret();
+        var hash = Hash(secret);
+        var id = $"sec_{System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(9))}";
+        var now = time.GetUtcNow();
+        // Whole seconds, as the KVS holds them, so the comparison below matches what is stored.
+        var othersExpire = graceForOthers is { } grace ? DateTimeOffset.FromUnixTimeSeconds((now + grace).ToUnixTimeSeconds()) : (DateTimeOffset?)null;
+        var write = new KeyWrite(KvsLayout.SecretKey(hash), KvsLayout.SecretValue(partner.Id, id, partner.Scope, expiresAt),
+            graceForOthers is null ? "secret.create" : "secret.rotate", Target(partner.Id, id));
+        var outcome = await endpoint.SubmitOrRejectAsync(writer, context, state => othersExpire is { } at
+            ?
+            [
+                .. StoredSecret.OfPartner(state, partner.Id).Where(s => s.Expires is null || s.Expires > at)
+                    .Select(s => new KeyWrite(s.Key, KvsLayout.SecretValue(s.Partner, s.Id, s.Scope, at), "secret.rotate-out", s.Target)),
+                write,
+            ]
+            : [write], ct);
+        var actor = context.ToActor();
+        // The key is in the store now; a caller who goes away must not leave it without its metadata.
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+            await connection.ExecuteAsync("INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by) VALUES (@id, @p, @f, @c, @b)",
+                null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", actor.Name));
+        var state = (await writer.GetStateAsync(ct)).Items;
+        var rotatedTargets = outcome.Entries.Where(e => e.Action == "secret.rotate-out").Select(e => e.Target).ToHashSet();
+        var rotated = await ViewsAsync(StoredSecret.OfPartner(state, partner.Id).Where(s => rotatedTargets.Contains(s.Target)).ToList(), ct);
+        var url = $"https://{domain}/{KvsLayout.Marker(state)}/{secret}/";
+        return new(id, partner.Id, partner.Scope, secret, Fingerprint(hash), now, expiresAt, url, rotated);
+    }
+
+    /// <summary>The live secrets (present in the store) with the metadata the database keeps.</summary>
+    public async Task<IReadOnlyList<SecretView>> ViewsAsync(IReadOnlyList<StoredSecret> secrets, CancellationToken ct)
+    {
+        if (secrets.Count == 0)
+            return [];
+        await using var connection = await database.OpenAsync(ct);
+        var names = secrets.Select((_, i) => $"@s{i}");
+        var rows = await connection.QueryAsync($"SELECT id, created_at, created_by FROM partner_secrets WHERE id IN ({string.Join(',', names)})",
+            r => (Id: r.GetString(0), At: DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), By: r.GetString(2)),
+            null, ct, [.. secrets.Select((s, i) => ($"s{i}", (object?)s.Id))]);
+        var metadata = rows.ToDictionary(r => r.Id);
+        var now = time.GetUtcNow();
+        return [.. secrets
+            .Select(s =>
+            {
+                // A secret written outside the service has no metadata; it is still listed so it can be revoked.
+                var known = metadata.TryGetValue(s.Id, out var m);
+                return new SecretView(s.Id, s.Partner, s.Fingerprint, s.Scope, known ? m.At : null, known ? m.By : null, s.Expires, s.IsExpiredAt(now));
+            })
+            .OrderBy(v => v.CreatedAt).ThenBy(v => v.Id, StringComparer.Ordinal)];
+    }
+
+    /// <summary>A 403 decided inside an endpoint (a partner the token is not limited to), audited like the ones the policy decides.</summary>
+    public static async Task ForbidAsync(AuditTrail audit, HttpContext context, string detail, CancellationToken ct)
+    {
+        var actor = context.ToActor();
+        await audit.AppendAsync(new AuditRecord(actor.Name, "auth.denied", $"{context.Request.Method} {context.Request.Path}", AuditOutcome.Forbidden,
+            RequestId: actor.RequestId, Client: actor.Client, Detail: detail), ct);
+        await TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(context);
+    }
+}
+
+static class SecretRules
+{
+    public static IRuleBuilderOptions<T, string?> ValidDistributionDomain<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(d => d is null || System.Text.RegularExpressions.Regex.IsMatch(d, PartnerSecrets.DomainPattern, System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+            .WithMessage("distributionDomain must be a DNS name such as d111111abcdef8.cloudfront.net (no scheme, port or path).");
+}

@@ -1,0 +1,39 @@
+using EdgeAllowlist.Api.Features.Partners;
+using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Writer;
+
+namespace EdgeAllowlist.Api.Features.Secrets.Revoke;
+
+sealed class Endpoint(StoreWriter writer) : Endpoint<Request>
+{
+    public override void Configure()
+    {
+        Delete("/partners/{partner}/secrets/{id}");
+        Permissions(ApiScopes.SecretsAdmin);
+        Summary(s => s.Summary = "Revoke a secret now: its key leaves the store, the next request with it is denied.");
+    }
+
+    public override async Task HandleAsync(Request req, CancellationToken ct)
+    {
+        await this.SubmitOrRejectAsync(writer, HttpContext, state =>
+            StoredSecret.OfPartner(state, req.Partner).FirstOrDefault(s => s.Id == req.Id) is { } secret
+                ? [new KeyWrite(secret.Key, null, "secret.revoke", secret.Target)]
+                : throw new MutationRejectedException(404, "id", $"Partner '{req.Partner}' has no secret '{req.Id}' in the store."), ct);
+        await Send.NoContentAsync(ct);
+    }
+}
+
+sealed class Request : PartnerRoute
+{
+    /// <summary>The secret id, e.g. sec_AbCdEfGhIjKl.</summary>
+    public string Id { get; init; } = "";
+
+    internal sealed class Validator : Validator<Request>
+    {
+        public Validator()
+        {
+            AddRules(this);
+            RuleFor(r => r.Id).Matches("^sec_[A-Za-z0-9_-]{1,32}$").WithMessage("id must be a secret id such as sec_AbCdEfGhIjKl.");
+        }
+    }
+}

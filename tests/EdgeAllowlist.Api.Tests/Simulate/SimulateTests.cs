@@ -1,0 +1,76 @@
+using System.Net;
+using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Api.Tests.Secrets;
+
+namespace EdgeAllowlist.Api.Tests.Simulate;
+
+/// <summary>Simulate beyond <see cref="RunTests"/>: wildcards, report mode, the viewer address, scopes and malformed input.</summary>
+public sealed class SimulateTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    [Fact]
+    public async Task A_browser_on_a_wildcard_origin_passes_after_reading_the_exact_key_first()
+    {
+        using var admin = host.Admin();
+        await admin.PostJsonAsync("/v1/origins", new { origin = "https://*.sim.example.com" });
+        var allowed = await admin.SimulateAsync("/v1/segment/a/b.ts",
+            new() { ["Origin"] = "https://player.sim.example.com", ["User-Agent"] = PartnerCalls.ChromeUserAgent }, query: "aws.sessionId=1");
+        allowed.Text("action").ShouldBe("pass");
+        allowed.Text("uri").ShouldBe("/v1/segment/a/b.ts");
+        allowed["keysRead"]!.AsArray().Select(r => r!.GetValue<string>())
+            .ShouldBe(["cfg", "o:https://player.sim.example.com", "o:https://*.sim.example.com"]);
+    }
+
+    [Fact]
+    public async Task Report_mode_passes_and_names_the_would_be_denial_from_the_log_line()
+    {
+        using var admin = host.Admin();
+        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "report" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        try
+        {
+            var result = await admin.SimulateAsync("/v1/master/x.m3u8", new() { ["origin"] = "https://nobody.example.org" });
+            result.Text("action").ShouldBe("pass");
+            result.Text("reason").ShouldBe("origin-unknown");
+            result["logs"]!.AsArray().ShouldHaveSingleItem()!.GetValue<string>().ShouldContain("\"allowlist\":\"report\"");
+        }
+        finally
+        {
+            await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "enforce" });
+        }
+    }
+
+    [Fact]
+    public async Task Simulating_writes_nothing_audits_nothing_and_needs_rules_read()
+    {
+        var reader = await host.CreateTokenAsync("simulate-reader", ["rules:read"]);
+        using var client = host.Client(reader);
+        var store = host.Service<IKeyValueStore>();
+        var etag = (await store.DescribeAsync()).ETag;
+        using var admin = host.Admin();
+        var head = await admin.AuditHeadAsync();
+        var denied = await client.PostJsonAsync("/v1/simulate", new { uri = "/anything", viewerIp = "2001:db8::7" });
+        (await denied.JsonAsync()).Text("action").ShouldBe("deny");
+        (await store.DescribeAsync()).ETag.ShouldBe(etag);
+        (await admin.AuditHeadAsync()).ShouldBe(head);
+
+        var secretsAdmin = await host.CreateTokenAsync("simulate-secrets-admin", ["secrets:admin", "rules:write"]);
+        using var other = host.Client(secretsAdmin);
+        (await other.PostJsonAsync("/v1/simulate", new { uri = "/" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Theory]
+    [InlineData("""{"uri":""}""", "uri")]
+    [InlineData("""{"uri":null}""", "uri")]
+    [InlineData("""{"uri":"/a b"}""", "uri")]
+    [InlineData("""{"uri":"/","method":null}""", "method")]
+    [InlineData("""{"uri":"/","headers":{"bad header":"x"}}""", "headers")]
+    [InlineData("""{"uri":"/","headers":{"user-agent":"a\u0000b"}}""", "headers")]
+    [InlineData("""{"uri":"/","headers":{"user-agent":null}}""", "headers")]
+    [InlineData("""{"uri":"/","viewerIp":"300.1.1.1"}""", "viewerIp")]
+    [InlineData("""{"uri":"/","at":"tomorrow"}""", "at")]
+    public async Task A_malformed_simulation_is_refused_naming_the_field(string body, string field)
+    {
+        using var admin = host.Admin();
+        var problem = await (await admin.SendRawAsync(HttpMethod.Post, "/v1/simulate", body)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem.ErrorFields().ShouldContain(f => f.StartsWith(field), problem.ToJsonString());
+    }
+}
