@@ -51,6 +51,13 @@ public sealed class StoreWriter(
     public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
     {
         await started.Task.WaitAsync(cancellationToken);
+        // Instances sharing a PostgreSQL database share the snapshot: pick up what another one wrote.
+        if (database.Provider == "postgresql")
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            if ((string?)await connection.ScalarAsync("SELECT etag FROM kvs_state WHERE id = 1", cancellationToken: cancellationToken) != state.ETag)
+                await EnqueueAsync(new(new(ExternalActor, null, null), _ => [], syncFirst: true), cancellationToken);
+        }
         return state;
     }
 
