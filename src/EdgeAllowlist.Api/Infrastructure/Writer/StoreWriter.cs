@@ -348,7 +348,9 @@ public sealed class StoreWriter(
     {
         var rows = await connection.QueryAsync("SELECT kvs_key, kvs_value FROM kvs_snapshot", r => (r.GetString(0), r.GetString(1)), transaction, cancellationToken);
         var items = rows.ToImmutableSortedDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
-        return new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag, null);
+        var changed = await connection.ScalarAsync("SELECT updated_at FROM kvs_state WHERE id = 1", transaction, cancellationToken);
+        return new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag,
+            changed is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(changed, System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     async Task SaveSnapshotAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Key, string? Value)> changes, string etag, CancellationToken cancellationToken)
