@@ -1,0 +1,364 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Jint;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeAllowlist.Cli.Tests.Fakes;
+
+/// <summary>
+/// The CloudFront control plane for KeyValueStores and Functions as the 2020-05-31 model describes it:
+/// XML bodies in the API namespace are checked field by field, ETags are per stage and only the
+/// DEVELOPMENT one is accepted by update, test and publish, UpdateFunction names its ETag header
+/// <c>ETtag</c> as the model does, and TestFunction really runs the uploaded code (Jint).
+/// </summary>
+sealed partial class FakeCloudFront : IAsyncDisposable
+{
+    public const string AccountId = "123456789012";
+    static readonly XNamespace Ns = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
+
+    readonly ConcurrentDictionary<string, StoreState> stores = new();
+    readonly ConcurrentDictionary<string, FunctionState> functions = new();
+    readonly Lock gate = new();
+    FakeAwsHost host = null!;
+    int etagCounter;
+
+    public Uri Endpoint => host.Endpoint;
+
+    public IReadOnlyCollection<RecordedRequest> Requests => host.Requests;
+
+    public IReadOnlyCollection<string> SignatureProblems => host.SignatureProblems;
+
+    /// <summary>What TestFunction reports as ComputeUtilization.</summary>
+    public int ComputeUtilization { get; set; } = 12;
+
+    public sealed record StoreState(string Name, string Id, string Comment, string Arn, DateTimeOffset LastModified, string ETag);
+
+    public sealed record StageState(string Comment, string Runtime, IReadOnlyList<string> KvsArns, byte[] Code, string ETag, DateTimeOffset LastModified);
+
+    public sealed class FunctionState(string name, string arn, DateTimeOffset created, StageState development)
+    {
+        public string Name { get; } = name;
+        public string Arn { get; } = arn;
+        public DateTimeOffset Created { get; } = created;
+        public StageState Development { get; set; } = development;
+        public StageState? Live { get; set; }
+    }
+
+    public IReadOnlyDictionary<string, FunctionState> Functions => functions;
+
+    public static async Task<FakeCloudFront> StartAsync()
+    {
+        var fake = new FakeCloudFront();
+        fake.host = await FakeAwsHost.StartAsync("cloudfront", "us-east-1",
+            (context, problem) => Error(context, 403, "SignatureDoesNotMatch", problem), fake.Map);
+        return fake;
+    }
+
+    /// <summary>Adds a store directly, as if created earlier in the console.</summary>
+    public StoreState SeedStore(string name)
+    {
+        var id = Guid.NewGuid().ToString();
+        var store = new StoreState(name, id, "", $"arn:aws:cloudfront::{AccountId}:key-value-store/{id}", DateTimeOffset.UtcNow, NextETag());
+        stores[name] = store;
+        return store;
+    }
+
+    void Map(WebApplication app)
+    {
+        app.MapPost("/2020-05-31/key-value-store", CreateKeyValueStore);
+        app.MapGet("/2020-05-31/key-value-store/{name}", (HttpContext context, string name) =>
+            stores.TryGetValue(name, out var store)
+                ? Xml(context, 200, StoreElement(store), ("ETag", store.ETag))
+                : Error(context, 404, "EntityNotFound", $"The key value store {name} does not exist."));
+        app.MapPost("/2020-05-31/function", CreateFunction);
+        app.MapPut("/2020-05-31/function/{name}", UpdateFunction);
+        app.MapGet("/2020-05-31/function/{name}/describe", DescribeFunction);
+        app.MapPost("/2020-05-31/function/{name}/test", TestFunction);
+        app.MapPost("/2020-05-31/function/{name}/publish", PublishFunction);
+    }
+
+    async Task CreateKeyValueStore(HttpContext context)
+    {
+        if (await Body(context, "CreateKeyValueStoreRequest") is not { } root)
+            return;
+        var name = Text(root, "Name");
+        if (name is null || !NamePattern().IsMatch(name))
+        {
+            await Error(context, 400, "InvalidArgument", "Name must match [a-zA-Z0-9-_]{1,64}.");
+            return;
+        }
+        var comment = Text(root, "Comment") ?? "";
+        if (comment.Length > 128)
+        {
+            await Error(context, 400, "InvalidArgument", "Comment is longer than 128 characters.");
+            return;
+        }
+        var id = Guid.NewGuid().ToString();
+        var store = new StoreState(name, id, comment, $"arn:aws:cloudfront::{AccountId}:key-value-store/{id}", DateTimeOffset.UtcNow, NextETag());
+        if (!stores.TryAdd(name, store))
+        {
+            await Error(context, 409, "EntityAlreadyExists", $"The key value store {name} already exists.");
+            return;
+        }
+        await Xml(context, 201, StoreElement(store), ("ETag", store.ETag), ("Location", $"{Endpoint}2020-05-31/key-value-store/{id}"));
+    }
+
+    async Task CreateFunction(HttpContext context)
+    {
+        if (await Body(context, "CreateFunctionRequest") is not { } root)
+            return;
+        var name = Text(root, "Name");
+        if (name is null || !NamePattern().IsMatch(name))
+        {
+            await Error(context, 400, "InvalidArgument", "Name must match [a-zA-Z0-9-_]{1,64}.");
+            return;
+        }
+        if (await Stage(context, root) is not { } stage)
+            return;
+        var function = new FunctionState(name, $"arn:aws:cloudfront::{AccountId}:function/{name}", DateTimeOffset.UtcNow, stage);
+        if (!functions.TryAdd(name, function))
+        {
+            await Error(context, 409, "FunctionAlreadyExists", $"The function {name} already exists.");
+            return;
+        }
+        await Xml(context, 201, SummaryElement(function, function.Development, "DEVELOPMENT"),
+            ("ETag", stage.ETag), ("Location", $"{Endpoint}2020-05-31/function/{name}"));
+    }
+
+    async Task UpdateFunction(HttpContext context, string name)
+    {
+        if (await Body(context, "UpdateFunctionRequest") is not { } root)
+            return;
+        if (await Function(context, name) is not { } function || !await DevelopmentIfMatch(context, function))
+            return;
+        if (await Stage(context, root) is not { } stage)
+            return;
+        lock (gate)
+            function.Development = stage;
+        await Xml(context, 200, SummaryElement(function, stage, "DEVELOPMENT"), ("ETtag", stage.ETag));
+    }
+
+    async Task DescribeFunction(HttpContext context, string name)
+    {
+        if (await Function(context, name) is not { } function)
+            return;
+        var stageName = context.Request.Query["Stage"].ToString();
+        var stage = stageName switch
+        {
+            "" or "DEVELOPMENT" => function.Development,
+            "LIVE" => function.Live,
+            _ => null,
+        };
+        if (stageName is not ("" or "DEVELOPMENT" or "LIVE"))
+            await Error(context, 400, "InvalidArgument", "Stage must be DEVELOPMENT or LIVE.");
+        else if (stage is null)
+            await Error(context, 404, "NoSuchFunctionExists", $"The function {name} has no LIVE stage.");
+        else
+            await Xml(context, 200, SummaryElement(function, stage, stageName == "LIVE" ? "LIVE" : "DEVELOPMENT"), ("ETag", stage.ETag));
+    }
+
+    async Task TestFunction(HttpContext context, string name)
+    {
+        if (await Body(context, "TestFunctionRequest") is not { } root)
+            return;
+        if (await Function(context, name) is not { } function || !await DevelopmentIfMatch(context, function))
+            return;
+        var stageName = Text(root, "Stage") ?? "DEVELOPMENT";
+        var stage = stageName == "LIVE" ? function.Live : function.Development;
+        if (stage is null)
+        {
+            await Error(context, 400, "InvalidArgument", "The function has no LIVE stage to test.");
+            return;
+        }
+        byte[] eventObject;
+        try
+        {
+            eventObject = Convert.FromBase64String(Text(root, "EventObject") ?? "");
+        }
+        catch (FormatException)
+        {
+            await Error(context, 400, "InvalidArgument", "EventObject is not base64.");
+            return;
+        }
+        var (output, error) = Run(stage.Code, eventObject);
+        await Xml(context, 200, new XElement(Ns + "TestResult",
+            SummaryElement(function, stage, stageName),
+            new XElement(Ns + "ComputeUtilization", ComputeUtilization.ToString(CultureInfo.InvariantCulture)),
+            new XElement(Ns + "FunctionExecutionLogs"),
+            new XElement(Ns + "FunctionErrorMessage", error ?? ""),
+            new XElement(Ns + "FunctionOutput", output ?? "")));
+    }
+
+    async Task PublishFunction(HttpContext context, string name)
+    {
+        if (await Function(context, name) is not { } function || !await DevelopmentIfMatch(context, function))
+            return;
+        lock (gate)
+            function.Live = function.Development with { ETag = NextETag() };
+        await Xml(context, 200, SummaryElement(function, function.Live, "LIVE"));
+    }
+
+    /// <summary>Runs the handler as CloudFront would and returns FunctionOutput: the returned request or response, as JSON.</summary>
+    static (string? Output, string? Error) Run(byte[] code, byte[] eventObject)
+    {
+        try
+        {
+            var engine = new Engine(options => options.TimeoutInterval(TimeSpan.FromSeconds(5)));
+            engine.Execute(Encoding.UTF8.GetString(code));
+            engine.SetValue("__event", engine.Evaluate($"({Encoding.UTF8.GetString(eventObject)})"));
+            var result = engine.Evaluate("JSON.stringify(handler(__event))").AsString();
+            var node = JsonNode.Parse(result)!.AsObject();
+            var kind = node.ContainsKey("statusCode") ? "response" : "request";
+            return (new JsonObject { [kind] = node }.ToJsonString(), null);
+        }
+        catch (Exception error) when (error is Jint.Runtime.JavaScriptException or Esprima.ParserException or Acornima.ParseErrorException)
+        {
+            return (null, error.Message);
+        }
+    }
+
+    async Task<StageState?> Stage(HttpContext context, XElement root)
+    {
+        var config = Child(root, "FunctionConfig");
+        var runtime = config is null ? null : Text(config, "Runtime");
+        if (config is null || Text(config, "Comment") is null || runtime is not ("cloudfront-js-1.0" or "cloudfront-js-2.0"))
+        {
+            await Error(context, 400, "InvalidArgument", "FunctionConfig needs a Comment and a Runtime of cloudfront-js-1.0 or cloudfront-js-2.0.");
+            return null;
+        }
+        var arns = new List<string>();
+        if (Child(config, "KeyValueStoreAssociations") is { } associations)
+        {
+            var items = Child(associations, "Items")?.Elements().ToList() ?? [];
+            if (Text(associations, "Quantity") != items.Count.ToString(CultureInfo.InvariantCulture)
+                || items.Any(item => item.Name != Ns + "KeyValueStoreAssociation"))
+            {
+                await Error(context, 400, "InvalidArgument", "KeyValueStoreAssociations.Quantity must count its KeyValueStoreAssociation items.");
+                return null;
+            }
+            arns.AddRange(items.Select(item => Text(item, "KeyValueStoreARN") ?? ""));
+            if (arns.FirstOrDefault(arn => !ArnPattern().IsMatch(arn) || stores.Values.All(store => store.Arn != arn)) is { } unknown)
+            {
+                await Error(context, 404, "EntityNotFound", $"No key value store {unknown}.");
+                return null;
+            }
+        }
+        byte[] code;
+        try
+        {
+            code = Convert.FromBase64String(Text(root, "FunctionCode") ?? "");
+        }
+        catch (FormatException)
+        {
+            await Error(context, 400, "InvalidArgument", "FunctionCode is not base64.");
+            return null;
+        }
+        if (code.Length is < 1 or > 40960)
+        {
+            await Error(context, 413, "FunctionSizeLimitExceeded", "FunctionCode must be 1 to 40960 bytes.");
+            return null;
+        }
+        return new(Text(config, "Comment")!, runtime, arns, code, NextETag(), DateTimeOffset.UtcNow);
+    }
+
+    async Task<FunctionState?> Function(HttpContext context, string name)
+    {
+        if (functions.TryGetValue(name, out var function))
+            return function;
+        await Error(context, 404, "NoSuchFunctionExists", $"The function {name} does not exist.");
+        return null;
+    }
+
+    static async Task<bool> DevelopmentIfMatch(HttpContext context, FunctionState function)
+    {
+        var ifMatch = context.Request.Headers.IfMatch.ToString();
+        if (ifMatch.Length == 0)
+        {
+            await Error(context, 400, "InvalidIfMatchVersion", "The If-Match version is missing or not valid.");
+            return false;
+        }
+        if (ifMatch == function.Development.ETag)
+            return true;
+        await Error(context, 412, "PreconditionFailed", "The precondition in one or more of the request fields evaluated to false.");
+        return false;
+    }
+
+    static async Task<XElement?> Body(HttpContext context, string rootName)
+    {
+        try
+        {
+            var root = (await XDocument.LoadAsync(context.Request.Body, LoadOptions.None, context.RequestAborted)).Root!;
+            if (root.Name == Ns + rootName)
+                return root;
+            await Error(context, 400, "MalformedXML", $"Expected <{rootName}> in {Ns}, got {root.Name}.");
+        }
+        catch (System.Xml.XmlException error)
+        {
+            await Error(context, 400, "MalformedXML", error.Message);
+        }
+        return null;
+    }
+
+    static XElement StoreElement(StoreState store) =>
+        new(Ns + "KeyValueStore",
+            new XElement(Ns + "Name", store.Name),
+            new XElement(Ns + "Id", store.Id),
+            new XElement(Ns + "Comment", store.Comment),
+            new XElement(Ns + "ARN", store.Arn),
+            new XElement(Ns + "Status", "READY"),
+            new XElement(Ns + "LastModifiedTime", store.LastModified.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)));
+
+    static XElement SummaryElement(FunctionState function, StageState stage, string stageName) =>
+        new(Ns + "FunctionSummary",
+            new XElement(Ns + "Name", function.Name),
+            new XElement(Ns + "Status", function.Live is null ? "UNPUBLISHED" : "UNASSOCIATED"),
+            new XElement(Ns + "FunctionConfig",
+                new XElement(Ns + "Comment", stage.Comment),
+                new XElement(Ns + "Runtime", stage.Runtime),
+                new XElement(Ns + "KeyValueStoreAssociations",
+                    new XElement(Ns + "Quantity", stage.KvsArns.Count),
+                    stage.KvsArns.Count == 0 ? null : new XElement(Ns + "Items", stage.KvsArns.Select(arn =>
+                        new XElement(Ns + "KeyValueStoreAssociation", new XElement(Ns + "KeyValueStoreARN", arn)))))),
+            new XElement(Ns + "FunctionMetadata",
+                new XElement(Ns + "FunctionARN", function.Arn),
+                new XElement(Ns + "Stage", stageName),
+                new XElement(Ns + "CreatedTime", function.Created.ToString("O", CultureInfo.InvariantCulture)),
+                new XElement(Ns + "LastModifiedTime", stage.LastModified.ToString("O", CultureInfo.InvariantCulture))));
+
+    static Task Xml(HttpContext context, int status, XElement body, params (string Name, string Value)[] headers)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/xml";
+        foreach (var (name, value) in headers)
+            context.Response.Headers[name] = value;
+        context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        return context.Response.WriteAsync(new XDeclaration("1.0", "UTF-8", null) + body.ToString(SaveOptions.DisableFormatting));
+    }
+
+    static Task Error(HttpContext context, int status, string code, string message) =>
+        Xml(context, status, new XElement(Ns + "ErrorResponse",
+            new XElement(Ns + "Error",
+                new XElement(Ns + "Type", status >= 500 ? "Receiver" : "Sender"),
+                new XElement(Ns + "Code", code),
+                new XElement(Ns + "Message", message)),
+            new XElement(Ns + "RequestId", Guid.NewGuid().ToString())));
+
+    static XElement? Child(XElement element, string name) => element.Element(Ns + name);
+
+    static string? Text(XElement element, string name) => Child(element, name)?.Value;
+
+    string NextETag() => $"E{Interlocked.Increment(ref etagCounter):D4}FAKE";
+
+    [GeneratedRegex("^[a-zA-Z0-9-_]{1,64}$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"^arn:aws:cloudfront::[0-9]{12}:key-value-store\/[0-9a-fA-F-]{36}$")]
+    private static partial Regex ArnPattern();
+
+    public ValueTask DisposeAsync() => host.DisposeAsync();
+}
