@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Amazon.Runtime;
+using EdgeAllowlist.Store.Signing;
 
 namespace EdgeAllowlist.Cli.Aws;
 
@@ -38,7 +39,7 @@ public sealed class SignedHttpClient(HttpClient http, AwsService service, AWSCre
             request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType ?? "application/octet-stream");
         }
         var identity = await credentials.GetCredentialsAsync();
-        SigV4.Sign(request, body ?? [], identity, service, clock.GetUtcNow().UtcDateTime);
+        SigV4Signer.Sign(request, body ?? [], identity, service.Region, service.SigningName, clock.GetUtcNow().UtcDateTime);
         using var response = await http.SendAsync(request, cancellationToken);
         var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         return new(response.StatusCode, response.Headers, content);

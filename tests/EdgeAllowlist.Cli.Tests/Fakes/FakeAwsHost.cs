@@ -71,7 +71,7 @@ sealed class FakeAwsHost : IAsyncDisposable
         });
         mapRoutes(app);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         host = new(app, new Uri(address));
         return host;
     }

@@ -216,7 +216,7 @@ sealed partial class FakeCloudFront : IAsyncDisposable
             var kind = node.ContainsKey("statusCode") ? "response" : "request";
             return (new JsonObject { [kind] = node }.ToJsonString(), null);
         }
-        catch (Exception error) when (error is Jint.Runtime.JavaScriptException or Esprima.ParserException or Acornima.ParseErrorException)
+        catch (Exception error) when (error is Jint.Runtime.JavaScriptException or Acornima.ParseErrorException)
         {
             return (null, error.Message);
         }
