@@ -11,6 +11,8 @@ namespace EdgeAllowlist.Cli.Aws.MediaTailor;
 /// </summary>
 public sealed class MediaTailorClient(SignedHttpClient http)
 {
+    public const string SigningName = "mediatailor";
+
     public static Uri DefaultEndpoint(string region) => new($"https://api.mediatailor.{region}.amazonaws.com");
 
     public async Task<JsonObject> GetPlaybackConfigurationAsync(string name, CancellationToken cancellationToken = default)
