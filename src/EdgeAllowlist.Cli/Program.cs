@@ -1,1 +1,3 @@
-Console.WriteLine();
+using EdgeAllowlist.Cli;
+
+return await EdgeAllowlistCli.RunAsync(args, CliEnvironment.FromProcess());

@@ -26,7 +26,7 @@ public enum CloudFrontErrorKind
 }
 
 public sealed class CloudFrontException(CloudFrontErrorKind kind, string errorCode, string message, HttpStatusCode statusCode, string? requestId)
-    : Exception($"{errorCode}: {message}")
+    : Exception(message)
 {
     public CloudFrontErrorKind Kind { get; } = kind;
 

@@ -39,7 +39,7 @@ public sealed class MediaTailorClient(SignedHttpClient http)
 }
 
 public sealed class MediaTailorException(HttpStatusCode statusCode, string errorCode, string message, string? requestId)
-    : Exception($"{errorCode}: {message}")
+    : Exception(message)
 {
     public HttpStatusCode StatusCode { get; } = statusCode;
 

@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+using EdgeAllowlist.Cli.Tests.Fakes;
+
+namespace EdgeAllowlist.Cli.Tests.Commands;
+
+/// <summary>One in-process run of <c>edge-allowlist</c> with captured stdout and stderr and the example credentials.</summary>
+sealed record CliRun(int ExitCode, string Out, string Error)
+{
+    public JsonObject Json => JsonNode.Parse(Out)!.AsObject();
+
+    public static async Task<CliRun> RunAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var environment = new CliEnvironment
+        {
+            Out = stdout,
+            Error = stderr,
+            Credentials = () => Task.FromResult(TestAws.Credentials),
+            Http = TestAws.Http,
+        };
+        var exitCode = await EdgeAllowlistCli.RunAsync(args, environment);
+        return new(exitCode, stdout.ToString(), stderr.ToString());
+    }
+}
