@@ -9,6 +9,9 @@ namespace EdgeAllowlist.Cli;
 /// </summary>
 public sealed class CliEnvironment
 {
+    /// <summary>Where secrets are read from, so that they never appear in arguments, shell history or the process list.</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
     public required TextWriter Out { get; init; }
 
     public required TextWriter Error { get; init; }
@@ -23,6 +26,7 @@ public sealed class CliEnvironment
     /// <summary>Stdout and stderr, and AWSSDK.Core's standard credential chain (environment, profile, SSO, web identity, container, instance).</summary>
     public static CliEnvironment FromProcess() => new()
     {
+        In = Console.In,
         Out = Console.Out,
         Error = Console.Error,
         Credentials = () => DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Commands.Function;
+using EdgeAllowlist.Cli.Commands.MediaTailor;
 using EdgeAllowlist.Cli.Commands.Store;
 
 namespace EdgeAllowlist.Cli;
@@ -16,6 +17,7 @@ public static class EdgeAllowlistCli
             options.Output,
             StoreCommands.Build(options, environment),
             DeployCommand.Build(options, environment),
+            MediaTailorCommands.Build(options, environment),
         };
     }
 

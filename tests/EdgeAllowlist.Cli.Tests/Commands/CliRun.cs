@@ -8,12 +8,15 @@ sealed record CliRun(int ExitCode, string Out, string Error)
 {
     public JsonObject Json => JsonNode.Parse(Out)!.AsObject();
 
-    public static async Task<CliRun> RunAsync(params string[] args)
+    public static Task<CliRun> RunAsync(params string[] args) => RunWithInputAsync("", args);
+
+    public static async Task<CliRun> RunWithInputAsync(string stdin, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var environment = new CliEnvironment
         {
+            In = new StringReader(stdin),
             Out = stdout,
             Error = stderr,
             Credentials = () => Task.FromResult(TestAws.Credentials),

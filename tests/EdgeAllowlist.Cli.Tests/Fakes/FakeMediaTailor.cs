@@ -27,6 +27,9 @@ sealed class FakeMediaTailor : IAsyncDisposable
     /// <summary>When set, every Put answers this status instead of storing the configuration.</summary>
     public int? FailPutsWith { get; set; }
 
+    /// <summary>When set, a Put stores everything but this field, like a service that quietly ignores a setting.</summary>
+    public string? IgnoreOnPut { get; set; }
+
     /// <summary>The settable fields as stored (what a later Get returns, minus the response-only fields).</summary>
     public JsonObject Stored(string name) => configurations[name];
 
@@ -76,6 +79,8 @@ sealed class FakeMediaTailor : IAsyncDisposable
             await Error(context, status, status >= 500 ? "InternalServerErrorException" : "BadRequestException", "Put refused by the test.");
             return;
         }
+        if (IgnoreOnPut is not null)
+            body.Remove(IgnoreOnPut);
         configurations[name] = body;
         await Json(context, 200, WithResponseOnlyFields(body));
     }
