@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Amazon.Runtime;
 using EdgeAllowlist.Cli.Tests.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Commands;
@@ -10,7 +11,10 @@ sealed record CliRun(int ExitCode, string Out, string Error)
 
     public static Task<CliRun> RunAsync(params string[] args) => RunWithInputAsync("", args);
 
-    public static async Task<CliRun> RunWithInputAsync(string stdin, params string[] args)
+    public static Task<CliRun> RunWithInputAsync(string stdin, params string[] args) =>
+        RunWithCredentialsAsync(() => Task.FromResult(TestAws.Credentials), stdin, args);
+
+    public static async Task<CliRun> RunWithCredentialsAsync(Func<Task<AWSCredentials>> credentials, string stdin, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -19,7 +23,7 @@ sealed record CliRun(int ExitCode, string Out, string Error)
             In = new StringReader(stdin),
             Out = stdout,
             Error = stderr,
-            Credentials = () => Task.FromResult(TestAws.Credentials),
+            Credentials = credentials,
             Http = TestAws.Http,
         };
         var exitCode = await EdgeAllowlistCli.RunAsync(args, environment);
