@@ -36,6 +36,15 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     /// <summary>What TestFunction reports as ComputeUtilization.</summary>
     public int ComputeUtilization { get; set; } = 12;
 
+    /// <summary>
+    /// How many PublishFunction calls answer 412 although their ETag is current, as CloudFront has
+    /// done right after an update (hashicorp/terraform-provider-aws#49572).
+    /// </summary>
+    public int SpuriousPublishPreconditionFailures { get; set; }
+
+    /// <summary>Runs when a PublishFunction request arrives, before it is checked: someone else's change racing the deploy.</summary>
+    public Action<FunctionState>? BeforePublish { get; set; }
+
     public sealed record StoreState(string Name, string Id, string Comment, string Arn, DateTimeOffset LastModified, string ETag);
 
     public sealed record StageState(string Comment, string Runtime, IReadOnlyList<string> KvsArns, byte[] Code, string ETag, DateTimeOffset LastModified);
@@ -196,8 +205,16 @@ sealed partial class FakeCloudFront : IAsyncDisposable
 
     async Task PublishFunction(HttpContext context, string name)
     {
+        if (functions.TryGetValue(name, out var racing))
+            BeforePublish?.Invoke(racing);
         if (await Function(context, name) is not { } function || !await DevelopmentIfMatch(context, function))
             return;
+        if (SpuriousPublishPreconditionFailures > 0)
+        {
+            SpuriousPublishPreconditionFailures--;
+            await Error(context, 412, "PreconditionFailed", "The precondition in one or more of the request fields evaluated to false.");
+            return;
+        }
         lock (gate)
             function.Live = function.Development with { ETag = NextETag() };
         await Xml(context, 200, SummaryElement(function, function.Live, "LIVE"));
@@ -351,6 +368,13 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     static XElement? Child(XElement element, string name) => element.Element(Ns + name);
 
     static string? Text(XElement element, string name) => Child(element, name)?.Value;
+
+    /// <summary>A change to the DEVELOPMENT stage made outside the deploy under test.</summary>
+    public void ChangeDevelopment(FunctionState function, string code)
+    {
+        lock (gate)
+            function.Development = function.Development with { Code = Encoding.UTF8.GetBytes(code), ETag = NextETag() };
+    }
 
     string NextETag() => $"E{Interlocked.Increment(ref etagCounter):D4}FAKE";
 

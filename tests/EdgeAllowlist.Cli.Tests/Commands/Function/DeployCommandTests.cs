@@ -107,6 +107,33 @@ public sealed class DeployCommandTests : IAsyncLifetime
         update.Header("If-Match").ShouldNotBe(fake.Functions["allowlist"].Live!.ETag);
         Encoding.UTF8.GetString(fake.Functions["allowlist"].Live!.Code).ShouldBe(Allowlist);
         fake.Functions["allowlist"].Live!.KvsArns.ShouldBe([store.Arn]);
+        fake.Requests.Skip(requestsBefore).Where(r => r.Path.EndsWith("/test") || r.Path.EndsWith("/publish"))
+            .ShouldAllBe(r => r.Header("If-Match") == fake.Functions["allowlist"].Development.ETag);
+    }
+
+    [Fact]
+    public async Task A_spurious_precondition_failure_on_publish_is_retried_once_with_the_tested_etag()
+    {
+        fake.SpuriousPublishPreconditionFailures = 1;
+
+        var run = await Deploy();
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        fake.Requests.Count(r => r.Path.EndsWith("/publish")).ShouldBe(2);
+        fake.Functions["allowlist"].Live.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task A_function_changed_by_someone_else_after_the_tests_is_not_published()
+    {
+        fake.BeforePublish = function => fake.ChangeDevelopment(function, PassEverything);
+
+        var run = await Deploy("--output", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.VerificationFailed, run.Out + run.Error);
+        fake.Functions["allowlist"].Live.ShouldBeNull();
+        run.Json["problem"]!.GetValue<string>().ShouldContain("changed after it was tested");
+        run.Json["published"]!.GetValue<bool>().ShouldBeFalse();
     }
 
     [Fact]
