@@ -1,1 +1,210 @@
-// placeholder until the function lands (issue 3)
+import cf from 'cloudfront';
+import crypto from 'crypto';
+
+// Edge Allowlist: viewer-request, cloudfront-js-2.0. Fixed code; every rule is a key in the
+// associated KeyValueStore. Contract, decision order, reads and fail policy: function/README.md.
+
+const DEFAULTS = { mode: 'enforce', deny: 403, fail: 'closed' };
+const SECRET = /^ealp_[A-Za-z0-9_-]{43}$/;
+const MANIFEST = /\.(m3u8|mpd|mp4)$/i;
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+const ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/;
+const STATUS = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+
+async function handler(event) {
+  const c = { req: event.request, cfg: DEFAULTS, origin: '' };
+  try {
+    return await decide(c);
+  } catch (e) {
+    // A malformed value or a failed read: the fail policy decides.
+    try {
+      return deny(c, 'error');
+    } catch (e2) {
+      return { statusCode: 403, statusDescription: 'Forbidden' };
+    }
+  }
+}
+
+async function decide(c) {
+  c.kvs = cf.kvs();
+  try {
+    c.cfg = policy(await read(c, 'cfg'));
+  } catch (e) {
+    return deny(c, 'cfg');
+  }
+  const uri = c.req.uri;
+  const marker = '/' + c.cfg.marker + '/';
+  const secret = uri.startsWith(marker) ? strip(c, uri.slice(marker.length)) : undefined;
+  if (c.cfg.mode === 'off') return pass(c);
+  if (secret !== undefined) return partner(c, secret);
+  if (isPublic(c.cfg.public, uri)) return pass(c);
+  return browser(c);
+}
+
+// Returns the secret segment; remembers the URI for the origin and a log URI without the secret.
+function strip(c, rest) {
+  const slash = rest.indexOf('/');
+  c.strip = slash < 0 ? '/' : rest.slice(slash);
+  c.logUri = '/' + c.cfg.marker + '/*' + c.strip;
+  return slash < 0 ? rest : rest.slice(0, slash);
+}
+
+// The secret decides alone: a wrong one never falls through to the browser rules.
+async function partner(c, secret) {
+  if (!SECRET.test(secret)) return deny(c, 'secret-format');
+  const x = await read(c, 'x:' + crypto.createHash('sha256').update(secret).digest('hex'));
+  if (x === undefined) return deny(c, 'secret-unknown');
+  if (x.scope !== 'all' && x.scope !== 'manifests') throw new Error('scope');
+  if (expired(x)) return deny(c, 'secret-expired');
+  if (x.scope === 'manifests' && !MANIFEST.test(c.strip)) return deny(c, 'secret-scope');
+  return pass(c);
+}
+
+function isPublic(prefixes, uri) {
+  return !DOT_SEGMENT.test(uri) &&
+    prefixes.some(p => uri === p || (uri.startsWith(p) && (p.endsWith('/') || uri[p.length] === '/')));
+}
+
+async function browser(c) {
+  let origin = header(c, 'origin');
+  if (!origin) {
+    const referer = header(c, 'referer');
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^\/?#]*/i.exec(referer);
+    origin = m ? m[0] : referer;
+  }
+  if (!origin) {
+    if (c.cfg.noOrigin === 'deny') return deny(c, 'no-origin');
+    return c.cfg.noOrigin === 'allow' ? pass(c) : userAgent(c, true);
+  }
+  c.origin = origin;
+  const o = ORIGIN.exec(origin.toLowerCase());
+  const port = o && o[3] ? +o[3] : 0;
+  if (!o || port > 65535) return deny(c, 'origin-invalid');
+  const standard = !port || port === (o[1] === 'https' ? 443 : 80);
+  const verdict = await originRule(c, o[1] + '://', o[2], standard ? '' : ':' + port);
+  return verdict ? deny(c, verdict) : userAgent(c, false);
+}
+
+// The exact key, then one key per wildcard level up to cfg.wild. Expired rules count as absent.
+// Returns '' when allowed, else the reason.
+async function originRule(c, scheme, host, port) {
+  const keys = ['o:' + scheme + host + port];
+  const labels = host.split('.');
+  for (let k = 1; host[0] !== '[' && k <= c.cfg.wild && labels.length - k >= 2; k++) {
+    keys.push('o:' + scheme + '*.' + labels.slice(k).join('.') + port);
+  }
+  let reason = 'origin-unknown';
+  for (let i = 0; i < keys.length; i++) {
+    const rule = await read(c, keys[i]);
+    if (rule === undefined) continue;
+    if (!expired(rule)) return '';
+    reason = 'origin-expired';
+  }
+  return reason;
+}
+
+// Each shard holds allow and deny patterns. A deny match ends it; an allow match is needed when
+// any allow pattern exists, and always for a request without Origin (noOrigin "ua").
+async function userAgent(c, allowRequired) {
+  const ua = header(c, 'user-agent');
+  let allowSeen = allowRequired;
+  let allowed = false;
+  for (let n = 0; n < c.cfg.ua; n++) {
+    const shard = await read(c, 'ua:' + n);
+    if (shard === undefined) throw new Error('missing ua:' + n);
+    if (pattern(shard.deny) && new RegExp(shard.deny, 'i').test(ua)) return deny(c, 'ua-denied');
+    if (pattern(shard.allow)) {
+      allowSeen = true;
+      allowed = allowed || new RegExp(shard.allow, 'i').test(ua);
+    }
+  }
+  return allowSeen && !allowed ? deny(c, 'ua-not-allowed') : pass(c);
+}
+
+// A JSON object, or undefined for a missing key. Anything else throws into the fail policy.
+// CloudFront throws for a missing key; its message is undocumented (seen: "KeyNotFound").
+async function read(c, key) {
+  let text;
+  try {
+    text = await c.kvs.get(key, { format: 'string' });
+  } catch (e) {
+    if (/not ?found/i.test(String(e && e.message))) return undefined;
+    throw e;
+  }
+  const value = JSON.parse(text);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(key);
+  return value;
+}
+
+function policy(p) {
+  if (p === undefined || p.v !== 1) throw new Error('cfg.v');
+  const prefixes = oneOf(p.public, [[]], Array.isArray(p.public));
+  const marker = oneOf(p.marker, ['_p'], typeof p.marker === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(p.marker));
+  if (!prefixes.every(s => typeof s === 'string' && s[0] === '/')) throw new Error('cfg.public');
+  return {
+    mode: oneOf(p.mode, ['enforce', 'report', 'off']),
+    noOrigin: oneOf(p.noOrigin, ['ua', 'deny', 'allow']),
+    public: prefixes,
+    marker: marker,
+    ua: oneOf(p.ua, [0, 1, 2, 3, 4, 5, 6, 7, 8]),
+    wild: oneOf(p.wild, [1, 0, 2, 3, 4, 5]),
+    deny: oneOf(p.deny, [403, 401, 404]),
+    fail: oneOf(p.fail, ['closed', 'open']),
+    reason: oneOf(p.reason, [false, true]),
+    log: oneOf(p.log, [false, true])
+  };
+}
+
+// The first allowed value is the default; valid says whether a value outside the list is fine.
+function oneOf(value, allowed, valid) {
+  if (value === undefined) return allowed[0];
+  if (!valid && allowed.indexOf(value) < 0) throw new Error('cfg: ' + value);
+  return value;
+}
+
+function expired(rule) {
+  const exp = rule.exp;
+  if (exp === undefined || exp === 0) return false;
+  if (typeof exp !== 'number' || exp < 0) throw new Error('exp');
+  return Date.now() / 1000 >= exp;
+}
+
+function pattern(source) {
+  if (source !== undefined && typeof source !== 'string') throw new Error('pattern');
+  return !!source;
+}
+
+function header(c, name) {
+  const h = c.req.headers && c.req.headers[name];
+  return h && h.value ? String(h.value) : '';
+}
+
+function pass(c) {
+  if (c.strip !== undefined) c.req.uri = c.strip;
+  return c.req;
+}
+
+// report never blocks; fail "open" passes on errors; else the configured status, without a body.
+function deny(c, reason) {
+  const cfg = c.cfg;
+  const action = reason === 'error' && cfg.fail === 'open' ? 'fail-open' : cfg.mode === 'report' ? 'report' : '';
+  if (action) {
+    log(c, action, reason);
+    return pass(c);
+  }
+  if (cfg.log || reason === 'error' || reason === 'cfg') log(c, 'deny', reason);
+  const headers = { 'cache-control': { value: 'no-store' } };
+  if (cfg.reason) headers['x-allowlist-reason'] = { value: reason };
+  return { statusCode: cfg.deny, statusDescription: STATUS[cfg.deny], headers: headers };
+}
+
+// One JSON line. Without a usable cfg the marker is unknown, so anything secret-shaped is masked.
+function log(c, action, reason) {
+  console.log(JSON.stringify({
+    allowlist: action,
+    reason: reason,
+    uri: c.logUri || String(c.req.uri).replace(/ealp_[A-Za-z0-9_-]*/g, '*'),
+    origin: c.origin.slice(0, 128),
+    ua: header(c, 'user-agent').slice(0, 128)
+  }));
+}

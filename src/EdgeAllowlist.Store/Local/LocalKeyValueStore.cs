@@ -102,26 +102,26 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
     public static string NewArn(string accountId = DefaultAccountId) =>
         $"arn:aws:cloudfront::{accountId}:key-value-store/{Guid.NewGuid()}";
 
-    public Task<StoreDescription> DescribeAsync(CancellationToken cancellationToken = default)
+    public Task<StoreDescription> DescribeAsync(CancellationToken cancellationToken = default) => AsTask(() =>
     {
         lock (stateLock)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return Task.FromResult(new StoreDescription(Arn, items.Count, totalBytes, etag, Created, lastModified, ReadyStatus));
+            return new StoreDescription(Arn, items.Count, totalBytes, etag, Created, lastModified, ReadyStatus);
         }
-    }
+    });
 
-    public Task<KeyValueItem?> GetAsync(string key, CancellationToken cancellationToken = default)
+    public Task<KeyValueItem?> GetAsync(string key, CancellationToken cancellationToken = default) => AsTask(() =>
     {
         ArgumentNullException.ThrowIfNull(key);
         lock (stateLock)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return Task.FromResult(items.TryGetValue(key, out var value) ? new KeyValueItem(key, value) : null);
+            return items.TryGetValue(key, out var value) ? new KeyValueItem(key, value) : null;
         }
-    }
+    });
 
-    public Task<KeyPage> ListAsync(string? nextToken = null, int? maxResults = null, CancellationToken cancellationToken = default)
+    public Task<KeyPage> ListAsync(string? nextToken = null, int? maxResults = null, CancellationToken cancellationToken = default) => AsTask(() =>
     {
         var pageSize = maxResults ?? KvsLimits.DefaultListPageSize;
         if (pageSize is < 1 or > KvsLimits.MaxListPageSize)
@@ -138,9 +138,9 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
             for (var i = start; i < end; i++)
                 page[i - start] = new(keys[i], items.Values[i]);
             var token = end < keys.Count ? PageToken.Encode(keys[end - 1]) : null;
-            return Task.FromResult(new KeyPage(page, token));
+            return new KeyPage(page, token);
         }
-    }
+    });
 
     public async Task<WriteResult> UpdateKeysAsync(
         string ifMatch,
@@ -220,6 +220,19 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    // Reads complete in memory; this hands back their result, or their error, the way an awaited call would.
+    static Task<T> AsTask<T>(Func<T> read)
+    {
+        try
+        {
+            return Task.FromResult(read());
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
     }
 
     static FileStream AcquireLock(string directory)
