@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Jint;
+using EdgeAllowlist.EdgeFunction;
+using EdgeAllowlist.Store;
+using EdgeAllowlist.Store.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -14,7 +16,8 @@ namespace EdgeAllowlist.Cli.Tests.Fakes;
 /// The CloudFront control plane for KeyValueStores and Functions as the 2020-05-31 model describes it:
 /// XML bodies in the API namespace are checked field by field, ETags are per stage and only the
 /// DEVELOPMENT one is accepted by update, test and publish, UpdateFunction names its ETag header
-/// <c>ETtag</c> as the model does, and TestFunction really runs the uploaded code (Jint).
+/// <c>ETtag</c> as the model does, and TestFunction really runs the uploaded code (the project's Jint
+/// runtime for cloudfront-js-2.0) against the data of the associated store, a real local store.
 /// </summary>
 sealed partial class FakeCloudFront : IAsyncDisposable
 {
@@ -24,6 +27,8 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     readonly ConcurrentDictionary<string, StoreState> stores = new();
     readonly ConcurrentDictionary<string, FunctionState> functions = new();
     readonly Lock gate = new();
+    readonly DirectoryInfo storeFolder = Directory.CreateTempSubdirectory("edge-allowlist-fake-cloudfront-");
+    LocalKeyValueStore? unassociated;
     FakeAwsHost host = null!;
     int etagCounter;
 
@@ -45,7 +50,7 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     /// <summary>Runs when a PublishFunction request arrives, before it is checked: someone else's change racing the deploy.</summary>
     public Action<FunctionState>? BeforePublish { get; set; }
 
-    public sealed record StoreState(string Name, string Id, string Comment, string Arn, DateTimeOffset LastModified, string ETag);
+    public sealed record StoreState(string Name, string Id, string Comment, string Arn, DateTimeOffset LastModified, string ETag, LocalKeyValueStore Data);
 
     public sealed record StageState(string Comment, string Runtime, IReadOnlyList<string> KvsArns, byte[] Code, string ETag, DateTimeOffset LastModified);
 
@@ -71,10 +76,23 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     /// <summary>Adds a store directly, as if created earlier in the console.</summary>
     public StoreState SeedStore(string name)
     {
-        var id = Guid.NewGuid().ToString();
-        var store = new StoreState(name, id, "", $"arn:aws:cloudfront::{AccountId}:key-value-store/{id}", DateTimeOffset.UtcNow, NextETag());
+        var store = NewStore(name, "");
         stores[name] = store;
         return store;
+    }
+
+    /// <summary>Writes key-value pairs into a store's data, as an S3 import or the data plane would.</summary>
+    public static async Task LoadAsync(StoreState store, IReadOnlyCollection<KeyValueItem> items)
+    {
+        foreach (var batch in items.Chunk(KvsLimits.MaxKeysPerUpdate))
+            await store.Data.UpdateKeysAsync((await store.Data.DescribeAsync()).ETag, batch, []);
+    }
+
+    StoreState NewStore(string name, string comment)
+    {
+        var id = Guid.NewGuid().ToString();
+        var arn = $"arn:aws:cloudfront::{AccountId}:key-value-store/{id}";
+        return new(name, id, comment, arn, DateTimeOffset.UtcNow, NextETag(), LocalKeyValueStore.Open(Path.Combine(storeFolder.FullName, id), arn));
     }
 
     void Map(WebApplication app)
@@ -107,14 +125,13 @@ sealed partial class FakeCloudFront : IAsyncDisposable
             await Error(context, 400, "InvalidArgument", "Comment is longer than 128 characters.");
             return;
         }
-        var id = Guid.NewGuid().ToString();
-        var store = new StoreState(name, id, comment, $"arn:aws:cloudfront::{AccountId}:key-value-store/{id}", DateTimeOffset.UtcNow, NextETag());
-        if (!stores.TryAdd(name, store))
+        if (stores.ContainsKey(name))
         {
             await Error(context, 409, "EntityAlreadyExists", $"The key value store {name} already exists.");
             return;
         }
-        await Xml(context, 201, StoreElement(store), ("ETag", store.ETag), ("Location", $"{Endpoint}2020-05-31/key-value-store/{id}"));
+        var store = stores.GetOrAdd(name, _ => NewStore(name, comment));
+        await Xml(context, 201, StoreElement(store), ("ETag", store.ETag), ("Location", $"{Endpoint}2020-05-31/key-value-store/{store.Id}"));
     }
 
     async Task CreateFunction(HttpContext context)
@@ -194,13 +211,19 @@ sealed partial class FakeCloudFront : IAsyncDisposable
             await Error(context, 400, "InvalidArgument", "EventObject is not base64.");
             return;
         }
-        var (output, error) = Run(stage.Code, eventObject);
+        if (ParseEvent(eventObject) is not { } cloudFrontEvent)
+        {
+            await Error(context, 400, "InvalidArgument", "EventObject is not a JSON object.");
+            return;
+        }
+        var outcome = Run(stage, cloudFrontEvent);
         await Xml(context, 200, new XElement(Ns + "TestResult",
             SummaryElement(function, stage, stageName),
             new XElement(Ns + "ComputeUtilization", ComputeUtilization.ToString(CultureInfo.InvariantCulture)),
-            new XElement(Ns + "FunctionExecutionLogs"),
-            new XElement(Ns + "FunctionErrorMessage", error ?? ""),
-            new XElement(Ns + "FunctionOutput", output ?? "")));
+            // The list has no member name in the model, so rest-xml writes each line as <member>.
+            new XElement(Ns + "FunctionExecutionLogs", outcome.Logs.Select(line => new XElement(Ns + "member", line))),
+            new XElement(Ns + "FunctionErrorMessage", outcome.Error ?? ""),
+            new XElement(Ns + "FunctionOutput", outcome.Action == EdgeAction.Failed ? "" : outcome.Output.ToJsonString())));
     }
 
     async Task PublishFunction(HttpContext context, string name)
@@ -220,22 +243,31 @@ sealed partial class FakeCloudFront : IAsyncDisposable
         await Xml(context, 200, SummaryElement(function, function.Live, "LIVE"));
     }
 
-    /// <summary>Runs the handler as CloudFront would and returns FunctionOutput: the returned request or response, as JSON.</summary>
-    static (string? Output, string? Error) Run(byte[] code, byte[] eventObject)
+    static JsonObject? ParseEvent(byte[] eventObject)
     {
         try
         {
-            var engine = new Engine(options => options.TimeoutInterval(TimeSpan.FromSeconds(5)));
-            engine.Execute(Encoding.UTF8.GetString(code));
-            engine.SetValue("__event", engine.Evaluate($"({Encoding.UTF8.GetString(eventObject)})"));
-            var result = engine.Evaluate("JSON.stringify(handler(__event))").AsString();
-            var node = JsonNode.Parse(result)!.AsObject();
-            var kind = node.ContainsKey("statusCode") ? "response" : "request";
-            return (new JsonObject { [kind] = node }.ToJsonString(), null);
+            return JsonNode.Parse(eventObject) as JsonObject;
         }
-        catch (Exception error) when (error is Jint.Runtime.JavaScriptException or Acornima.ParseErrorException)
+        catch (System.Text.Json.JsonException)
         {
-            return (null, error.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Runs the stage's code as CloudFront would, reading the first associated store.</summary>
+    EdgeOutcome Run(StageState stage, JsonObject cloudFrontEvent)
+    {
+        IKeyValueStore data = stage.KvsArns.Count > 0
+            ? stores.Values.Single(store => store.Arn == stage.KvsArns[0]).Data
+            : unassociated ??= LocalKeyValueStore.Open(Path.Combine(storeFolder.FullName, "unassociated"));
+        try
+        {
+            return EdgeFunctionRuntime.FromSource(Encoding.UTF8.GetString(stage.Code)).Run(cloudFrontEvent, data);
+        }
+        catch (Exception error) when (error is Jint.ScriptPreparationException or Acornima.ParseErrorException)
+        {
+            return new(EdgeAction.Failed, new(), [], 0, error.Message);
         }
     }
 
@@ -384,5 +416,13 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     [GeneratedRegex(@"^arn:aws:cloudfront::[0-9]{12}:key-value-store\/[0-9a-fA-F-]{36}$")]
     private static partial Regex ArnPattern();
 
-    public ValueTask DisposeAsync() => host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await host.DisposeAsync();
+        foreach (var store in stores.Values)
+            await store.Data.DisposeAsync();
+        if (unassociated is not null)
+            await unassociated.DisposeAsync();
+        storeFolder.Delete(recursive: true);
+    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.EdgeFunction;
 
 namespace EdgeAllowlist.Cli.Commands.Function;
 
@@ -9,52 +10,45 @@ namespace EdgeAllowlist.Cli.Commands.Function;
 public sealed record CaseResult(string Name, string Expected, string Actual, int? ComputeUtilization, bool Passed, string? Problem)
 {
     /// <summary>
-    /// Reads FunctionOutput (<c>{"request":…}</c> when the function passed the request on,
-    /// <c>{"response":…}</c> when it answered) and checks it, and the compute used, against the case.
+    /// Checks FunctionOutput (<c>{"request":…}</c> when the function passed the request on,
+    /// <c>{"response":…}</c> when it answered) with the cases' own comparison, and the compute used
+    /// against the limit. Read counts and log lines are checked locally only (function/README.md §7):
+    /// TestFunction reports no reads, and its log lines are not part of the contract.
     /// </summary>
     public static CaseResult Judge(EventCase eventCase, TestResult result, int maxComputeUtilization)
     {
-        var expected = eventCase.Expect.ToString();
+        var expected = Describe(eventCase.Expect);
         int? compute = int.TryParse(result.ComputeUtilization, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
         if (!string.IsNullOrEmpty(result.FunctionErrorMessage))
             return new(eventCase.Name, expected, "error", compute, false, result.FunctionErrorMessage);
-        var actual = Outcome(result.FunctionOutput);
-        if (actual is null)
+        if (Parse(result.FunctionOutput) is not { } output)
             return new(eventCase.Name, expected, "?", compute, false, "FunctionOutput is neither a request nor a response.");
 
-        var problem = Mismatch(eventCase.Expect, actual)
-            ?? (compute is null ? $"ComputeUtilization \"{result.ComputeUtilization}\" is not a number."
-                : compute > maxComputeUtilization ? $"ComputeUtilization {compute} is above the limit of {maxComputeUtilization}." : null);
-        return new(eventCase.Name, expected, actual.ToString(), compute, problem is null, problem);
+        var mismatches = (eventCase.Expect with { Reads = null, Log = null }).Mismatches(output, logs: [], reads: null);
+        var problem = mismatches.Count > 0 ? string.Join("; ", mismatches)
+            : compute is null ? $"ComputeUtilization \"{result.ComputeUtilization}\" is not a number."
+            : compute > maxComputeUtilization ? $"ComputeUtilization {compute} is above the limit of {maxComputeUtilization}."
+            : null;
+        return new(eventCase.Name, expected, Describe(output), compute, problem is null, problem);
     }
 
-    static string? Mismatch(ExpectedOutcome expected, ExpectedOutcome actual)
-    {
-        if (expected.Action != actual.Action)
-            return $"expected {expected.Action}, the function chose {actual.Action}.";
-        if (expected.Uri is not null && expected.Uri != actual.Uri)
-            return $"expected the origin to see {expected.Uri}, it would see {actual.Uri}.";
-        if (expected.Status is not null && expected.Status != actual.Status)
-            return $"expected status {expected.Status}, got {actual.Status}.";
-        if (expected.Reason is not null && expected.Reason != actual.Reason)
-            return $"expected reason {expected.Reason}, got {actual.Reason ?? "none"}.";
-        return null;
-    }
+    static string Describe(EventExpectation expect) => expect.Action == "pass"
+        ? $"pass {expect.Uri}".TrimEnd()
+        : $"deny {expect.Status?.ToString(CultureInfo.InvariantCulture) ?? "*"} {expect.Reason}".TrimEnd();
 
-    static ExpectedOutcome? Outcome(string? functionOutput)
+    static string Describe(JsonObject output) => output["request"] is { } request
+        ? $"pass {request["uri"]}".TrimEnd()
+        : $"deny {output["response"]?["statusCode"]} {output["response"]?["headers"]?["x-allowlist-reason"]?["value"]}".TrimEnd();
+
+    static JsonObject? Parse(string? functionOutput)
     {
-        if (string.IsNullOrEmpty(functionOutput))
-            return null;
         try
         {
-            var output = JsonNode.Parse(functionOutput) as JsonObject;
-            if (output?["request"] is JsonObject request)
-                return new("pass", request["uri"]?.GetValue<string>(), null, null);
-            if (output?["response"] is JsonObject response)
-                return new("deny", null, response["statusCode"]?.GetValue<int>(), response["headers"]?["x-allowlist-reason"]?["value"]?.GetValue<string>());
-            return null;
+            return JsonNode.Parse(functionOutput ?? "") is JsonObject output && (output["request"] is JsonObject || output["response"] is JsonObject)
+                ? output
+                : null;
         }
-        catch (Exception error) when (error is JsonException or InvalidOperationException or FormatException)
+        catch (JsonException)
         {
             return null;
         }

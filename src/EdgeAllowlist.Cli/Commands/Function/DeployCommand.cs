@@ -1,5 +1,7 @@
 using System.CommandLine;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using System.Text;
+using System.Text.Json;
+using EdgeAllowlist.EdgeFunction;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.Function;
@@ -7,9 +9,6 @@ namespace EdgeAllowlist.Cli.Commands.Function;
 /// <summary><c>function deploy</c>: create or update, TestFunction every case, publish only when all pass.</summary>
 static class DeployCommand
 {
-    /// <summary>CloudFront's limit on function code (platform-facts §5.6), checked before anything is sent.</summary>
-    public const int MaxCodeBytes = 10 * 1024;
-
     public static Command Build(CommonOptions options, CliEnvironment environment)
     {
         var name = new Option<string>("--name", "-n") { Description = "Function name", DefaultValueFactory = _ => "edge-allowlist" };
@@ -47,20 +46,34 @@ static class DeployCommand
             if (!codeFile.Exists)
                 return output.Fail(ExitCodes.InvalidInput, "NoCode", $"{codeFile.FullName} does not exist.");
             var codeBytes = await File.ReadAllBytesAsync(codeFile.FullName, cancellationToken);
-            if (codeBytes.Length > MaxCodeBytes)
-                return output.Fail(ExitCodes.InvalidInput, "CodeTooLarge", $"{codeFile.Name} is {codeBytes.Length} bytes; CloudFront allows {MaxCodeBytes}.");
+            // The same checks the local runtime makes (CloudFront's size limit, module syntax), so that
+            // a file CloudFront would refuse is refused before anything is sent.
+            try
+            {
+                EdgeFunctionRuntime.FromSource(Encoding.UTF8.GetString(codeBytes));
+            }
+            catch (InvalidDataException error)
+            {
+                return output.Fail(ExitCodes.InvalidInput, "CodeTooLarge", $"{codeFile.Name}: {error.Message}");
+            }
+            catch (Exception error) when (error is Jint.ScriptPreparationException or Acornima.ParseErrorException)
+            {
+                return output.Fail(ExitCodes.InvalidInput, "InvalidCode", $"{codeFile.Name}: {error.Message}");
+            }
             if (!eventsFolder.Exists)
                 return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{eventsFolder.FullName} does not exist.");
             IReadOnlyList<EventCase> cases;
             try
             {
-                cases = EventCase.LoadFolder(eventsFolder.FullName);
+                cases = EventCases.LoadAll(eventsFolder.FullName);
             }
-            catch (InvalidDataException error)
+            catch (Exception error) when (error is JsonException or InvalidDataException)
             {
                 return output.Fail(ExitCodes.InvalidInput, "InvalidEvent", error.Message);
             }
-            if (!cases.Any(c => !c.ChangesStore))
+            if (cases.FirstOrDefault(c => c.Event is null || c.Expect?.Action is not ("pass" or "deny")) is { } malformed)
+                return output.Fail(ExitCodes.InvalidInput, "InvalidEvent", $"{malformed.Name}: needs an \"event\" object and expect.action \"pass\" or \"deny\".");
+            if (!cases.Any(c => c.UsesFixtureUnchanged))
                 return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{eventsFolder.FullName} has no case that runs against the store as it is; refusing to publish untested code.");
 
             var cloudFront = await options.CloudFrontAsync(parse);

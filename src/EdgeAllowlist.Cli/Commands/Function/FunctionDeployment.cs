@@ -1,4 +1,6 @@
+using System.Text;
 using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.EdgeFunction;
 
 namespace EdgeAllowlist.Cli.Commands.Function;
 
@@ -55,15 +57,16 @@ sealed class FunctionDeployment(CloudFrontClient cloudFront, Action<string> prog
         // Not the ETag UpdateFunction answered with: the model misspells its header (ETtag).
         var development = await cloudFront.DescribeFunctionAsync(name, FunctionStage.Development, cancellationToken);
         var etag = RequireETag(development);
-        var report = new DeploymentReport(name, action, settings.KvsArn, etag, [], settings.Cases.Where(c => c.ChangesStore).Select(c => c.Name).ToList(),
+        var report = new DeploymentReport(name, action, settings.KvsArn, etag, [], settings.Cases.Where(c => !c.UsesFixtureUnchanged).Select(c => c.Name).ToList(),
             false, development.FunctionSummary.FunctionMetadata.FunctionArn, null);
         if (!development.FunctionSummary.FunctionConfig.KeyValueStoreArns.Contains(settings.KvsArn))
             return report with { Problem = "CloudFront did not keep the KeyValueStore association." };
 
         var results = new List<CaseResult>();
-        foreach (var eventCase in settings.Cases.Where(c => !c.ChangesStore))
+        foreach (var eventCase in settings.Cases.Where(c => c.UsesFixtureUnchanged))
         {
-            var result = await cloudFront.TestFunctionAsync(name, etag, FunctionStage.Development, eventCase.EventObject, cancellationToken);
+            var eventObject = Encoding.UTF8.GetBytes(eventCase.Event.ToJsonString());
+            var result = await cloudFront.TestFunctionAsync(name, etag, FunctionStage.Development, eventObject, cancellationToken);
             var verdict = CaseResult.Judge(eventCase, result, settings.MaxComputeUtilization);
             results.Add(verdict);
             progress($"{(verdict.Passed ? "passed" : "FAILED")} {eventCase.Name}: {verdict.Actual}, compute {verdict.ComputeUtilization?.ToString() ?? "?"}");

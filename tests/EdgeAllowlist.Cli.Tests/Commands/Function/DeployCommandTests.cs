@@ -148,7 +148,7 @@ public sealed class DeployCommandTests : IAsyncLifetime
         fake.Requests.ShouldNotContain(r => r.Path.EndsWith("/publish"));
         var failed = run.Json["cases"]!.AsArray().Single(c => !c!["passed"]!.GetValue<bool>())!;
         failed["name"]!.GetValue<string>().ShouldBe("unknown-origin-denied");
-        failed["problem"]!.GetValue<string>().ShouldContain("expected deny");
+        failed["problem"]!.GetValue<string>().ShouldContain("expected a denial");
         run.Json["published"]!.GetValue<bool>().ShouldBeFalse();
     }
 
@@ -226,12 +226,36 @@ public sealed class DeployCommandTests : IAsyncLifetime
     [Fact]
     public async Task A_malformed_case_file_is_refused_before_anything_is_sent()
     {
-        File.WriteAllText(Path.Combine(Events, "broken.json"), """{"event":{},"expect":{"action":"maybe"}}""");
+        File.WriteAllText(Path.Combine(Events, "broken.json"), """{"description":"x","event":{},"expect":{"action":"maybe"}}""");
 
         var run = await Deploy();
 
         run.ExitCode.ShouldBe(ExitCodes.InvalidInput);
         run.Error.ShouldContain("broken");
+        fake.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_case_file_that_is_not_json_is_refused_before_anything_is_sent()
+    {
+        File.WriteAllText(Path.Combine(Events, "truncated.json"), """{"description":"x","event":""");
+
+        var run = await Deploy();
+
+        run.ExitCode.ShouldBe(ExitCodes.InvalidInput);
+        run.Error.ShouldContain("InvalidEvent");
+        fake.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Code_that_does_not_parse_is_refused_before_anything_is_sent()
+    {
+        WriteCode("function handler(event) { return event.request; ");
+
+        var run = await Deploy();
+
+        run.ExitCode.ShouldBe(ExitCodes.InvalidInput);
+        run.Error.ShouldContain("InvalidCode");
         fake.Requests.ShouldBeEmpty();
     }
 
