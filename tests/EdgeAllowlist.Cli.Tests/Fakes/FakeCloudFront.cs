@@ -50,7 +50,14 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     /// <summary>Runs when a PublishFunction request arrives, before it is checked: someone else's change racing the deploy.</summary>
     public Action<FunctionState>? BeforePublish { get; set; }
 
-    public sealed record StoreState(string Name, string Id, string Comment, string Arn, DateTimeOffset LastModified, string ETag, LocalKeyValueStore Data);
+    public sealed record StoreState(string Name, string Id, string Comment, string Arn, DateTimeOffset LastModified, string ETag, LocalKeyValueStore Data)
+    {
+        /// <summary>The S3 object the store was created from, or null.</summary>
+        public string? ImportSourceArn { get; init; }
+
+        /// <summary>PROVISIONING while an import runs, which here ends before the store is next described; then READY.</summary>
+        public string Status { get; set; } = "READY";
+    }
 
     public sealed record StageState(string Comment, string Runtime, IReadOnlyList<string> KvsArns, byte[] Code, string ETag, DateTimeOffset LastModified);
 
@@ -99,9 +106,12 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     {
         app.MapPost("/2020-05-31/key-value-store", CreateKeyValueStore);
         app.MapGet("/2020-05-31/key-value-store/{name}", (HttpContext context, string name) =>
-            stores.TryGetValue(name, out var store)
-                ? Xml(context, 200, StoreElement(store), ("ETag", store.ETag))
-                : Error(context, 404, "EntityNotFound", $"The key value store {name} does not exist."));
+        {
+            if (!stores.TryGetValue(name, out var store))
+                return Error(context, 404, "EntityNotFound", $"The key value store {name} does not exist.");
+            store.Status = "READY";
+            return Xml(context, 200, StoreElement(store), ("ETag", store.ETag));
+        });
         app.MapPost("/2020-05-31/function", CreateFunction);
         app.MapPut("/2020-05-31/function/{name}", UpdateFunction);
         app.MapGet("/2020-05-31/function/{name}/describe", DescribeFunction);
@@ -130,7 +140,21 @@ sealed partial class FakeCloudFront : IAsyncDisposable
             await Error(context, 409, "EntityAlreadyExists", $"The key value store {name} already exists.");
             return;
         }
-        var store = stores.GetOrAdd(name, _ => NewStore(name, comment));
+        string? importSourceArn = null;
+        if (root.Element(Ns + "ImportSource") is { } import)
+        {
+            importSourceArn = Text(import, "SourceARN");
+            if (Text(import, "SourceType") != "S3" || importSourceArn is null || !importSourceArn.StartsWith("arn:aws:s3:::", StringComparison.Ordinal))
+            {
+                await Error(context, 400, "InvalidArgument", "ImportSource needs SourceType S3 and an S3 SourceARN.");
+                return;
+            }
+        }
+        var store = stores.GetOrAdd(name, _ => NewStore(name, comment) with
+        {
+            ImportSourceArn = importSourceArn,
+            Status = importSourceArn is null ? "READY" : "PROVISIONING",
+        });
         await Xml(context, 201, StoreElement(store), ("ETag", store.ETag), ("Location", $"{Endpoint}2020-05-31/key-value-store/{store.Id}"));
     }
 
@@ -359,7 +383,7 @@ sealed partial class FakeCloudFront : IAsyncDisposable
             new XElement(Ns + "Id", store.Id),
             new XElement(Ns + "Comment", store.Comment),
             new XElement(Ns + "ARN", store.Arn),
-            new XElement(Ns + "Status", "READY"),
+            new XElement(Ns + "Status", store.Status),
             new XElement(Ns + "LastModifiedTime", store.LastModified.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)));
 
     static XElement SummaryElement(FunctionState function, StageState stage, string stageName) =>

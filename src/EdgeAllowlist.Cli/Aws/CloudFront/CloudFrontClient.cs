@@ -17,10 +17,14 @@ public sealed class CloudFrontClient(SignedHttpClient http)
 
     const string Xml = "application/xml";
 
-    public async Task<KeyValueStoreResult> CreateKeyValueStoreAsync(string name, string? comment, CancellationToken cancellationToken = default)
+    public const string StoreProvisioning = "PROVISIONING";
+    public const string StoreReady = "READY";
+
+    /// <param name="importSourceArn">S3 object to load the store from, in CloudFront's import format; null for an empty store.</param>
+    public async Task<KeyValueStoreResult> CreateKeyValueStoreAsync(string name, string? comment, string? importSourceArn = null, CancellationToken cancellationToken = default)
     {
         var response = await SendAsync(HttpMethod.Post, "/2020-05-31/key-value-store", HttpStatusCode.Created,
-            body: CloudFrontXml.CreateKeyValueStoreRequest(name, comment), cancellationToken: cancellationToken);
+            body: CloudFrontXml.CreateKeyValueStoreRequest(name, comment, importSourceArn), cancellationToken: cancellationToken);
         return new(CloudFrontXml.ReadKeyValueStore(CloudFrontXml.Parse(response.Body)), response.Header("ETag"), response.Header("Location"));
     }
 

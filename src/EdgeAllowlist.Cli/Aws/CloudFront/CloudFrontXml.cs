@@ -13,10 +13,14 @@ static class CloudFrontXml
 {
     public static readonly XNamespace Ns = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
 
-    public static byte[] CreateKeyValueStoreRequest(string name, string? comment) =>
+    /// <param name="importSourceArn">An S3 object in CloudFront's import format (<c>{"data":[{"key":…,"value":…}]}</c>), or null.</param>
+    public static byte[] CreateKeyValueStoreRequest(string name, string? comment, string? importSourceArn) =>
         Serialize(new XElement(Ns + "CreateKeyValueStoreRequest",
             new XElement(Ns + "Name", name),
-            comment is null ? null : new XElement(Ns + "Comment", comment)));
+            comment is null ? null : new XElement(Ns + "Comment", comment),
+            importSourceArn is null
+                ? null
+                : new XElement(Ns + "ImportSource", new XElement(Ns + "SourceType", "S3"), new XElement(Ns + "SourceARN", importSourceArn))));
 
     public static byte[] CreateFunctionRequest(string name, FunctionConfig config, byte[] code) =>
         Serialize(new XElement(Ns + "CreateFunctionRequest",

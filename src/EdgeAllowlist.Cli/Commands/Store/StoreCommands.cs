@@ -7,6 +7,8 @@ namespace EdgeAllowlist.Cli.Commands.Store;
 /// <summary><c>store create</c> and <c>store describe</c>: the KeyValueStore through the CloudFront control plane.</summary>
 static class StoreCommands
 {
+    static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+
     public static Command Build(CommonOptions options, CliEnvironment environment)
     {
         var name = new Option<string>("--name", "-n") { Description = "KeyValueStore name ([a-zA-Z0-9-_]{1,64})", Required = true };
@@ -22,13 +24,40 @@ static class StoreCommands
                 result.AddError("--comment is longer than 128 characters.");
         });
 
-        var create = new Command("create", "Create a KeyValueStore (CreateKeyValueStore) and print its ARN") { name, comment, options.CloudFrontEndpoint };
+        var importSource = new Option<string?>("--import-source-arn")
+        {
+            Description = "S3 object to load the store from, in CloudFront's import format (e.g. function/events/_kvs.json for a stage store): arn:aws:s3:::bucket/key",
+        };
+        importSource.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } arn && !arn.StartsWith("arn:aws:s3:::", StringComparison.Ordinal))
+                result.AddError("--import-source-arn must be an S3 object ARN (arn:aws:s3:::bucket/key).");
+        });
+        var wait = new Option<int>("--wait")
+        {
+            Description = "Seconds to wait for the store to leave PROVISIONING (0: do not wait)",
+            DefaultValueFactory = _ => 0,
+        };
+
+        var create = new Command("create", "Create a KeyValueStore (CreateKeyValueStore) and print its ARN") { name, comment, importSource, wait, options.CloudFrontEndpoint };
         create.SetAction(options, environment, async (parse, output, cancellationToken) =>
         {
             var cloudFront = await options.CloudFrontAsync(parse);
-            var created = await cloudFront.CreateKeyValueStoreAsync(parse.GetRequiredValue(name), parse.GetValue(comment), cancellationToken);
+            var storeName = parse.GetRequiredValue(name);
+            var created = await cloudFront.CreateKeyValueStoreAsync(storeName, parse.GetValue(comment), parse.GetValue(importSource), cancellationToken);
+            output.Progress($"created key value store {Markup.Escape(storeName)}, status {Markup.Escape(created.KeyValueStore.Status ?? "?")}");
+            var deadline = environment.Clock.GetUtcNow().AddSeconds(parse.GetValue(wait));
+            while (created.KeyValueStore.Status == CloudFrontClient.StoreProvisioning && environment.Clock.GetUtcNow() < deadline)
+            {
+                created = await cloudFront.DescribeKeyValueStoreAsync(storeName, cancellationToken);
+                if (created.KeyValueStore.Status == CloudFrontClient.StoreProvisioning)
+                    await Task.Delay(PollInterval, environment.Clock, cancellationToken);
+            }
             Show(output, created, "created");
-            return ExitCodes.Ok;
+            return parse.GetValue(wait) == 0 || created.KeyValueStore.Status == CloudFrontClient.StoreReady
+                ? ExitCodes.Ok
+                : output.Fail(ExitCodes.ServiceError, "NotReady", $"{storeName} is {created.KeyValueStore.Status} after waiting.",
+                    created.KeyValueStore.Status == CloudFrontClient.StoreProvisioning ? "wait longer with store describe" : "check the import file and the store in the console");
         });
 
         var describe = new Command("describe", "Show a KeyValueStore (DescribeKeyValueStore): ARN, status, ETag") { name, options.CloudFrontEndpoint };

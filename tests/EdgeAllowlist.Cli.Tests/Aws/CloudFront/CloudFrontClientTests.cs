@@ -46,6 +46,17 @@ public sealed class CloudFrontClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Creating_a_store_from_an_s3_import_sends_the_import_source()
+    {
+        var created = await client.CreateKeyValueStoreAsync("stage", null, "arn:aws:s3:::rules-bucket/_kvs.json");
+
+        var import = XElement.Parse(fake.Requests.Single().BodyText).Element(Ns + "ImportSource")!;
+        import.Element(Ns + "SourceType")!.Value.ShouldBe("S3");
+        import.Element(Ns + "SourceARN")!.Value.ShouldBe("arn:aws:s3:::rules-bucket/_kvs.json");
+        created.KeyValueStore.Status.ShouldBe(CloudFrontClient.StoreProvisioning);
+    }
+
+    [Fact]
     public async Task Describing_a_store_returns_what_creating_it_returned()
     {
         var created = await client.CreateKeyValueStoreAsync("edge-allowlist", null);

@@ -29,6 +29,38 @@ public sealed class StoreCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Store_create_with_wait_polls_until_the_imported_store_is_ready()
+    {
+        var run = await CliRun.RunAsync("store", "create", "--name", "stage", "--import-source-arn", "arn:aws:s3:::rules-bucket/_kvs.json",
+            "--wait", "60", "--output", "json", "--cloudfront-endpoint", fake.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        run.Json["status"]!.GetValue<string>().ShouldBe("READY");
+        fake.Requests.Select(r => $"{r.Method} {r.Path}").ShouldBe(["POST /2020-05-31/key-value-store", "GET /2020-05-31/key-value-store/stage"]);
+    }
+
+    [Fact]
+    public async Task Store_create_without_wait_returns_while_the_store_is_provisioning()
+    {
+        var run = await CliRun.RunAsync("store", "create", "--name", "stage", "--import-source-arn", "arn:aws:s3:::rules-bucket/_kvs.json",
+            "--output", "json", "--cloudfront-endpoint", fake.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        run.Json["status"]!.GetValue<string>().ShouldBe("PROVISIONING");
+        fake.Requests.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_import_source_that_is_not_an_s3_arn_is_refused_before_anything_is_sent()
+    {
+        var run = await CliRun.RunAsync("store", "create", "--name", "stage", "--import-source-arn", "s3://rules-bucket/_kvs.json",
+            "--cloudfront-endpoint", fake.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.InvalidInput);
+        fake.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Store_describe_shows_the_store_in_a_table()
     {
         var store = fake.SeedStore("edge-rules");
