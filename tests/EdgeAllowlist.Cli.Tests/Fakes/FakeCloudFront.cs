@@ -47,6 +47,9 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     /// </summary>
     public int SpuriousPublishPreconditionFailures { get; set; }
 
+    /// <summary>When set, an import ends in FAILED instead of READY (a malformed import file, say).</summary>
+    public bool ImportsFail { get; set; }
+
     /// <summary>Runs when a PublishFunction request arrives, before it is checked: someone else's change racing the deploy.</summary>
     public Action<FunctionState>? BeforePublish { get; set; }
 
@@ -109,7 +112,8 @@ sealed partial class FakeCloudFront : IAsyncDisposable
         {
             if (!stores.TryGetValue(name, out var store))
                 return Error(context, 404, "EntityNotFound", $"The key value store {name} does not exist.");
-            store.Status = "READY";
+            if (store.Status == "PROVISIONING")
+                store.Status = ImportsFail ? "FAILED" : "READY";
             return Xml(context, 200, StoreElement(store), ("ETag", store.ETag));
         });
         app.MapPost("/2020-05-31/function", CreateFunction);

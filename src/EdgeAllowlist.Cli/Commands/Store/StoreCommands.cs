@@ -45,7 +45,6 @@ static class StoreCommands
             var cloudFront = await options.CloudFrontAsync(parse);
             var storeName = parse.GetRequiredValue(name);
             var created = await cloudFront.CreateKeyValueStoreAsync(storeName, parse.GetValue(comment), parse.GetValue(importSource), cancellationToken);
-            output.Progress($"created key value store {Markup.Escape(storeName)}, status {Markup.Escape(created.KeyValueStore.Status ?? "?")}");
             var deadline = environment.Clock.GetUtcNow().AddSeconds(parse.GetValue(wait));
             while (created.KeyValueStore.Status == CloudFrontClient.StoreProvisioning && environment.Clock.GetUtcNow() < deadline)
             {
@@ -54,10 +53,11 @@ static class StoreCommands
                     await Task.Delay(PollInterval, environment.Clock, cancellationToken);
             }
             Show(output, created, "created");
-            return parse.GetValue(wait) == 0 || created.KeyValueStore.Status == CloudFrontClient.StoreReady
-                ? ExitCodes.Ok
-                : output.Fail(ExitCodes.ServiceError, "NotReady", $"{storeName} is {created.KeyValueStore.Status} after waiting.",
-                    created.KeyValueStore.Status == CloudFrontClient.StoreProvisioning ? "wait longer with store describe" : "check the import file and the store in the console");
+            if (parse.GetValue(wait) == 0 || created.KeyValueStore.Status == CloudFrontClient.StoreReady)
+                return ExitCodes.Ok;
+            output.Progress($"[red]not ready[/] {Markup.Escape(storeName)} is {Markup.Escape(created.KeyValueStore.Status ?? "?")}: "
+                + (created.KeyValueStore.Status == CloudFrontClient.StoreProvisioning ? "wait longer with store describe." : "check the import file and the store in the console."));
+            return ExitCodes.ServiceError;
         });
 
         var describe = new Command("describe", "Show a KeyValueStore (DescribeKeyValueStore): ARN, status, ETag") { name, options.CloudFrontEndpoint };

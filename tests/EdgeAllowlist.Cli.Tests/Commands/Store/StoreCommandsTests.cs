@@ -40,6 +40,19 @@ public sealed class StoreCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Store_create_with_wait_exits_with_the_service_error_code_when_the_import_fails()
+    {
+        fake.ImportsFail = true;
+
+        var run = await CliRun.RunAsync("store", "create", "--name", "stage", "--import-source-arn", "arn:aws:s3:::rules-bucket/_kvs.json",
+            "--wait", "60", "--cloudfront-endpoint", fake.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        run.Out.ShouldContain("not ready");
+        run.Out.ShouldContain("FAILED");
+    }
+
+    [Fact]
     public async Task Store_create_without_wait_returns_while_the_store_is_provisioning()
     {
         var run = await CliRun.RunAsync("store", "create", "--name", "stage", "--import-source-arn", "arn:aws:s3:::rules-bucket/_kvs.json",
