@@ -18,8 +18,6 @@ public sealed record AwsHttpResponse(HttpStatusCode StatusCode, HttpResponseHead
 /// <summary>Sends one SigV4-signed request to an AWS service and returns the raw answer; callers parse their protocol.</summary>
 public sealed class SignedHttpClient(HttpClient http, AwsService service, AWSCredentials credentials, TimeProvider clock)
 {
-    public AwsService Service => service;
-
     public async Task<AwsHttpResponse> SendAsync(
         HttpMethod method,
         string encodedPath,

@@ -47,6 +47,9 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     /// </summary>
     public int SpuriousPublishPreconditionFailures { get; set; }
 
+    /// <summary>When set, function writes store no KeyValueStore association, whatever the request says.</summary>
+    public bool DropAssociations { get; set; }
+
     /// <summary>When set, an import ends in FAILED instead of READY (a malformed import file, say).</summary>
     public bool ImportsFail { get; set; }
 
@@ -340,7 +343,7 @@ sealed partial class FakeCloudFront : IAsyncDisposable
             await Error(context, 413, "FunctionSizeLimitExceeded", "FunctionCode must be 1 to 40960 bytes.");
             return null;
         }
-        return new(Text(config, "Comment")!, runtime, arns, code, NextETag(), DateTimeOffset.UtcNow);
+        return new(Text(config, "Comment")!, runtime, DropAssociations ? [] : arns, code, NextETag(), DateTimeOffset.UtcNow);
     }
 
     async Task<FunctionState?> Function(HttpContext context, string name)

@@ -79,7 +79,10 @@ sealed class FunctionDeployment(CloudFrontClient cloudFront, Action<string> prog
         if (published is null)
             return report with { Problem = "The function changed after it was tested (its DEVELOPMENT ETag moved); nothing was published. Deploy again." };
         progress($"published {name} to LIVE");
-        return report with { Published = true, FunctionArn = published.FunctionMetadata.FunctionArn };
+        report = report with { Published = true, FunctionArn = published.FunctionMetadata.FunctionArn };
+        return published.FunctionConfig.KeyValueStoreArns.Contains(settings.KvsArn)
+            ? report
+            : report with { Problem = "The LIVE function has no association with the KeyValueStore." };
     }
 
     /// <summary>

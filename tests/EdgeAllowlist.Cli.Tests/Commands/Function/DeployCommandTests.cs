@@ -191,6 +191,18 @@ public sealed class DeployCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_function_that_lost_its_store_association_is_neither_tested_nor_published()
+    {
+        fake.DropAssociations = true;
+
+        var run = await Deploy("--output", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.VerificationFailed, run.Out + run.Error);
+        run.Json["problem"]!.GetValue<string>().ShouldContain("association");
+        fake.Requests.ShouldNotContain(r => r.Path.EndsWith("/test") || r.Path.EndsWith("/publish"));
+    }
+
+    [Fact]
     public async Task No_publish_tests_the_development_stage_and_leaves_live_alone()
     {
         var run = await Deploy("--no-publish");
