@@ -123,8 +123,3 @@ public sealed class SigningSuiteTests
         return text[..^1] + (last == '0' ? '1' : '0');
     }
 }
-
-sealed class FixedClock(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}

@@ -1,0 +1,47 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
+
+namespace EdgeAllowlist.Api.Features.Audit;
+
+/// <summary>The filters that the query and the export share, bound from the query string.</summary>
+class AuditFilterRequest
+{
+    /// <summary>Inclusive lower bound of the entry time.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Exclusive upper bound of the entry time.</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Token name (or <c>kvs-external</c>, <c>system</c>, <c>anonymous</c>).</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>e.g. <c>origin.add</c>, <c>token.create</c>, <c>auth.denied</c>, <c>kvs.external-change</c>.</summary>
+    public string? Action { get; init; }
+
+    public string? Target { get; init; }
+
+    /// <summary><c>success</c>, <c>unauthenticated</c>, <c>forbidden</c>, <c>rejected</c> or <c>detected</c>.</summary>
+    public string? Outcome { get; init; }
+
+    public AuditFilter ToFilter(long? before = null) => new(From, To, Actor, Action, Target, Outcome, before);
+
+    internal static void AddRules<T>(AbstractValidator<T> validator) where T : AuditFilterRequest
+    {
+        validator.RuleFor(r => r.To).GreaterThan(r => r.From).When(r => r.From is not null && r.To is not null).WithMessage("to must be after from.");
+        validator.RuleFor(r => r.Actor).MaximumLength(200);
+        validator.RuleFor(r => r.Action).MaximumLength(100);
+        validator.RuleFor(r => r.Target).MaximumLength(1024);
+        validator.RuleFor(r => r.Outcome).Must(o => o is null || Outcomes.Contains(o))
+            .WithMessage($"outcome must be one of: {string.Join(", ", Outcomes)}.");
+    }
+
+    static readonly string[] Outcomes = [AuditOutcome.Success, AuditOutcome.Unauthenticated, AuditOutcome.Forbidden, AuditOutcome.Rejected, AuditOutcome.Detected];
+}
+
+/// <summary>An entry as the API returns it.</summary>
+sealed record AuditEntryView(
+    long Seq, DateTimeOffset Time, string Actor, string Action, string Target, string Outcome, string? Before, string? After,
+    string? RequestId, string? Client, string? ETagBefore, string? ETagAfter, string? Detail, string PrevHash, string Hash)
+{
+    public static AuditEntryView From(AuditEntry e) => new(e.Seq, e.Time, e.Actor, e.Action, e.Target, e.Outcome, e.Before, e.After,
+        e.RequestId, e.Client, e.ETagBefore, e.ETagAfter, e.Detail, e.PrevHash, e.Hash);
+}

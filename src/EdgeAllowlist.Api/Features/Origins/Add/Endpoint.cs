@@ -1,0 +1,47 @@
+using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Api.Infrastructure.Writer;
+
+namespace EdgeAllowlist.Api.Features.Origins.Add;
+
+sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) : Endpoint<Request, OriginView>
+{
+    public override void Configure()
+    {
+        Post("/origins");
+        Permissions(ApiScopes.RulesWrite);
+        Description(b => b.Produces<OriginView>(200, "application/json").Produces<OriginView>(201, "application/json").ProducesProblemDetails(422).ProducesProblemDetails(503));
+        Summary(s =>
+        {
+            s.Summary = "Allow a browser origin (idempotent: adding it again changes nothing).";
+            s.Responses[201] = "Added.";
+            s.Responses[200] = "Already present; expiry updated if it differed.";
+        });
+    }
+
+    public override async Task HandleAsync(Request req, CancellationToken ct)
+    {
+        if (req.ExpiresAt <= time.GetUtcNow())
+            ThrowError(r => r.ExpiresAt, "expiresAt must be in the future.");
+        var origin = OriginRules.Normalize(req.Origin);
+        var outcome = await this.SubmitOrRejectAsync(writer, HttpContext, _ => [OriginRules.Put(origin, req.ExpiresAt, "origin.add")], ct);
+        if (req.Note is not null)
+            await notes.SetAsync([(origin, req.Note)], HttpContext.ToActor(), ct);
+        var created = outcome.Entries.Any(e => e.Before is null);
+        var state = await writer.GetStateAsync(ct);
+        var view = OriginView.From(origin, state.Items[KvsLayout.OriginKey(origin)], (await notes.ReadAsync([origin], ct)).GetValueOrDefault(origin), time.GetUtcNow());
+        await Send.ResponseAsync(view, created ? 201 : 200, ct);
+    }
+}
+
+sealed record Request(string Origin, DateTimeOffset? ExpiresAt, string? Note)
+{
+    internal sealed class Validator : Validator<Request>
+    {
+        public Validator()
+        {
+            RuleFor(r => r.Origin).ValidOrigin();
+            RuleFor(r => r.Note).ValidNote();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Infrastructure.Store;
+
+namespace EdgeAllowlist.Api.Features.Settings;
+
+/// <summary>The settings an admin edits, as they sit in the <c>cfg</c> key (function/README.md §2).</summary>
+sealed record EdgePolicy(
+    string Mode,
+    string NoOrigin,
+    IReadOnlyList<string> PublicPaths,
+    string SecretMarker,
+    int WildcardDepth,
+    int DenyStatus,
+    string FailPolicy,
+    bool RevealReason,
+    bool LogDenials)
+{
+    public static readonly string[] Modes = ["enforce", "report", "off"];
+    public static readonly string[] NoOriginPolicies = ["ua", "deny", "allow"];
+    public static readonly int[] DenyStatuses = [401, 403, 404];
+    public static readonly string[] FailPolicies = ["closed", "open"];
+
+    /// <summary>Reads <c>cfg</c>; members that are absent take the contract's defaults.</summary>
+    public static EdgePolicy From(string? cfg)
+    {
+        var node = JsonNode.Parse(cfg ?? KvsLayout.DefaultConfig)!.AsObject();
+        return new(
+            (string?)node["mode"] ?? "enforce",
+            (string?)node["noOrigin"] ?? "ua",
+            node["public"]?.AsArray().Select(p => (string)p!).ToList() ?? [],
+            (string?)node["marker"] ?? "_p",
+            (int?)node["wild"] ?? 1,
+            (int?)node["deny"] ?? 403,
+            (string?)node["fail"] ?? "closed",
+            (bool?)node["reason"] ?? false,
+            (bool?)node["log"] ?? false);
+    }
+
+    /// <summary>Writes this policy over <paramref name="cfg"/>, keeping what it does not own (<c>v</c>, <c>ua</c>, unknown members).</summary>
+    public string MergeInto(string? cfg)
+    {
+        var node = JsonNode.Parse(cfg ?? KvsLayout.DefaultConfig)!.AsObject();
+        node["v"] = 1;
+        node["mode"] = Mode;
+        node["noOrigin"] = NoOrigin;
+        node["public"] = new JsonArray([.. PublicPaths.Select(p => (JsonNode)p)]);
+        node["marker"] = SecretMarker;
+        node["wild"] = WildcardDepth;
+        node["deny"] = DenyStatus;
+        node["fail"] = FailPolicy;
+        node["reason"] = RevealReason;
+        node["log"] = LogDenials;
+        return node.ToJsonString();
+    }
+}

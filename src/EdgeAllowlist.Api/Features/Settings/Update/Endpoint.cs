@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Api.Infrastructure.Writer;
+
+namespace EdgeAllowlist.Api.Features.Settings.Update;
+
+sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
+{
+    public override void Configure()
+    {
+        Patch("/settings");
+        Permissions(ApiScopes.RulesWrite);
+        Summary(s => s.Summary = "Change some settings; members left out keep their value. Use mode 'report' to try a change safely.");
+    }
+
+    public override async Task HandleAsync(Request req, CancellationToken ct)
+    {
+        await this.SubmitOrRejectAsync(writer, HttpContext, state =>
+        {
+            var cfg = state.GetValueOrDefault(KvsLayout.ConfigKey);
+            var current = EdgePolicy.From(cfg);
+            var wanted = new EdgePolicy(
+                req.Mode ?? current.Mode,
+                req.NoOrigin ?? current.NoOrigin,
+                req.PublicPaths ?? current.PublicPaths,
+                req.SecretMarker ?? current.SecretMarker,
+                req.WildcardDepth ?? current.WildcardDepth,
+                req.DenyStatus ?? current.DenyStatus,
+                req.FailPolicy ?? current.FailPolicy,
+                req.RevealReason ?? current.RevealReason,
+                req.LogDenials ?? current.LogDenials);
+            return [new KeyWrite(KvsLayout.ConfigKey, wanted.MergeInto(cfg), "settings.update", KvsLayout.ConfigKey)];
+        }, ct);
+        await Send.OkAsync(EdgePolicy.From((await writer.GetStateAsync(ct)).Items.GetValueOrDefault(KvsLayout.ConfigKey)), ct);
+    }
+}
+
+sealed partial record Request(
+    string? Mode,
+    string? NoOrigin,
+    IReadOnlyList<string>? PublicPaths,
+    string? SecretMarker,
+    int? WildcardDepth,
+    int? DenyStatus,
+    string? FailPolicy,
+    bool? RevealReason,
+    bool? LogDenials)
+{
+    internal sealed class Validator : Validator<Request>
+    {
+        public Validator()
+        {
+            RuleFor(r => r.Mode).Must(m => m is null || EdgePolicy.Modes.Contains(m)).WithMessage($"mode must be one of: {string.Join(", ", EdgePolicy.Modes)}.");
+            RuleFor(r => r.NoOrigin).Must(m => m is null || EdgePolicy.NoOriginPolicies.Contains(m)).WithMessage($"noOrigin must be one of: {string.Join(", ", EdgePolicy.NoOriginPolicies)}.");
+            RuleFor(r => r.FailPolicy).Must(m => m is null || EdgePolicy.FailPolicies.Contains(m)).WithMessage($"failPolicy must be one of: {string.Join(", ", EdgePolicy.FailPolicies)}.");
+            RuleFor(r => r.DenyStatus).Must(s => s is null || EdgePolicy.DenyStatuses.Contains(s.Value)).WithMessage("denyStatus must be 401, 403 or 404.");
+            RuleFor(r => r.WildcardDepth).InclusiveBetween(0, 5);
+            RuleFor(r => r.SecretMarker).Matches("^[A-Za-z0-9_-]{1,32}$").WithMessage("secretMarker must be 1 to 32 letters, digits, '_' or '-'.");
+            RuleFor(r => r.PublicPaths).Must(p => p is null || p.Count <= 20).WithMessage("publicPaths may list at most 20 prefixes.");
+            RuleForEach(r => r.PublicPaths).Must(BeAPathPrefix)
+                .WithMessage("each public path must start with '/', be at most 200 characters, and have no query, fragment, whitespace or '.'/'..' segment.");
+        }
+
+        static bool BeAPathPrefix(string? path) =>
+            path is { Length: > 0 and <= 200 } && path[0] == '/' && SafePath().IsMatch(path)
+            && !path.Split('/').Any(s => s is "." or ".." || s.Contains("%2e", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [GeneratedRegex("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")]
+    private static partial Regex SafePath();
+}

@@ -1,0 +1,126 @@
+using System.Runtime.CompilerServices;
+using EdgeAllowlist.Api.Infrastructure.Observability;
+
+namespace EdgeAllowlist.Api.Infrastructure.Audit;
+
+public sealed record AuditFilter(
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    string? Actor = null,
+    string? Action = null,
+    string? Target = null,
+    string? Outcome = null,
+    long? Before = null);
+
+public sealed record AuditVerification(bool Valid, long Entries, long? FirstInvalidSeq, string? Problem);
+
+/// <summary>
+/// Appends to and reads the hash-chained trail. Appends happen only inside the database-wide write
+/// lock, so the chain head read before an insert is still the head when the insert commits.
+/// </summary>
+public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics metrics)
+{
+    const string Columns = "seq, ts, actor, action, target, outcome, before_json, after_json, request_id, client, etag_before, etag_after, detail, prev_hash, hash";
+
+    public Task<IReadOnlyList<AuditEntry>> AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default) =>
+        database.WriteLockedAsync((connection, transaction) => AppendAsync(connection, transaction, records, cancellationToken), cancellationToken);
+
+    public async Task<AuditEntry> AppendAsync(AuditRecord record, CancellationToken cancellationToken = default) =>
+        (await AppendAsync([record], cancellationToken))[0];
+
+    /// <summary>Appends inside a transaction the caller opened with <see cref="IDatabase.WriteLockedAsync{T}"/>.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> AppendAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default)
+    {
+        if (records.Count == 0)
+            return [];
+        var head = await connection.QueryAsync(
+            "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1",
+            r => (Seq: r.GetInt64(0), Hash: r.GetString(1)), transaction, cancellationToken);
+        var (seq, prevHash) = head.Count == 0 ? (0L, AuditEntry.GenesisHash) : head[0];
+        var now = time.GetUtcNow();
+        var unixMs = now.ToUnixTimeMilliseconds();
+        var appended = new List<AuditEntry>(records.Count);
+        foreach (var record in records)
+        {
+            seq++;
+            var hash = AuditEntry.ComputeHash(seq, unixMs, record, prevHash);
+            await connection.ExecuteAsync(
+                $"INSERT INTO audit_entries ({Columns}) VALUES (@seq, @ts, @actor, @action, @target, @outcome, @before, @after, @rid, @client, @eb, @ea, @detail, @prev, @hash)",
+                transaction, cancellationToken,
+                ("seq", seq), ("ts", unixMs), ("actor", record.Actor), ("action", record.Action), ("target", record.Target),
+                ("outcome", record.Outcome), ("before", record.Before), ("after", record.After), ("rid", record.RequestId),
+                ("client", record.Client), ("eb", record.ETagBefore), ("ea", record.ETagAfter), ("detail", record.Detail),
+                ("prev", prevHash), ("hash", hash));
+            appended.Add(new(seq, DateTimeOffset.FromUnixTimeMilliseconds(unixMs), record.Actor, record.Action, record.Target, record.Outcome,
+                record.Before, record.After, record.RequestId, record.Client, record.ETagBefore, record.ETagAfter, record.Detail, prevHash, hash));
+            prevHash = hash;
+        }
+        metrics.AuditEntriesAppended(records.Count);
+        return appended;
+    }
+
+    /// <summary>Newest first; pass the last seq of a page as <see cref="AuditFilter.Before"/> for the next one.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditFilter filter, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var (where, parameters) = Where(filter);
+        return await connection.QueryAsync(
+            $"SELECT {Columns} FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}",
+            Read, null, cancellationToken, parameters);
+    }
+
+    /// <summary>Every matching entry, oldest first, streamed so an export never holds the trail in memory.</summary>
+    public async IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var (where, parameters) = Where(filter);
+        await using var command = connection.Command($"SELECT {Columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            yield return Read(reader);
+    }
+
+    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        var expectedSeq = 1L;
+        var prevHash = AuditEntry.GenesisHash;
+        await foreach (var entry in StreamAsync(new(), cancellationToken))
+        {
+            if (entry.Seq != expectedSeq)
+                return new(false, expectedSeq - 1, expectedSeq, $"entry {expectedSeq} is missing");
+            if (entry.PrevHash != prevHash)
+                return new(false, expectedSeq - 1, entry.Seq, "prev_hash does not match the previous entry's hash");
+            if (AuditEntry.ComputeHash(entry.Seq, entry.Time.ToUnixTimeMilliseconds(), entry.ToRecord(), entry.PrevHash) != entry.Hash)
+                return new(false, expectedSeq - 1, entry.Seq, "hash does not match the entry's content");
+            prevHash = entry.Hash;
+            expectedSeq++;
+        }
+        return new(true, expectedSeq - 1, null, null);
+    }
+
+    static (string Where, (string, object?)[] Parameters) Where(AuditFilter filter)
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)>();
+        void Add(string condition, string name, object? value)
+        {
+            if (value is null)
+                return;
+            conditions.Add(condition);
+            parameters.Add((name, value));
+        }
+        Add("ts >= @from", "from", filter.From?.ToUnixTimeMilliseconds());
+        Add("ts < @to", "to", filter.To?.ToUnixTimeMilliseconds());
+        Add("actor = @actor", "actor", filter.Actor);
+        Add("action = @action", "action", filter.Action);
+        Add("target = @target", "target", filter.Target);
+        Add("outcome = @outcome", "outcome", filter.Outcome);
+        Add("seq < @before", "before", filter.Before);
+        return (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions), [.. parameters]);
+    }
+
+    static AuditEntry Read(DbDataReader r) => new(
+        r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
+        r.NullableString(6), r.NullableString(7), r.NullableString(8), r.NullableString(9), r.NullableString(10), r.NullableString(11),
+        r.NullableString(12), r.GetString(13), r.GetString(14));
+}

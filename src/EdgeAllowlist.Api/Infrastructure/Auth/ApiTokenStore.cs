@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Writer;
+
+namespace EdgeAllowlist.Api.Infrastructure.Auth;
+
+public sealed record ApiToken(
+    string Id,
+    string Name,
+    string Hash,
+    IReadOnlyList<string> Scopes,
+    IReadOnlyList<string> Partners,
+    DateTimeOffset CreatedAt,
+    string CreatedBy,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? LastUsedAt,
+    DateTimeOffset? RevokedAt)
+{
+    /// <summary>Enough of the hash to tell tokens apart in lists and in the audit trail; useless to an attacker.</summary>
+    public string Fingerprint => Hash[..12];
+
+    public bool IsActiveAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || now < ExpiresAt);
+}
+
+/// <summary>
+/// API tokens: 256 random bits, base64url, behind the prefix <c>eaat_</c> so secret scanners can find
+/// a leaked one. Only the SHA-256 of a token is stored; a plain hash is enough because the token is
+/// random and long, so there is nothing to brute-force.
+/// </summary>
+public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProvider time)
+{
+    public const string Prefix = "eaat_";
+    const string Columns = "id, name, hash, scopes, partners, created_at, created_by, expires_at, last_used_at, revoked_at";
+    static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    public static string NewToken() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    public static bool LooksLikeToken(string token) => token.Length is >= 32 and <= 256 && token.All(c => c > ' ' && c < 127);
+
+    /// <summary>Stores a token and audits its creation in one transaction; returns the stored metadata.</summary>
+    public Task<ApiToken> CreateAsync(string token, string name, IReadOnlyList<string> scopes, IReadOnlyList<string> partners, DateTimeOffset? expiresAt, Actor actor, string action, CancellationToken cancellationToken = default)
+    {
+        var created = new ApiToken($"tok_{Base64Url(RandomNumberGenerator.GetBytes(9))}", name, Hash(token), scopes, partners, time.GetUtcNow(), actor.Name, expiresAt, null, null);
+        return database.WriteLockedAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(
+                $"INSERT INTO api_tokens ({Columns}) VALUES (@id, @name, @hash, @scopes, @partners, @created, @by, @expires, NULL, NULL)",
+                transaction, cancellationToken,
+                ("id", created.Id), ("name", name), ("hash", created.Hash), ("scopes", string.Join(' ', scopes)),
+                ("partners", partners.Count == 0 ? null : string.Join(' ', partners)), ("created", created.CreatedAt.ToUnixTimeMilliseconds()),
+                ("by", actor.Name), ("expires", expiresAt?.ToUnixTimeMilliseconds()));
+            await audit.AppendAsync(connection, transaction, [new AuditRecord(actor.Name, action, created.Id, AuditOutcome.Success,
+                After: Describe(created), RequestId: actor.RequestId, Client: actor.Client)], cancellationToken);
+            return created;
+        }, cancellationToken);
+    }
+
+    public async Task<bool> AnyAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ScalarAsync("SELECT 1 FROM api_tokens LIMIT 1", cancellationToken: cancellationToken) is not null;
+    }
+
+    public async Task<IReadOnlyList<ApiToken>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QueryAsync($"SELECT {Columns} FROM api_tokens ORDER BY created_at, id", Read, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The active token whose hash matches, compared in constant time; null otherwise.</summary>
+    public async Task<ApiToken?> AuthenticateAsync(string presented, CancellationToken cancellationToken = default)
+    {
+        var hash = Hash(presented);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync($"SELECT {Columns} FROM api_tokens WHERE hash = @h", Read, null, cancellationToken, ("h", hash));
+        var now = time.GetUtcNow();
+        // The index finds the row; the comparison that decides is constant-time over the whole hash.
+        var token = rows.FirstOrDefault(t => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(t.Hash), Encoding.ASCII.GetBytes(hash)));
+        if (token is null || !token.IsActiveAt(now))
+            return null;
+        if (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution)
+            await connection.ExecuteAsync("UPDATE api_tokens SET last_used_at = @t WHERE id = @id", null, cancellationToken, ("t", now.ToUnixTimeMilliseconds()), ("id", token.Id));
+        return token;
+    }
+
+    /// <summary>Revokes and audits in one transaction; false when no such token exists.</summary>
+    public Task<ApiToken?> RevokeAsync(string id, Actor actor, CancellationToken cancellationToken = default) =>
+        database.WriteLockedAsync(async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync($"SELECT {Columns} FROM api_tokens WHERE id = @id", Read, transaction, cancellationToken, ("id", id));
+            if (rows.Count == 0)
+                return null;
+            var before = rows[0];
+            if (before.RevokedAt is not null)
+                return before;
+            var revoked = before with { RevokedAt = time.GetUtcNow() };
+            await connection.ExecuteAsync("UPDATE api_tokens SET revoked_at = @t WHERE id = @id", transaction, cancellationToken, ("t", revoked.RevokedAt!.Value.ToUnixTimeMilliseconds()), ("id", id));
+            await audit.AppendAsync(connection, transaction, [new AuditRecord(actor.Name, "token.revoke", id, AuditOutcome.Success,
+                Describe(before), Describe(revoked), actor.RequestId, actor.Client)], cancellationToken);
+            return revoked;
+        }, cancellationToken);
+
+    static string Describe(ApiToken token) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        token.Name,
+        token.Fingerprint,
+        Scopes = token.Scopes,
+        Partners = token.Partners,
+        token.ExpiresAt,
+        token.RevokedAt,
+    });
+
+    static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
+
+    static ApiToken Read(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2),
+        r.GetString(3).Split(' ', StringSplitOptions.RemoveEmptyEntries),
+        r.NullableString(4)?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [],
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), r.GetString(6),
+        r.NullableInt64(7) is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
+        r.NullableInt64(8) is { } u ? DateTimeOffset.FromUnixTimeMilliseconds(u) : null,
+        r.NullableInt64(9) is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null);
+}

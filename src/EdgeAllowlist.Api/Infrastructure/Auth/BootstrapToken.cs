@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+
+namespace EdgeAllowlist.Api.Infrastructure.Auth;
+
+/// <summary>
+/// On the first start (no token in the database) creates an admin token with every scope: the one
+/// from configuration if set, else a new one printed once to standard output, never to the logs.
+/// </summary>
+public sealed class BootstrapToken(ApiTokenStore tokens, IOptions<AuthOptions> options, ILogger<BootstrapToken> logger)
+{
+    public const string Name = "bootstrap-admin";
+
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        if (await tokens.AnyAsync(cancellationToken))
+            return;
+        var configured = options.Value.BootstrapToken;
+        if (configured is not null && !ApiTokenStore.LooksLikeToken(configured))
+            throw new InvalidOperationException("Auth:BootstrapToken (EDGE_ALLOWLIST_BOOTSTRAP_TOKEN) must be 32 to 256 printable ASCII characters.");
+        var token = configured ?? ApiTokenStore.NewToken();
+        await tokens.CreateAsync(token, Name, ApiScopes.All, [], null, new("system", null, null), "token.bootstrap", cancellationToken);
+        if (configured is not null)
+        {
+            logger.LogInformation("Created the bootstrap admin token from configuration");
+            return;
+        }
+        logger.LogWarning("Created a bootstrap admin token; it is printed once on standard output");
+        Console.Out.WriteLine($"""
+            ==================== EDGE ALLOWLIST BOOTSTRAP ADMIN TOKEN (shown once) ====================
+            {token}
+            ============================================================================================
+            """);
+    }
+}

@@ -1,0 +1,28 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
+
+namespace EdgeAllowlist.Api.Infrastructure.Writer;
+
+/// <summary>One key to put (<see cref="Value"/> set) or delete (null), and how to audit it.</summary>
+public sealed record KeyWrite(string Key, string? Value, string Action, string Target);
+
+/// <summary>Who asked for a change, for the audit trail.</summary>
+public sealed record Actor(string Name, string? RequestId, string? Client);
+
+/// <summary>
+/// A change expressed as desired state: given the store as it is now, which keys must change. The
+/// writer may call it again after a conflict or between batches, so it must be a pure function of
+/// the state it is given (generate random values before, not inside).
+/// Throw <see cref="MutationRejectedException"/> to refuse the change without writing anything.
+/// </summary>
+public delegate IReadOnlyList<KeyWrite> MutationPlan(IReadOnlyDictionary<string, string> state);
+
+/// <summary>A refusal that the endpoint turns into a problem-details response naming the field.</summary>
+public sealed class MutationRejectedException(int statusCode, string field, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+
+    public string Field { get; } = field;
+}
+
+/// <summary>What a completed change did: the ETag after it and the audit entries it produced (none if nothing changed).</summary>
+public sealed record WriteOutcome(string ETag, IReadOnlyList<AuditEntry> Entries);

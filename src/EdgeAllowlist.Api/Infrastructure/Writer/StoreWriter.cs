@@ -1,0 +1,350 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Threading.Channels;
+using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Api.Infrastructure.Store;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAllowlist.Api.Infrastructure.Writer;
+
+public sealed class WriterOptions
+{
+    /// <summary>Keys per UpdateKeys call; KVS allows 50, some accounts were seen to refuse more than 32.</summary>
+    public int MaxKeysPerBatch { get; set; } = KvsLimits.MaxKeysPerUpdate;
+
+    /// <summary>How many times one batch is re-planned after the store's ETag moved under it.</summary>
+    public int MaxConflictRetries { get; set; } = 5;
+}
+
+/// <summary>The store as the writer last saw it: the values, their total size and the ETag.</summary>
+public sealed record StoreState(ImmutableSortedDictionary<string, string> Items, long TotalBytes, string? ETag, DateTimeOffset? LastChange)
+{
+    public static readonly StoreState Empty = new(ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal), 0, null, null);
+}
+
+/// <summary>
+/// The one writer of the store. Every change goes through its queue; changes that arrive together
+/// are planned against the same state and sent as few UpdateKeys calls as the 50-key limit allows,
+/// each with If-Match. A conflict means someone else wrote: the writer re-reads, records what it
+/// did not write as an external change, re-plans and sends again. A change is acknowledged only
+/// after its keys are in the store and its audit entries are committed.
+/// </summary>
+public sealed class StoreWriter(
+    IKeyValueStore store,
+    IDatabase database,
+    AuditTrail audit,
+    ApiMetrics metrics,
+    TimeProvider time,
+    IOptions<WriterOptions> options,
+    ILogger<StoreWriter> logger) : BackgroundService
+{
+    public const string ExternalActor = "kvs-external";
+    public const string ExternalChangeAction = "kvs.external-change";
+    const int MaxMutationsPerBatch = 500;
+
+    readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
+    readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    volatile StoreState state = StoreState.Empty;
+
+    /// <summary>The last state the writer saw; reads of rules are served from it (the store is the truth, this is its mirror).</summary>
+    public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
+    {
+        await started.Task.WaitAsync(cancellationToken);
+        return state;
+    }
+
+    public bool IsStarted => started.Task.IsCompletedSuccessfully;
+
+    public async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default) =>
+        await EnqueueAsync(new(actor, plan, syncFirst: false), cancellationToken);
+
+    /// <summary>Re-reads the store and records any change made outside this service (the status endpoint's drift check); true if there was one.</summary>
+    public async Task<bool> CheckDriftAsync(CancellationToken cancellationToken = default)
+    {
+        var pending = new Pending(new(ExternalActor, null, null), _ => [], syncFirst: true);
+        await EnqueueAsync(pending, cancellationToken);
+        return pending.DriftFound;
+    }
+
+    async Task<WriteOutcome> EnqueueAsync(Pending pending, CancellationToken cancellationToken)
+    {
+        await queue.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Completion.Task;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, stoppingToken), stoppingToken);
+                // Without cfg the function denies everything: give it the contract's defaults before serving.
+                await ProcessAsync([new(new("system", null, null), items => items.ContainsKey(KvsLayout.ConfigKey)
+                    ? []
+                    : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, "settings.initialize", KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
+                started.TrySetResult();
+                break;
+            }
+            catch (Exception e) when (e is KvsException or DbException)
+            {
+                logger.LogWarning(e, "The store or the database is not reachable yet; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
+            }
+        }
+        while (await queue.Reader.WaitToReadAsync(stoppingToken))
+        {
+            var batch = new List<Pending>();
+            while (batch.Count < MaxMutationsPerBatch && queue.Reader.TryRead(out var pending))
+                batch.Add(pending);
+            try
+            {
+                await ProcessAsync(batch, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "A write batch failed");
+                foreach (var pending in batch)
+                    pending.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    async Task ProcessAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        var conflicts = 0;
+        if (batch.Any(p => p.SyncFirst))
+        {
+            var drift = await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+            foreach (var pending in batch)
+                pending.DriftFound = drift;
+        }
+        while (true)
+        {
+            var writes = Plan(batch);
+            if (writes.Count == 0)
+            {
+                foreach (var pending in batch)
+                    pending.Complete(state.ETag ?? "");
+                return;
+            }
+            try
+            {
+                foreach (var chunk in writes.Chunk(options.Value.MaxKeysPerBatch))
+                    await WriteChunkAsync(chunk, cancellationToken);
+                foreach (var pending in batch)
+                    pending.Complete(state.ETag ?? "");
+                return;
+            }
+            catch (KvsException e) when (e.Kind == KvsErrorKind.Conflict && ++conflicts <= options.Value.MaxConflictRetries)
+            {
+                // The chunks already written are in the state, so re-planning yields only what is left.
+                metrics.Conflict();
+                metrics.Retry();
+                logger.LogInformation("The store's ETag moved under a write; re-reading and re-planning (attempt {Attempt})", conflicts);
+                await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+            }
+            catch (KvsException e)
+            {
+                if (e.Kind == KvsErrorKind.Conflict)
+                    metrics.Conflict();
+                // A write that may have landed is found by the next sync and audited as an external change.
+                await TrySyncAsync(cancellationToken);
+                var failure = new MutationRejectedException(503, "store", $"The key value store did not accept the change ({e.ErrorCode}); nothing was acknowledged. Retry with the same Idempotency-Key.");
+                foreach (var pending in batch)
+                    pending.Completion.TrySetException(failure);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Plans every pending change against one evolving copy of the state; refused ones leave the batch.</summary>
+    List<PlannedWrite> Plan(List<Pending> batch)
+    {
+        var working = state.Items;
+        var bytes = state.TotalBytes;
+        var writes = new List<PlannedWrite>();
+        foreach (var pending in batch.ToList())
+        {
+            try
+            {
+                var planned = new List<PlannedWrite>();
+                var items = working;
+                var size = bytes;
+                foreach (var write in pending.Plan(items))
+                {
+                    CheckLimits(write);
+                    var before = items.GetValueOrDefault(write.Key);
+                    if (before == write.Value)
+                        continue;
+                    size += (write.Value is null ? 0 : KvsLimits.EntrySize(write.Key, write.Value)) - (before is null ? 0 : KvsLimits.EntrySize(write.Key, before));
+                    items = write.Value is null ? items.Remove(write.Key) : items.SetItem(write.Key, write.Value);
+                    planned.Add(new(pending, write, before));
+                }
+                if (size > KvsLimits.MaxStoreBytes)
+                    throw new MutationRejectedException(422, "store", $"The change would bring the store to {size} bytes, over the KVS quota of {KvsLimits.MaxStoreBytes} bytes; nothing was written.");
+                working = items;
+                bytes = size;
+                writes.AddRange(planned);
+            }
+            catch (MutationRejectedException e)
+            {
+                metrics.Rejected(e.StatusCode == 422 ? "quota" : "rule");
+                pending.Completion.TrySetException(e);
+                batch.Remove(pending);
+            }
+        }
+        return [.. writes.Where(w => w.IsRestricting), .. writes.Where(w => !w.IsRestricting)];
+    }
+
+    static void CheckLimits(KeyWrite write)
+    {
+        if (KvsLimits.ByteCount(write.Key) > KvsLimits.MaxKeyBytes)
+            throw new MutationRejectedException(400, write.Target, $"The key for '{write.Target}' would be {KvsLimits.ByteCount(write.Key)} bytes; KVS allows {KvsLimits.MaxKeyBytes}.");
+        if (write.Value is not null && KvsLimits.ByteCount(write.Value) > KvsLimits.MaxValueBytes)
+            throw new MutationRejectedException(400, write.Target, $"The value for '{write.Target}' would be {KvsLimits.ByteCount(write.Value)} bytes; KVS allows {KvsLimits.MaxValueBytes}.");
+    }
+
+    async Task WriteChunkAsync(PlannedWrite[] chunk, CancellationToken cancellationToken)
+    {
+        var acknowledged = Stopwatch.StartNew();
+        var entries = await database.WriteLockedAsync(async (connection, transaction) =>
+        {
+            // Another instance sharing this database may have written since: then our plan is stale.
+            var databaseETag = await ReadSnapshotETagAsync(connection, transaction, cancellationToken);
+            if (databaseETag != state.ETag)
+                throw KvsException.Conflict("Another instance wrote to the store since this plan was made.");
+            var etagBefore = state.ETag ?? throw KvsException.Conflict("The store has not been read yet.");
+            var puts = chunk.Where(w => w.Write.Value is not null).Select(w => new KeyValueItem(w.Write.Key, w.Write.Value!)).ToList();
+            var deletes = chunk.Where(w => w.Write.Value is null).Select(w => w.Write.Key).ToList();
+            var result = await store.UpdateKeysAsync(etagBefore, puts, deletes, cancellationToken);
+            acknowledged.Restart();
+            metrics.BatchWritten();
+            metrics.KeysWritten(chunk.Length);
+            var records = chunk.Select(w => new AuditRecord(
+                w.Owner.Actor.Name, w.Write.Action, w.Write.Target, AuditOutcome.Success, w.Before, w.Write.Value,
+                w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag)).ToList();
+            var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
+            await SaveSnapshotAsync(connection, transaction, chunk.Select(w => (w.Write.Key, w.Write.Value)), result.ETag, cancellationToken);
+            var items = state.Items;
+            foreach (var w in chunk)
+                items = w.Write.Value is null ? items.Remove(w.Write.Key) : items.SetItem(w.Write.Key, w.Write.Value);
+            state = new(items, result.TotalSizeInBytes, result.ETag, time.GetUtcNow());
+            return appended;
+        }, cancellationToken);
+        metrics.AuditLag(acknowledged.Elapsed);
+        for (var i = 0; i < chunk.Length; i++)
+            chunk[i].Owner.Entries.Add(entries[i]);
+    }
+
+    async Task TrySyncAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+        }
+        catch (Exception e) when (e is KvsException or DbException)
+        {
+            logger.LogWarning(e, "Could not re-read the store after a failed write; the next write will");
+        }
+    }
+
+    /// <summary>
+    /// Brings the mirror up to date: first with what other instances recorded in the database, then
+    /// with the store itself. Whatever differs between the two was written outside this service and
+    /// is audited as an external change.
+    /// </summary>
+    async Task<bool> SyncAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var databaseETag = await ReadSnapshotETagAsync(connection, transaction, cancellationToken);
+        if (databaseETag != state.ETag || state.ETag is null)
+            state = await LoadSnapshotAsync(connection, transaction, databaseETag, cancellationToken);
+        var description = await store.DescribeAsync(cancellationToken);
+        if (description.ETag == state.ETag)
+            return false;
+        var (items, etag) = await ReadWholeStoreAsync(description.ETag, cancellationToken);
+        var changes = items.Keys.Union(state.Items.Keys)
+            .Select(key => (Key: key, Before: state.Items.GetValueOrDefault(key), After: items.GetValueOrDefault(key)))
+            .Where(c => c.Before != c.After)
+            .ToList();
+        var records = changes.Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected, c.Before, c.After,
+            ETagBefore: state.ETag, ETagAfter: etag)).ToList();
+        await audit.AppendAsync(connection, transaction, records, cancellationToken);
+        await SaveSnapshotAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, cancellationToken);
+        state = new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag, changes.Count > 0 ? time.GetUtcNow() : state.LastChange);
+        if (changes.Count > 0)
+            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", changes.Count);
+        return changes.Count > 0;
+    }
+
+    async Task<(ImmutableSortedDictionary<string, string> Items, string ETag)> ReadWholeStoreAsync(string etag, CancellationToken cancellationToken)
+    {
+        // ListKeys carries no ETag, so read until the ETag is the same before and after the listing.
+        for (var attempt = 0; ; attempt++)
+        {
+            var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            string? token = null;
+            do
+            {
+                var page = await store.ListAsync(token, KvsLimits.MaxListPageSize, cancellationToken);
+                foreach (var item in page.Items)
+                    builder[item.Key] = item.Value;
+                token = page.NextToken;
+            }
+            while (token is not null);
+            var after = (await store.DescribeAsync(cancellationToken)).ETag;
+            if (after == etag || attempt == 5)
+                return (builder.ToImmutable(), after);
+            etag = after;
+        }
+    }
+
+    static async Task<string?> ReadSnapshotETagAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        (string?)await connection.ScalarAsync("SELECT etag FROM kvs_state WHERE id = 1", transaction, cancellationToken);
+
+    static async Task<StoreState> LoadSnapshotAsync(DbConnection connection, DbTransaction transaction, string? etag, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync("SELECT kvs_key, kvs_value FROM kvs_snapshot", r => (r.GetString(0), r.GetString(1)), transaction, cancellationToken);
+        var items = rows.ToImmutableSortedDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+        return new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag, null);
+    }
+
+    async Task SaveSnapshotAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Key, string? Value)> changes, string etag, CancellationToken cancellationToken)
+    {
+        foreach (var (key, value) in changes)
+        {
+            if (value is null)
+                await connection.ExecuteAsync("DELETE FROM kvs_snapshot WHERE kvs_key = @k", transaction, cancellationToken, ("k", key));
+            else
+                await connection.ExecuteAsync(
+                    "INSERT INTO kvs_snapshot (kvs_key, kvs_value) VALUES (@k, @v) ON CONFLICT (kvs_key) DO UPDATE SET kvs_value = excluded.kvs_value",
+                    transaction, cancellationToken, ("k", key), ("v", value));
+        }
+        await connection.ExecuteAsync(
+            "INSERT INTO kvs_state (id, etag, updated_at) VALUES (1, @e, @t) ON CONFLICT (id) DO UPDATE SET etag = excluded.etag, updated_at = excluded.updated_at",
+            transaction, cancellationToken, ("e", etag), ("t", time.GetUtcNow().ToUnixTimeMilliseconds()));
+    }
+
+    sealed class Pending(Actor actor, MutationPlan plan, bool syncFirst)
+    {
+        public bool SyncFirst { get; } = syncFirst;
+
+        public bool DriftFound { get; set; }
+
+        public Actor Actor { get; } = actor;
+
+        public MutationPlan Plan { get; } = plan;
+
+        public List<AuditEntry> Entries { get; } = [];
+
+        public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Complete(string etag) => Completion.TrySetResult(new(etag, Entries));
+    }
+
+    sealed record PlannedWrite(Pending Owner, KeyWrite Write, string? Before)
+    {
+        public bool IsRestricting { get; } = KvsLayout.IsRestricting(Write.Key, Before, Write.Value);
+    }
+}

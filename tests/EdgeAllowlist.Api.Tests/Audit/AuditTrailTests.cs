@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Tests.Fixtures;
+
+namespace EdgeAllowlist.Api.Tests.Audit;
+
+/// <summary>Query, export and the hash chain; run on SQLite and on PostgreSQL.</summary>
+public abstract class AuditTrailTests(ApiHost host)
+{
+    [Fact]
+    public async Task Pages_follow_the_cursor_newest_first_without_gaps_or_repeats()
+    {
+        using var admin = host.Admin();
+        for (var i = 0; i < 7; i++)
+            (await admin.PostJsonAsync("/v1/origins", new { origin = $"https://page{i}.audit.example" })).EnsureSuccessStatusCode();
+        var seqs = new List<long>();
+        string? cursor = null;
+        do
+        {
+            var page = await admin.GetJsonAsync($"/v1/audit?action=origin.add&limit=3{(cursor is null ? "" : "&cursor=" + cursor)}");
+            seqs.AddRange(page["items"]!.AsArray().Select(i => i!["seq"]!.GetValue<long>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+        seqs.Count.ShouldBeGreaterThanOrEqualTo(7);
+        seqs.ShouldBe(seqs.OrderDescending().Distinct().ToList());
+    }
+
+    [Fact]
+    public async Task Filters_by_time_actor_action_target_and_outcome_combine()
+    {
+        using var admin = host.Admin();
+        var start = DateTimeOffset.UtcNow.AddSeconds(-1);
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://filter.audit.example" })).EnsureSuccessStatusCode();
+        var end = DateTimeOffset.UtcNow.AddSeconds(1);
+        var query = $"/v1/audit?from={Uri.EscapeDataString(start.ToString("O"))}&to={Uri.EscapeDataString(end.ToString("O"))}&actor=bootstrap-admin&action=origin.add&target={Uri.EscapeDataString("https://filter.audit.example")}&outcome=success";
+        var found = await admin.GetJsonAsync(query);
+        var entry = found["items"]!.AsArray().ShouldHaveSingleItem()!;
+        entry["requestId"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+        entry["client"]!.GetValue<string>().ShouldBe("127.0.0.1");
+        var before = await admin.GetJsonAsync($"/v1/audit?to={Uri.EscapeDataString(start.ToString("O"))}&target={Uri.EscapeDataString("https://filter.audit.example")}");
+        before["items"]!.AsArray().ShouldBeEmpty();
+        await (await admin.GetAsync("/v1/audit?outcome=maybe")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await (await admin.GetAsync("/v1/audit?cursor=abc")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await (await admin.GetAsync($"/v1/audit?from={Uri.EscapeDataString(end.ToString("O"))}&to={Uri.EscapeDataString(start.ToString("O"))}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Exports_hold_every_matching_entry_as_ndjson_or_csv()
+    {
+        using var admin = host.Admin();
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://export.audit.example", note = "=cmd|' /C calc'!A0" })).EnsureSuccessStatusCode();
+        var ndjson = await admin.GetAsync("/v1/audit/export?action=origin.add&target=https%3A%2F%2Fexport.audit.example");
+        ndjson.Content.Headers.ContentType!.MediaType.ShouldBe("application/x-ndjson");
+        var lines = (await ndjson.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        JsonNode.Parse(lines.ShouldHaveSingleItem())!["target"]!.GetValue<string>().ShouldBe("https://export.audit.example");
+
+        var csv = await (await admin.GetAsync("/v1/audit/export?format=csv&action=origin.note")).Content.ReadAsStringAsync();
+        var rows = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        rows[0].ShouldStartWith("seq,time,actor,action,target,outcome");
+        // A note that a spreadsheet would run as a formula is neutralised.
+        rows.ShouldContain(r => r.Contains("'=cmd|"));
+        await (await admin.GetAsync("/v1/audit/export?format=xml")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task The_chain_verifies_and_an_edited_row_is_found()
+    {
+        using var admin = host.Admin();
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://chain.audit.example" })).EnsureSuccessStatusCode();
+        var verified = await admin.GetJsonAsync("/v1/audit/verify");
+        verified["valid"]!.GetValue<bool>().ShouldBeTrue();
+        verified["entries"]!.GetValue<long>().ShouldBeGreaterThan(0);
+
+        var seq = (await admin.GetJsonAsync("/v1/audit?target=https%3A%2F%2Fchain.audit.example"))["items"]![0]!["seq"]!.GetValue<long>();
+        var database = host.Service<Infrastructure.Database.IDatabase>();
+        await using (var connection = await database.OpenAsync())
+            await Infrastructure.Database.DbExtensions.ExecuteAsync(connection, "UPDATE audit_entries SET actor = 'someone-else' WHERE seq = @s", null, default, ("s", seq));
+        var broken = await admin.GetJsonAsync("/v1/audit/verify");
+        broken["valid"]!.GetValue<bool>().ShouldBeFalse();
+        broken["firstInvalidSeq"]!.GetValue<long>().ShouldBe(seq);
+        await using (var connection = await database.OpenAsync())
+            await Infrastructure.Database.DbExtensions.ExecuteAsync(connection, "UPDATE audit_entries SET actor = 'bootstrap-admin' WHERE seq = @s", null, default, ("s", seq));
+        (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
+    }
+}
+
+public sealed class SqliteAuditTrailTests(ApiHost host) : AuditTrailTests(host), IClassFixture<ApiHost>;
+
+public sealed class PostgresAuditTrailTests(PostgresApiHost host) : AuditTrailTests(host), IClassFixture<PostgresApiHost>;

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Headers;
+using EdgeAllowlist.Api.Infrastructure.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeAllowlist.Api.Tests.Fixtures;
+
+/// <summary>
+/// The real service on real Kestrel at 127.0.0.1 and a random port, with its own temp data folder
+/// (SQLite file and local store) per test class, and a known bootstrap admin token.
+/// </summary>
+public class ApiHost : IAsyncLifetime
+{
+    readonly WebApplicationFactory<Program> factory;
+    readonly Dictionary<string, string?> settings;
+
+    public ApiHost() : this(databaseConnectionString: null)
+    {
+    }
+
+    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null)
+    {
+        DataDirectory = Directory.CreateTempSubdirectory("ea-api-").FullName;
+        settings = new()
+        {
+            ["DataDirectory"] = DataDirectory,
+            ["Database:ConnectionString"] = databaseConnectionString ?? "",
+            ["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] = AdminToken,
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information",
+        };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+            settings[key] = value;
+        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            foreach (var (key, value) in settings)
+                builder.UseSetting(key, value);
+            builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs));
+        });
+        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+    }
+
+    public string AdminToken { get; } = ApiTokenStore.NewToken();
+
+    public string DataDirectory { get; }
+
+    public CapturedLogs Logs { get; } = new();
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider Services => factory.Services;
+
+    public T Service<T>() where T : notnull => factory.Services.GetRequiredService<T>();
+
+    /// <summary>A client with the given bearer token (none: anonymous).</summary>
+    public HttpClient Client(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (token is not null)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public HttpClient Admin() => Client(AdminToken);
+
+    public virtual async Task InitializeAsync()
+    {
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        BaseAddress = new(address);
+        // Ready means the writer has read the store and written the default policy.
+        using var client = Client();
+        while ((await client.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK)
+            await Task.Delay(20);
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        await factory.DisposeAsync();
+        Directory.Delete(DataDirectory, recursive: true);
+    }
+}
+
+/// <summary>The same service on a fresh database in a real PostgreSQL.</summary>
+public sealed class PostgresApiHost() : ApiHost(PostgresServer.CreateDatabase());

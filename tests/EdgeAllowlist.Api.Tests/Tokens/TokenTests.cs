@@ -1,0 +1,108 @@
+using System.Net;
+using EdgeAllowlist.Api.Tests.Fixtures;
+
+namespace EdgeAllowlist.Api.Tests.Tokens;
+
+/// <summary>Token life cycle and authentication; run on SQLite and on PostgreSQL.</summary>
+public abstract class TokenTests(ApiHost host)
+{
+    async Task<(string Token, string Id)> CreateAsync(string name, params string[] scopes)
+    {
+        using var admin = host.Admin();
+        var response = await admin.PostJsonAsync("/v1/tokens", new { name, scopes });
+        var body = await response.JsonAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToJsonString());
+        return (body["token"]!.GetValue<string>(), body["metadata"]!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_created_token_works_for_its_scope_and_is_listed_without_its_value()
+    {
+        var (token, id) = await CreateAsync("auditor-1", "audit:read");
+        token.ShouldStartWith("eaat_");
+        using var auditor = host.Client(token);
+        (await auditor.GetAsync("/v1/audit/verify")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var admin = host.Admin();
+        var listed = await admin.GetStringAsync("/v1/tokens");
+        listed.ShouldContain(id);
+        listed.ShouldNotContain(token);
+        listed.ShouldNotContain(token["eaat_".Length..]);
+    }
+
+    [Fact]
+    public async Task A_token_without_the_scope_gets_403_and_the_attempt_is_audited()
+    {
+        var (token, _) = await CreateAsync("reader-no-tokens", "rules:read");
+        using var reader = host.Client(token);
+        var problem = await (await reader.GetAsync("/v1/tokens")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        problem["detail"]!.GetValue<string>().ShouldContain("tokens:admin");
+
+        using var admin = host.Admin();
+        var audit = await admin.GetJsonAsync("/v1/audit?actor=reader-no-tokens&outcome=forbidden");
+        var entry = audit["items"]!.AsArray().ShouldHaveSingleItem()!;
+        entry["action"]!.GetValue<string>().ShouldBe("auth.denied");
+        entry["target"]!.GetValue<string>().ShouldBe("GET /v1/tokens");
+        entry["client"]!.GetValue<string>().ShouldBe("127.0.0.1");
+    }
+
+    [Fact]
+    public async Task A_revoked_token_gets_401_and_the_attempt_is_audited()
+    {
+        var (token, id) = await CreateAsync("soon-revoked", "audit:read");
+        using var admin = host.Admin();
+        (await admin.DeleteAsync($"/v1/tokens/{id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var revoked = host.Client(token);
+        await (await revoked.GetAsync("/v1/audit/verify")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+
+        var audit = await admin.GetJsonAsync("/v1/audit?outcome=unauthenticated&target=GET%20%2Fv1%2Faudit%2Fverify");
+        audit["items"]!.AsArray().ShouldNotBeEmpty();
+        var revocation = await admin.GetJsonAsync($"/v1/audit?action=token.revoke&target={id}");
+        revocation["items"]!.AsArray().ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public async Task Requests_without_a_token_or_with_a_wrong_one_get_401()
+    {
+        await (await host.Client().GetAsync("/v1/tokens")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        await (await host.Client("eaat_" + new string('A', 43)).GetAsync("/v1/tokens")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        using var basic = host.Client();
+        basic.DefaultRequestHeaders.Authorization = new("Basic", "dXNlcjpwYXNz");
+        await (await basic.GetAsync("/v1/tokens")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task An_expired_token_is_refused()
+    {
+        using var admin = host.Admin();
+        var past = await admin.PostJsonAsync("/v1/tokens", new { name = "expired", scopes = new[] { "audit:read" }, expiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
+        (await past.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).ErrorFields().ShouldContain("expiresAt");
+    }
+
+    [Theory]
+    [InlineData("""{"name":"","scopes":["rules:read"]}""", "name")]
+    [InlineData("""{"name":"ok","scopes":[]}""", "scopes")]
+    [InlineData("""{"name":"ok","scopes":["root"]}""", "scopes[0]")]
+    [InlineData("""{"name":"ok","scopes":["rules:read"],"partners":["mediatailor"]}""", "partners")]
+    [InlineData("""{"name":"bad name!","scopes":["rules:read"]}""", "name")]
+    public async Task Token_creation_rejects_bad_input_naming_the_field(string body, string field)
+    {
+        using var admin = host.Admin();
+        var problem = await (await admin.SendRawAsync(HttpMethod.Post, "/v1/tokens", body)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem.ErrorFields().ShouldContain(field);
+    }
+
+    [Fact]
+    public async Task Secrets_rotate_can_be_limited_to_partners()
+    {
+        using var admin = host.Admin();
+        var response = await admin.PostJsonAsync("/v1/tokens", new { name = "ci-rotator", scopes = new[] { "secrets:rotate" }, partners = new[] { "mediatailor" } });
+        var body = await response.JsonAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToJsonString());
+        body["metadata"]!["partners"]!.AsArray().Select(p => p!.GetValue<string>()).ShouldBe(["mediatailor"]);
+    }
+}
+
+public sealed class SqliteTokenTests(ApiHost host) : TokenTests(host), IClassFixture<ApiHost>;
+
+public sealed class PostgresTokenTests(PostgresApiHost host) : TokenTests(host), IClassFixture<PostgresApiHost>;
