@@ -19,6 +19,9 @@ public sealed class CliEnvironment
     /// <summary>Resolved only when a command calls AWS, so that <c>--help</c> never needs credentials.</summary>
     public required Func<Task<AWSCredentials>> Credentials { get; init; }
 
+    /// <summary>Bearer token for the admin API (env <c>EDGE_ALLOWLIST_TOKEN</c>); never a command-line argument.</summary>
+    public string? ApiToken { get; init; }
+
     public HttpClient Http { get; init; } = new();
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
@@ -30,5 +33,6 @@ public sealed class CliEnvironment
         Out = Console.Out,
         Error = Console.Error,
         Credentials = () => DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null),
+        ApiToken = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_TOKEN"),
     };
 }

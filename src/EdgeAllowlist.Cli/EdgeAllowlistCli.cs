@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeAllowlist.Cli.Commands;
+using EdgeAllowlist.Cli.Commands.Audit;
 using EdgeAllowlist.Cli.Commands.Function;
 using EdgeAllowlist.Cli.Commands.MediaTailor;
 using EdgeAllowlist.Cli.Commands.Store;
@@ -18,6 +19,7 @@ public static class EdgeAllowlistCli
             StoreCommands.Build(options, environment),
             DeployCommand.Build(options, environment),
             MediaTailorCommands.Build(options, environment),
+            AuditCommands.Build(options, environment),
         };
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Amazon.Runtime;
+using EdgeAllowlist.Cli.Api;
 using EdgeAllowlist.Cli.Aws.CloudFront;
 using EdgeAllowlist.Cli.Aws.MediaTailor;
 
@@ -28,6 +29,10 @@ static class CommandAction
             catch (MediaTailorException error)
             {
                 return output.Fail(ExitCodes.ServiceError, error.ErrorCode, $"MediaTailor answered {(int)error.StatusCode}: {error.Message}");
+            }
+            catch (AdminApiException error)
+            {
+                return output.Fail(ExitCodes.ServiceError, error.StatusCode.ToString(), $"The admin API answered {(int)error.StatusCode}: {error.Message}");
             }
             catch (AmazonClientException error)
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Amazon.Runtime;
+using EdgeAllowlist.Cli.Api;
 using EdgeAllowlist.Cli.Aws;
 using EdgeAllowlist.Cli.Aws.CloudFront;
 using EdgeAllowlist.Cli.Aws.MediaTailor;
@@ -35,6 +36,17 @@ sealed class CommonOptions(CliEnvironment environment)
         Description = "MediaTailor endpoint (default: https://api.mediatailor.<region>.amazonaws.com)",
         CustomParser = AbsoluteUri,
     };
+
+    public Option<Uri?> Api { get; } = new("--api")
+    {
+        Description = "Admin API base URL (default: EDGE_ALLOWLIST_API); the token comes from EDGE_ALLOWLIST_TOKEN",
+        DefaultValueFactory = _ => Uri.TryCreate(Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_API"), UriKind.Absolute, out var uri) ? uri : null,
+        CustomParser = AbsoluteUri,
+    };
+
+    /// <summary>The admin API client, or null when the URL or the token is missing (the caller says which).</summary>
+    public AdminApiClient? AdminApi(ParseResult parse) =>
+        parse.GetValue(Api) is { } api && environment.ApiToken is { Length: > 0 } token ? new(environment.Http, api, token) : null;
 
     public async Task<CloudFrontClient> CloudFrontAsync(ParseResult parse) =>
         new(new SignedHttpClient(environment.Http,

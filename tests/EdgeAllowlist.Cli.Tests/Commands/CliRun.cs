@@ -14,7 +14,13 @@ sealed record CliRun(int ExitCode, string Out, string Error)
     public static Task<CliRun> RunWithInputAsync(string stdin, params string[] args) =>
         RunWithCredentialsAsync(() => Task.FromResult(TestAws.Credentials), stdin, args);
 
-    public static async Task<CliRun> RunWithCredentialsAsync(Func<Task<AWSCredentials>> credentials, string stdin, params string[] args)
+    public static Task<CliRun> RunWithCredentialsAsync(Func<Task<AWSCredentials>> credentials, string stdin, params string[] args) =>
+        RunAsync(credentials, apiToken: null, stdin, args);
+
+    public static Task<CliRun> RunWithApiTokenAsync(string? apiToken, params string[] args) =>
+        RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, "", args);
+
+    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -24,6 +30,7 @@ sealed record CliRun(int ExitCode, string Out, string Error)
             Out = stdout,
             Error = stderr,
             Credentials = credentials,
+            ApiToken = apiToken,
             Http = TestAws.Http,
         };
         var exitCode = await EdgeAllowlistCli.RunAsync(args, environment);
