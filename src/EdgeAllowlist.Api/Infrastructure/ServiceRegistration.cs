@@ -42,6 +42,11 @@ public static class ServiceRegistration
             .AddSingleton(TimeProvider.System)
             .AddSingleton<AuditTrail>()
             .AddSingleton<Features.Origins.OriginNotes>()
+            .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
+            .AddSingleton<Features.Partners.PartnerStore>()
+            .Configure<Features.Secrets.SecretSweepOptions>(configuration.GetSection("Secrets"))
+            .AddSingleton<Features.Secrets.SecretSweep>()
+            .AddHostedService(sp => sp.GetRequiredService<Features.Secrets.SecretSweep>())
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());

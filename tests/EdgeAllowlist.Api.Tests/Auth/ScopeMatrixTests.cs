@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Routing;
 namespace EdgeAllowlist.Api.Tests.Auth;
 
 /// <summary>Every endpoint × every scope: the right scope gets through, any other gets 403, none gets 401.</summary>
-public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
+/// <summary>The matrix sends one unauthenticated call per endpoint, more than the default failure limit allows.</summary>
+public sealed class LenientLimitApiHost() : ApiHost(null, new Dictionary<string, string?> { ["Auth:MaxFailures"] = "1000" });
+
+public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<LenientLimitApiHost>
 {
     static readonly string[] AllScopes = ["rules:read", "rules:write", "secrets:rotate", "secrets:admin", "audit:read", "tokens:admin"];
 
@@ -28,6 +31,13 @@ public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
         ["GET /v1/tokens"] = ("/v1/tokens", null),
         ["POST /v1/tokens"] = ("/v1/tokens", new { name = "matrix-made", scopes = new[] { "rules:read" } }),
         ["DELETE /v1/tokens/{id}"] = ("/v1/tokens/tok_unknown", null),
+        ["POST /v1/simulate"] = ("/v1/simulate", new { uri = "/index.m3u8" }),
+        ["POST /v1/partners"] = ("/v1/partners", new { id = "matrix-new", scope = "all" }),
+        ["GET /v1/partners"] = ("/v1/partners", null),
+        ["POST /v1/partners/{partner}/secrets"] = ("/v1/partners/matrix/secrets", new { }),
+        ["GET /v1/partners/{partner}/secrets"] = ("/v1/partners/matrix/secrets", null),
+        ["POST /v1/partners/{partner}/secrets/rotate"] = ("/v1/partners/matrix/secrets/rotate", new { }),
+        ["DELETE /v1/partners/{partner}/secrets/{id}"] = ("/v1/partners/matrix/secrets/sec_unknown", null),
     };
 
     [Fact]
@@ -41,6 +51,7 @@ public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
             tokens[scope] = created["token"]!.GetValue<string>();
         }
         (await admin.PostJsonAsync("/v1/origins", new { origin = "https://matrix.example.com" })).EnsureSuccessStatusCode();
+        (await admin.PostJsonAsync("/v1/partners", new { id = "matrix", scope = "all" })).EnsureSuccessStatusCode();
 
         var endpoints = Endpoints();
         endpoints.Keys.Order().ShouldBe(Samples.Keys.Order(), "every endpoint needs a sample in the matrix");

@@ -17,7 +17,7 @@ public sealed class OpenApiDocumentTests(ApiHost host) : IClassFixture<ApiHost>
         // The servers list names the host that asked (a random test port): not part of the contract.
         generated.Remove("servers");
         var text = generated.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
-        var path = Path.Combine(RepositoryRoot(), "openapi", "v1.json");
+        var path = Path.Combine(RepositoryPaths.Root, "openapi", "v1.json");
         if (Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_UPDATE_OPENAPI") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -27,11 +27,4 @@ public sealed class OpenApiDocumentTests(ApiHost host) : IClassFixture<ApiHost>
         (await File.ReadAllTextAsync(path)).ShouldBe(text, "openapi/v1.json is out of date; regenerate it with EDGE_ALLOWLIST_UPDATE_OPENAPI=1");
     }
 
-    static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "EdgeAllowlist.slnx")))
-                return dir.FullName;
-        throw new InvalidOperationException("EdgeAllowlist.slnx not found above the test binaries.");
-    }
 }

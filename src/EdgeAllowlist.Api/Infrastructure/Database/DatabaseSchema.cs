@@ -74,6 +74,25 @@ public static class DatabaseSchema
             updated_at BIGINT NOT NULL,
             updated_by TEXT NOT NULL)
         """,
+        """
+        CREATE TABLE IF NOT EXISTS partners (
+            id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL)
+        """,
+        // Metadata only: the secret itself is never stored; its SHA-256 is the KVS key the function looks up.
+        """
+        CREATE TABLE IF NOT EXISTS partner_secrets (
+            id TEXT PRIMARY KEY,
+            partner TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL,
+            expires_at BIGINT NULL,
+            revoked_at BIGINT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
     ];
 
     public static async Task EnsureAsync(IDatabase database, CancellationToken cancellationToken = default)

@@ -22,6 +22,12 @@ public static class KvsLayout
     public static string OriginValue(DateTimeOffset? expires) =>
         expires is { } at ? $$"""{"exp":{{at.ToUnixTimeSeconds()}}}""" : "{}";
 
+    public static string SecretKey(string sha256Hex) => SecretPrefix + sha256Hex;
+
+    /// <summary><c>{"p":partner,"id":id,"scope":…,"exp":N}</c>, N = 0 for no expiry.</summary>
+    public static string SecretValue(string partner, string secretId, string scope, DateTimeOffset? expires) =>
+        JsonSerializer.Serialize(new { p = partner, id = secretId, scope, exp = expires?.ToUnixTimeSeconds() ?? 0 });
+
     /// <summary>The <c>exp</c> member of an origin or secret value; null when absent, 0 or unreadable.</summary>
     public static DateTimeOffset? ReadExpiry(string value)
     {
