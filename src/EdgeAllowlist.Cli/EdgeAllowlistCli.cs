@@ -3,6 +3,7 @@ using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Commands.Audit;
 using EdgeAllowlist.Cli.Commands.Function;
 using EdgeAllowlist.Cli.Commands.MediaTailor;
+using EdgeAllowlist.Cli.Commands.Secrets;
 using EdgeAllowlist.Cli.Commands.Store;
 
 namespace EdgeAllowlist.Cli;
@@ -18,6 +19,7 @@ public static class EdgeAllowlistCli
             options.Output,
             StoreCommands.Build(options, environment),
             DeployCommand.Build(options, environment),
+            RotateCommand.Build(options, environment),
             MediaTailorCommands.Build(options, environment),
             AuditCommands.Build(options, environment),
         };

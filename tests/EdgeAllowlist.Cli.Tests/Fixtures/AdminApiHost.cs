@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Database;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -45,11 +46,37 @@ public sealed class AdminApiHost : IAsyncLifetime
     }
 
     /// <summary>Allows an origin through the API as the admin, which writes one audit entry.</summary>
-    public async Task AddOriginAsync(string origin)
+    public async Task AddOriginAsync(string origin) => await PostAsync("/v1/origins", new { origin });
+
+    public async Task CreatePartnerAsync(string id, string scope = "manifests") => await PostAsync("/v1/partners", new { id, scope });
+
+    /// <summary>A new secret for <paramref name="partner"/>, in clear (the test plays MediaTailor's operator).</summary>
+    public async Task<string> CreateSecretAsync(string partner) =>
+        (await PostAsync($"/v1/partners/{partner}/secrets", new { }))["secret"]!.GetValue<string>();
+
+    public async Task<JsonArray> SecretsAsync(string partner)
     {
-        using var client = new HttpClient { BaseAddress = BaseAddress };
+        using var client = Admin();
+        return (await client.GetFromJsonAsync<JsonObject>($"/v1/partners/{partner}/secrets"))!["items"]!.AsArray();
+    }
+
+    /// <summary>What the real function file decides for a GET of <paramref name="uri"/> on the API's store: pass or deny.</summary>
+    public async Task<string> DecisionAsync(string uri) =>
+        (await PostAsync("/v1/simulate", new { method = "GET", uri }))["action"]!.GetValue<string>();
+
+    async Task<JsonObject> PostAsync(string path, object body)
+    {
+        using var client = Admin();
+        var response = await client.PostAsJsonAsync(path, body);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    HttpClient Admin()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        (await client.PostAsJsonAsync("/v1/origins", new { origin })).EnsureSuccessStatusCode();
+        return client;
     }
 
     public async Task DisposeAsync()
