@@ -17,6 +17,8 @@ public sealed class CliTests
     [InlineData("function deploy --help")]
     [InlineData("mediatailor --help")]
     [InlineData("mediatailor set-secret --help")]
+    [InlineData("secrets --help")]
+    [InlineData("secrets rotate --help")]
     [InlineData("audit --help")]
     [InlineData("audit query --help")]
     public async Task Every_command_has_help_that_needs_no_credentials(string args)
