@@ -18,28 +18,26 @@ sealed class CommandOutput
     static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     readonly CliEnvironment environment;
+    readonly IAnsiConsole console;
+    readonly IAnsiConsole errorConsole;
 
     public CommandOutput(CliEnvironment environment, OutputFormat format)
     {
         this.environment = environment;
         Format = format;
-        Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(environment.Out) });
-        ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(environment.Error) });
+        console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(environment.Out) });
+        errorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(environment.Error) });
         // Logs and pipes have no width; wrapping an ARN or an ETag there breaks copy and grep.
-        if (!Console.Profile.Out.IsTerminal)
-            Console.Profile.Width = ErrorConsole.Profile.Width = 240;
+        if (!console.Profile.Out.IsTerminal)
+            console.Profile.Width = errorConsole.Profile.Width = 240;
     }
 
     public OutputFormat Format { get; }
 
-    public IAnsiConsole Console { get; }
-
-    IAnsiConsole ErrorConsole { get; }
-
     public void Progress(string markup)
     {
         if (Format == OutputFormat.Text)
-            Console.MarkupLine(markup);
+            console.MarkupLine(markup);
     }
 
     /// <summary>Writes the result: <paramref name="json"/> as JSON, or whatever <paramref name="render"/> draws.</summary>
@@ -48,7 +46,7 @@ sealed class CommandOutput
         if (Format == OutputFormat.Json)
             environment.Out.WriteLine(JsonSerializer.Serialize(json, JsonOptions));
         else
-            render(Console);
+            render(console);
     }
 
     public int Fail(int exitCode, string code, string message, string? next = null)
@@ -57,9 +55,9 @@ sealed class CommandOutput
             environment.Out.WriteLine(JsonSerializer.Serialize(new { error = new { code, message, next }, exitCode }, JsonOptions));
         else
         {
-            ErrorConsole.MarkupLine($"[red]error[/] {Markup.Escape(code)}: {Markup.Escape(message)}");
+            errorConsole.MarkupLine($"[red]error[/] {Markup.Escape(code)}: {Markup.Escape(message)}");
             if (next is not null)
-                ErrorConsole.MarkupLine($"[yellow]next[/] {Markup.Escape(next)}");
+                errorConsole.MarkupLine($"[yellow]next[/] {Markup.Escape(next)}");
         }
         return exitCode;
     }
