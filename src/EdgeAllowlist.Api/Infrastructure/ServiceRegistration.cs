@@ -44,6 +44,7 @@ public static class ServiceRegistration
             .AddSingleton<Features.Origins.OriginNotes>()
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .AddSingleton<Features.Partners.PartnerStore>()
+            .AddSingleton<Features.UaRules.UaRuleSet>()
             .Configure<Features.Secrets.SecretSweepOptions>(configuration.GetSection("Secrets"))
             .AddSingleton<Features.Secrets.SecretSweep>()
             .AddHostedService(sp => sp.GetRequiredService<Features.Secrets.SecretSweep>())

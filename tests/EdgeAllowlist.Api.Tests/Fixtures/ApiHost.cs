@@ -23,8 +23,9 @@ public class ApiHost : IAsyncLifetime
     {
     }
 
-    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null)
+    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null, string? adminToken = null)
     {
+        AdminToken = adminToken ?? ApiTokenStore.NewToken();
         DataDirectory = Directory.CreateTempSubdirectory("ea-api-").FullName;
         settings = new()
         {
@@ -45,7 +46,7 @@ public class ApiHost : IAsyncLifetime
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
     }
 
-    public string AdminToken { get; } = ApiTokenStore.NewToken();
+    public string AdminToken { get; }
 
     public string DataDirectory { get; }
 

@@ -93,6 +93,16 @@ public static class DatabaseSchema
             revoked_at BIGINT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
+        // The admin's User-Agent patterns as written; the KVS holds them compiled into ua:<n> shards.
+        """
+        CREATE TABLE IF NOT EXISTS ua_rules (
+            id TEXT PRIMARY KEY,
+            list TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            pattern TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL)
+        """,
     ];
 
     public static async Task EnsureAsync(IDatabase database, CancellationToken cancellationToken = default)

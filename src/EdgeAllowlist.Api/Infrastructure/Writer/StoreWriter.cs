@@ -51,6 +51,13 @@ public sealed class StoreWriter(
     public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
     {
         await started.Task.WaitAsync(cancellationToken);
+        // Instances sharing a PostgreSQL database share the snapshot: pick up what another one wrote.
+        if (database.Provider == "postgresql")
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            if ((string?)await connection.ScalarAsync("SELECT etag FROM kvs_state WHERE id = 1", cancellationToken: cancellationToken) != state.ETag)
+                await EnqueueAsync(new(new(ExternalActor, null, null), _ => [], syncFirst: true), cancellationToken);
+        }
         return state;
     }
 
@@ -218,7 +225,16 @@ public sealed class StoreWriter(
             var etagBefore = state.ETag ?? throw KvsException.Conflict("The store has not been read yet.");
             var puts = chunk.Where(w => w.Write.Value is not null).Select(w => new KeyValueItem(w.Write.Key, w.Write.Value!)).ToList();
             var deletes = chunk.Where(w => w.Write.Value is null).Select(w => w.Write.Key).ToList();
-            var result = await store.UpdateKeysAsync(etagBefore, puts, deletes, cancellationToken);
+            WriteResult result;
+            try
+            {
+                result = await store.UpdateKeysAsync(etagBefore, puts, deletes, cancellationToken);
+            }
+            catch (KvsException e) when (e.MayHaveBeenApplied)
+            {
+                // No definite answer, then a retry that failed: find out whether our write landed.
+                result = await RecoverAsync(connection, transaction, chunk, e, cancellationToken);
+            }
             acknowledged.Restart();
             metrics.BatchWritten();
             metrics.KeysWritten(chunk.Length);
@@ -236,6 +252,31 @@ public sealed class StoreWriter(
         metrics.AuditLag(acknowledged.Elapsed);
         for (var i = 0; i < chunk.Length; i++)
             chunk[i].Owner.Entries.Add(entries[i]);
+    }
+
+    /// <summary>
+    /// After an ambiguous write: if the store now holds every key of the chunk as planned, the write
+    /// landed and is acknowledged and audited as ours (anything else that changed is recorded as an
+    /// external change); otherwise the original failure stands.
+    /// </summary>
+    async Task<WriteResult> RecoverAsync(DbConnection connection, DbTransaction transaction, PlannedWrite[] chunk, KvsException failure, CancellationToken cancellationToken)
+    {
+        var (items, etag) = await ReadWholeStoreAsync((await store.DescribeAsync(cancellationToken)).ETag, cancellationToken);
+        if (!chunk.All(w => items.GetValueOrDefault(w.Write.Key) == w.Write.Value))
+            throw failure;
+        var ours = chunk.Select(w => w.Write.Key).ToHashSet(StringComparer.Ordinal);
+        var others = items.Keys.Union(state.Items.Keys)
+            .Where(key => !ours.Contains(key) && items.GetValueOrDefault(key) != state.Items.GetValueOrDefault(key))
+            .ToList();
+        await audit.AppendAsync(connection, transaction, [.. others.Select(key => new AuditRecord(ExternalActor, ExternalChangeAction, key, AuditOutcome.Detected,
+            state.Items.GetValueOrDefault(key), items.GetValueOrDefault(key), ETagBefore: state.ETag, ETagAfter: etag))], cancellationToken);
+        await SaveSnapshotAsync(connection, transaction, others.Select(key => (key, items.GetValueOrDefault(key))), etag, cancellationToken);
+        var mirror = state.Items;
+        foreach (var key in others)
+            mirror = items.TryGetValue(key, out var value) ? mirror.SetItem(key, value) : mirror.Remove(key);
+        state = state with { Items = mirror };
+        logger.LogWarning("A write got no definite answer but is in the store; acknowledging it ({Others} other keys changed outside)", others.Count);
+        return new(etag, items.Count, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)));
     }
 
     async Task TrySyncAsync(CancellationToken cancellationToken)
