@@ -48,19 +48,19 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     /// expire after <paramref name="graceHours"/>, in one store change. The idempotency key makes a
     /// retried request return the same secret instead of issuing a second one.
     /// </summary>
-    public async Task<IssuedSecret> RotateSecretAsync(string partner, double graceHours, string idempotencyKey, CancellationToken cancellationToken = default)
+    public async Task<IssuedSecret> RotateSecretAsync(string partner, double graceHours, string distributionDomain, string idempotencyKey, CancellationToken cancellationToken = default)
     {
         var body = await SendAsync(HttpMethod.Post, $"v1/partners/{Uri.EscapeDataString(partner)}/secrets/rotate",
-            new JsonObject { ["graceHours"] = graceHours }, idempotencyKey, cancellationToken);
-        var metadata = body["metadata"] as JsonObject ?? throw Malformed("metadata");
-        var pathPrefix = Text(body, "pathPrefix");
+            new JsonObject { ["graceSeconds"] = (int)Math.Round(graceHours * 3600), ["distributionDomain"] = distributionDomain },
+            idempotencyKey, cancellationToken);
+        // "https://<domain>/<marker>/<secret>/": the API reads the marker from the live policy, so it is never guessed here.
+        var marker = new Uri(Text(body, "videoContentSourceUrl")).AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries)[0];
         return new(
             Text(body, "secret"),
-            Text(metadata, "id"),
-            Text(metadata, "fingerprint"),
-            // "/<marker>/<secret>": the API reads the marker from the live policy, so it is never guessed here.
-            pathPrefix.Split('/', StringSplitOptions.RemoveEmptyEntries)[0],
-            (body["expiring"] as JsonArray ?? []).OfType<JsonObject>()
+            Text(body, "id"),
+            Text(body, "fingerprint"),
+            marker,
+            (body["rotatedOut"] as JsonArray ?? []).OfType<JsonObject>()
                 .Select(e => new ExpiringSecret(Text(e, "id"), Text(e, "fingerprint"), e["expiresAt"]?.GetValue<DateTimeOffset>()))
                 .ToList());
     }

@@ -52,7 +52,7 @@ public sealed class AdminApiHost : IAsyncLifetime
 
     /// <summary>A new secret for <paramref name="partner"/>, in clear (the test plays MediaTailor's operator).</summary>
     public async Task<string> CreateSecretAsync(string partner) =>
-        (await PostAsync($"/v1/partners/{partner}/secrets", new { }))["secret"]!.GetValue<string>();
+        (await PostAsync($"/v1/partners/{partner}/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" }))["secret"]!.GetValue<string>();
 
     public async Task<JsonArray> SecretsAsync(string partner)
     {

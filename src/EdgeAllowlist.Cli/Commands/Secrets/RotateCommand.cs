@@ -43,7 +43,7 @@ static class RotateCommand
             if (current["VideoContentSourceUrl"]?.GetValue<string>() is not { } source || !Uri.IsWellFormedUriString(source, UriKind.Absolute))
                 return output.Fail(ExitCodes.InvalidInput, "NoContentSource", $"{name} has no absolute VideoContentSourceUrl to put a secret in.");
 
-            var issued = await api.RotateSecretAsync(partnerId, parse.GetValue(graceHours), Guid.NewGuid().ToString("N"), cancellationToken);
+            var issued = await api.RotateSecretAsync(partnerId, parse.GetValue(graceHours), new Uri(source).Host, Guid.NewGuid().ToString("N"), cancellationToken);
             var graceEnd = issued.Expiring.Select(e => e.ExpiresAt).Min();
             output.Progress($"issued secret {Markup.Escape(issued.Id)} ({Markup.Escape(issued.Fingerprint)}); {issued.Expiring.Count} previous secret(s) valid until {graceEnd?.ToString("u") ?? "their own expiry"}");
             var retry = $"{name} still uses the previous secret, valid until {graceEnd?.ToString("u") ?? "its own expiry"}: run secrets rotate again before then, and revoke the unused secret {issued.Id}.";
