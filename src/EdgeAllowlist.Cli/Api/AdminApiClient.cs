@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace EdgeAllowlist.Cli.Api;
+
+/// <summary>Filters of <c>GET /v1/audit</c>; null means "any".</summary>
+public sealed record AuditFilter(DateTimeOffset? From, DateTimeOffset? To, string? Actor, string? Action, string? Target, string? Outcome);
+
+/// <summary>One page of audit entries, kept as the API wrote them, and the cursor of the next page.</summary>
+public sealed record AuditPage(IReadOnlyList<JsonObject> Items, string? NextCursor);
+
+/// <summary>A partner secret the API just issued. <see cref="Secret"/> is in this answer only; never print it.</summary>
+public sealed record IssuedSecret(string Secret, string Id, string Fingerprint, string Marker, IReadOnlyList<ExpiringSecret> Expiring);
+
+/// <summary>A previous secret that stays valid until <see cref="ExpiresAt"/> (the grace period).</summary>
+public sealed record ExpiringSecret(string Id, string Fingerprint, DateTimeOffset? ExpiresAt);
+
+/// <summary>What the API's simulator says the function would do with a request.</summary>
+public sealed record SimulatedDecision(string Action, int? Status, string? Reason);
+
+/// <summary>The admin API (<c>src/EdgeAllowlist.Api</c>) as the CLI uses it, with a bearer token.</summary>
+public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string token)
+{
+    public async Task<AuditPage> QueryAuditAsync(AuditFilter filter, string? cursor, int limit, CancellationToken cancellationToken = default)
+    {
+        var query = new Dictionary<string, string?>
+        {
+            ["from"] = filter.From?.ToString("O", CultureInfo.InvariantCulture),
+            ["to"] = filter.To?.ToString("O", CultureInfo.InvariantCulture),
+            ["actor"] = filter.Actor,
+            ["action"] = filter.Action,
+            ["target"] = filter.Target,
+            ["outcome"] = filter.Outcome,
+            ["cursor"] = cursor,
+            ["limit"] = limit.ToString(CultureInfo.InvariantCulture),
+        };
+        var body = await GetAsync("v1/audit?" + string.Join('&', query.Where(p => p.Value is not null).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}")), cancellationToken);
+        var items = body["items"]?.AsArray().OfType<JsonObject>().ToList()
+            ?? throw Malformed("items");
+        return new(items, body["nextCursor"]?.GetValue<string>());
+    }
+
+    /// <summary>
+    /// <c>POST /v1/partners/{partner}/secrets/rotate</c>: a new secret, and the partner's current ones
+    /// expire after <paramref name="graceHours"/>, in one store change. The idempotency key makes a
+    /// retried request return the same secret instead of issuing a second one.
+    /// </summary>
+    public async Task<IssuedSecret> RotateSecretAsync(string partner, double graceHours, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        var body = await SendAsync(HttpMethod.Post, $"v1/partners/{Uri.EscapeDataString(partner)}/secrets/rotate",
+            new JsonObject { ["graceHours"] = graceHours }, idempotencyKey, cancellationToken);
+        var metadata = body["metadata"] as JsonObject ?? throw Malformed("metadata");
+        var pathPrefix = Text(body, "pathPrefix");
+        return new(
+            Text(body, "secret"),
+            Text(metadata, "id"),
+            Text(metadata, "fingerprint"),
+            // "/<marker>/<secret>": the API reads the marker from the live policy, so it is never guessed here.
+            pathPrefix.Split('/', StringSplitOptions.RemoveEmptyEntries)[0],
+            (body["expiring"] as JsonArray ?? []).OfType<JsonObject>()
+                .Select(e => new ExpiringSecret(Text(e, "id"), Text(e, "fingerprint"), e["expiresAt"]?.GetValue<DateTimeOffset>()))
+                .ToList());
+    }
+
+    /// <summary><c>POST /v1/simulate</c>: runs the deployed function file on a GET of <paramref name="uri"/> against the current store.</summary>
+    public async Task<SimulatedDecision> SimulateAsync(string uri, CancellationToken cancellationToken = default)
+    {
+        var body = await SendAsync(HttpMethod.Post, "v1/simulate", new JsonObject { ["method"] = "GET", ["uri"] = uri }, null, cancellationToken);
+        return new(Text(body, "action"), body["status"]?.GetValue<int>(), body["reason"]?.GetValue<string>());
+    }
+
+    Task<JsonObject> GetAsync(string relative, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, relative, null, null, cancellationToken);
+
+    async Task<JsonObject> SendAsync(HttpMethod method, string relative, JsonObject? content, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(WithSlash(baseAddress), relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (idempotencyKey is not null)
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (content is not null)
+            request.Content = new StringContent(content.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        var json = Parse(text);
+        if (!response.IsSuccessStatusCode)
+            throw AdminApiException.FromProblem(response.StatusCode, json);
+        return json ?? throw new AdminApiException(response.StatusCode, "The API answered with a body that is not a JSON object.", null);
+    }
+
+    static string Text(JsonObject parent, string field) => parent[field]?.GetValue<string>() ?? throw Malformed(field);
+
+    static AdminApiException Malformed(string field) => new(HttpStatusCode.OK, $"The API's answer has no \"{field}\".", null);
+
+    static Uri WithSlash(Uri uri) => uri.AbsoluteUri.EndsWith('/') ? uri : new(uri.AbsoluteUri + "/");
+
+    static JsonObject? Parse(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+public sealed class AdminApiException(HttpStatusCode statusCode, string title, string? detail) : Exception(detail is null ? title : $"{title} {detail}")
+{
+    public HttpStatusCode StatusCode { get; } = statusCode;
+
+    /// <summary>Reads an RFC 9457 problem-details body: title, detail, and the fields it names.</summary>
+    public static AdminApiException FromProblem(HttpStatusCode status, JsonObject? problem)
+    {
+        var fields = problem?["errors"] switch
+        {
+            JsonArray errors => errors.OfType<JsonObject>().Select(e => $"{e["name"]}: {e["reason"]}"),
+            JsonObject errors => errors.Select(e => $"{e.Key}: {e.Value?.ToJsonString()}"),
+            _ => [],
+        };
+        var detail = string.Join("; ", new[] { problem?["detail"]?.ToString() }.Concat(fields).Where(part => !string.IsNullOrEmpty(part)));
+        return new(status, problem?["title"]?.ToString() ?? $"The API answered {(int)status}.", detail.Length == 0 ? null : detail);
+    }
+}

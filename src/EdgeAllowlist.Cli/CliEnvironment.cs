@@ -1,0 +1,38 @@
+using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
+
+namespace EdgeAllowlist.Cli;
+
+/// <summary>
+/// What a command reaches outside the process: its output streams, AWS credentials, HTTP and the
+/// clock. The process uses the real ones; tests hand in writers and example credentials.
+/// </summary>
+public sealed class CliEnvironment
+{
+    /// <summary>Where secrets are read from, so that they never appear in arguments, shell history or the process list.</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
+    public required TextWriter Out { get; init; }
+
+    public required TextWriter Error { get; init; }
+
+    /// <summary>Resolved only when a command calls AWS, so that <c>--help</c> never needs credentials.</summary>
+    public required Func<Task<AWSCredentials>> Credentials { get; init; }
+
+    /// <summary>Bearer token for the admin API (env <c>EDGE_ALLOWLIST_TOKEN</c>); never a command-line argument.</summary>
+    public string? ApiToken { get; init; }
+
+    public HttpClient Http { get; init; } = new();
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Stdout and stderr, and AWSSDK.Core's standard credential chain (environment, profile, SSO, web identity, container, instance).</summary>
+    public static CliEnvironment FromProcess() => new()
+    {
+        In = Console.In,
+        Out = Console.Out,
+        Error = Console.Error,
+        Credentials = () => DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null),
+        ApiToken = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_TOKEN"),
+    };
+}

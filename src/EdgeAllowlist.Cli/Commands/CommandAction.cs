@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Amazon.Runtime;
+using EdgeAllowlist.Cli.Api;
+using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Cli.Aws.MediaTailor;
+
+namespace EdgeAllowlist.Cli.Commands;
+
+static class CommandAction
+{
+    /// <summary>
+    /// Runs <paramref name="action"/> with the output the user asked for, and turns the failures
+    /// a remote call can have into a printed error and <see cref="ExitCodes.ServiceError"/>
+    /// instead of a stack trace.
+    /// </summary>
+    public static void SetAction(this Command command, CommonOptions options, CliEnvironment environment,
+        Func<ParseResult, CommandOutput, CancellationToken, Task<int>> action) =>
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = new CommandOutput(environment, parse.GetValue(options.Output));
+            try
+            {
+                return await action(parse, output, cancellationToken);
+            }
+            catch (CloudFrontException error)
+            {
+                return output.Fail(ExitCodes.ServiceError, error.ErrorCode, $"CloudFront answered {(int)error.StatusCode}: {error.Message}");
+            }
+            catch (MediaTailorException error)
+            {
+                return output.Fail(ExitCodes.ServiceError, error.ErrorCode, $"MediaTailor answered {(int)error.StatusCode}: {error.Message}");
+            }
+            catch (AdminApiException error)
+            {
+                return output.Fail(ExitCodes.ServiceError, error.StatusCode.ToString(), $"The admin API answered {(int)error.StatusCode}: {error.Message}");
+            }
+            catch (AmazonClientException error)
+            {
+                return output.Fail(ExitCodes.ServiceError, "NoCredentials", error.Message,
+                    "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available");
+            }
+            catch (HttpRequestException error)
+            {
+                return output.Fail(ExitCodes.ServiceError, "Unreachable", error.Message);
+            }
+            catch (FormatException error)
+            {
+                return output.Fail(ExitCodes.ServiceError, "InvalidResponse", error.Message);
+            }
+        });
+}

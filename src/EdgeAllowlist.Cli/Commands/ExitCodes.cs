@@ -1,0 +1,19 @@
+namespace EdgeAllowlist.Cli.Commands;
+
+/// <summary>The process exit codes, documented in the README; scripts branch on them.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The command line or an input file is wrong; nothing was called.</summary>
+    public const int InvalidInput = 1;
+
+    /// <summary>AWS or the admin API refused or could not be reached (credentials, not found, conflict, 5xx).</summary>
+    public const int ServiceError = 2;
+
+    /// <summary>A TestFunction case failed or used too much compute; nothing was published.</summary>
+    public const int FunctionTestsFailed = 3;
+
+    /// <summary>A write was accepted but reading it back showed something else.</summary>
+    public const int VerificationFailed = 4;
+}

@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using EdgeAllowlist.EdgeFunction;
+using Spectre.Console;
+
+namespace EdgeAllowlist.Cli.Commands.Function;
+
+/// <summary><c>function deploy</c>: create or update, TestFunction every case, publish only when all pass.</summary>
+static class DeployCommand
+{
+    public static Command Build(CommonOptions options, CliEnvironment environment)
+    {
+        var name = new Option<string>("--name", "-n") { Description = "Function name", DefaultValueFactory = _ => "edge-allowlist" };
+        name.Validators.Add(result =>
+        {
+            if (!CloudFrontNames.IsValid(result.GetValueOrDefault<string>()))
+                result.AddError("--name must match [a-zA-Z0-9-_]{1,64}.");
+        });
+        var code = new Option<FileInfo>("--code") { Description = "The function file", DefaultValueFactory = _ => new("function/allowlist.js") };
+        var events = new Option<DirectoryInfo>("--events") { Description = "Folder of test cases (function/README.md §7)", DefaultValueFactory = _ => new("function/events") };
+        var kvsArn = new Option<string?>("--kvs-arn") { Description = "ARN of the KeyValueStore to associate" };
+        var kvsName = new Option<string?>("--kvs-name") { Description = "Name of the KeyValueStore to associate (its ARN is looked up)" };
+        var comment = new Option<string>("--comment") { Description = "Function comment", DefaultValueFactory = _ => "Edge Allowlist (managed by edge-allowlist)" };
+        var maxCompute = new Option<int>("--max-compute") { Description = "Highest ComputeUtilization (0-100) a case may report", DefaultValueFactory = _ => 70 };
+        maxCompute.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 100)
+                result.AddError("--max-compute must be between 0 and 100.");
+        });
+        var noPublish = new Option<bool>("--no-publish") { Description = "Stop after the tests; leave LIVE as it is" };
+
+        var deploy = new Command("deploy", "Create or update the function with its KeyValueStore association, run TestFunction for every case, then publish")
+        {
+            name, code, events, kvsArn, kvsName, comment, maxCompute, noPublish, options.CloudFrontEndpoint,
+        };
+        deploy.Validators.Add(result =>
+        {
+            if ((result.GetValue(kvsArn) is null) == (result.GetValue(kvsName) is null))
+                result.AddError("Give exactly one of --kvs-arn and --kvs-name.");
+        });
+        deploy.SetAction(options, environment, async (parse, output, cancellationToken) =>
+        {
+            var codeFile = parse.GetRequiredValue(code);
+            var eventsFolder = parse.GetRequiredValue(events);
+            if (!codeFile.Exists)
+                return output.Fail(ExitCodes.InvalidInput, "NoCode", $"{codeFile.FullName} does not exist.");
+            var codeBytes = await File.ReadAllBytesAsync(codeFile.FullName, cancellationToken);
+            // The same checks the local runtime makes (CloudFront's size limit, module syntax), so that
+            // a file CloudFront would refuse is refused before anything is sent.
+            try
+            {
+                EdgeFunctionRuntime.FromSource(Encoding.UTF8.GetString(codeBytes));
+            }
+            catch (InvalidDataException error)
+            {
+                return output.Fail(ExitCodes.InvalidInput, "CodeTooLarge", $"{codeFile.Name}: {error.Message}");
+            }
+            catch (Exception error) when (error is Jint.ScriptPreparationException or Acornima.ParseErrorException)
+            {
+                return output.Fail(ExitCodes.InvalidInput, "InvalidCode", $"{codeFile.Name}: {error.Message}");
+            }
+            if (!eventsFolder.Exists)
+                return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{eventsFolder.FullName} does not exist.");
+            IReadOnlyList<EventCase> cases;
+            try
+            {
+                cases = EventCases.LoadAll(eventsFolder.FullName);
+            }
+            catch (Exception error) when (error is JsonException or InvalidDataException)
+            {
+                return output.Fail(ExitCodes.InvalidInput, "InvalidEvent", error.Message);
+            }
+            if (cases.FirstOrDefault(c => c.Event is null || c.Expect?.Action is not ("pass" or "deny")) is { } malformed)
+                return output.Fail(ExitCodes.InvalidInput, "InvalidEvent", $"{malformed.Name}: needs an \"event\" object and expect.action \"pass\" or \"deny\".");
+            if (!cases.Any(c => c.UsesFixtureUnchanged))
+                return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{eventsFolder.FullName} has no case that runs against the store as it is; refusing to publish untested code.");
+
+            var cloudFront = await options.CloudFrontAsync(parse);
+            var arn = parse.GetValue(kvsArn)
+                ?? (await cloudFront.DescribeKeyValueStoreAsync(parse.GetValue(kvsName)!, cancellationToken)).KeyValueStore.Arn;
+            var deployment = new FunctionDeployment(cloudFront, line => output.Progress(Markup.Escape(line)));
+            var report = await deployment.RunAsync(new(
+                parse.GetRequiredValue(name), parse.GetRequiredValue(comment), codeBytes, arn, cases,
+                parse.GetValue(maxCompute), !parse.GetValue(noPublish)), cancellationToken);
+
+            output.Result(report, console => Render(console, report));
+            return report.Problem is not null ? ExitCodes.VerificationFailed
+                : !report.TestsPassed ? ExitCodes.FunctionTestsFailed
+                : ExitCodes.Ok;
+        });
+        return new Command("function", "The CloudFront Function that enforces the rules") { deploy };
+    }
+
+    static void Render(IAnsiConsole console, DeploymentReport report)
+    {
+        var table = new Table().AddColumns("case", "expected", "actual", "compute", "result");
+        foreach (var result in report.Cases)
+            table.AddRow(
+                Markup.Escape(result.Name),
+                Markup.Escape(result.Expected),
+                Markup.Escape(result.Actual),
+                result.ComputeUtilization?.ToString() ?? "?",
+                result.Passed ? "[green]pass[/]" : $"[red]FAIL[/] {Markup.Escape(result.Problem ?? "")}");
+        console.Write(table);
+        if (report.Skipped.Count > 0)
+            console.MarkupLine($"[yellow]skipped[/] (they change the store fixture): {Markup.Escape(string.Join(", ", report.Skipped))}");
+        if (report.Problem is not null)
+            console.MarkupLine($"[red]stopped[/] {Markup.Escape(report.Problem)}");
+        else if (!report.TestsPassed)
+            console.MarkupLine("[red]stopped[/] a case failed; nothing was published, LIVE is unchanged.");
+        else if (report.Published)
+            console.MarkupLine($"[green]live[/] {Markup.Escape(report.Function)} is published with {Markup.Escape(report.KvsArn)}");
+        else
+            console.MarkupLine("[yellow]not published[/] (--no-publish): DEVELOPMENT is tested, LIVE is unchanged.");
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using EdgeAllowlist.Cli.Commands;
+using EdgeAllowlist.Cli.Commands.Audit;
+using EdgeAllowlist.Cli.Commands.Function;
+using EdgeAllowlist.Cli.Commands.MediaTailor;
+using EdgeAllowlist.Cli.Commands.Secrets;
+using EdgeAllowlist.Cli.Commands.Store;
+
+namespace EdgeAllowlist.Cli;
+
+/// <summary>The <c>edge-allowlist</c> command tree; exit codes are in <see cref="ExitCodes"/>.</summary>
+public static class EdgeAllowlistCli
+{
+    public static RootCommand Build(CliEnvironment environment)
+    {
+        var options = new CommonOptions(environment);
+        return new RootCommand("Edge Allowlist: create the KeyValueStore, deploy and test the CloudFront Function, rotate partner secrets.")
+        {
+            options.Output,
+            StoreCommands.Build(options, environment),
+            DeployCommand.Build(options, environment),
+            RotateCommand.Build(options, environment),
+            MediaTailorCommands.Build(options, environment),
+            AuditCommands.Build(options, environment),
+        };
+    }
+
+    public static Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken = default) =>
+        Build(environment).Parse(args).InvokeAsync(new() { Output = environment.Out, Error = environment.Error }, cancellationToken);
+}

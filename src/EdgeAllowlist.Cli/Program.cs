@@ -1,0 +1,3 @@
+using EdgeAllowlist.Cli;
+
+return await EdgeAllowlistCli.RunAsync(args, CliEnvironment.FromProcess());

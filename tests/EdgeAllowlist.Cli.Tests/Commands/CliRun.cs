@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using Amazon.Runtime;
+using EdgeAllowlist.Cli.Tests.Fakes;
+
+namespace EdgeAllowlist.Cli.Tests.Commands;
+
+/// <summary>One in-process run of <c>edge-allowlist</c> with captured stdout and stderr and the example credentials.</summary>
+sealed record CliRun(int ExitCode, string Out, string Error)
+{
+    public JsonObject Json => JsonNode.Parse(Out)!.AsObject();
+
+    public static Task<CliRun> RunAsync(params string[] args) => RunWithInputAsync("", args);
+
+    public static Task<CliRun> RunWithInputAsync(string stdin, params string[] args) =>
+        RunWithCredentialsAsync(() => Task.FromResult(TestAws.Credentials), stdin, args);
+
+    public static Task<CliRun> RunWithCredentialsAsync(Func<Task<AWSCredentials>> credentials, string stdin, params string[] args) =>
+        RunAsync(credentials, apiToken: null, stdin, args);
+
+    public static Task<CliRun> RunWithApiTokenAsync(string? apiToken, params string[] args) =>
+        RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, "", args);
+
+    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var environment = new CliEnvironment
+        {
+            In = new StringReader(stdin),
+            Out = stdout,
+            Error = stderr,
+            Credentials = credentials,
+            ApiToken = apiToken,
+            Http = TestAws.Http,
+        };
+        var exitCode = await EdgeAllowlistCli.RunAsync(args, environment);
+        return new(exitCode, stdout.ToString(), stderr.ToString());
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.Json.Nodes;
+using EdgeAllowlist.Cli.Aws.MediaTailor;
+using EdgeAllowlist.Cli.Commands;
+using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Cli.Tests.Fixtures;
+
+namespace EdgeAllowlist.Cli.Tests.Commands.Secrets;
+
+/// <summary>The rotation against the real admin API (its store, its simulator running the real function) and a fake MediaTailor.</summary>
+public sealed class RotateCommandTests(AdminApiHost api) : IClassFixture<AdminApiHost>, IAsyncLifetime
+{
+    const string Distribution = "https://d111111abcdef8.cloudfront.net";
+
+    readonly string partner = "mt" + Guid.NewGuid().ToString("N")[..8];
+    FakeMediaTailor mediaTailor = null!;
+    string oldSecret = null!;
+
+    public async Task InitializeAsync()
+    {
+        mediaTailor = await FakeMediaTailor.StartAsync();
+        await api.CreatePartnerAsync(partner);
+        oldSecret = await api.CreateSecretAsync(partner);
+        mediaTailor.Seed(TestAws.FullPlaybackConfiguration("live", $"{Distribution}/_p/{oldSecret}/"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        mediaTailor.SignatureProblems.ShouldBeEmpty();
+        await mediaTailor.DisposeAsync();
+    }
+
+    Task<CliRun> Rotate(params string[] extra) => CliRun.RunWithApiTokenAsync(api.AdminToken,
+        ["secrets", "rotate", "--partner", partner, "--mediatailor-config", "live", "--api", api.BaseAddress.ToString(),
+         "--region", FakeMediaTailor.Region, "--mediatailor-endpoint", mediaTailor.Endpoint.ToString(), .. extra]);
+
+    string StoredSource => mediaTailor.Stored("live")["VideoContentSourceUrl"]!.GetValue<string>();
+
+    static string SecretIn(string source) => new Uri(source).AbsolutePath.Split('/')[2];
+
+    [Fact]
+    public async Task Rotating_points_mediatailor_at_a_new_secret_that_passes_while_the_old_one_stays_valid_for_the_grace_period()
+    {
+        var run = await Rotate("--output", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        var newSecret = SecretIn(StoredSource);
+        newSecret.ShouldNotBe(oldSecret);
+        SecretPath.IsSecret(newSecret).ShouldBeTrue();
+        var expected = TestAws.FullPlaybackConfiguration("live", $"{Distribution}/_p/{newSecret}/");
+        JsonNode.DeepEquals(mediaTailor.Stored("live"), expected).ShouldBeTrue("every other setting is kept");
+        (await api.DecisionAsync($"/_p/{newSecret}/test/a.m3u8")).ShouldBe("pass");
+        (await api.DecisionAsync($"/_p/{oldSecret}/test/a.m3u8")).ShouldBe("pass");
+        var previous = run.Json["previous"]!.AsArray().ShouldHaveSingleItem()!;
+        previous["expiresAt"]!.GetValue<DateTimeOffset>().ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddHours(23));
+        run.Json["mediaTailor"]!["verified"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Neither_secret_appears_in_the_output()
+    {
+        var text = await Rotate();
+        var newSecret = SecretIn(StoredSource);
+
+        text.ExitCode.ShouldBe(ExitCodes.Ok, text.Out + text.Error);
+        (text.Out + text.Error).ShouldNotContain(oldSecret);
+        (text.Out + text.Error).ShouldNotContain(newSecret);
+        text.Out.ShouldContain("/_p/***/");
+    }
+
+    [Fact]
+    public async Task A_refused_mediatailor_write_leaves_playback_on_the_old_secret_and_says_what_to_do_next()
+    {
+        mediaTailor.FailPutsWith = 500;
+
+        var run = await Rotate();
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        run.Error.ShouldContain("still uses the previous secret");
+        run.Error.ShouldContain("run secrets rotate again");
+        StoredSource.ShouldBe($"{Distribution}/_p/{oldSecret}/");
+        (await api.DecisionAsync($"/_p/{oldSecret}/test/a.m3u8")).ShouldBe("pass");
+    }
+
+    [Fact]
+    public async Task A_new_secret_the_function_would_refuse_is_never_given_to_mediatailor()
+    {
+        // The partner's secrets are limited to manifests, so a segment probe is refused at the edge.
+        var run = await Rotate("--probe", "segment_0001.ts");
+
+        run.ExitCode.ShouldBe(ExitCodes.VerificationFailed);
+        run.Error.ShouldContain("secret-scope");
+        StoredSource.ShouldBe($"{Distribution}/_p/{oldSecret}/");
+        mediaTailor.Requests.ShouldNotContain(r => r.Method == "PUT");
+    }
+
+    [Fact]
+    public async Task A_configuration_that_cannot_be_read_stops_before_a_secret_is_issued()
+    {
+        var run = await CliRun.RunWithApiTokenAsync(api.AdminToken, "secrets", "rotate", "--partner", partner, "--mediatailor-config", "missing",
+            "--api", api.BaseAddress.ToString(), "--region", FakeMediaTailor.Region, "--mediatailor-endpoint", mediaTailor.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        run.Error.ShouldContain("NotFoundException");
+        (await api.SecretsAsync(partner)).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_unknown_partner_changes_nothing_in_mediatailor()
+    {
+        var run = await CliRun.RunWithApiTokenAsync(api.AdminToken, "secrets", "rotate", "--partner", "nobody", "--mediatailor-config", "live",
+            "--api", api.BaseAddress.ToString(), "--region", FakeMediaTailor.Region, "--mediatailor-endpoint", mediaTailor.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        run.Error.ShouldContain("NotFound");
+        StoredSource.ShouldBe($"{Distribution}/_p/{oldSecret}/");
+        mediaTailor.Requests.ShouldNotContain(r => r.Method == "PUT");
+    }
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Infrastructure.Database;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeAllowlist.Cli.Tests.Fixtures;
+
+/// <summary>
+/// The real admin API on Kestrel at 127.0.0.1 and a random port, on its embedded defaults (SQLite
+/// file and local store in a temporary folder), with a known bootstrap admin token.
+/// </summary>
+public sealed class AdminApiHost : IAsyncLifetime
+{
+    readonly string dataDirectory = Directory.CreateTempSubdirectory("edge-allowlist-cli-api-").FullName;
+    // The factory needs any public type of the API assembly; Program would be ambiguous with the CLI's.
+    readonly WebApplicationFactory<SqliteDatabase> factory;
+
+    public AdminApiHost()
+    {
+        factory = new WebApplicationFactory<SqliteDatabase>().WithWebHostBuilder(builder =>
+        {
+            builder.UseSetting("DataDirectory", dataDirectory);
+            builder.UseSetting("EDGE_ALLOWLIST_BOOTSTRAP_TOKEN", AdminToken);
+        });
+        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    }
+
+    public string AdminToken { get; } = "ea_cli_tests_" + Guid.NewGuid().ToString("N");
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        factory.StartServer();
+        BaseAddress = new(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        using var client = new HttpClient { BaseAddress = BaseAddress };
+        // Ready means the API has read the store and written its default policy.
+        while ((await client.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK)
+            await Task.Delay(20);
+    }
+
+    /// <summary>Allows an origin through the API as the admin, which writes one audit entry.</summary>
+    public async Task AddOriginAsync(string origin) => await PostAsync("/v1/origins", new { origin });
+
+    public async Task CreatePartnerAsync(string id, string scope = "manifests") => await PostAsync("/v1/partners", new { id, scope });
+
+    /// <summary>A new secret for <paramref name="partner"/>, in clear (the test plays MediaTailor's operator).</summary>
+    public async Task<string> CreateSecretAsync(string partner) =>
+        (await PostAsync($"/v1/partners/{partner}/secrets", new { }))["secret"]!.GetValue<string>();
+
+    public async Task<JsonArray> SecretsAsync(string partner)
+    {
+        using var client = Admin();
+        return (await client.GetFromJsonAsync<JsonObject>($"/v1/partners/{partner}/secrets"))!["items"]!.AsArray();
+    }
+
+    /// <summary>What the real function file decides for a GET of <paramref name="uri"/> on the API's store: pass or deny.</summary>
+    public async Task<string> DecisionAsync(string uri) =>
+        (await PostAsync("/v1/simulate", new { method = "GET", uri }))["action"]!.GetValue<string>();
+
+    async Task<JsonObject> PostAsync(string path, object body)
+    {
+        using var client = Admin();
+        var response = await client.PostAsJsonAsync(path, body);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    HttpClient Admin()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await factory.DisposeAsync();
+        Directory.Delete(dataDirectory, recursive: true);
+    }
+}
