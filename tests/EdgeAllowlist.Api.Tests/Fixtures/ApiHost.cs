@@ -18,14 +18,17 @@ public class ApiHost : IAsyncLifetime
 {
     readonly WebApplicationFactory<Program> factory;
     readonly Dictionary<string, string?> settings;
+    readonly bool ownsDataDirectory;
 
     public ApiHost() : this(databaseConnectionString: null)
     {
     }
 
-    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null)
+    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null, string? adminToken = null, string? dataDirectory = null)
     {
-        DataDirectory = Directory.CreateTempSubdirectory("ea-api-").FullName;
+        AdminToken = adminToken ?? ApiTokenStore.NewToken();
+        ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("ea-api-").FullName;
         settings = new()
         {
             ["DataDirectory"] = DataDirectory,
@@ -46,7 +49,7 @@ public class ApiHost : IAsyncLifetime
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
     }
 
-    public string AdminToken { get; } = ApiTokenStore.NewToken();
+    public string AdminToken { get; }
 
     public string DataDirectory { get; }
 
@@ -86,9 +89,13 @@ public class ApiHost : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         await factory.DisposeAsync();
-        Directory.Delete(DataDirectory, recursive: true);
+        if (ownsDataDirectory)
+            Directory.Delete(DataDirectory, recursive: true);
     }
 }
+
+/// <summary>The service on a data folder the caller keeps, to stop and start it again on the same data.</summary>
+public sealed class RestartableApiHost(string dataDirectory, string adminToken) : ApiHost(null, null, adminToken, dataDirectory);
 
 /// <summary>The same service on a fresh database in a real PostgreSQL.</summary>
 public sealed class PostgresApiHost() : ApiHost(PostgresServer.CreateDatabase());

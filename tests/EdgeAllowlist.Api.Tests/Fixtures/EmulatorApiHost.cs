@@ -11,7 +11,7 @@ namespace EdgeAllowlist.Api.Tests.Fixtures;
 /// The service configured with a KVS ARN, so it uses the AWS client, pointed at the real emulator
 /// (in-process, 127.0.0.1, random port, SigV4a-checked) instead of AWS.
 /// </summary>
-public sealed class EmulatorApiHost : IAsyncLifetime
+public class EmulatorApiHost : IAsyncLifetime
 {
     public const string Arn = "arn:aws:cloudfront::123456789012:key-value-store/7d1c2f3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
     const string AccessKeyId = "AKIDEXAMPLE";
@@ -21,6 +21,12 @@ public sealed class EmulatorApiHost : IAsyncLifetime
     WebApplication emulatorApp = null!;
 
     public ApiHost Api { get; private set; } = null!;
+
+    /// <summary>Settings of <see cref="Api"/>; another instance made with them shares its store (and its database, if PostgreSQL).</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    /// <summary>Null: SQLite in the instance's own folder; else a PostgreSQL database every instance shares.</summary>
+    protected virtual string? DatabaseConnectionString => null;
 
     public Uri EmulatorAddress { get; private set; } = null!;
 
@@ -49,14 +55,17 @@ public sealed class EmulatorApiHost : IAsyncLifetime
         // The service reads credentials from the AWS default chain, as in production; here the environment.
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", AccessKeyId);
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", SecretAccessKey);
-        Api = new ConfiguredApiHost(new Dictionary<string, string?>
+        Settings["Database:ConnectionString"] = DatabaseConnectionString ?? "";
+        foreach (var (key, value) in new Dictionary<string, string?>
         {
             ["Kvs:Arn"] = Arn,
             ["Kvs:EndpointOverride"] = EmulatorAddress.ToString(),
             ["Kvs:UseEndpointOverrideVerbatim"] = "true",
             ["Kvs:BaseBackoff"] = "00:00:00.001",
             ["Kvs:MaxBackoff"] = "00:00:00.010",
-        });
+        })
+            Settings[key] = value;
+        Api = NewInstance();
         await Api.InitializeAsync();
     }
 
@@ -67,5 +76,16 @@ public sealed class EmulatorApiHost : IAsyncLifetime
         Directory.Delete(emulatorData, recursive: true);
     }
 
-    sealed class ConfiguredApiHost(IReadOnlyDictionary<string, string?> settings) : ApiHost(null, settings);
+    /// <summary>Another instance of the service with the same store and database settings (not started).</summary>
+    public ApiHost NewInstance() => new ConfiguredApiHost(Settings, Api?.AdminToken);
+
+    sealed class ConfiguredApiHost(IReadOnlyDictionary<string, string?> settings, string? adminToken) : ApiHost(null, settings, adminToken);
+}
+
+/// <summary>The emulator store with a shared PostgreSQL database, so several instances can serve it together.</summary>
+public sealed class SharedPostgresEmulatorApiHost : EmulatorApiHost
+{
+    readonly string connectionString = PostgresServer.CreateDatabase();
+
+    protected override string? DatabaseConnectionString => connectionString;
 }

@@ -54,6 +54,20 @@ public abstract class IdempotencyTests(ApiHost host)
     }
 
     [Fact]
+    public async Task After_a_day_a_key_is_forgotten_and_a_retry_runs_as_a_new_request()
+    {
+        using var admin = host.Admin();
+        var key = Guid.NewGuid().ToString();
+        (await admin.PostJsonAsync("/v1/tokens", new { name = "ci-day-old", scopes = new[] { "rules:read" } }, key)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var cleanup = host.Service<Infrastructure.Idempotency.IdempotencyCleanup>();
+        (await cleanup.DeleteExpiredAsync(DateTimeOffset.UtcNow, default)).ShouldBe(0);
+        (await cleanup.DeleteExpiredAsync(DateTimeOffset.UtcNow.AddHours(25), default)).ShouldBeGreaterThan(0);
+        var again = await admin.PostJsonAsync("/v1/tokens", new { name = "ci-day-old", scopes = new[] { "rules:read" } }, key);
+        again.StatusCode.ShouldBe(HttpStatusCode.Created);
+        again.Headers.Contains("Idempotency-Replayed").ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task A_refused_request_is_kept_too_but_a_malformed_key_is_refused()
     {
         using var admin = host.Admin();

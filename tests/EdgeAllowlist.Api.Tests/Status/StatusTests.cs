@@ -17,6 +17,9 @@ public sealed class StatusTests(ApiHost host) : IClassFixture<ApiHost>
         status["bytes"]!.GetValue<long>().ShouldBe(description.TotalSizeInBytes);
         status["eTag"]!.GetValue<string>().ShouldBe(description.ETag);
         status["quotaBytes"]!.GetValue<long>().ShouldBe(5L * 1024 * 1024);
+        status["lastChange"].ShouldNotBeNull();
+        status["policyPresent"]!.GetValue<bool>().ShouldBeTrue();
+        status["origins"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(1);
 
         // Someone edits the store in the console.
         await store.UpdateKeysAsync(description.ETag, [new("o:https://console.example.com", "{}")], ["o:https://status.example.com"]);

@@ -84,6 +84,41 @@ public sealed class MalformedInputTests(ApiHost host) : IClassFixture<ApiHost>
             yield return (HttpMethod.Post, "/v1/tokens", body);
         foreach (var id in new[] { "x", "tok_", "tok_a b", "tok_%00", new string('t', 80) })
             yield return (HttpMethod.Delete, "/v1/tokens/" + id, null);
+        string[] uaBodies =
+        [
+            "{}", """{"list":"block","kind":"regex","pattern":"x"}""", """{"list":"deny","kind":"glob","pattern":"x"}""",
+            """{"list":"deny","kind":"regex","pattern":""}""", """{"list":"deny","kind":"regex","pattern":"(a+)+"}""",
+            """{"list":"deny","kind":"regex","pattern":"(?<!x)y"}""", """{"list":"deny","kind":"regex","pattern":"[z-a]"}""",
+            """{"list":"deny","kind":"substring","pattern":"tab\there"}""", "{\"list\":\"deny\",\"kind\":\"substring\",\"pattern\":\"" + new string('p', 501) + "\"}",
+        ];
+        foreach (var body in uaBodies)
+            yield return (HttpMethod.Post, "/v1/user-agents", body);
+        yield return (HttpMethod.Delete, "/v1/user-agents/block/nope", null);
+        string[] documents =
+        [
+            "[]", """{"version":1,"origins":[{"origin":"nope"}]}""", """{"version":1,"userAgents":[{"list":"deny","kind":"regex","pattern":"(a+)+"}]}""",
+            """{"version":1,"settings":{"denyStatus":500}}""", """{"version":1,"partners":[{"id":"UPPER","scope":"all"}]}""",
+        ];
+        foreach (var body in documents)
+        {
+            yield return (HttpMethod.Post, "/v1/desired-state/plan", body);
+            yield return (HttpMethod.Post, "/v1/desired-state/apply", body);
+        }
+        yield return (HttpMethod.Post, "/v1/desired-state/rollback", """{"toSeq":0}""");
+        string[] simulateBodies =
+        [
+            "{}", """{"uri":"relative"}""", """{"uri":"/a b"}""", """{"uri":"/","method":"BREW"}""",
+            """{"uri":"/","headers":{"bad name":"x"}}""", """{"uri":"/","headers":{"x":"line\nbreak"}}""",
+        ];
+        foreach (var body in simulateBodies)
+            yield return (HttpMethod.Post, "/v1/simulate", body);
+        string[] partnerBodies = ["{}", """{"id":"UPPER","scope":"all"}""", """{"id":"ok-partner","scope":"some"}""", """{"id":"","scope":"all"}"""];
+        foreach (var body in partnerBodies)
+            yield return (HttpMethod.Post, "/v1/partners", body);
+        yield return (HttpMethod.Post, "/v1/partners/absent/secrets", "{}");
+        yield return (HttpMethod.Post, "/v1/partners/absent/secrets/rotate", "{}");
+        yield return (HttpMethod.Post, "/v1/partners/Bad_Name/secrets", "{}");
+        yield return (HttpMethod.Delete, "/v1/partners/absent/secrets/not-an-id", null);
         string[] queries =
         [
             "/v1/audit?limit=0", "/v1/audit?limit=1001", "/v1/audit?limit=x", "/v1/audit?cursor=0", "/v1/audit?cursor=-1", "/v1/audit?cursor=abc",

@@ -51,6 +51,13 @@ public sealed class StoreWriter(
     public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
     {
         await started.Task.WaitAsync(cancellationToken);
+        // Instances sharing a PostgreSQL database share the snapshot: pick up what another one wrote.
+        if (database.Provider == "postgresql")
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            if ((string?)await connection.ScalarAsync("SELECT etag FROM kvs_state WHERE id = 1", cancellationToken: cancellationToken) != state.ETag)
+                await EnqueueAsync(new(new(ExternalActor, null, null), _ => [], syncFirst: true), cancellationToken);
+        }
         return state;
     }
 
@@ -373,7 +380,9 @@ public sealed class StoreWriter(
     {
         var rows = await connection.QueryAsync("SELECT kvs_key, kvs_value FROM kvs_snapshot", r => (r.GetString(0), r.GetString(1)), transaction, cancellationToken);
         var items = rows.ToImmutableSortedDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
-        return new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag, null);
+        var changed = await connection.ScalarAsync("SELECT updated_at FROM kvs_state WHERE id = 1", transaction, cancellationToken);
+        return new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag,
+            changed is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(changed, System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     async Task SaveSnapshotAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Key, string? Value)> changes, string etag, CancellationToken cancellationToken)

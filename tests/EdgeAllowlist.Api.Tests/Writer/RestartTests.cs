@@ -1,0 +1,43 @@
+using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Store.Local;
+
+namespace EdgeAllowlist.Api.Tests.Writer;
+
+public sealed class RestartTests : IDisposable
+{
+    readonly string data = Directory.CreateTempSubdirectory("ea-restart-").FullName;
+    readonly string token = ApiTokenStore.NewToken();
+
+    [Fact]
+    public async Task After_a_restart_rules_tokens_and_the_chain_are_intact_and_edits_made_while_down_are_recorded()
+    {
+        var first = new RestartableApiHost(data, token);
+        await first.InitializeAsync();
+        using (var admin = first.Admin())
+            (await admin.PostJsonAsync("/v1/origins", new { origin = "https://before-restart.example.com" })).EnsureSuccessStatusCode();
+        await first.DisposeAsync();
+
+        // Someone edits the store while the service is down.
+        await using (var store = LocalKeyValueStore.Open(Path.Combine(data, "kvs")))
+            await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [new("o:https://while-down.example.com", "{}")], []);
+
+        var second = new RestartableApiHost(data, token);
+        await second.InitializeAsync();
+        try
+        {
+            using var admin = second.Admin();
+            (await admin.GetJsonAsync("/v1/origins/https://before-restart.example.com"))["origin"]!.GetValue<string>().ShouldBe("https://before-restart.example.com");
+            var external = await admin.GetJsonAsync("/v1/audit?action=kvs.external-change");
+            external["items"]!.AsArray().Select(e => e!["target"]!.GetValue<string>()).ShouldBe(["o:https://while-down.example.com"]);
+            (await admin.GetJsonAsync("/v1/audit?action=settings.initialize"))["items"]!.AsArray().ShouldHaveSingleItem();
+            (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => Directory.Delete(data, recursive: true);
+}
