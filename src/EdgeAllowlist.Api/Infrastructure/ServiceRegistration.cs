@@ -65,6 +65,8 @@ public static class ServiceRegistration
             .Configure<AuthOptions>(configuration.GetSection("Auth"))
             .PostConfigure<AuthOptions>(o => o.BootstrapToken ??= configuration["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] is { Length: > 0 } token ? token : null)
             .AddSingleton<ApiTokenStore>()
+            .AddSingleton<IdempotencyCleanup>()
+            .AddHostedService(sp => sp.GetRequiredService<IdempotencyCleanup>())
             .AddSingleton<BootstrapToken>()
             .AddSingleton<FailedAuthenticationLimiter>()
             .AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>()
