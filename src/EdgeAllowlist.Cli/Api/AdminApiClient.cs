@@ -51,16 +51,15 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     public async Task<IssuedSecret> RotateSecretAsync(string partner, double graceHours, string idempotencyKey, CancellationToken cancellationToken = default)
     {
         var body = await SendAsync(HttpMethod.Post, $"v1/partners/{Uri.EscapeDataString(partner)}/secrets/rotate",
-            new JsonObject { ["graceHours"] = graceHours }, idempotencyKey, cancellationToken);
-        var metadata = body["metadata"] as JsonObject ?? throw Malformed("metadata");
-        var pathPrefix = Text(body, "pathPrefix");
+            new JsonObject { ["graceSeconds"] = (int)Math.Round(graceHours * 3600) }, idempotencyKey, cancellationToken);
+        // "https://<distribution>/<marker>/<secret>/": the API reads the marker from the live policy, so it is never guessed here.
+        var source = new Uri(Text(body, "videoContentSourceUrl"));
         return new(
             Text(body, "secret"),
-            Text(metadata, "id"),
-            Text(metadata, "fingerprint"),
-            // "/<marker>/<secret>": the API reads the marker from the live policy, so it is never guessed here.
-            pathPrefix.Split('/', StringSplitOptions.RemoveEmptyEntries)[0],
-            (body["expiring"] as JsonArray ?? []).OfType<JsonObject>()
+            Text(body, "id"),
+            Text(body, "fingerprint"),
+            source.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries)[0],
+            (body["rotatedOut"] as JsonArray ?? []).OfType<JsonObject>()
                 .Select(e => new ExpiringSecret(Text(e, "id"), Text(e, "fingerprint"), e["expiresAt"]?.GetValue<DateTimeOffset>()))
                 .ToList());
     }
