@@ -65,4 +65,26 @@ public sealed class RollbackTests(ApiHost host) : IClassFixture<ApiHost>
         (await admin.PostJsonAsync("/v1/desired-state/rollback", new { toSeq = seq, dryRun = false, force = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await admin.ExportAsync()).OriginNames().ShouldNotContain("https://r0.large-rollback.example");
     }
+
+    [Fact]
+    public async Task A_rule_written_outside_the_service_that_the_api_would_refuse_makes_the_rollback_a_422_naming_it()
+    {
+        using var admin = host.Admin();
+        var store = host.Service<IKeyValueStore>();
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [new("o:not-an-origin", "{}")], []);
+        try
+        {
+            (await admin.GetJsonAsync("/v1/status")).ShouldNotBeNull();
+            var seq = (await admin.GetJsonAsync("/v1/audit?limit=1"))["items"]![0]!["seq"]!.GetValue<long>();
+
+            var problem = await (await admin.PostJsonAsync("/v1/desired-state/rollback", new { toSeq = seq })).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+            problem.ErrorFields().ShouldContain(f => f.StartsWith("origins[", StringComparison.Ordinal) && f.EndsWith("].origin", StringComparison.Ordinal), problem.ToJsonString());
+        }
+        finally
+        {
+            await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [], ["o:not-an-origin"]);
+            (await admin.GetJsonAsync("/v1/status")).ShouldNotBeNull();
+        }
+    }
 }

@@ -31,6 +31,10 @@ sealed class Endpoint(DesiredStateService desiredState) : Endpoint<Request, Resp
             ThrowError(new ValidationFailure(e.Field, e.Message), e.StatusCode);
             throw;
         }
+        // Keys written outside the service may not be rules this API accepts; say which instead of failing.
+        foreach (var failure in new DesiredStateDocument.Validator().Validate(document).Errors)
+            AddError(new ValidationFailure(failure.PropertyName, $"as of entry {req.ToSeq}: {failure.ErrorMessage}"));
+        ThrowIfAnyErrors(422);
         if (req.DryRun ?? true)
         {
             var plan = await this.PlanOrRejectAsync(desiredState, document, DesiredStateService.RollbackAction, ct);
