@@ -23,7 +23,7 @@ static class DesiredStateFile
         {
             ".yaml" or ".yml" => true,
             ".json" => false,
-            var other => throw new FormatException($"{path}: use a .yaml, .yml or .json file (not '{other}').") ,
+            var other => throw new FormatException($"{path}: use a .yaml, .yml or .json file (not '{other}')."),
         };
 
     /// <summary>Reads and parses; a syntax error becomes a <see cref="FormatException"/> naming the file and line.</summary>
