@@ -39,6 +39,18 @@ public sealed class SettingsTests(ApiHost host) : IClassFixture<ApiHost>
         entry["after"]!.GetValue<string>().ShouldContain("\"mode\":\"report\"");
     }
 
+    [Fact]
+    public async Task Public_paths_that_would_push_the_policy_over_1_KB_are_refused_before_writing()
+    {
+        using var admin = host.Admin();
+        var etag = (await host.Service<IKeyValueStore>().DescribeAsync()).ETag;
+        var paths = Enumerable.Range(0, 20).Select(i => $"/static/assets/{i:D2}/" + new string('p', 60)).ToArray();
+        var problem = await (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { publicPaths = paths })).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem.ErrorFields().ShouldContain("publicPaths");
+        problem.ToJsonString().ShouldContain("1024");
+        (await host.Service<IKeyValueStore>().DescribeAsync()).ETag.ShouldBe(etag);
+    }
+
     [Theory]
     [InlineData("""{"mode":"block"}""", "mode")]
     [InlineData("""{"noOrigin":"maybe"}""", "noOrigin")]

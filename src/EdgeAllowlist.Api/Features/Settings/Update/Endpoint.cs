@@ -30,7 +30,12 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
                 req.FailPolicy ?? current.FailPolicy,
                 req.RevealReason ?? current.RevealReason,
                 req.LogDenials ?? current.LogDenials);
-            return [new KeyWrite(KvsLayout.ConfigKey, wanted.MergeInto(cfg), "settings.update", KvsLayout.ConfigKey)];
+            var value = wanted.MergeInto(cfg);
+            // Public paths are the only setting that can grow the policy past the 1 KB value limit.
+            if (KvsLimits.ByteCount(value) > KvsLimits.MaxValueBytes)
+                throw new MutationRejectedException(400, "publicPaths",
+                    $"The policy would be {KvsLimits.ByteCount(value)} bytes; the cfg value may be at most {KvsLimits.MaxValueBytes}. Use fewer or shorter public paths.");
+            return [new KeyWrite(KvsLayout.ConfigKey, value, "settings.update", KvsLayout.ConfigKey)];
         }, ct);
         await Send.OkAsync(EdgePolicy.From((await writer.GetStateAsync(ct)).Items.GetValueOrDefault(KvsLayout.ConfigKey)), ct);
     }
