@@ -170,6 +170,7 @@ public sealed class DesiredStateTests(ApiHost host) : IClassFixture<ApiHost>
         { """{"version":1,"partners":[{"id":"fine","scope":"everything"}]}""", "partners[0].scope" },
         { """{"version":1,"origins":[{"origin":"https://dup.bad.example"},{"origin":"HTTPS://DUP.bad.example:443"}]}""", "origins[1].origin" },
         { """{"version":2,"origins":[]}""", "version" },
+        { "{\"version\":1,\"settings\":{\"publicPaths\":[" + string.Join(',', Enumerable.Range(0, 20).Select(i => $"\"/{i}{new string('p', 60)}\"")) + "]}}", "settings.publicPaths" },
     };
 
     [Theory]

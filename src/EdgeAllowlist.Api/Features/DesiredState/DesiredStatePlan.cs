@@ -55,6 +55,9 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
             if (changes.Count > 0)
             {
                 working[KvsLayout.ConfigKey] = wanted.MergeInto(cfg);
+                if (KvsLimits.ByteCount(working[KvsLayout.ConfigKey]) > KvsLimits.MaxValueBytes)
+                    throw new MutationRejectedException(400, "settings.publicPaths",
+                        $"The policy would be {KvsLimits.ByteCount(working[KvsLayout.ConfigKey])} bytes; the cfg value may be at most {KvsLimits.MaxValueBytes}. Use fewer or shorter public paths.");
                 writes[KvsLayout.ConfigKey] = new(KvsLayout.ConfigKey, working[KvsLayout.ConfigKey], action, KvsLayout.ConfigKey);
             }
         }
