@@ -22,6 +22,9 @@ public sealed class CliEnvironment
     /// <summary>Bearer token for the admin API (env <c>EDGE_ALLOWLIST_TOKEN</c>); never a command-line argument.</summary>
     public string? ApiToken { get; init; }
 
+    /// <summary>Token for the API promoted from (<c>--from</c>, env <c>EDGE_ALLOWLIST_FROM_TOKEN</c>); the target uses <see cref="ApiToken"/>.</summary>
+    public string? SourceApiToken { get; init; }
+
     public HttpClient Http { get; init; } = new();
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
@@ -34,5 +37,6 @@ public sealed class CliEnvironment
         Error = Console.Error,
         Credentials = () => DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null),
         ApiToken = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_TOKEN"),
+        SourceApiToken = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_FROM_TOKEN"),
     };
 }

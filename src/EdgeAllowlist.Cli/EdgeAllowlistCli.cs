@@ -3,6 +3,7 @@ using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Commands.Audit;
 using EdgeAllowlist.Cli.Commands.Function;
 using EdgeAllowlist.Cli.Commands.MediaTailor;
+using EdgeAllowlist.Cli.Commands.Rules;
 using EdgeAllowlist.Cli.Commands.Secrets;
 using EdgeAllowlist.Cli.Commands.Store;
 
@@ -14,7 +15,7 @@ public static class EdgeAllowlistCli
     public static RootCommand Build(CliEnvironment environment)
     {
         var options = new CommonOptions(environment);
-        return new RootCommand("Edge Allowlist: create the KeyValueStore, deploy and test the CloudFront Function, rotate partner secrets.")
+        var root = new RootCommand("Edge Allowlist: create the KeyValueStore, deploy and test the CloudFront Function, rotate partner secrets, plan and apply the rules.")
         {
             options.Output,
             StoreCommands.Build(options, environment),
@@ -23,6 +24,9 @@ public static class EdgeAllowlistCli
             MediaTailorCommands.Build(options, environment),
             AuditCommands.Build(options, environment),
         };
+        foreach (var command in RulesCommands.Build(options, environment))
+            root.Subcommands.Add(command);
+        return root;
     }
 
     public static Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken = default) =>

@@ -42,6 +42,8 @@ public static class ServiceRegistration
             .AddSingleton(TimeProvider.System)
             .AddSingleton<AuditTrail>()
             .AddSingleton<Features.Origins.OriginNotes>()
+            .Configure<Features.DesiredState.DesiredStateOptions>(configuration.GetSection("DesiredState"))
+            .AddSingleton<Features.DesiredState.DesiredStateService>()
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .AddSingleton<StoreWriter>()

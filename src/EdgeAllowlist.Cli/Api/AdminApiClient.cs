@@ -72,14 +72,30 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
         return new(Text(body, "action"), body["status"]?.GetValue<int>(), body["reason"]?.GetValue<string>());
     }
 
+    /// <summary><c>GET /v1/desired-state</c>: the rules as a desired-state document (never secrets).</summary>
+    public Task<JsonObject> ExportDesiredStateAsync(CancellationToken cancellationToken = default) => GetAsync("v1/desired-state", cancellationToken);
+
+    /// <summary><c>POST /v1/desired-state/plan</c>: what applying <paramref name="document"/> would change; writes nothing.</summary>
+    public Task<JsonObject> PlanDesiredStateAsync(JsonObject document, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "v1/desired-state/plan", document, null, cancellationToken);
+
+    /// <summary>
+    /// <c>POST /v1/desired-state/apply</c> with the digest of the plan the user saw as If-Match, so
+    /// only that plan runs (409 if the rules moved); <paramref name="force"/> passes the deletion gate.
+    /// </summary>
+    public Task<JsonObject> ApplyDesiredStateAsync(JsonObject document, string planDigest, bool force, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "v1/desired-state/apply" + (force ? "?force=true" : ""), document, null, cancellationToken, ifMatch: planDigest);
+
     Task<JsonObject> GetAsync(string relative, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, relative, null, null, cancellationToken);
 
-    async Task<JsonObject> SendAsync(HttpMethod method, string relative, JsonObject? content, string? idempotencyKey, CancellationToken cancellationToken)
+    async Task<JsonObject> SendAsync(HttpMethod method, string relative, JsonObject? content, string? idempotencyKey, CancellationToken cancellationToken, string? ifMatch = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(WithSlash(baseAddress), relative));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         if (idempotencyKey is not null)
             request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (ifMatch is not null)
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{ifMatch}\"");
         if (content is not null)
             request.Content = new StringContent(content.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
         using var response = await http.SendAsync(request, cancellationToken);
@@ -109,9 +125,12 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     }
 }
 
-public sealed class AdminApiException(HttpStatusCode statusCode, string title, string? detail) : Exception(detail is null ? title : $"{title} {detail}")
+public sealed class AdminApiException(HttpStatusCode statusCode, string title, string? detail, JsonObject? problem = null) : Exception(detail is null ? title : $"{title} {detail}")
 {
     public HttpStatusCode StatusCode { get; } = statusCode;
+
+    /// <summary>The problem-details body as the API sent it, for answers that carry more (a stale plan's current plan).</summary>
+    public JsonObject? Problem { get; } = problem;
 
     /// <summary>Reads an RFC 9457 problem-details body: title, detail, and the fields it names.</summary>
     public static AdminApiException FromProblem(HttpStatusCode status, JsonObject? problem)
@@ -123,6 +142,6 @@ public sealed class AdminApiException(HttpStatusCode statusCode, string title, s
             _ => [],
         };
         var detail = string.Join("; ", new[] { problem?["detail"]?.ToString() }.Concat(fields).Where(part => !string.IsNullOrEmpty(part)));
-        return new(status, problem?["title"]?.ToString() ?? $"The API answered {(int)status}.", detail.Length == 0 ? null : detail);
+        return new(status, problem?["title"]?.ToString() ?? $"The API answered {(int)status}.", detail.Length == 0 ? null : detail, problem);
     }
 }

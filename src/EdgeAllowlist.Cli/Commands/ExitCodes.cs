@@ -16,4 +16,10 @@ public static class ExitCodes
 
     /// <summary>A write was accepted but reading it back showed something else.</summary>
     public const int VerificationFailed = 4;
+
+    /// <summary>apply: the plan deletes more rules than the API's limit; nothing was written (review it, then --force).</summary>
+    public const int DeletionGate = 5;
+
+    /// <summary>apply: the plan was not confirmed (no --yes, or an answer other than yes); nothing was written.</summary>
+    public const int NotConfirmed = 6;
 }

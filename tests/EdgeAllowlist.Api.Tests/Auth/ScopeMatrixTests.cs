@@ -42,6 +42,10 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         ["POST /v1/user-agents"] = ("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "matrix" }),
         ["DELETE /v1/user-agents/{list}/{id}"] = ("/v1/user-agents/allow/0123456789ab", null),
         ["POST /v1/simulate"] = ("/v1/simulate", new { uri = "/index.m3u8" }),
+        ["GET /v1/desired-state"] = ("/v1/desired-state", null),
+        ["POST /v1/desired-state/plan"] = ("/v1/desired-state/plan", new { version = 1 }),
+        ["POST /v1/desired-state/apply"] = ("/v1/desired-state/apply", new { version = 1 }),
+        ["POST /v1/desired-state/rollback"] = ("/v1/desired-state/rollback", new { toSeq = 1 }),
     };
 
     [Fact]

@@ -93,7 +93,18 @@ public sealed class MalformedInputTests(ApiHost host) : IClassFixture<ApiHost>
         ];
         foreach (var body in uaBodies)
             yield return (HttpMethod.Post, "/v1/user-agents", body);
-        yield return (HttpMethod.Delete, "/v1/user-agents/allow/nope", null);
+        yield return (HttpMethod.Delete, "/v1/user-agents/block/nope", null);
+        string[] documents =
+        [
+            "[]", """{"version":1,"origins":[{"origin":"nope"}]}""", """{"version":1,"userAgents":[{"list":"deny","kind":"regex","pattern":"(a+)+"}]}""",
+            """{"version":1,"settings":{"denyStatus":500}}""", """{"version":1,"partners":[{"id":"UPPER","scope":"all"}]}""",
+        ];
+        foreach (var body in documents)
+        {
+            yield return (HttpMethod.Post, "/v1/desired-state/plan", body);
+            yield return (HttpMethod.Post, "/v1/desired-state/apply", body);
+        }
+        yield return (HttpMethod.Post, "/v1/desired-state/rollback", """{"toSeq":0}""");
         string[] simulateBodies =
         [
             "{}", """{"uri":"relative"}""", """{"uri":"/a b"}""", """{"uri":"/","method":"BREW"}""",

@@ -20,7 +20,11 @@ sealed record CliRun(int ExitCode, string Out, string Error)
     public static Task<CliRun> RunWithApiTokenAsync(string? apiToken, params string[] args) =>
         RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, "", args);
 
-    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args)
+    /// <summary>A run with the target API's token and, for promotion, the source API's token; <paramref name="stdin"/> answers prompts.</summary>
+    public static Task<CliRun> RunWithApiTokensAsync(string? apiToken, string? sourceApiToken, string stdin, params string[] args) =>
+        RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, stdin, args, sourceApiToken);
+
+    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args, string? sourceApiToken = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -31,6 +35,7 @@ sealed record CliRun(int ExitCode, string Out, string Error)
             Error = stderr,
             Credentials = credentials,
             ApiToken = apiToken,
+            SourceApiToken = sourceApiToken,
             Http = TestAws.Http,
         };
         var exitCode = await EdgeAllowlistCli.RunAsync(args, environment);

@@ -27,6 +27,8 @@ public sealed class AdminApiHost : IAsyncLifetime
         {
             builder.UseSetting("DataDirectory", dataDirectory);
             builder.UseSetting("EDGE_ALLOWLIST_BOOTSTRAP_TOKEN", AdminToken);
+            // The API needs the distribution a secret's MediaTailor URL points at; this is the docs' example domain.
+            builder.UseSetting("Secrets:DistributionDomain", "d111111abcdef8.cloudfront.net");
         });
         factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }

@@ -91,6 +91,7 @@ public static class DatabaseSchema
             created_at BIGINT NOT NULL,
             created_by TEXT NOT NULL)
         """,
+        "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
     ];
 
     public static async Task EnsureAsync(IDatabase database, CancellationToken cancellationToken = default)

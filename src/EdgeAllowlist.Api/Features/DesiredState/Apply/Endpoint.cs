@@ -1,0 +1,32 @@
+using EdgeAllowlist.Api.Features.DesiredState.Plan;
+using EdgeAllowlist.Api.Infrastructure.Auth;
+
+namespace EdgeAllowlist.Api.Features.DesiredState.Apply;
+
+sealed class Endpoint(DesiredStateService desiredState) : Endpoint<DesiredStateDocument, ApplyResult>
+{
+    public override void Configure()
+    {
+        Post("/desired-state/apply");
+        Permissions(ApiScopes.RulesWrite);
+        Description(b => b.Produces<StalePlanProblem>(409, "application/problem+json").ProducesProblemDetails(422).ProducesProblemDetails(503));
+        Summary(s =>
+        {
+            s.Summary = "Make the rules what the document says, as one audited change (desired-state.apply).";
+            s.Description = "Query force=true: allow more deletions than DesiredState:MaxDeletions (otherwise 422, nothing written). "
+                + "Header If-Match: a planDigest from plan; if the plan is no longer the same, 409 with the current plan and nothing written. "
+                + "New partners need secrets:admin as well; an existing partner is never changed (422).";
+        });
+    }
+
+    public override async Task HandleAsync(DesiredStateDocument req, CancellationToken ct)
+    {
+        var force = Query<bool?>("force", isRequired: false) ?? false;
+        var expected = HttpContext.Request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch ? ifMatch.Trim('"') : null;
+        await this.PlanOrRejectAsync(desiredState, req, DesiredStateService.ApplyAction, ct);
+        var result = await this.ApplyOrRefuseAsync(HttpContext, () => desiredState.ApplyAsync(
+            req, force, expected, HttpContext.MayCreatePartners(), HttpContext.ToActor(), DesiredStateService.ApplyAction, null, ct), ct);
+        if (result is not null)
+            await Send.OkAsync(result, ct);
+    }
+}

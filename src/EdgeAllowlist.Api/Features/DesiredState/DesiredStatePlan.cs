@@ -1,0 +1,159 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Features.Origins;
+using EdgeAllowlist.Api.Features.Partners;
+using EdgeAllowlist.Api.Features.Settings;
+using EdgeAllowlist.Api.Features.UserAgents;
+using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Api.Infrastructure.Writer;
+
+namespace EdgeAllowlist.Api.Features.DesiredState;
+
+/// <summary>One difference between a document and the rules in force: kind origin|userAgent|setting|partner, op add|remove|change.</summary>
+sealed record PlannedChange(string Kind, string Op, string Id, JsonNode? Before, JsonNode? After)
+{
+    public const string Add = "add";
+    public const string Remove = "remove";
+    public const string Change = "change";
+}
+
+sealed record PlanCounts(int Additions, int Deletions, int Changes);
+
+/// <summary>
+/// What applying a document would do. <see cref="PlanDigest"/> hashes the changes themselves, so an
+/// apply that names it (If-Match) runs only when it would make exactly the changes reviewed.
+/// </summary>
+sealed record PlanView(string PlanDigest, string DocumentDigest, PlanCounts Counts, int MaxDeletions, bool NeedsForce, IReadOnlyList<PlannedChange> Changes);
+
+/// <summary>A plan and what carrying it out writes: KVS keys, origin notes, new partners.</summary>
+sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, IReadOnlyList<(string Origin, string Note)> NoteWrites, IReadOnlyList<(int Index, Partners.Create.Request Partner)> PartnerAdds, IReadOnlyList<(int Index, Partners.Create.Request Partner)> PartnerChanges)
+{
+    /// <summary>
+    /// A pure function of the document and the state it is given, so the writer can re-run it
+    /// against the state it is about to write over and compare digests.
+    /// </summary>
+    public static ComputedPlan Compute(DesiredStateDocument document, IReadOnlyDictionary<string, string> state, IReadOnlyDictionary<string, string> notes,
+        IReadOnlyList<Partner> partners, int maxDeletions, string action)
+    {
+        var changes = new List<PlannedChange>();
+        var writes = new Dictionary<string, KeyWrite>(StringComparer.Ordinal);
+        var noteWrites = new List<(string, string)>();
+        var working = new Dictionary<string, string>(state, StringComparer.Ordinal);
+
+        if (document.Settings is { } settings)
+        {
+            var cfg = state.GetValueOrDefault(KvsLayout.ConfigKey);
+            var current = EdgePolicy.From(cfg);
+            var wanted = Merge(current, settings);
+            var before = JsonSerializer.SerializeToNode(current, JsonSerializerOptions.Web)!.AsObject();
+            var after = JsonSerializer.SerializeToNode(wanted, JsonSerializerOptions.Web)!.AsObject();
+            foreach (var (field, value) in after)
+                if (!JsonNode.DeepEquals(value, before[field]))
+                    changes.Add(new("setting", PlannedChange.Change, field, before[field]?.DeepClone(), value?.DeepClone()));
+            if (changes.Count > 0)
+            {
+                working[KvsLayout.ConfigKey] = wanted.MergeInto(cfg);
+                if (KvsLimits.ByteCount(working[KvsLayout.ConfigKey]) > KvsLimits.MaxValueBytes)
+                    throw new MutationRejectedException(400, "settings.publicPaths",
+                        $"The policy would be {KvsLimits.ByteCount(working[KvsLayout.ConfigKey])} bytes; the cfg value may be at most {KvsLimits.MaxValueBytes}. Use fewer or shorter public paths.");
+                writes[KvsLayout.ConfigKey] = new(KvsLayout.ConfigKey, working[KvsLayout.ConfigKey], action, KvsLayout.ConfigKey);
+            }
+        }
+
+        if (document.Origins is { } origins)
+        {
+            var desired = origins.ToDictionary(o => OriginRules.Normalize(o.Origin), o => o, StringComparer.Ordinal);
+            var existing = state.Where(i => i.Key.StartsWith(KvsLayout.OriginPrefix, StringComparison.Ordinal))
+                .ToDictionary(i => i.Key[KvsLayout.OriginPrefix.Length..], i => i.Value, StringComparer.Ordinal);
+            foreach (var (origin, value) in existing.Where(e => !desired.ContainsKey(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                changes.Add(new("origin", PlannedChange.Remove, origin, Describe(value, notes.GetValueOrDefault(origin)), null));
+                writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), null, action, KvsLayout.OriginKey(origin));
+                if (notes.ContainsKey(origin))
+                    noteWrites.Add((origin, ""));
+            }
+            foreach (var (origin, entry) in desired.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                var value = KvsLayout.OriginValue(entry.ExpiresAt);
+                var note = string.IsNullOrEmpty(entry.Note) ? null : entry.Note;
+                var oldNote = notes.GetValueOrDefault(origin);
+                var oldValue = existing.GetValueOrDefault(origin);
+                if (oldValue is null)
+                    changes.Add(new("origin", PlannedChange.Add, origin, null, Describe(value, note)));
+                else if (oldValue != value || oldNote != note)
+                    changes.Add(new("origin", PlannedChange.Change, origin, Describe(oldValue, oldNote), Describe(value, note)));
+                if (oldValue != value)
+                    writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), value, action, KvsLayout.OriginKey(origin));
+                if (oldNote != note)
+                    noteWrites.Add((origin, note ?? ""));
+            }
+        }
+
+        if (document.UserAgents is { } userAgents)
+        {
+            var current = UserAgentRules.Read(state);
+            var desired = userAgents.Select(u => u.Rule).ToList();
+            var currentIds = current.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            var desiredIds = desired.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            var removed = current.Where(r => !desiredIds.Contains(r.Id)).ToList();
+            var added = desired.Where(r => !currentIds.Contains(r.Id)).ToList();
+            changes.AddRange(removed.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => new PlannedChange("userAgent", PlannedChange.Remove, r.Id, Describe(r), null)));
+            changes.AddRange(added.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => new PlannedChange("userAgent", PlannedChange.Add, r.Id, null, Describe(r))));
+            // Rules are re-packed only when the set changes; the same set in another order is no change.
+            if (removed.Count + added.Count > 0)
+                foreach (var write in UserAgentRules.Plan(working, _ => desired, action))
+                    writes[write.Key] = write;
+        }
+
+        var partnerAdds = new List<(int, Partners.Create.Request)>();
+        var partnerChanges = new List<(int, Partners.Create.Request)>();
+        if (document.Partners is { } wantedPartners)
+        {
+            var known = partners.ToDictionary(p => p.Id, StringComparer.Ordinal);
+            for (var i = 0; i < wantedPartners.Count; i++)
+            {
+                var partner = wantedPartners[i];
+                var after = new JsonObject { ["scope"] = partner.Scope, ["description"] = partner.Description };
+                if (!known.TryGetValue(partner.Id, out var existing))
+                {
+                    changes.Add(new("partner", PlannedChange.Add, partner.Id, null, after));
+                    partnerAdds.Add((i, partner));
+                }
+                else if (existing.Scope != partner.Scope || existing.Description != partner.Description)
+                {
+                    changes.Add(new("partner", PlannedChange.Change, partner.Id, new JsonObject { ["scope"] = existing.Scope, ["description"] = existing.Description }, after));
+                    partnerChanges.Add((i, partner));
+                }
+            }
+        }
+
+        var counts = new PlanCounts(
+            changes.Count(c => c.Op == PlannedChange.Add),
+            changes.Count(c => c.Op == PlannedChange.Remove),
+            changes.Count(c => c.Op == PlannedChange.Change));
+        var view = new PlanView(Digest(changes), Digest(document), counts, maxDeletions, counts.Deletions > maxDeletions, changes);
+        return new(view, [.. writes.Values], noteWrites, partnerAdds, partnerChanges);
+    }
+
+    static EdgePolicy Merge(EdgePolicy current, Settings.Update.Request wanted) => new(
+        wanted.Mode ?? current.Mode,
+        wanted.NoOrigin ?? current.NoOrigin,
+        wanted.PublicPaths ?? current.PublicPaths,
+        wanted.SecretMarker ?? current.SecretMarker,
+        wanted.WildcardDepth ?? current.WildcardDepth,
+        wanted.DenyStatus ?? current.DenyStatus,
+        wanted.FailPolicy ?? current.FailPolicy,
+        wanted.RevealReason ?? current.RevealReason,
+        wanted.LogDenials ?? current.LogDenials);
+
+    static JsonObject Describe(string value, string? note) =>
+        new() { ["expiresAt"] = KvsLayout.ReadExpiry(value)?.ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["note"] = note };
+
+    static JsonObject Describe(UserAgentRule rule) => new() { ["list"] = rule.List, ["kind"] = rule.Kind, ["pattern"] = rule.Pattern };
+
+    /// <summary>SHA-256 of the value as compact JSON, prefixed with the algorithm so the form can change later.</summary>
+    public static string Digest<T>(T value) =>
+        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(value, JsonSerializerOptions.Web))));
+}
