@@ -1,3 +1,4 @@
-// Placeholder until the emulator host lands (issue 2).
-var app = WebApplication.CreateBuilder(args).Build();
-app.Run();
+using EdgeAllowlist.Emulator;
+
+// dotnet run --project src/EdgeAllowlist.Emulator -- --urls http://127.0.0.1:8080
+await EmulatorHost.Create(args).RunAsync();

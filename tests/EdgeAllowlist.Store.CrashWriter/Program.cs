@@ -9,7 +9,18 @@ using EdgeAllowlist.Store.Local;
 var directory = args[0];
 var compactionThresholdBytes = long.Parse(args[1], CultureInfo.InvariantCulture);
 
-using var store = LocalKeyValueStore.Open(directory, arn: null, compactionThresholdBytes);
+LocalKeyValueStore store;
+try
+{
+    store = LocalKeyValueStore.Open(directory, arn: null, compactionThresholdBytes);
+}
+catch (IOException e)
+{
+    // A clean exit code rather than an unhandled-exception abort (and its core dump).
+    Console.Error.WriteLine(e.Message);
+    return 3;
+}
+
 var counter = await store.GetAsync(CrashWorkload.CounterKey);
 var step = counter is null ? 0 : long.Parse(counter.Value, CultureInfo.InvariantCulture);
 

@@ -79,8 +79,13 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
             throw new ArgumentException(
                 $"'{arn}' is not a KeyValueStore ARN; expected arn:aws:cloudfront::<12-digit account>:key-value-store/<36-character id>.", nameof(arn));
 
-        directory = Path.GetFullPath(directory);
-        Directory.CreateDirectory(directory);
+        directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory);
+            // Otherwise a power cut could take the new folder, and every write acknowledged in it, away.
+            DirectorySync.Flush(Path.GetDirectoryName(directory)!);
+        }
         var lockFile = AcquireLock(directory);
         try
         {
@@ -152,6 +157,14 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
         ArgumentNullException.ThrowIfNull(deletes);
         UpdateBatchRules.Validate(ifMatch, puts, deletes);
 
+        // ETags are never reused, so one that is stale now stays stale: refuse it without queueing
+        // behind another writer's fsync. The check inside the gate is the one that decides.
+        lock (stateLock)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfStale(ifMatch);
+        }
+
         await writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -159,8 +172,7 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
             if (faulted)
                 throw new KvsException(KvsErrorKind.ServerError, "InternalServerException",
                     $"The local store in '{DirectoryPath}' stopped accepting writes after an I/O error; open it again to recover.");
-            if (!string.Equals(ifMatch, etag, StringComparison.Ordinal))
-                throw KvsException.Conflict($"If-Match '{ifMatch}' is not the store's current ETag: the store has changed since. Describe it again and retry with the new ETag.");
+            ThrowIfStale(ifMatch);
 
             var (newCount, newTotal) = SizeAfter(puts, deletes);
             if (newTotal > KvsLimits.MaxStoreBytes)
@@ -278,6 +290,12 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
                 high = middle;
         }
         return low;
+    }
+
+    void ThrowIfStale(string ifMatch)
+    {
+        if (!string.Equals(ifMatch, etag, StringComparison.Ordinal))
+            throw KvsException.Conflict($"If-Match '{ifMatch}' is not the store's current ETag: the store has changed since. Describe it again and retry with the new ETag.");
     }
 
     (long Count, long Total) SizeAfter(IReadOnlyCollection<KeyValueItem> puts, IReadOnlyCollection<string> deletes)

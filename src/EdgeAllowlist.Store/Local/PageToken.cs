@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -22,7 +22,7 @@ static class PageToken
         token[0] = FormatVersion;
         keyBytes.CopyTo(token, 1 + ChecksumBytes);
         Checksum(keyBytes).CopyTo(token.AsSpan(1));
-        return Convert.ToBase64String(token).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return Base64Url.EncodeToString(token);
     }
 
     /// <summary>The key after which the next page starts.</summary>
@@ -53,10 +53,12 @@ static class PageToken
 
     static byte[]? FromBase64Url(string token)
     {
-        var base64 = token.Replace('-', '+').Replace('_', '/');
-        base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
-        var buffer = new byte[base64.Length];
-        return Convert.TryFromBase64String(base64, buffer, out var written) ? buffer[..written] : null;
+        if (!Base64Url.IsValid(token))
+            return null;
+        // Base64 ignores the spare bits of its last character, so two spellings can decode alike;
+        // only the one this class writes is accepted.
+        var bytes = Base64Url.DecodeFromChars(token);
+        return Base64Url.EncodeToString(bytes) == token ? bytes : null;
     }
 
     static KvsException Invalid() =>

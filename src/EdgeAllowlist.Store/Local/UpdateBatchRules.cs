@@ -46,8 +46,15 @@ static class UpdateBatchRules
                 $"UpdateKeys carries {payloadBytes} bytes of keys and values; the limit is {KvsLimits.MaxUpdatePayloadBytes} per request.");
     }
 
-    /// <summary>A key as it may appear in an error message: quoted, and cut short if long.</summary>
-    public static string Describe(string key) => key.Length <= 80 ? $"'{key}'" : $"'{key[..80]}…' ({key.Length} characters)";
+    /// <summary>A key as it may appear in an error message: quoted, and cut short (never inside a surrogate pair) if long.</summary>
+    static string Describe(string key)
+    {
+        const int shown = 80;
+        if (key.Length <= shown)
+            return $"'{key}'";
+        var cut = char.IsHighSurrogate(key[shown - 1]) ? shown - 1 : shown;
+        return $"'{key[..cut]}…' ({key.Length} characters)";
+    }
 
     static int CheckKey(string? key, string where, Dictionary<string, string> seen)
     {

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeAllowlist.Store.Aws;
+
+/// <summary>Settings of <see cref="KeyValueStoreClient"/>, bound from the configuration section <c>Kvs</c>.</summary>
+public sealed class KeyValueStoreClientOptions
+{
+    public const string SectionName = "Kvs";
+
+    /// <summary>The store, <c>arn:aws:cloudfront::&lt;account&gt;:key-value-store/&lt;id&gt;</c>.</summary>
+    public string? Arn { get; set; }
+
+    /// <summary>
+    /// Another endpoint, e.g. an emulator. Like the AWS SDKs, the ARN's account id is put in front of
+    /// the host: <c>http://localhost:8080</c> becomes <c>http://&lt;account&gt;.localhost:8080</c>.
+    /// </summary>
+    public string? EndpointOverride { get; set; }
+
+    /// <summary>Use <see cref="EndpointOverride"/> as written, without the account prefix (for IP literals such as 127.0.0.1).</summary>
+    public bool UseEndpointOverrideVerbatim { get; set; }
+
+    /// <summary>Attempts per call, the first included; only 429, 5xx and network faults are retried.</summary>
+    public int MaxAttempts { get; set; } = 4;
+
+    /// <summary>Backoff before retry n is a random delay up to min(MaxBackoff, BaseBackoff × 2^(n-1)).</summary>
+    public TimeSpan BaseBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Time allowed for one attempt; past it the attempt counts as a network fault.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The <c>Kvs</c> section of <paramref name="configuration"/>; defaults where it says nothing.</summary>
+    public static KeyValueStoreClientOptions From(IConfiguration configuration) =>
+        configuration.GetSection(SectionName).Get<KeyValueStoreClientOptions>() ?? new();
+
+    /// <summary>The endpoint the client sends to.</summary>
+    public Uri ResolveEndpoint(KvsArn arn)
+    {
+        if (string.IsNullOrEmpty(EndpointOverride)) return new($"https://{arn.AccountId}.cloudfront-kvs.global.api.aws");
+        if (!Uri.TryCreate(EndpointOverride, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException("Provided endpoint is not a valid URL", nameof(EndpointOverride));
+        }
+
+        return UseEndpointOverrideVerbatim ? url : new($"{url.Scheme}://{arn.AccountId}.{url.Authority}{url.AbsolutePath.TrimEnd('/')}");
+    }
+}
