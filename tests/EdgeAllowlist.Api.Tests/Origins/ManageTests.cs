@@ -16,7 +16,7 @@ public sealed class ManageTests(ApiHost host) : IClassFixture<ApiHost>
         typed["note"]!.GetValue<string>().ShouldBe("read me");
         var encoded = await admin.GetJsonAsync("/v1/origins/" + Uri.EscapeDataString("https://get.example.com"));
         encoded["origin"]!.GetValue<string>().ShouldBe("https://get.example.com");
-        (await admin.GetAsync("/v1/origins/https://absent.example.com")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await (await admin.GetAsync("/v1/origins/https://absent.example.com")).ShouldBeProblemAsync(HttpStatusCode.NotFound)).ErrorFields().ShouldContain("origin");
         (await (await admin.GetAsync("/v1/origins/null")).ShouldBeProblemAsync(HttpStatusCode.BadRequest)).ErrorFields().ShouldContain("origin");
     }
 

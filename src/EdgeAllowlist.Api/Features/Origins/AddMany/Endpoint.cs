@@ -43,7 +43,7 @@ sealed record Request(IReadOnlyList<Request.Item> Origins)
     {
         public Validator()
         {
-            RuleFor(r => r.Origins).NotEmpty().Must(o => o.Count <= Endpoint.MaxOrigins)
+            RuleFor(r => r.Origins).Cascade(CascadeMode.Stop).NotEmpty().Must(o => o.Count <= Endpoint.MaxOrigins)
                 .WithMessage($"origins must list 1 to {Endpoint.MaxOrigins} origins.");
             RuleForEach(r => r.Origins).NotNull().ChildRules(item =>
             {

@@ -18,10 +18,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
         var origin = req.Normalized;
         var state = await writer.GetStateAsync(ct);
         if (!state.Items.TryGetValue(KvsLayout.OriginKey(origin), out var value))
-        {
-            await Send.NotFoundAsync(ct);
-            return;
-        }
+            ThrowError(r => r.Origin, $"{origin} is not an allowed origin.", 404);
         var note = (await notes.ReadAsync([origin], ct)).GetValueOrDefault(origin);
         await Send.OkAsync(OriginView.From(origin, value, note, time.GetUtcNow()), ct);
     }

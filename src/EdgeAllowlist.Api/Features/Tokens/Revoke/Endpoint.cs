@@ -15,10 +15,7 @@ sealed class Endpoint(ApiTokenStore tokens) : Endpoint<Request, TokenView>
     {
         var revoked = await tokens.RevokeAsync(req.Id, HttpContext.ToActor(), ct);
         if (revoked is null)
-        {
-            await Send.NotFoundAsync(ct);
-            return;
-        }
+            ThrowError(r => r.Id, $"There is no token {req.Id}.", 404);
         await Send.OkAsync(TokenView.From(revoked), ct);
     }
 }
