@@ -3,6 +3,7 @@ using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Store.Aws;
 using EdgeAllowlist.Store.Local;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -27,9 +28,15 @@ public static class ServiceRegistration
             ? new PostgresDatabase(connectionString)
             : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")));
 
-    /// <summary>The embedded local store in <c>&lt;data&gt;/kvs</c>.</summary>
+    /// <summary>
+    /// The CloudFront KeyValueStore named by <c>Kvs:Arn</c> (with <c>Kvs:EndpointOverride</c> for the
+    /// emulator; credentials from the AWS default chain); without an ARN, the embedded local store in
+    /// <c>&lt;data&gt;/kvs</c>.
+    /// </summary>
     public static IServiceCollection AddKeyValueStore(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton<IKeyValueStore>(_ => LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs")));
+        services.AddSingleton<IKeyValueStore>(_ => KeyValueStoreClientOptions.From(configuration) is { Arn.Length: > 0 } kvs
+            ? new KeyValueStoreClient(kvs)
+            : LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs")));
 
     public static IServiceCollection AddWritePath(this IServiceCollection services, IConfiguration configuration) =>
         services
