@@ -28,7 +28,10 @@ public sealed record StoreState(ImmutableSortedDictionary<string, string> Items,
 /// are planned against the same state and sent as few UpdateKeys calls as the 50-key limit allows,
 /// each with If-Match. A conflict means someone else wrote: the writer re-reads, records what it
 /// did not write as an external change, re-plans and sends again. A change is acknowledged only
-/// after its keys are in the store and its audit entries are committed.
+/// after its keys are in the store and its audit entries are committed. Each chunk is recorded as a
+/// <see cref="WriteIntent"/> before it is sent, so a chunk whose answer was lost (crash, timeout,
+/// dropped connection, 5xx after the store applied it) is audited for its requester when the next
+/// re-read finds it in the store, and the request that sent it is answered with success.
 /// </summary>
 public sealed class StoreWriter(
     IKeyValueStore store,
@@ -46,6 +49,10 @@ public sealed class StoreWriter(
     readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     volatile StoreState state = StoreState.Empty;
+
+    // Written and read only on the writer's loop: the chunk being sent, and intents the last re-read found applied.
+    (WriteIntent Intent, PlannedWrite[] Chunk)? inFlight;
+    readonly Dictionary<string, IReadOnlyList<AuditEntry>> recovered = [];
 
     /// <summary>The last state the writer saw; reads of rules are served from it (the store is the truth, this is its mirror).</summary>
     public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
@@ -137,26 +144,37 @@ public sealed class StoreWriter(
                     pending.Complete(state.ETag ?? "");
                 return;
             }
-            catch (KvsException e) when (e.Kind == KvsErrorKind.Conflict && ++conflicts <= options.Value.MaxConflictRetries)
+            catch (KvsException e) when ((e.Kind == KvsErrorKind.Conflict || e.MayHaveBeenApplied) && ++conflicts <= options.Value.MaxConflictRetries)
             {
-                // The chunks already written are in the state, so re-planning yields only what is left.
-                metrics.Conflict();
+                // The chunks already written (or found applied by the re-read) are in the state, so
+                // re-planning yields only what is left.
+                if (e.Kind == KvsErrorKind.Conflict)
+                    metrics.Conflict();
                 metrics.Retry();
-                logger.LogInformation("The store's ETag moved under a write; re-reading and re-planning (attempt {Attempt})", conflicts);
-                await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+                logger.LogInformation("A write met {ErrorCode}; re-reading and re-planning (attempt {Attempt})", e.ErrorCode, conflicts);
+                if (!await TrySyncAsync(cancellationToken))
+                {
+                    Fail(batch, e);
+                    return;
+                }
             }
             catch (KvsException e)
             {
                 if (e.Kind == KvsErrorKind.Conflict)
                     metrics.Conflict();
-                // A write that may have landed is found by the next sync and audited as an external change.
+                // A write that may have landed is found by the next sync and audited for its requester.
                 await TrySyncAsync(cancellationToken);
-                var failure = new MutationRejectedException(503, "store", $"The key value store did not accept the change ({e.ErrorCode}); nothing was acknowledged. Retry with the same Idempotency-Key.");
-                foreach (var pending in batch)
-                    pending.Completion.TrySetException(failure);
+                Fail(batch, e);
                 return;
             }
         }
+    }
+
+    static void Fail(List<Pending> batch, KvsException e)
+    {
+        var failure = new MutationRejectedException(503, "store", $"The key value store did not accept the change ({e.ErrorCode}); nothing was acknowledged. Retry with the same Idempotency-Key.");
+        foreach (var pending in batch)
+            pending.Completion.TrySetException(failure);
     }
 
     /// <summary>Plans every pending change against one evolving copy of the state; refused ones leave the batch.</summary>
@@ -165,7 +183,9 @@ public sealed class StoreWriter(
         var working = state.Items;
         var bytes = state.TotalBytes;
         var writes = new List<PlannedWrite>();
-        foreach (var pending in batch.ToList())
+        // A change whose keys are all written (or were found applied after a lost answer) is done:
+        // planning it again against the new state could refuse it (say, deleting what it deleted).
+        foreach (var pending in batch.Where(p => !p.Settled).ToList())
         {
             try
             {
@@ -186,6 +206,7 @@ public sealed class StoreWriter(
                     throw new MutationRejectedException(422, "store", $"The change would bring the store to {size} bytes, over the KVS quota of {KvsLimits.MaxStoreBytes} bytes; nothing was written.");
                 working = items;
                 bytes = size;
+                pending.Outstanding = planned.Count;
                 writes.AddRange(planned);
             }
             catch (MutationRejectedException e)
@@ -208,14 +229,44 @@ public sealed class StoreWriter(
 
     async Task WriteChunkAsync(PlannedWrite[] chunk, CancellationToken cancellationToken)
     {
+        var etagBefore = state.ETag ?? throw KvsException.Conflict("The store has not been read yet.");
+        var intent = new WriteIntent(Guid.NewGuid().ToString("N"), etagBefore, [.. chunk.Select(w => new IntentWrite(
+            w.Write.Key, w.Write.Value, w.Before, w.Owner.Actor.Name, w.Write.Action, w.Write.Target, w.Owner.Actor.RequestId, w.Owner.Actor.Client))]);
+        await intent.RecordAsync(database, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        inFlight = (intent, chunk);
         var acknowledged = Stopwatch.StartNew();
-        var entries = await database.WriteLockedAsync(async (connection, transaction) =>
+        IReadOnlyList<AuditEntry> entries;
+        try
+        {
+            entries = await WriteLockedChunkAsync(chunk, etagBefore, acknowledged, cancellationToken);
+        }
+        catch (KvsException e) when (!e.MayHaveBeenApplied)
+        {
+            inFlight = null;
+            await intent.ForgetAsync(database);
+            throw;
+        }
+        inFlight = null;
+        metrics.AuditLag(acknowledged.Elapsed);
+        Settle(chunk, entries);
+    }
+
+    static void Settle(PlannedWrite[] chunk, IReadOnlyList<AuditEntry> entries)
+    {
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            chunk[i].Owner.Entries.Add(entries[i]);
+            chunk[i].Owner.Outstanding--;
+        }
+    }
+
+    Task<IReadOnlyList<AuditEntry>> WriteLockedChunkAsync(PlannedWrite[] chunk, string etagBefore, Stopwatch acknowledged, CancellationToken cancellationToken) =>
+        database.WriteLockedAsync(async (connection, transaction) =>
         {
             // Another instance sharing this database may have written since: then our plan is stale.
             var databaseETag = await ReadSnapshotETagAsync(connection, transaction, cancellationToken);
-            if (databaseETag != state.ETag)
+            if (databaseETag != etagBefore)
                 throw KvsException.Conflict("Another instance wrote to the store since this plan was made.");
-            var etagBefore = state.ETag ?? throw KvsException.Conflict("The store has not been read yet.");
             var puts = chunk.Where(w => w.Write.Value is not null).Select(w => new KeyValueItem(w.Write.Key, w.Write.Value!)).ToList();
             var deletes = chunk.Where(w => w.Write.Value is null).Select(w => w.Write.Key).ToList();
             var result = await store.UpdateKeysAsync(etagBefore, puts, deletes, cancellationToken);
@@ -227,27 +278,42 @@ public sealed class StoreWriter(
                 w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag)).ToList();
             var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
             await SaveSnapshotAsync(connection, transaction, chunk.Select(w => (w.Write.Key, w.Write.Value)), result.ETag, cancellationToken);
+            await WriteIntent.DeleteStaleAsync(connection, transaction, result.ETag, cancellationToken);
             var items = state.Items;
             foreach (var w in chunk)
                 items = w.Write.Value is null ? items.Remove(w.Write.Key) : items.SetItem(w.Write.Key, w.Write.Value);
             state = new(items, result.TotalSizeInBytes, result.ETag, time.GetUtcNow());
             return appended;
         }, cancellationToken);
-        metrics.AuditLag(acknowledged.Elapsed);
-        for (var i = 0; i < chunk.Length; i++)
-            chunk[i].Owner.Entries.Add(entries[i]);
-    }
 
-    async Task TrySyncAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Re-reads after a failed write, a few times if the store keeps failing, and hands the audit
+    /// entries of a chunk the re-read found applied to the changes that sent it; false if the store
+    /// could not be read (the intent then waits for the next re-read).
+    /// </summary>
+    async Task<bool> TrySyncAsync(CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+            try
+            {
+                await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+                break;
+            }
+            catch (Exception e) when (e is KvsException or DbException)
+            {
+                if (attempt == 4)
+                {
+                    logger.LogWarning(e, "Could not re-read the store after a failed write; the next write will");
+                    return false;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), time, cancellationToken);
+            }
         }
-        catch (Exception e) when (e is KvsException or DbException)
-        {
-            logger.LogWarning(e, "Could not re-read the store after a failed write; the next write will");
-        }
+        if (inFlight is { } sent && recovered.Remove(sent.Intent.Id, out var entries))
+            Settle(sent.Chunk, entries);
+        inFlight = null;
+        return true;
     }
 
     /// <summary>
@@ -257,6 +323,7 @@ public sealed class StoreWriter(
     /// </summary>
     async Task<bool> SyncAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
+        recovered.Clear();
         var databaseETag = await ReadSnapshotETagAsync(connection, transaction, cancellationToken);
         if (databaseETag != state.ETag || state.ETag is null)
             state = await LoadSnapshotAsync(connection, transaction, databaseETag, cancellationToken);
@@ -268,14 +335,28 @@ public sealed class StoreWriter(
             .Select(key => (Key: key, Before: state.Items.GetValueOrDefault(key), After: items.GetValueOrDefault(key)))
             .Where(c => c.Before != c.After)
             .ToList();
-        var records = changes.Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected, c.Before, c.After,
-            ETagBefore: state.ETag, ETagAfter: etag)).ToList();
-        await audit.AppendAsync(connection, transaction, records, cancellationToken);
+        // At most one intent planned against the ETag we knew can have been applied: the first found in the store.
+        var applied = state.ETag is null
+            ? null
+            : (await WriteIntent.PlannedAgainstAsync(connection, transaction, state.ETag, cancellationToken)).FirstOrDefault(i => i.IsIn(items));
+        var intended = applied?.Writes.Select(w => w.Key).ToHashSet(StringComparer.Ordinal) ?? [];
+        var records = (applied?.Writes ?? []).Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success, w.Before, w.Value,
+                w.RequestId, w.Client, state.ETag, etag, WriteIntent.RecoveryDetail))
+            .Concat(changes.Where(c => !intended.Contains(c.Key)).Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected,
+                c.Before, c.After, ETagBefore: state.ETag, ETagAfter: etag)))
+            .ToList();
+        var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
+        if (applied is not null)
+        {
+            recovered[applied.Id] = appended.Take(applied.Writes.Count).ToList();
+            logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
+        }
         await SaveSnapshotAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, cancellationToken);
+        await WriteIntent.DeleteStaleAsync(connection, transaction, etag, cancellationToken);
         state = new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag, changes.Count > 0 ? time.GetUtcNow() : state.LastChange);
-        if (changes.Count > 0)
-            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", changes.Count);
-        return changes.Count > 0;
+        if (changes.Count > intended.Count)
+            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", changes.Count - intended.Count);
+        return changes.Count > intended.Count;
     }
 
     async Task<(ImmutableSortedDictionary<string, string> Items, string ETag)> ReadWholeStoreAsync(string etag, CancellationToken cancellationToken)
@@ -337,6 +418,11 @@ public sealed class StoreWriter(
         public MutationPlan Plan { get; } = plan;
 
         public List<AuditEntry> Entries { get; } = [];
+
+        /// <summary>Planned writes not yet in the store; none left after some were written means the change is done.</summary>
+        public int Outstanding { get; set; } = -1;
+
+        public bool Settled => Outstanding == 0 && Entries.Count > 0;
 
         public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
