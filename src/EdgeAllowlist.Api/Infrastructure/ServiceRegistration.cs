@@ -44,6 +44,7 @@ public static class ServiceRegistration
             .AddSingleton<AuditTrail>()
             .AddSingleton<Features.Origins.OriginNotes>()
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
+            .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 
