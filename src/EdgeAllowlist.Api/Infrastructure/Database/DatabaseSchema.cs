@@ -91,6 +91,12 @@ public static class DatabaseSchema
             created_at BIGINT NOT NULL,
             writes TEXT NOT NULL)
         """,
+        // Random keys of the service itself (e.g. for deriving a retried secret); never shown.
+        """
+        CREATE TABLE IF NOT EXISTS service_keys (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL)
+        """,
         // Metadata only: the secret itself is never stored, its hash only in the KVS key.
         """
         CREATE TABLE IF NOT EXISTS partner_secrets (
