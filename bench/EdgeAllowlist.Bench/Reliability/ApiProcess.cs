@@ -35,11 +35,15 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the API with <paramref name="settings"/> (configuration keys, e.g. <c>Kvs:Arn</c>) and waits until /readyz answers 200.</summary>
-    public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan? readyWithin = null)
+    /// <summary>
+    /// Starts the API with <paramref name="settings"/> (configuration keys, e.g. <c>Kvs:Arn</c>) on
+    /// <paramref name="port"/> (0: a free one; a restart passes the old one so clients keep their
+    /// address) and waits until /readyz answers 200.
+    /// </summary>
+    public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int port = 0, TimeSpan? readyWithin = null)
     {
         var dll = ApiAssemblyPath();
-        var port = FreePort();
+        port = port == 0 ? FreePort() : port;
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
