@@ -12,7 +12,7 @@ const ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?:
 const STATUS = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
 
 async function handler(event) {
-  const c = { req: event.request, cfg: DEFAULTS, origin: '' };
+  const c = { req: (event || {}).request, cfg: DEFAULTS, origin: '' };
   try {
     return await decide(c);
   } catch (e) {

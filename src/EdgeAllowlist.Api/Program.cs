@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
 
@@ -8,19 +9,14 @@ builder.Services
     .AddDatabase(builder.Configuration)
     .AddKeyValueStore(builder.Configuration)
     .AddWritePath(builder.Configuration)
-    .AddPartnersAndSimulation(builder.Configuration)
+    .AddPartnerSecrets(builder.Configuration)
     .AddTokenAuthentication(builder.Configuration)
     .AddObservability()
     .AddFastEndpoints()
     .SwaggerDocument(o =>
     {
-        o.ShortSchemaNames = true;
-        o.DocumentSettings = s =>
-        {
-            s.DocumentName = "v1";
-            s.Title = "Edge Allowlist API";
-            s.Version = "v1";
-        };
+        o.EnableJWTBearerAuth = false;
+        o.DocumentSettings = OpenApiConventions.Apply;
     });
 
 var app = builder.Build();

@@ -58,14 +58,19 @@ public sealed class EdgeFunctionRuntime
 
     public static EdgeFunctionRuntime Load(string? path = null) => FromSource(File.ReadAllText(path ?? DefaultPath));
 
-    /// <exception cref="InvalidDataException">The code is larger than CloudFront accepts.</exception>
-    /// <exception cref="Acornima.ParseErrorException">The code does not parse as a module.</exception>
+    /// <exception cref="InvalidDataException">The code is larger than CloudFront accepts, or declares no top-level <c>handler</c>.</exception>
+    /// <exception cref="ScriptPreparationException">The code does not parse as a module.</exception>
     public static EdgeFunctionRuntime FromSource(string source)
     {
         var bytes = Encoding.UTF8.GetByteCount(source);
         if (bytes > MaxFunctionBytes)
         {
             throw new InvalidDataException($"The function is {bytes} bytes; CloudFront accepts at most {MaxFunctionBytes}.");
+        }
+        var parsed = Engine.PrepareModule(source, MainModule);
+        if (!parsed.Program!.Body.OfType<FunctionDeclaration>().Any(f => f.Id?.Name == "handler"))
+        {
+            throw new InvalidDataException("The function declares no top-level function handler(event).");
         }
         return new(source, Engine.PrepareModule(source + ExportHandler, MainModule));
     }
@@ -90,7 +95,7 @@ public sealed class EdgeFunctionRuntime
             _idle.Add(sandbox);
             return outcome;
         }
-        catch (Exception e) when (e is JavaScriptException or PromiseRejectedException or StatementsCountOverflowException or RecursionDepthOverflowException or RegexMatchTimeoutException)
+        catch (Exception e) when (e is JintException or RegexMatchTimeoutException)
         {
             return new(EdgeAction.Failed, new(), sandbox?.Host.Logs ?? [], sandbox?.Host.Reads ?? 0, e.Message);
         }

@@ -348,4 +348,17 @@ public sealed class AllowlistTests
 
         outcome.Action.ShouldBe(EdgeAction.Respond, outcome.Error);
     }
+
+    [Fact]
+    public async Task A_handler_called_without_an_event_still_answers()
+    {
+        using var store = await BrowserStoreAsync(Edge.Cfg());
+        // The deployed handler, renamed and called with no event by a one-line wrapper.
+        var probe = EdgeFunctionRuntime.FromSource(Edge.Function.Source.Replace("async function handler(event)", "async function deployed(event)")
+            + "\nasync function handler(event) { return deployed(undefined); }");
+
+        var outcome = probe.Run(Edge.Request("/"), store.Store, Edge.Now);
+
+        outcome.StatusCode.ShouldBe(403);
+    }
 }

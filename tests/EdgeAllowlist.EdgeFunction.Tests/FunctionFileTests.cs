@@ -34,6 +34,14 @@ public sealed class FunctionFileTests
     }
 
     [Fact]
+    public void The_runtime_refuses_code_without_a_handler_or_that_does_not_parse()
+    {
+        Should.Throw<Jint.ScriptPreparationException>(() => EdgeFunctionRuntime.FromSource("async function handler(event) {"));
+        Should.Throw<InvalidDataException>(() => EdgeFunctionRuntime.FromSource("async function other(event) { return event.request; }"))
+            .Message.ShouldContain("handler");
+    }
+
+    [Fact]
     public void The_function_uses_no_language_feature_outside_runtime_2_0()
     {
         RuntimeFeatureViolations(Source).ShouldBeEmpty();

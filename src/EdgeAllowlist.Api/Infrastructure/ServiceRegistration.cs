@@ -29,13 +29,12 @@ public static class ServiceRegistration
             : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")));
 
     /// <summary>
-    /// The CloudFront KeyValueStore named by <c>Kvs:Arn</c> (with <c>Kvs:EndpointOverride</c> for the
-    /// emulator; credentials from the AWS default chain); without an ARN, the embedded local store in
-    /// <c>&lt;data&gt;/kvs</c>.
+    /// The CloudFront KeyValueStore named by <c>Kvs:Arn</c> (credentials from the AWS default chain);
+    /// without one, the embedded local store in <c>&lt;data&gt;/kvs</c>.
     /// </summary>
     public static IServiceCollection AddKeyValueStore(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton<IKeyValueStore>(_ => KeyValueStoreClientOptions.From(configuration) is { Arn.Length: > 0 } kvs
-            ? new KeyValueStoreClient(kvs)
+        services.AddSingleton<IKeyValueStore>(_ => KeyValueStoreClientOptions.From(configuration) is { Arn.Length: > 0 } options
+            ? new KeyValueStoreClient(options)
             : LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs")));
 
     public static IServiceCollection AddWritePath(this IServiceCollection services, IConfiguration configuration) =>
@@ -43,20 +42,21 @@ public static class ServiceRegistration
             .AddSingleton(TimeProvider.System)
             .AddSingleton<AuditTrail>()
             .AddSingleton<Features.Origins.OriginNotes>()
+            .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 
-    /// <summary>Partners, their secrets and the sweep that ends them (settings <c>Secrets:*</c>), and the function runtime for simulate.</summary>
-    public static IServiceCollection AddPartnersAndSimulation(this IServiceCollection services, IConfiguration configuration) =>
+    /// <summary>Partners, their secrets and the sweep that ends them (settings <c>Secrets:*</c>).</summary>
+    public static IServiceCollection AddPartnerSecrets(this IServiceCollection services, IConfiguration configuration) =>
         services
-            .Configure<Features.Secrets.SecretOptions>(configuration.GetSection("Secrets"))
+            .AddOptions<Features.Secrets.SecretOptions>().Bind(configuration.GetSection("Secrets"))
+            .Validate(o => o.IsValid, Features.Secrets.SecretOptions.Rules).ValidateOnStart().Services
             .AddSingleton<Features.Partners.PartnerDirectory>()
             .AddSingleton<Features.Secrets.PartnerSecrets>()
             .AddSingleton<Features.Secrets.SecretSweep>()
-            .AddHostedService(sp => sp.GetRequiredService<Features.Secrets.SecretSweep>())
-            .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load());
+            .AddHostedService(sp => sp.GetRequiredService<Features.Secrets.SecretSweep>());
 
     public static IServiceCollection AddTokenAuthentication(this IServiceCollection services, IConfiguration configuration)
     {

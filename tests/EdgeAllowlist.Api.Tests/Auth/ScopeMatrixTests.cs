@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Routing;
 namespace EdgeAllowlist.Api.Tests.Auth;
 
 /// <summary>Every endpoint × every scope: the right scope gets through, any other gets 403, none gets 401.</summary>
-public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
+/// <summary>The matrix sends one unauthenticated call per endpoint, more than the default failure limit allows.</summary>
+public sealed class LenientLimitApiHost() : ApiHost(null, new Dictionary<string, string?> { ["Auth:MaxFailures"] = "1000" });
+
+public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<LenientLimitApiHost>
 {
     static readonly string[] AllScopes = ["rules:read", "rules:write", "secrets:rotate", "secrets:admin", "audit:read", "tokens:admin"];
 
@@ -28,6 +31,17 @@ public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
         ["GET /v1/tokens"] = ("/v1/tokens", null),
         ["POST /v1/tokens"] = ("/v1/tokens", new { name = "matrix-made", scopes = new[] { "rules:read" } }),
         ["DELETE /v1/tokens/{id}"] = ("/v1/tokens/tok_unknown", null),
+        ["GET /v1/partners"] = ("/v1/partners", null),
+        ["GET /v1/partners/{partner}"] = ("/v1/partners/matrix", null),
+        ["POST /v1/partners"] = ("/v1/partners", new { id = "matrix", scope = "manifests" }),
+        ["GET /v1/partners/{partner}/secrets"] = ("/v1/partners/matrix/secrets", null),
+        ["POST /v1/partners/{partner}/secrets"] = ("/v1/partners/matrix/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" }),
+        ["POST /v1/partners/{partner}/secrets/rotate"] = ("/v1/partners/matrix/secrets/rotate", new { distributionDomain = "d111111abcdef8.cloudfront.net" }),
+        ["DELETE /v1/partners/{partner}/secrets/{id}"] = ("/v1/partners/matrix/secrets/sec_unknown", null),
+        ["GET /v1/user-agents"] = ("/v1/user-agents", null),
+        ["POST /v1/user-agents"] = ("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "matrix" }),
+        ["DELETE /v1/user-agents/{list}/{id}"] = ("/v1/user-agents/allow/0123456789ab", null),
+        ["POST /v1/simulate"] = ("/v1/simulate", new { uri = "/index.m3u8" }),
     };
 
     [Fact]
@@ -41,6 +55,7 @@ public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
             tokens[scope] = created["token"]!.GetValue<string>();
         }
         (await admin.PostJsonAsync("/v1/origins", new { origin = "https://matrix.example.com" })).EnsureSuccessStatusCode();
+        (await admin.PostJsonAsync("/v1/partners", new { id = "matrix", scope = "all" })).EnsureSuccessStatusCode();
 
         var endpoints = Endpoints();
         endpoints.Keys.Order().ShouldBe(Samples.Keys.Order(), "every endpoint needs a sample in the matrix");
@@ -91,3 +106,4 @@ public sealed class ScopeMatrixTests(ApiHost host) : IClassFixture<ApiHost>
         return client.SendAsync(request);
     }
 }
+

@@ -2,11 +2,10 @@ extern alias emulator;
 using emulator::EdgeAllowlist.Emulator;
 using EdgeAllowlist.Reliability;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAllowlist.Api.Tests.Reliability;
 
-/// <summary>The real KVS emulator on 127.0.0.1 (random port, fresh folder) holding the reliability store, with its fault injector at hand.</summary>
+/// <summary>The real KVS emulator on 127.0.0.1 (random port, fresh folder) holding the reliability store, for tests that run the API as a process.</summary>
 public sealed class EmulatedStore : IAsyncDisposable
 {
     readonly WebApplication app;
@@ -38,18 +37,14 @@ public sealed class EmulatedStore : IAsyncDisposable
     /// 20 % of data-plane calls fail: 500/503/429 before running, and writes applied and then
     /// answered with a 500 or a dropped connection.
     /// </summary>
-    public void FailOneCallInFive(int seed) => SetFaults(new()
+    public static FaultSettings OneCallInFive(int seed) => new()
     {
         Seed = seed,
         ErrorRate = 0.14,
         ErrorStatusCodes = [500, 503, 429],
         FailAfterApplyRate = 0.035,
         DropConnectionAfterApplyRate = 0.035,
-    });
-
-    public void SetFaults(FaultSettings faults) => app.Services.GetRequiredService<FaultInjector>().Set(faults);
-
-    public void NoFaults() => SetFaults(new());
+    };
 
     public async ValueTask DisposeAsync()
     {

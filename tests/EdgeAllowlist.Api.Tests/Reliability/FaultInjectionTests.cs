@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.Reliability;
 
 namespace EdgeAllowlist.Api.Tests.Reliability;
@@ -12,19 +13,19 @@ public sealed class FaultInjectionTests(EmulatorApiHost host) : IClassFixture<Em
     public async Task With_one_KVS_call_in_five_failing_every_acknowledged_change_is_stored_and_audited_once_and_no_failed_one_is_left_unaudited()
     {
         var workload = new MutationWorkload("fi", clients: 4, mutationsPerClient: 40);
-        using var admin = host.Admin();
+        using var admin = host.Api.Admin();
         await workload.PrepareAsync(admin);
-        host.Emulator.FailOneCallInFive(seed: 6);
+        host.SetFaults(EmulatedStore.OneCallInFive(seed: 6));
         try
         {
-            await workload.RunAsync(_ => host.Admin());
+            await workload.RunAsync(_ => host.Api.Admin());
         }
         finally
         {
-            host.Emulator.NoFaults();
+            host.SetFaults(new());
         }
 
-        using var store = ApiSettings.StoreClient(host.Emulator.Address);
+        using var store = host.DirectClient();
         var (summary, violations) = await InvariantCheck.RunAsync(admin, store, workload.Outcomes);
         violations.ShouldBeEmpty();
         summary.Mutations.ShouldBe(160);

@@ -18,7 +18,7 @@ public sealed class LostAnswerRecoveryTests(EmulatorApiHost host) : IClassFixtur
     [Fact]
     public async Task An_origin_add_answered_with_a_500_after_the_store_applied_it_succeeds_and_is_audited_once_for_its_requester()
     {
-        using var admin = host.Admin();
+        using var admin = host.Api.Admin();
         var response = await WithFaultAsync(new() { FailAfterApplyRate = 1 }, () => admin.PostJsonAsync("/v1/origins", new { origin = "https://lost-answer.example" }));
 
         response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
@@ -28,20 +28,20 @@ public sealed class LostAnswerRecoveryTests(EmulatorApiHost host) : IClassFixtur
     [Fact]
     public async Task An_origin_delete_whose_connection_dropped_after_the_store_applied_it_answers_204_not_404()
     {
-        using var admin = host.Admin();
+        using var admin = host.Api.Admin();
         (await admin.PostJsonAsync("/v1/origins", new { origin = "https://dropped-delete.example" })).EnsureSuccessStatusCode();
 
         var response = await WithFaultAsync(new() { DropConnectionAfterApplyRate = 1 }, () => admin.DeleteAsync("/v1/origins/https://dropped-delete.example"));
 
         response.StatusCode.ShouldBe(HttpStatusCode.NoContent, await response.Content.ReadAsStringAsync());
-        (await host.Service<IKeyValueStore>().GetAsync("o:https://dropped-delete.example")).ShouldBeNull();
+        (await host.Api.Service<IKeyValueStore>().GetAsync("o:https://dropped-delete.example")).ShouldBeNull();
         await ShouldBeAuditedOnceForTheRequesterAsync(admin, "origin.delete", "https://dropped-delete.example", "o:https://dropped-delete.example");
     }
 
     [Fact]
     public async Task A_secret_created_through_a_lost_answer_exists_once_and_is_audited_for_its_requester()
     {
-        using var admin = host.Admin();
+        using var admin = host.Api.Admin();
         (await admin.PostJsonAsync("/v1/partners", new { id = "lost-answer-partner", scope = "manifests" })).EnsureSuccessStatusCode();
 
         var response = await WithFaultAsync(new() { FailAfterApplyRate = 1 },
@@ -49,7 +49,7 @@ public sealed class LostAnswerRecoveryTests(EmulatorApiHost host) : IClassFixtur
 
         response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         var id = (await response.JsonAsync())["id"]!.GetValue<string>();
-        var stored = (await host.Service<IKeyValueStore>().ListAllAsync()).Values.Where(v => v.Contains("\"p\":\"lost-answer-partner\"", StringComparison.Ordinal)).ToList();
+        var stored = (await host.Api.Service<IKeyValueStore>().ListAllAsync()).Values.Where(v => v.Contains("\"p\":\"lost-answer-partner\"", StringComparison.Ordinal)).ToList();
         stored.ShouldHaveSingleItem().ShouldContain(id);
         var entries = await AuditAsync(admin, "secret.create", $"lost-answer-partner/{id}");
         entries.ShouldHaveSingleItem()!["actor"]!.GetValue<string>().ShouldBe(BootstrapToken.Name);
@@ -58,14 +58,14 @@ public sealed class LostAnswerRecoveryTests(EmulatorApiHost host) : IClassFixtur
 
     async Task<HttpResponseMessage> WithFaultAsync(FaultSettings faults, Func<Task<HttpResponseMessage>> call)
     {
-        host.Emulator.SetFaults(faults);
+        host.SetFaults(faults);
         try
         {
             return await call();
         }
         finally
         {
-            host.Emulator.NoFaults();
+            host.SetFaults(new());
         }
     }
 

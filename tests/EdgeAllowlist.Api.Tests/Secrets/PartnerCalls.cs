@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Api.Tests.Fixtures;
 
 namespace EdgeAllowlist.Api.Tests.Secrets;
@@ -42,9 +43,9 @@ public static class PartnerCalls
     public static Task<JsonNode> CreateSecretAsync(this HttpClient client, string partner) =>
         client.IssueAsync($"/v1/partners/{partner}/secrets", new { distributionDomain = Domain });
 
-    public static async Task<JsonNode> SimulateAsync(this HttpClient client, string uri, Dictionary<string, string>? headers = null, DateTimeOffset? at = null)
+    public static async Task<JsonNode> SimulateAsync(this HttpClient client, string uri, Dictionary<string, string>? headers = null, DateTimeOffset? at = null, string? query = null)
     {
-        var response = await client.PostJsonAsync("/v1/simulate", new { uri, headers, at });
+        var response = await client.PostJsonAsync("/v1/simulate", new { uri, query, headers, at });
         var json = await response.JsonAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.OK, json.ToJsonString());
         return json;
@@ -65,6 +66,23 @@ public static class PartnerCalls
         string.Concat(Directory.EnumerateFiles(host.DataDirectory, "*", SearchOption.AllDirectories)
             .Where(path => !path.EndsWith(".lock", StringComparison.Ordinal)) // held exclusively by the running store, and empty
             .Select(ReadShared));
+
+    /// <summary>Every value of every row of every table, as text: "grep the database" on SQLite and PostgreSQL alike.</summary>
+    public static async Task<string> EverythingInDatabaseAsync(this ApiHost host)
+    {
+        var text = new StringBuilder();
+        await using var connection = await host.Service<IDatabase>().OpenAsync();
+        foreach (var table in (string[])["api_tokens", "audit_entries", "idempotency_records", "kvs_snapshot", "kvs_state", "origin_notes", "partners", "partner_secrets"])
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT * FROM {table}";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                for (var i = 0; i < reader.FieldCount; i++)
+                    text.Append(reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('\t');
+        }
+        return text.ToString();
+    }
 
     static string ReadShared(string path)
     {

@@ -49,13 +49,13 @@ public sealed class SecretTests(ApiHost host) : IClassFixture<ApiHost>
         var secret = (await admin.CreateSecretAsync("everything")).Text("secret");
         (await Store.GetAsync("x:" + PartnerCalls.Sha256(secret)))!.Value.ShouldContain("\"scope\":\"all\"");
         var segment = await admin.SimulateAsync($"/_p/{secret}/test/seg_001.ts");
-        segment.Text("decision").ShouldBe("pass");
+        segment.Text("action").ShouldBe("pass");
         segment.Text("uri").ShouldBe("/test/seg_001.ts");
 
         using var manifestsOnly = await AdminWithPartnerAsync("manifests-only");
         var narrow = (await admin.CreateSecretAsync("manifests-only")).Text("secret");
         var denied = await admin.SimulateAsync($"/_p/{narrow}/test/seg_001.ts");
-        denied.Text("decision").ShouldBe("deny");
+        denied.Text("action").ShouldBe("deny");
         denied.Text("reason").ShouldBe("secret-scope");
     }
 
@@ -65,12 +65,12 @@ public sealed class SecretTests(ApiHost host) : IClassFixture<ApiHost>
         using var admin = await AdminWithPartnerAsync("revoked");
         var issued = await admin.CreateSecretAsync("revoked");
         var secret = issued.Text("secret");
-        (await admin.SimulateMediaTailorAsync(secret)).Text("decision").ShouldBe("pass");
+        (await admin.SimulateMediaTailorAsync(secret)).Text("action").ShouldBe("pass");
 
         (await admin.DeleteAsync($"/v1/partners/revoked/secrets/{issued.Text("id")}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await Store.GetAsync("x:" + PartnerCalls.Sha256(secret))).ShouldBeNull();
         var denied = await admin.SimulateMediaTailorAsync(secret);
-        denied.Text("decision").ShouldBe("deny");
+        denied.Text("action").ShouldBe("deny");
         denied.Text("reason").ShouldBe("secret-unknown");
         var again = await (await admin.DeleteAsync($"/v1/partners/revoked/secrets/{issued.Text("id")}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         again.ErrorFields().ShouldContain("id");
@@ -93,13 +93,13 @@ public sealed class SecretTests(ApiHost host) : IClassFixture<ApiHost>
         expiry.ShouldBeInRange(host.Clock.GetUtcNow().AddMinutes(59), host.Clock.GetUtcNow().AddMinutes(61));
         (await Store.GetAsync("x:" + PartnerCalls.Sha256(oldSecret)))!.Value.ShouldContain($"\"exp\":{expiry.ToUnixTimeSeconds()}");
 
-        (await admin.SimulateMediaTailorAsync(oldSecret)).Text("decision").ShouldBe("pass");
-        (await admin.SimulateMediaTailorAsync(newSecret)).Text("decision").ShouldBe("pass");
+        (await admin.SimulateMediaTailorAsync(oldSecret)).Text("action").ShouldBe("pass");
+        (await admin.SimulateMediaTailorAsync(newSecret)).Text("action").ShouldBe("pass");
         var later = expiry.AddSeconds(1);
         var expired = await admin.SimulateMediaTailorAsync(oldSecret, later);
-        expired.Text("decision").ShouldBe("deny");
+        expired.Text("action").ShouldBe("deny");
         expired.Text("reason").ShouldBe("secret-expired");
-        (await admin.SimulateMediaTailorAsync(newSecret, later)).Text("decision").ShouldBe("pass");
+        (await admin.SimulateMediaTailorAsync(newSecret, later)).Text("action").ShouldBe("pass");
 
         var listed = (await admin.GetJsonAsync("/v1/partners/rotated/secrets"))["items"]!.AsArray();
         listed.Select(s => s!.Text("id")).ShouldBe([old.Text("id"), rotated.Text("id")], ignoreOrder: true);
@@ -140,7 +140,13 @@ public sealed class SecretTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task A_CI_retry_with_the_same_Idempotency_Key_gets_the_same_secret_and_creates_no_second_one()
     {
         using var admin = await AdminWithPartnerAsync("idempotent");
-        await admin.CreateSecretAsync("idempotent");
+        var createKey = Guid.NewGuid().ToString();
+        var created = await admin.IssueAsync("/v1/partners/idempotent/secrets", new { distributionDomain = PartnerCalls.Domain }, createKey);
+        var createdAgain = await admin.PostJsonAsync("/v1/partners/idempotent/secrets", new { distributionDomain = PartnerCalls.Domain }, createKey);
+        createdAgain.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await createdAgain.JsonAsync()).Text("secret").ShouldBe(created.Text("secret"));
+        (await admin.GetJsonAsync("/v1/partners/idempotent/secrets"))["items"]!.AsArray().Count.ShouldBe(1);
+
         var token = await host.CreateTokenAsync("ci-rotate-idem", ["secrets:rotate"], ["idempotent"]);
         using var ci = host.Client(token);
         var key = Guid.NewGuid().ToString();

@@ -26,6 +26,9 @@ public abstract class TokenTests(ApiHost host)
         using var admin = host.Admin();
         var listed = await admin.GetStringAsync("/v1/tokens");
         listed.ShouldContain(id);
+        var metadata = System.Text.Json.Nodes.JsonNode.Parse(listed)!["items"]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == id)!;
+        metadata["lastUsedAt"].ShouldNotBeNull();
+        metadata["createdBy"]!.GetValue<string>().ShouldBe("bootstrap-admin");
         listed.ShouldNotContain(token);
         listed.ShouldNotContain(token["eaat_".Length..]);
     }

@@ -42,11 +42,11 @@ public sealed class UserAgentTests(ApiHost host) : IClassFixture<ApiHost>
         // The same function file now decides by these rules.
         await admin.PostJsonAsync("/v1/origins", new { origin = "https://ua.example.com" });
         var curl = await admin.SimulateAsync("/index.m3u8", new() { ["origin"] = "https://ua.example.com", ["user-agent"] = "CURL/8.5.0" });
-        curl.Text("decision").ShouldBe("deny");
+        curl.Text("action").ShouldBe("deny");
         curl.Text("reason").ShouldBe("ua-denied");
         var browser = await admin.SimulateAsync("/index.m3u8", new() { ["origin"] = "https://ua.example.com", ["user-agent"] = PartnerCalls.ChromeUserAgent });
-        browser.Text("decision").ShouldBe("pass");
-        browser["reads"]!.AsArray().Select(r => r!.Text("key")).ShouldBe(["cfg", "o:https://ua.example.com", "ua:0"]);
+        browser.Text("action").ShouldBe("pass");
+        browser["keysRead"]!.AsArray().Select(r => r!.GetValue<string>()).ShouldBe(["cfg", "o:https://ua.example.com", "ua:0"]);
 
         var etag = (await Store.DescribeAsync()).ETag;
         await AddAsync(admin, "allow", "substring", "Mozilla/5.0 (", HttpStatusCode.OK);
@@ -98,7 +98,7 @@ public sealed class UserAgentTests(ApiHost host) : IClassFixture<ApiHost>
         var literal = await admin.SimulateAsync("/", new() { ["origin"] = "https://literal.example.com", ["user-agent"] = $"Bot {text} 1.0" });
         literal.Text("reason").ShouldBe("ua-denied");
         var aaa = await admin.SimulateAsync("/", new() { ["origin"] = "https://literal.example.com", ["user-agent"] = "aaaa" });
-        aaa.Text("decision").ShouldBe("pass");
+        aaa.Text("action").ShouldBe("pass");
         (await admin.DeleteAsync($"/v1/user-agents/deny/{rule.Text("id")}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
     }
 

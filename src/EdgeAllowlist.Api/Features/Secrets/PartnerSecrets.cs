@@ -22,6 +22,13 @@ public sealed class SecretOptions
 
     /// <summary>How often expired secrets are deleted from the store.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public const string Rules = "Secrets:DistributionDomain must be empty or a DNS name, Secrets:DefaultGrace between 0 and 30 days, Secrets:SweepInterval positive.";
+
+    public bool IsValid =>
+        (string.IsNullOrEmpty(DistributionDomain) || System.Text.RegularExpressions.Regex.IsMatch(DistributionDomain, PartnerSecrets.DomainPattern, System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+        && DefaultGrace >= TimeSpan.Zero && DefaultGrace <= TimeSpan.FromSeconds(Rotate.Endpoint.MaxGraceSeconds)
+        && SweepInterval > TimeSpan.Zero;
 }
 
 /// <summary>A partner secret as the store holds it: the hash in the key, the rest in the value.</summary>
@@ -125,7 +132,8 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider
             ]
             : [write], ct);
         var actor = context.ToActor();
-        await using (var connection = await database.OpenAsync(ct))
+        // The key is in the store now; a caller who goes away must not leave it without its metadata.
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
             await connection.ExecuteAsync("INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by) VALUES (@id, @p, @f, @c, @b) ON CONFLICT (id) DO NOTHING",
                 null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", actor.Name));
         var state = (await writer.GetStateAsync(ct)).Items;

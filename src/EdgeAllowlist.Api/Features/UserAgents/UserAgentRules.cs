@@ -45,8 +45,9 @@ static class UserAgentRules
     public static IReadOnlyList<UserAgentRule> Read(IReadOnlyDictionary<string, string> state)
     {
         var rules = new List<UserAgentRule>();
-        for (var n = 0; n < KvsLayout.MaxUserAgentShards && state.TryGetValue(KvsLayout.UserAgentShardKey(n), out var value); n++)
+        for (var n = 0; n < ShardCount(state); n++)
         {
+            var value = state[KvsLayout.UserAgentShardKey(n)];
             var shard = Parse(value);
             foreach (var list in (string[])[UserAgentRule.Allow, UserAgentRule.Deny])
                 rules.AddRange(SplitAlternatives(shard.GetValueOrDefault(list) ?? "").Select(p => UserAgentRule.From(list, p, n)));
@@ -54,12 +55,16 @@ static class UserAgentRules
         return rules;
     }
 
+    /// <summary>The shards the function will read: <c>ua:0</c>, <c>ua:1</c>, … as long as they follow one another.</summary>
+    public static int ShardCount(IReadOnlyDictionary<string, string> state) =>
+        Enumerable.Range(0, KvsLayout.MaxUserAgentShards).TakeWhile(n => state.ContainsKey(KvsLayout.UserAgentShardKey(n))).Count();
+
     /// <summary>The writes that replace the shards with <paramref name="change"/> applied to the rules now in <paramref name="state"/>.</summary>
     public static IReadOnlyList<KeyWrite> Plan(IReadOnlyDictionary<string, string> state, Func<IReadOnlyList<UserAgentRule>, IReadOnlyList<UserAgentRule>> change, string action)
     {
         var before = Read(state);
         var shards = Pack(change(before));
-        var oldCount = Enumerable.Range(0, KvsLayout.MaxUserAgentShards).TakeWhile(n => state.ContainsKey(KvsLayout.UserAgentShardKey(n))).Count();
+        var oldCount = ShardCount(state);
         var writes = new List<KeyWrite>();
         for (var n = 0; n < Math.Max(oldCount, shards.Count); n++)
         {

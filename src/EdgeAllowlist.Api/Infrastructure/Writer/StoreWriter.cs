@@ -118,7 +118,31 @@ public sealed class StoreWriter(
         }
     }
 
+    /// <summary>
+    /// Sends a batch in rounds: one UpdateKeys call carries one value per key, so a change that
+    /// touches a key an earlier change of its round writes (two User-Agent rules, two settings
+    /// patches) waits for the next round and is planned against its result.
+    /// </summary>
     async Task ProcessAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        for (var round = batch; round.Count > 0;)
+        {
+            var deferred = new List<Pending>();
+            try
+            {
+                await ProcessRoundAsync(round, deferred, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                foreach (var pending in round.Concat(deferred))
+                    pending.Completion.TrySetException(e);
+                throw;
+            }
+            round = deferred;
+        }
+    }
+
+    async Task ProcessRoundAsync(List<Pending> batch, List<Pending> deferred, CancellationToken cancellationToken)
     {
         var conflicts = 0;
         if (batch.Any(p => p.SyncFirst))
@@ -129,7 +153,7 @@ public sealed class StoreWriter(
         }
         while (true)
         {
-            var writes = Plan(batch);
+            var writes = Plan(batch, deferred);
             if (writes.Count == 0)
             {
                 foreach (var pending in batch)
@@ -177,9 +201,10 @@ public sealed class StoreWriter(
             pending.Completion.TrySetException(failure);
     }
 
-    /// <summary>Plans every pending change against one evolving copy of the state; refused ones leave the batch.</summary>
-    List<PlannedWrite> Plan(List<Pending> batch)
+    /// <summary>Plans every pending change against one evolving copy of the state; refused ones leave the batch, ones touching a key already planned move to <paramref name="deferred"/>.</summary>
+    List<PlannedWrite> Plan(List<Pending> batch, List<Pending> deferred)
     {
+        var touched = new HashSet<string>(StringComparer.Ordinal);
         var working = state.Items;
         var bytes = state.TotalBytes;
         var writes = new List<PlannedWrite>();
@@ -202,8 +227,15 @@ public sealed class StoreWriter(
                     items = write.Value is null ? items.Remove(write.Key) : items.SetItem(write.Key, write.Value);
                     planned.Add(new(pending, write, before));
                 }
+                if (planned.Any(w => touched.Contains(w.Write.Key)))
+                {
+                    batch.Remove(pending);
+                    deferred.Add(pending);
+                    continue;
+                }
                 if (size > KvsLimits.MaxStoreBytes)
                     throw new MutationRejectedException(422, "store", $"The change would bring the store to {size} bytes, over the KVS quota of {KvsLimits.MaxStoreBytes} bytes; nothing was written.");
+                touched.UnionWith(planned.Select(w => w.Write.Key));
                 working = items;
                 bytes = size;
                 pending.Outstanding = planned.Count;

@@ -14,6 +14,7 @@ sealed class Endpoint(AuditTrail audit) : Endpoint<Request>
     {
         Get("/audit/export");
         Permissions(ApiScopes.AuditRead);
+        Description(b => b.ClearDefaultProduces(204).Produces(200, typeof(string), "application/x-ndjson", "text/csv"));
         Summary(s => s.Summary = "Export every matching entry, oldest first, as NDJSON (default) or CSV; streamed.");
     }
 

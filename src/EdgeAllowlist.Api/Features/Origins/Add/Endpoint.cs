@@ -10,6 +10,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
     {
         Post("/origins");
         Permissions(ApiScopes.RulesWrite);
+        Description(b => b.Produces<OriginView>(200, "application/json").Produces<OriginView>(201, "application/json").ProducesProblemDetails(422).ProducesProblemDetails(503));
         Summary(s =>
         {
             s.Summary = "Allow a browser origin (idempotent: adding it again changes nothing).";

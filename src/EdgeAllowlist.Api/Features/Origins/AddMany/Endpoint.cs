@@ -11,6 +11,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
     {
         Post("/origins/bulk");
         Permissions(ApiScopes.RulesWrite);
+        Description(b => b.ProducesProblemDetails(422).ProducesProblemDetails(503));
         Summary(s => s.Summary = $"Allow up to {MaxOrigins} origins in one change (idempotent); written in batches of at most 50 keys.");
     }
 

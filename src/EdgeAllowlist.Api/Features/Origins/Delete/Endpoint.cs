@@ -10,6 +10,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes) : Endpoint<Request>
     {
         Delete("/origins/{**origin}");
         Permissions(ApiScopes.RulesWrite);
+        Description(b => b.ProducesProblemDetails(404));
         Summary(s => s.Summary = "Stop allowing an origin (its note goes too).");
     }
 

@@ -10,6 +10,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
     {
         Get("/origins/{**origin}");
         Permissions(ApiScopes.RulesRead);
+        Description(b => b.ProducesProblemDetails(404));
         Summary(s => s.Summary = "One allowed origin, with its expiry and note.");
     }
 

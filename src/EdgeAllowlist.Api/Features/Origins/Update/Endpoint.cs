@@ -10,6 +10,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
     {
         Patch("/origins/{**origin}");
         Permissions(ApiScopes.RulesWrite);
+        Description(b => b.ProducesProblemDetails(404));
         Summary(s => s.Summary = "Set or remove an origin's expiry, and set its note (an empty note removes it).");
     }
 

@@ -8,6 +8,7 @@ sealed class Endpoint(ApiTokenStore tokens, TimeProvider time) : Endpoint<Reques
     {
         Post("/tokens");
         Permissions(ApiScopes.TokensAdmin);
+        Description(b => b.ClearDefaultProduces(200).Produces<Response>(201, "application/json"));
         Summary(s =>
         {
             s.Summary = "Create an API token; the token is in this response only.";

@@ -8,6 +8,7 @@ sealed class Endpoint(ApiTokenStore tokens) : Endpoint<Request, TokenView>
     {
         Delete("/tokens/{id}");
         Permissions(ApiScopes.TokensAdmin);
+        Description(b => b.ProducesProblemDetails(404));
         Summary(s => s.Summary = "Revoke an API token now; revoking twice is harmless.");
     }
 

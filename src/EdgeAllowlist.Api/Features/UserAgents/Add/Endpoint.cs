@@ -24,7 +24,8 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
         var id = UserAgentRule.IdOf(req.List, regex);
         var outcome = await this.SubmitOrRejectAsync(writer, HttpContext, state => UserAgentRules.Plan(state,
             rules => rules.Any(r => r.Id == id) ? rules : [.. rules, UserAgentRule.From(req.List, regex, -1)], "ua.add"), ct);
-        var rule = UserAgentRules.Read((await writer.GetStateAsync(ct)).Items).First(r => r.Id == id);
+        // Read back for its shard; a delete that raced in after this add leaves only what was asked for.
+        var rule = UserAgentRules.Read((await writer.GetStateAsync(ct)).Items).FirstOrDefault(r => r.Id == id) ?? UserAgentRule.From(req.List, regex, -1);
         await Send.ResponseAsync(rule, outcome.Entries.Count > 0 ? 201 : 200, ct);
     }
 }

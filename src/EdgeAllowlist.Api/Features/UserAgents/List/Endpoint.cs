@@ -17,7 +17,7 @@ sealed class Endpoint(StoreWriter writer) : EndpointWithoutRequest<Response>
     {
         var state = await writer.GetStateAsync(ct);
         var rules = UserAgentRules.Read(state.Items);
-        var shards = rules.Select(r => r.Shard).Distinct().Count();
+        var shards = UserAgentRules.ShardCount(state.Items);
         var bytes = Enumerable.Range(0, shards).Sum(n => KvsLimits.ByteCount(state.Items[KvsLayout.UserAgentShardKey(n)]));
         await Send.OkAsync(new(
             [.. rules.Where(r => r.List == UserAgentRule.Allow)],

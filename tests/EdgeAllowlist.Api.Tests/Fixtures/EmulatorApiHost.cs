@@ -1,0 +1,65 @@
+extern alias emulator;
+using emulator::EdgeAllowlist.Emulator;
+using Amazon.Runtime;
+using EdgeAllowlist.Store.Aws;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeAllowlist.Api.Tests.Fixtures;
+
+/// <summary>
+/// The service configured with a KVS ARN, so it uses the AWS client, pointed at the real emulator
+/// (in-process, 127.0.0.1, random port, SigV4a-checked) instead of AWS.
+/// </summary>
+public sealed class EmulatorApiHost : IAsyncLifetime
+{
+    public const string Arn = "arn:aws:cloudfront::123456789012:key-value-store/7d1c2f3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+    const string AccessKeyId = "AKIDEXAMPLE";
+    const string SecretAccessKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    readonly string emulatorData = Directory.CreateTempSubdirectory("ea-emu-").FullName;
+    WebApplication emulatorApp = null!;
+
+    public ApiHost Api { get; private set; } = null!;
+
+    public Uri EmulatorAddress { get; private set; } = null!;
+
+    /// <summary>A client of our own straight to the emulator, to play "someone else" editing the store.</summary>
+    public KeyValueStoreClient DirectClient() => new(Options(), new BasicAWSCredentials(AccessKeyId, SecretAccessKey));
+
+    /// <summary>Switches the emulator's fault injection (reliability tests); <c>new()</c> turns it off.</summary>
+    public void SetFaults(FaultSettings faults) => emulatorApp.Services.GetRequiredService<FaultInjector>().Set(faults);
+
+    KeyValueStoreClientOptions Options() => new() { Arn = Arn, EndpointOverride = EmulatorAddress.ToString(), UseEndpointOverrideVerbatim = true };
+
+    public async Task InitializeAsync()
+    {
+        emulatorApp = EmulatorHost.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
+        {
+            o.DataPath = emulatorData;
+            o.Stores = [Arn];
+            o.Credentials = [new() { AccessKeyId = AccessKeyId, SecretAccessKey = SecretAccessKey }];
+        });
+        await emulatorApp.StartAsync();
+        EmulatorAddress = EmulatorHost.ListeningAddress(emulatorApp);
+        // The service reads credentials from the AWS default chain, as in production; here the environment.
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", AccessKeyId);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", SecretAccessKey);
+        Api = new ConfiguredApiHost(new Dictionary<string, string?>
+        {
+            ["Kvs:Arn"] = Arn,
+            ["Kvs:EndpointOverride"] = EmulatorAddress.ToString(),
+            ["Kvs:UseEndpointOverrideVerbatim"] = "true",
+        });
+        await Api.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Api.DisposeAsync();
+        await emulatorApp.DisposeAsync();
+        Directory.Delete(emulatorData, recursive: true);
+    }
+
+    sealed class ConfiguredApiHost(IReadOnlyDictionary<string, string?> settings) : ApiHost(null, settings);
+}

@@ -1,0 +1,33 @@
+using System.Net;
+using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Store.Aws;
+
+namespace EdgeAllowlist.Api.Tests.Store;
+
+/// <summary>With Kvs:Arn set the service writes through the AWS client: here to the emulator over SigV4a-signed HTTP.</summary>
+public sealed class AwsStoreTests(EmulatorApiHost host) : IClassFixture<EmulatorApiHost>
+{
+    [Fact]
+    public async Task With_a_kvs_arn_the_service_uses_the_aws_client_and_its_writes_reach_that_store()
+    {
+        host.Api.Service<IKeyValueStore>().ShouldBeOfType<KeyValueStoreClient>();
+        using var admin = host.Api.Admin();
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://aws.example.com" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var direct = host.DirectClient();
+        (await direct.GetAsync("o:https://aws.example.com")).ShouldNotBeNull().Value.ShouldBe("{}");
+        (await direct.GetAsync("cfg")).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task An_edit_made_directly_in_the_store_is_detected_and_the_next_write_still_lands()
+    {
+        using var admin = host.Api.Admin();
+        using var direct = host.DirectClient();
+        await direct.UpdateKeysAsync((await direct.DescribeAsync()).ETag, [new("o:https://console.aws.example.com", "{}")], []);
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://after.aws.example.com" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await direct.GetAsync("o:https://after.aws.example.com")).ShouldNotBeNull();
+        var external = await admin.GetJsonAsync("/v1/audit?action=kvs.external-change&target=o%3Ahttps%3A%2F%2Fconsole.aws.example.com");
+        external["items"]!.AsArray().ShouldHaveSingleItem();
+        (await admin.GetJsonAsync("/v1/status"))["drift"]!.GetValue<string>().ShouldBe("in-sync");
+    }
+}
