@@ -37,7 +37,7 @@ public static class EdgeEvent
         },
     };
 
-    private static JsonObject Group(IEnumerable<KeyValuePair<string, string>> pairs)
+    static JsonObject Group(IEnumerable<KeyValuePair<string, string>> pairs)
     {
         var result = new JsonObject();
         foreach (var group in pairs.GroupBy(p => p.Key, StringComparer.Ordinal))
@@ -50,7 +50,7 @@ public static class EdgeEvent
         return result;
     }
 
-    private static IEnumerable<KeyValuePair<string, string>> ParseQuery(string? query) =>
+    static IEnumerable<KeyValuePair<string, string>> ParseQuery(string? query) =>
         string.IsNullOrEmpty(query)
             ? []
             : query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries).Select(part =>
@@ -59,7 +59,7 @@ public static class EdgeEvent
                 return eq < 0 ? KeyValuePair.Create(part, "") : KeyValuePair.Create(part[..eq], part[(eq + 1)..]);
             });
 
-    private static IEnumerable<KeyValuePair<string, string>> ParseCookies(string header) =>
+    static IEnumerable<KeyValuePair<string, string>> ParseCookies(string header) =>
         header.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(part =>
         {
             var eq = part.IndexOf('=');

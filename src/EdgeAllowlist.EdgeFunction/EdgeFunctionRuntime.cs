@@ -31,19 +31,19 @@ public sealed class EdgeFunctionRuntime
     /// <summary>CloudFront's maximum function size (platform-facts §5.6).</summary>
     public const int MaxFunctionBytes = 10_240;
 
-    private const string MainModule = "allowlist.js";
+    const string MainModule = "allowlist.js";
 
     // CloudFront calls the top-level handler; a module hides it, so the runtime adds one export line
     // to the parsed text (never to the file). Everything else runs as written.
-    private const string ExportHandler = "\nexport { handler };\n";
+    const string ExportHandler = "\nexport { handler };\n";
 
-    private static readonly Prepared<Module> CloudFrontModule = Engine.PrepareModule(Prelude.CloudFront, "cloudfront");
-    private static readonly Prepared<Module> CryptoModule = Engine.PrepareModule(Prelude.Crypto, "crypto");
+    static readonly Prepared<Module> CloudFrontModule = Engine.PrepareModule(Prelude.CloudFront, "cloudfront");
+    static readonly Prepared<Module> CryptoModule = Engine.PrepareModule(Prelude.Crypto, "crypto");
 
-    private readonly Prepared<Module> _function;
-    private readonly ConcurrentBag<Sandbox> _idle = [];
+    readonly Prepared<Module> _function;
+    readonly ConcurrentBag<Sandbox> _idle = [];
 
-    private EdgeFunctionRuntime(string source, Prepared<Module> function)
+    EdgeFunctionRuntime(string source, Prepared<Module> function)
     {
         Source = source;
         _function = function;
@@ -89,7 +89,8 @@ public sealed class EdgeFunctionRuntime
             sandbox.Clock.Now = now ?? DateTimeOffset.UtcNow;
             sandbox.Host.Begin(store, cancellationToken);
             var eventValue = new JsonParser(sandbox.Engine).Parse(cloudFrontEvent.ToJsonString());
-            var returned = sandbox.Engine.Invoke(sandbox.Handler, eventValue).UnwrapIfPromise();
+            // Store reads settle synchronously, so a promise still pending after a second never will.
+            var returned = sandbox.Engine.Invoke(sandbox.Handler, eventValue).UnwrapIfPromise(TimeSpan.FromSeconds(1));
             var outcome = Classify(sandbox.Engine, returned, sandbox.Host);
             sandbox.Host.End();
             _idle.Add(sandbox);
@@ -102,7 +103,7 @@ public sealed class EdgeFunctionRuntime
     }
 
     /// <summary>One engine with the function module evaluated and the host modules bound to it.</summary>
-    private sealed class Sandbox
+    sealed class Sandbox
     {
         public Sandbox(Prepared<Module> function)
         {
@@ -138,7 +139,7 @@ public sealed class EdgeFunctionRuntime
         public JsValue Handler { get; }
     }
 
-    private static EdgeOutcome Classify(Engine engine, JsValue returned, EdgeHost host)
+    static EdgeOutcome Classify(Engine engine, JsValue returned, EdgeHost host)
     {
         var json = returned.IsObject() ? new JsonSerializer(engine).Serialize(returned).AsString() : "null";
         if (JsonNode.Parse(json) is not JsonObject body)
@@ -152,9 +153,9 @@ public sealed class EdgeFunctionRuntime
     }
 
     /// <summary>CloudFront's <c>Date</c> returns the start time of the run throughout (platform-facts §5.3).</summary>
-    private sealed class FrozenClock : ITimeSystem
+    sealed class FrozenClock : ITimeSystem
     {
-        private readonly DefaultTimeSystem _inner = new(TimeZoneInfo.Utc, CultureInfo.InvariantCulture);
+        readonly DefaultTimeSystem _inner = new(TimeZoneInfo.Utc, CultureInfo.InvariantCulture);
 
         public DateTimeOffset Now { get; set; }
 

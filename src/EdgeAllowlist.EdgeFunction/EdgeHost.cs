@@ -18,15 +18,15 @@ internal sealed class EdgeHost(Engine engine)
     /// <summary>The message CloudFront's get() throws for a missing key (observed, undocumented).</summary>
     public const string KeyNotFoundMessage = "KeyNotFound";
 
-    private List<string> _logs = [];
-    private IKeyValueStore? _store;
-    private CancellationToken _cancellationToken;
+    List<string> _logs = [];
+    IKeyValueStore? _store;
+    CancellationToken _cancellationToken;
 
     public int Reads { get; private set; }
 
     public IReadOnlyList<string> Logs => _logs;
 
-    private IKeyValueStore Store => _store ?? throw new InvalidOperationException("No run in progress.");
+    IKeyValueStore Store => _store ?? throw new InvalidOperationException("No run in progress.");
 
     public void Begin(IKeyValueStore store, CancellationToken cancellationToken)
     {
@@ -47,7 +47,7 @@ internal sealed class EdgeHost(Engine engine)
     public void Log(JsValue[] arguments) =>
         _logs.Add(string.Join(" ", arguments.Select(a => a.IsString() ? a.AsString() : TypeConverter.ToString(a))));
 
-    private JsValue Read(string key, string format)
+    JsValue Read(string key, string format)
     {
         var (item, error) = Fetch(key);
         if (error is not null) return Result(error: error);
@@ -55,13 +55,13 @@ internal sealed class EdgeHost(Engine engine)
         return Result(value: format == "bytes" ? Bytes(Encoding.UTF8.GetBytes(item.Value)) : item.Value);
     }
 
-    private JsValue Exists(string key)
+    JsValue Exists(string key)
     {
         var (item, error) = Fetch(key);
         return error is null ? Result(value: item is not null) : Result(error: error);
     }
 
-    private JsValue Meta()
+    JsValue Meta()
     {
         Reads++;
         try
@@ -80,7 +80,7 @@ internal sealed class EdgeHost(Engine engine)
     }
 
     // The function awaits each read in turn, so a blocking wait here keeps the engine single-threaded.
-    private (KeyValueItem? Item, string? Error) Fetch(string key)
+    (KeyValueItem? Item, string? Error) Fetch(string key)
     {
         Reads++;
         try
@@ -94,9 +94,9 @@ internal sealed class EdgeHost(Engine engine)
     }
 
     // Deliberately free of "not found": the function must tell a failed read from a missing key.
-    private static string ReadFailed(KvsException e) => $"KVS read failed (HTTP {(int)e.StatusCode})";
+    static string ReadFailed(KvsException e) => $"KVS read failed (HTTP {(int)e.StatusCode})";
 
-    private JsValue Result(JsValue? value = null, string? error = null)
+    JsValue Result(JsValue? value = null, string? error = null)
     {
         var result = new JsObject(engine);
         if (error is not null) result.Set("error", error);
@@ -104,7 +104,7 @@ internal sealed class EdgeHost(Engine engine)
         return result;
     }
 
-    private JsValue Digest(JsValue algorithm, JsValue key, JsValue parts, JsValue encoding)
+    JsValue Digest(JsValue algorithm, JsValue key, JsValue parts, JsValue encoding)
     {
         var name = algorithm.IsString() ? algorithm.AsString() : "";
         var hashName = name switch
@@ -126,12 +126,12 @@ internal sealed class EdgeHost(Engine engine)
         };
     }
 
-    private byte[] BytesOf(JsValue data) => data switch
+    byte[] BytesOf(JsValue data) => data switch
     {
         _ when data.IsString() => Encoding.UTF8.GetBytes(data.AsString()),
         JsTypedArray typed => Enumerable.Range(0, (int)typed.Length).Select(i => (byte)TypeConverter.ToNumber(typed[i])).ToArray(),
         _ => throw new JavaScriptException(engine.Intrinsics.TypeError, "data must be a string or a Uint8Array"),
     };
 
-    private JsValue Bytes(byte[] bytes) => engine.Intrinsics.Uint8Array.Construct(bytes);
+    JsValue Bytes(byte[] bytes) => engine.Intrinsics.Uint8Array.Construct(bytes);
 }

@@ -16,7 +16,7 @@ public static class EventCases
 {
     public const string FixtureFileName = "_kvs.json";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
@@ -54,13 +54,13 @@ public static class EventCases
             model.Kvs?.Delete ?? []);
     }
 
-    private sealed record ImportFile(IReadOnlyList<ImportItem> Data);
+    sealed record ImportFile(IReadOnlyList<ImportItem> Data);
 
-    private sealed record ImportItem(string Key, string Value);
+    sealed record ImportItem(string Key, string Value);
 
-    private sealed record CaseFile(string Description, JsonObject Event, EventExpectation Expect, StoreChanges? Kvs);
+    sealed record CaseFile(string Description, JsonObject Event, EventExpectation Expect, StoreChanges? Kvs);
 
-    private sealed record StoreChanges(IReadOnlyList<ImportItem>? Put, IReadOnlyList<string>? Delete);
+    sealed record StoreChanges(IReadOnlyList<ImportItem>? Put, IReadOnlyList<string>? Delete);
 }
 
 /// <summary>One sample event; <see cref="Puts"/> and <see cref="Deletes"/> change the fixture for this case only.</summary>

@@ -136,6 +136,11 @@ public sealed class EdgeFunctionRuntimeTests
         var thrown = EdgeFunctionRuntime.FromSource("async function handler(event) { throw new Error('boom'); }").Run(Edge.Request("/"), store.Store);
         var looping = EdgeFunctionRuntime.FromSource("async function handler(event) { while (true) {} }").Run(Edge.Request("/"), store.Store);
 
+        var neverSettles = EdgeFunctionRuntime.FromSource("async function handler(event) { await new Promise(() => {}); return event.request; }").Run(Edge.Request("/"), store.Store);
+        var returnsNothing = EdgeFunctionRuntime.FromSource("async function handler(event) { }").Run(Edge.Request("/"), store.Store);
+
+        neverSettles.Action.ShouldBe(EdgeAction.Failed);
+        returnsNothing.Action.ShouldBe(EdgeAction.Failed);
         thrown.Action.ShouldBe(EdgeAction.Failed);
         thrown.Error.ShouldNotBeNull().ShouldContain("boom");
         looping.Action.ShouldBe(EdgeAction.Failed);
