@@ -125,7 +125,7 @@ public sealed class MutationWorkload(string runId, int clients, int mutationsPer
                     return new(status, body, attempt, response.IsSuccessStatusCode ? null : $"{code} {body}");
                 error = $"{code} {body}";
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
             {
                 status = null;
                 error = e.GetType().Name + ": " + e.Message;
