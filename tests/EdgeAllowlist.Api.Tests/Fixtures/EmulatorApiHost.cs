@@ -1,9 +1,9 @@
 extern alias emulator;
 using emulator::EdgeAllowlist.Emulator;
+using System.Net.Http.Json;
 using Amazon.Runtime;
 using EdgeAllowlist.Store.Aws;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAllowlist.Api.Tests.Fixtures;
 
@@ -27,8 +27,12 @@ public sealed class EmulatorApiHost : IAsyncLifetime
     /// <summary>A client of our own straight to the emulator, to play "someone else" editing the store.</summary>
     public KeyValueStoreClient DirectClient() => new(Options(), new BasicAWSCredentials(AccessKeyId, SecretAccessKey));
 
-    /// <summary>Switches the emulator's fault injection (reliability tests); <c>new()</c> turns it off.</summary>
-    public void SetFaults(FaultSettings faults) => emulatorApp.Services.GetRequiredService<FaultInjector>().Set(faults);
+    /// <summary>Switches the emulator's injected faults (its unsigned admin API).</summary>
+    public async Task SetFaultsAsync(object faults)
+    {
+        using var http = new HttpClient { BaseAddress = EmulatorAddress };
+        (await http.PutAsJsonAsync("/_emulator/faults", faults)).EnsureSuccessStatusCode();
+    }
 
     KeyValueStoreClientOptions Options() => new() { Arn = Arn, EndpointOverride = EmulatorAddress.ToString(), UseEndpointOverrideVerbatim = true };
 
@@ -50,6 +54,8 @@ public sealed class EmulatorApiHost : IAsyncLifetime
             ["Kvs:Arn"] = Arn,
             ["Kvs:EndpointOverride"] = EmulatorAddress.ToString(),
             ["Kvs:UseEndpointOverrideVerbatim"] = "true",
+            ["Kvs:BaseBackoff"] = "00:00:00.001",
+            ["Kvs:MaxBackoff"] = "00:00:00.010",
         });
         await Api.InitializeAsync();
     }

@@ -31,7 +31,18 @@ public sealed class HealthTests(ApiHost host) : IClassFixture<ApiHost>
         (await host.Client().GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         using var admin = host.Admin();
         (await admin.PostJsonAsync("/v1/tokens", new { name = "metrics-probe", scopes = new[] { "rules:read" } })).EnsureSuccessStatusCode();
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://metrics.example.com" })).EnsureSuccessStatusCode();
         var text = await admin.GetStringAsync("/metrics");
-        text.ShouldContain("edge_allowlist_audit_entries");
+        foreach (var name in new[] { "edge_allowlist_writes_total", "edge_allowlist_batches_total", "edge_allowlist_audit_entries_total", "edge_allowlist_audit_lag_seconds_bucket" })
+            text.ShouldContain(name, customMessage: text);
+    }
+
+    [Fact]
+    public async Task Log_lines_written_during_a_request_carry_its_request_id()
+    {
+        using var admin = host.Admin();
+        var response = await admin.PostJsonAsync("/v1/origins", new { origin = "https://request-id.example.com" });
+        var requestId = response.Headers.GetValues("X-Request-Id").Single();
+        host.Logs.Lines.ShouldContain(line => line.Contains($"RequestId:{requestId}"));
     }
 }

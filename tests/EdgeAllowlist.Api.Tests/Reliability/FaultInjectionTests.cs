@@ -1,5 +1,7 @@
+extern alias emulator;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.Reliability;
+using emulator::EdgeAllowlist.Emulator;
 
 namespace EdgeAllowlist.Api.Tests.Reliability;
 
@@ -15,14 +17,14 @@ public sealed class FaultInjectionTests(EmulatorApiHost host) : IClassFixture<Em
         var workload = new MutationWorkload("fi", clients: 4, mutationsPerClient: 40);
         using var admin = host.Api.Admin();
         await workload.PrepareAsync(admin);
-        host.SetFaults(EmulatedStore.OneCallInFive(seed: 6));
+        await host.SetFaultsAsync(EmulatedStore.OneCallInFive(seed: 6));
         try
         {
             await workload.RunAsync(_ => host.Api.Admin());
         }
         finally
         {
-            host.SetFaults(new());
+            await host.SetFaultsAsync(new FaultSettings());
         }
 
         using var store = host.DirectClient();

@@ -58,14 +58,14 @@ public sealed class LostAnswerRecoveryTests(EmulatorApiHost host) : IClassFixtur
 
     async Task<HttpResponseMessage> WithFaultAsync(FaultSettings faults, Func<Task<HttpResponseMessage>> call)
     {
-        host.SetFaults(faults);
+        await host.SetFaultsAsync(faults);
         try
         {
             return await call();
         }
         finally
         {
-            host.SetFaults(new());
+            await host.SetFaultsAsync(new FaultSettings());
         }
     }
 

@@ -106,6 +106,21 @@ public sealed class SecretTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task Parallel_rotations_of_one_partner_both_land_and_leave_exactly_one_secret_without_expiry()
+    {
+        using var admin = await AdminWithPartnerAsync("parallel");
+        await admin.CreateSecretAsync("parallel");
+        var body = new { graceSeconds = 600, distributionDomain = PartnerCalls.Domain };
+        var rotations = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => admin.PostJsonAsync("/v1/partners/parallel/secrets/rotate", body)));
+        rotations.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Created);
+        var listed = (await admin.GetJsonAsync("/v1/partners/parallel/secrets"))["items"]!.AsArray();
+        listed.Count.ShouldBe(4);
+        listed.Count(s => s!["expiresAt"] is null).ShouldBe(1);
+        foreach (var rotation in rotations)
+            (await admin.SimulateMediaTailorAsync((await rotation.JsonAsync()).Text("secret"))).Text("action").ShouldBe("pass");
+    }
+
+    [Fact]
     public async Task A_rotate_token_limited_to_one_partner_rotates_that_partner_only()
     {
         using var admin = await AdminWithPartnerAsync("limited-ok");

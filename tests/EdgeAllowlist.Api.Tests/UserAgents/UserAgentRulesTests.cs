@@ -56,5 +56,9 @@ public sealed class UserAgentRulesTests
     [InlineData("a{1,3}b{2}")]
     [InlineData("[a-z]+/[0-9.]+")]
     [InlineData("(?!Bot)Crawler")]
+    [InlineData("Mozilla/5\\.0 .*Chrome/\\d+.*Safari/[\\d.]+")]
+    [InlineData(".*bot.*")]
+    [InlineData("(?:Googlebot|bingbot|Slurp|DuckDuckBot)/[0-9.]+")]
+    [InlineData("^(?:AppleCoreMedia|ExoPlayer|stagefright)/")]
     public void Everyday_patterns_pass_the_guard(string pattern) => PatternGuard.Check(pattern).ShouldBeNull();
 }

@@ -34,11 +34,12 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         if (records.Count == 0)
             return [];
         var head = await connection.QueryAsync(
-            "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1",
-            r => (Seq: r.GetInt64(0), Hash: r.GetString(1)), transaction, cancellationToken);
-        var (seq, prevHash) = head.Count == 0 ? (0L, AuditEntry.GenesisHash) : head[0];
-        var now = time.GetUtcNow();
-        var unixMs = now.ToUnixTimeMilliseconds();
+            "SELECT seq, hash, ts FROM audit_entries ORDER BY seq DESC LIMIT 1",
+            r => (Seq: r.GetInt64(0), Hash: r.GetString(1), Time: r.GetInt64(2)), transaction, cancellationToken);
+        var (seq, prevHash, headTime) = head.Count == 0 ? (0L, AuditEntry.GenesisHash, 0L) : head[0];
+        // Time never runs backwards along the chain (a clock step back repeats the last time), so a
+        // time range is also a seq range and queries can use the primary key.
+        var unixMs = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), headTime);
         var appended = new List<AuditEntry>(records.Count);
         foreach (var record in records)
         {
@@ -63,7 +64,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     public async Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditFilter filter, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var (where, parameters) = Where(filter);
+        var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
         return await connection.QueryAsync(
             $"SELECT {Columns} FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}",
             Read, null, cancellationToken, parameters);
@@ -73,7 +74,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     public async IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var (where, parameters) = Where(filter);
+        var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
         await using var command = connection.Command($"SELECT {Columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -98,8 +99,15 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         return new(true, expectedSeq - 1, null, null);
     }
 
-    static (string Where, (string, object?)[] Parameters) Where(AuditFilter filter)
+    static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, AuditFilter filter, CancellationToken cancellationToken)
     {
+        // Time bounds become seq bounds (one index seek each), which every other index is paired with.
+        var fromSeq = filter.From is { } from
+            ? await connection.ScalarAsync("SELECT seq FROM audit_entries WHERE ts >= @t ORDER BY ts, seq LIMIT 1", null, cancellationToken, ("t", from.ToUnixTimeMilliseconds())) ?? long.MaxValue
+            : null;
+        var toSeq = filter.To is { } to
+            ? await connection.ScalarAsync("SELECT seq FROM audit_entries WHERE ts < @t ORDER BY ts DESC, seq DESC LIMIT 1", null, cancellationToken, ("t", to.ToUnixTimeMilliseconds())) ?? 0L
+            : null;
         var conditions = new List<string>();
         var parameters = new List<(string, object?)>();
         void Add(string condition, string name, object? value)
@@ -109,8 +117,8 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
             conditions.Add(condition);
             parameters.Add((name, value));
         }
-        Add("ts >= @from", "from", filter.From?.ToUnixTimeMilliseconds());
-        Add("ts < @to", "to", filter.To?.ToUnixTimeMilliseconds());
+        Add("seq >= @fromseq", "fromseq", fromSeq is null ? null : Convert.ToInt64(fromSeq, System.Globalization.CultureInfo.InvariantCulture));
+        Add("seq <= @toseq", "toseq", toSeq is null ? null : Convert.ToInt64(toSeq, System.Globalization.CultureInfo.InvariantCulture));
         Add("actor = @actor", "actor", filter.Actor);
         Add("action = @action", "action", filter.Action);
         Add("target = @target", "target", filter.Target);

@@ -301,13 +301,24 @@ public sealed class StoreWriter(
                 throw KvsException.Conflict("Another instance wrote to the store since this plan was made.");
             var puts = chunk.Where(w => w.Write.Value is not null).Select(w => new KeyValueItem(w.Write.Key, w.Write.Value!)).ToList();
             var deletes = chunk.Where(w => w.Write.Value is null).Select(w => w.Write.Key).ToList();
-            var result = await store.UpdateKeysAsync(etagBefore, puts, deletes, cancellationToken);
+            WriteResult result;
+            string? detail = null;
+            try
+            {
+                result = await store.UpdateKeysAsync(etagBefore, puts, deletes, cancellationToken);
+            }
+            catch (KvsException e) when (e.MayHaveBeenApplied)
+            {
+                // No definite answer, then a retry that failed: find out whether our write landed.
+                result = await RecoverAsync(connection, transaction, chunk, e, cancellationToken);
+                detail = WriteIntent.RecoveryDetail;
+            }
             acknowledged.Restart();
             metrics.BatchWritten();
             metrics.KeysWritten(chunk.Length);
             var records = chunk.Select(w => new AuditRecord(
                 w.Owner.Actor.Name, w.Write.Action, w.Write.Target, AuditOutcome.Success, w.Before, w.Write.Value,
-                w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag)).ToList();
+                w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag, detail)).ToList();
             var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
             await SaveSnapshotAsync(connection, transaction, chunk.Select(w => (w.Write.Key, w.Write.Value)), result.ETag, cancellationToken);
             await WriteIntent.DeleteStaleAsync(connection, transaction, result.ETag, cancellationToken);
@@ -317,6 +328,31 @@ public sealed class StoreWriter(
             state = new(items, result.TotalSizeInBytes, result.ETag, time.GetUtcNow());
             return appended;
         }, cancellationToken);
+
+    /// <summary>
+    /// After an ambiguous write: if the store now holds every key of the chunk as planned, the write
+    /// landed and is acknowledged and audited as ours (anything else that changed is recorded as an
+    /// external change); otherwise the original failure stands.
+    /// </summary>
+    async Task<WriteResult> RecoverAsync(DbConnection connection, DbTransaction transaction, PlannedWrite[] chunk, KvsException failure, CancellationToken cancellationToken)
+    {
+        var (items, etag) = await ReadWholeStoreAsync((await store.DescribeAsync(cancellationToken)).ETag, cancellationToken);
+        if (!chunk.All(w => items.GetValueOrDefault(w.Write.Key) == w.Write.Value))
+            throw failure;
+        var ours = chunk.Select(w => w.Write.Key).ToHashSet(StringComparer.Ordinal);
+        var others = items.Keys.Union(state.Items.Keys)
+            .Where(key => !ours.Contains(key) && items.GetValueOrDefault(key) != state.Items.GetValueOrDefault(key))
+            .ToList();
+        await audit.AppendAsync(connection, transaction, [.. others.Select(key => new AuditRecord(ExternalActor, ExternalChangeAction, key, AuditOutcome.Detected,
+            state.Items.GetValueOrDefault(key), items.GetValueOrDefault(key), ETagBefore: state.ETag, ETagAfter: etag))], cancellationToken);
+        await SaveSnapshotAsync(connection, transaction, others.Select(key => (key, items.GetValueOrDefault(key))), etag, cancellationToken);
+        var mirror = state.Items;
+        foreach (var key in others)
+            mirror = items.TryGetValue(key, out var value) ? mirror.SetItem(key, value) : mirror.Remove(key);
+        state = state with { Items = mirror };
+        logger.LogWarning("A write got no definite answer but is in the store; acknowledging it ({Others} other keys changed outside)", others.Count);
+        return new(etag, items.Count, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)));
+    }
 
     /// <summary>
     /// Re-reads after a failed write, a few times if the store keeps failing, and hands the audit

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Database;
+using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Api.Tests.Fixtures;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EdgeAllowlist.Bench.Api;
+
+/// <summary>
+/// A filtered page of 100 audit entries, newest first, as GET /v1/audit runs it (AuditTrail.QueryAsync,
+/// connection open included), over a hash-chained trail of 1,000,000 entries, on SQLite and on PostgreSQL.
+/// </summary>
+public sealed class AuditQueryScenario : IScenario
+{
+    static readonly string[] Actions = ["origin.add", "origin.delete", "origin.expiry", "origin.note", "settings.update", "secret.create", "secret.expire", "token.create", "auth.denied", "request.rejected"];
+    static readonly string[] Outcomes = ["success", "success", "success", "success", "success", "success", "success", "success", "rejected", "forbidden"];
+
+    public string Name => "api-audit-query";
+
+    public string Description => "audit query p50/p95 for a filtered page of 100 over 1,000,000 entries, SQLite and PostgreSQL [entries=1000000 queries=300]";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        var entries = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
+        var queries = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300;
+        var metrics = new ApiMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+        var folder = Directory.CreateTempSubdirectory("edge-allowlist-bench-audit-").FullName;
+        try
+        {
+            var sqlite = new SqliteDatabase(Path.Combine(folder, "audit.db"));
+            await RunOnAsync("SQLite", sqlite, entries, queries, metrics, SeedSqliteAsync);
+            SqliteConnection.ClearAllPools();
+            var postgres = new PostgresDatabase(PostgresServer.CreateDatabase());
+            await RunOnAsync("PostgreSQL", postgres, entries, queries, metrics, SeedPostgresAsync);
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    static async Task RunOnAsync(string name, IDatabase database, int entries, int queries, ApiMetrics metrics, Func<IDatabase, IEnumerable<object?[]>, Task> seed)
+    {
+        await DatabaseSchema.EnsureAsync(database);
+        var watch = Stopwatch.StartNew();
+        await seed(database, Rows(entries));
+        Console.WriteLine($"{name}: seeded {entries:N0} chained entries in {watch.Elapsed.TotalSeconds:F1} s");
+        var trail = new AuditTrail(database, TimeProvider.System, metrics);
+        var random = new Random(7);
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(Epoch);
+        var filters = new (string Label, Func<AuditFilter> Make)[]
+        {
+            ("actor", () => new(Actor: $"ci-{random.Next(20)}")),
+            ("action", () => new(Action: Actions[random.Next(Actions.Length)])),
+            ("target", () => new(Target: $"https://o{random.Next(100_000)}.example.com")),
+            ("outcome", () => new(Outcome: "forbidden")),
+            ("actor+action", () => new(Actor: $"ci-{random.Next(20)}", Action: Actions[random.Next(Actions.Length)])),
+            ("time range (1 day)", () => { var from = start.AddDays(random.Next(360)); return new(From: from, To: from.AddDays(1)); }),
+            ("actor+time (7 days)", () => { var from = start.AddDays(random.Next(350)); return new(From: from, To: from.AddDays(7), Actor: $"ci-{random.Next(20)}"); }),
+        };
+        var all = new List<double>();
+        foreach (var (label, make) in filters)
+        {
+            var times = new List<double>();
+            for (var i = 0; i < queries / filters.Length; i++)
+            {
+                var filter = make();
+                var q = Stopwatch.StartNew();
+                await trail.QueryAsync(filter, 101);
+                times.Add(q.Elapsed.TotalMilliseconds);
+            }
+            all.AddRange(times);
+            Console.WriteLine($"  {label,-22} p50 {Percentile(times, 0.50),7:F2} ms   p95 {Percentile(times, 0.95),7:F2} ms");
+        }
+        Console.WriteLine($"  {"all filters",-22} p50 {Percentile(all, 0.50),7:F2} ms   p95 {Percentile(all, 0.95),7:F2} ms");
+    }
+
+    const long Epoch = 1_735_689_600_000; // 2025-01-01
+
+    /// <summary>A year of entries, chained exactly as AuditTrail chains them.</summary>
+    static IEnumerable<object?[]> Rows(int count)
+    {
+        var random = new Random(42);
+        var prev = AuditEntry.GenesisHash;
+        var step = 365L * 24 * 3600 * 1000 / count;
+        for (long seq = 1; seq <= count; seq++)
+        {
+            var ts = Epoch + seq * step;
+            var record = new AuditRecord($"ci-{random.Next(20)}", Actions[random.Next(Actions.Length)], $"https://o{random.Next(100_000)}.example.com",
+                Outcomes[random.Next(Outcomes.Length)], null, "{}", $"0HN{seq:X8}", "10.0.0.1", "KV1", "KV2");
+            var hash = AuditEntry.ComputeHash(seq, ts, record, prev);
+            yield return [seq, ts, record.Actor, record.Action, record.Target, record.Outcome, record.Before, record.After, record.RequestId, record.Client, record.ETagBefore, record.ETagAfter, record.Detail, prev, hash];
+            prev = hash;
+        }
+    }
+
+    const string Insert = "INSERT INTO audit_entries (seq, ts, actor, action, target, outcome, before_json, after_json, request_id, client, etag_before, etag_after, detail, prev_hash, hash) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14)";
+
+    static async Task SeedSqliteAsync(IDatabase database, IEnumerable<object?[]> rows)
+    {
+        await using var connection = await database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.Command(Insert, transaction, [.. Enumerable.Range(0, 15).Select(i => ($"p{i}", (object?)null))]);
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++)
+                command.Parameters[i].Value = row[i] ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+    }
+
+    static async Task SeedPostgresAsync(IDatabase database, IEnumerable<object?[]> rows)
+    {
+        await using var connection = (NpgsqlConnection)await database.OpenAsync();
+        await using (var copy = await connection.BeginBinaryImportAsync("COPY audit_entries (seq, ts, actor, action, target, outcome, before_json, after_json, request_id, client, etag_before, etag_after, detail, prev_hash, hash) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var row in rows)
+            {
+                await copy.StartRowAsync();
+                await copy.WriteAsync((long)row[0]!, NpgsqlDbType.Bigint);
+                await copy.WriteAsync((long)row[1]!, NpgsqlDbType.Bigint);
+                for (var i = 2; i < row.Length; i++)
+                {
+                    if (row[i] is string text)
+                        await copy.WriteAsync(text, NpgsqlDbType.Text);
+                    else
+                        await copy.WriteNullAsync();
+                }
+            }
+            await copy.CompleteAsync();
+        }
+        await using var analyze = new NpgsqlCommand("ANALYZE audit_entries", connection);
+        await analyze.ExecuteNonQueryAsync();
+    }
+
+    static double Percentile(List<double> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    }
+}
