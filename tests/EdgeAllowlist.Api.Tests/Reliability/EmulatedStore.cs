@@ -2,6 +2,7 @@ extern alias emulator;
 using emulator::EdgeAllowlist.Emulator;
 using EdgeAllowlist.Reliability;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAllowlist.Api.Tests.Reliability;
 
@@ -45,6 +46,8 @@ public sealed class EmulatedStore : IAsyncDisposable
         FailAfterApplyRate = 0.035,
         DropConnectionAfterApplyRate = 0.035,
     };
+
+    public void SetFaults(FaultSettings faults) => app.Services.GetRequiredService<FaultInjector>().Set(faults);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Observability;
@@ -268,9 +269,15 @@ public sealed class StoreWriter(
         inFlight = (intent, chunk);
         var acknowledged = Stopwatch.StartNew();
         IReadOnlyList<AuditEntry> entries;
+        var ambiguous = new StrongBox<bool>();
         try
         {
-            entries = await WriteLockedChunkAsync(chunk, etagBefore, acknowledged, cancellationToken);
+            entries = await WriteLockedChunkAsync(chunk, etagBefore, acknowledged, ambiguous, cancellationToken);
+        }
+        catch (KvsException e) when (ambiguous.Value && !e.MayHaveBeenApplied)
+        {
+            // The re-read after an unanswered write failed in turn: whether it landed is still open.
+            throw new KvsException(e.Kind, e.ErrorCode, e.Message, e.StatusCode, e.RequestId, e) { MayHaveBeenApplied = true };
         }
         catch (KvsException e) when (!e.MayHaveBeenApplied)
         {
@@ -292,7 +299,7 @@ public sealed class StoreWriter(
         }
     }
 
-    Task<IReadOnlyList<AuditEntry>> WriteLockedChunkAsync(PlannedWrite[] chunk, string etagBefore, Stopwatch acknowledged, CancellationToken cancellationToken) =>
+    Task<IReadOnlyList<AuditEntry>> WriteLockedChunkAsync(PlannedWrite[] chunk, string etagBefore, Stopwatch acknowledged, StrongBox<bool> ambiguous, CancellationToken cancellationToken) =>
         database.WriteLockedAsync(async (connection, transaction) =>
         {
             // Another instance sharing this database may have written since: then our plan is stale.
@@ -310,6 +317,7 @@ public sealed class StoreWriter(
             catch (KvsException e) when (e.MayHaveBeenApplied)
             {
                 // No definite answer, then a retry that failed: find out whether our write landed.
+                ambiguous.Value = true;
                 result = await RecoverAsync(connection, transaction, chunk, e, cancellationToken);
                 detail = WriteIntent.RecoveryDetail;
             }
