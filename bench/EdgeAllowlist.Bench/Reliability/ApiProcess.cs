@@ -14,6 +14,7 @@ public sealed class ApiProcess : IAsyncDisposable
 {
     readonly Queue<string> tail = new();
     readonly Process process;
+    bool disposed;
 
     ApiProcess(Process process, Uri baseAddress)
     {
@@ -94,6 +95,9 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+            return;
+        disposed = true;
         await KillAsync();
         process.Dispose();
     }
