@@ -51,8 +51,10 @@ public sealed class StoreWriter(
     readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     volatile StoreState state = StoreState.Empty;
 
-    // Written and read only on the writer's loop: the chunk being sent, and intents the last re-read found applied.
-    (WriteIntent Intent, PlannedWrite[] Chunk)? inFlight;
+    // Written and read only on the writer's loop: chunks of this round sent without a definite answer
+    // (an earlier attempt of a change may land after a later one was planned), and intents the last
+    // re-read found applied.
+    readonly Dictionary<string, PlannedWrite[]> unanswered = [];
     readonly Dictionary<string, IReadOnlyList<AuditEntry>> recovered = [];
 
     /// <summary>The last state the writer saw; reads of rules are served from it (the store is the truth, this is its mirror).</summary>
@@ -129,6 +131,7 @@ public sealed class StoreWriter(
         for (var round = batch; round.Count > 0;)
         {
             var deferred = new List<Pending>();
+            unanswered.Clear();
             try
             {
                 await ProcessRoundAsync(round, deferred, cancellationToken);
@@ -266,7 +269,7 @@ public sealed class StoreWriter(
         var intent = new WriteIntent(Guid.NewGuid().ToString("N"), etagBefore, [.. chunk.Select(w => new IntentWrite(
             w.Write.Key, w.Write.Value, w.Before, w.Owner.Actor.Name, w.Write.Action, w.Write.Target, w.Owner.Actor.RequestId, w.Owner.Actor.Client))]);
         await intent.RecordAsync(database, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
-        inFlight = (intent, chunk);
+        unanswered[intent.Id] = chunk;
         var acknowledged = Stopwatch.StartNew();
         IReadOnlyList<AuditEntry> entries;
         var ambiguous = new StrongBox<bool>();
@@ -281,11 +284,11 @@ public sealed class StoreWriter(
         }
         catch (KvsException e) when (!e.MayHaveBeenApplied)
         {
-            inFlight = null;
+            unanswered.Remove(intent.Id);
             await intent.ForgetAsync(database);
             throw;
         }
-        inFlight = null;
+        unanswered.Remove(intent.Id);
         metrics.AuditLag(acknowledged.Elapsed);
         Settle(chunk, entries);
     }
@@ -386,9 +389,11 @@ public sealed class StoreWriter(
                 await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), time, cancellationToken);
             }
         }
-        if (inFlight is { } sent && recovered.Remove(sent.Intent.Id, out var entries))
-            Settle(sent.Chunk, entries);
-        inFlight = null;
+        foreach (var (id, entries) in recovered)
+        {
+            if (unanswered.Remove(id, out var chunk))
+                Settle(chunk, entries);
+        }
         return true;
     }
 
