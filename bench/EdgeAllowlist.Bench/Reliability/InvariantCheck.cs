@@ -120,7 +120,8 @@ public static class InvariantCheck
                 case MutationWorkload.OriginAdd or MutationWorkload.OriginDelete:
                 {
                     var audited = Count(o.Kind, o.Target);
-                    if (o.Acknowledged ? audited != 1 : audited > 1)
+                    var certain = o.Acknowledged && o.LastError != MutationWorkload.AbsentOnRetry;
+                    if (certain ? audited != 1 : audited > 1)
                         violations.Add($"{o.Kind} {o.Target} ({(o.Acknowledged ? "acknowledged" : "failed")}) has {audited} audit entries");
                     var present = items.ContainsKey("o:" + o.Target);
                     if (o.Kind == MutationWorkload.OriginDelete && o.Acknowledged && present)

@@ -23,6 +23,9 @@ public sealed class MutationWorkload(string runId, int clients, int mutationsPer
     public const string SecretRotate = "secret.rotate";
     public const string SettingsUpdate = "settings.update";
 
+    /// <summary>A delete whose retry found the origin gone: done by an earlier attempt, or never added (its add failed).</summary>
+    public const string AbsentOnRetry = "absent on retry";
+
     readonly ConcurrentBag<MutationOutcome> outcomes = [];
     int completed;
 
@@ -64,7 +67,8 @@ public sealed class MutationWorkload(string runId, int clients, int mutationsPer
                 var result = await SendWithRetriesAsync(http, () => new(HttpMethod.Delete, "/v1/origins/" + origin), null);
                 // A retry of a delete whose earlier attempt landed finds nothing to delete: the wanted state holds.
                 var done = result.Status == HttpStatusCode.NoContent || (result.Status == HttpStatusCode.NotFound && result.Attempts > 1);
-                outcome = new(client, OriginDelete, origin, key, done, result.Attempts, null, done ? null : result.Error);
+                outcome = new(client, OriginDelete, origin, key, done, result.Attempts, null,
+                    result.Status == HttpStatusCode.NotFound && done ? AbsentOnRetry : done ? null : result.Error);
             }
             else if (roll < 32)
             {

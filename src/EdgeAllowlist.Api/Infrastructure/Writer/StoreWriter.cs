@@ -456,8 +456,12 @@ public sealed class StoreWriter(
             }
             while (token is not null);
             var after = (await store.DescribeAsync(cancellationToken)).ETag;
-            if (after == etag || attempt == 5)
+            if (after == etag)
                 return (builder.ToImmutable(), after);
+            // Still moving after five listings: pair the items with the ETag from before the last
+            // one, never the newer ETag, so a change the listing missed shows as drift next time.
+            if (attempt == 5)
+                return (builder.ToImmutable(), etag);
             etag = after;
         }
     }
