@@ -46,6 +46,7 @@ public static class ServiceRegistration
             .AddSingleton<Features.DesiredState.DesiredStateService>()
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
+            .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Features.Partners;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using Microsoft.Extensions.Options;
@@ -87,7 +88,12 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider
     public const string Prefix = "ealp_";
     public const string DomainPattern = @"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$";
 
-    public static string NewSecret() => Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+    const int SecretBytes = 32;
+    const int IdBytes = 9;
+
+    byte[]? serviceKey;
+
+    public static string NewSecret() => Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SecretBytes));
 
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
@@ -110,9 +116,8 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider
     public async Task<IssuedSecret> IssueAsync(IValidationErrors endpoint, HttpContext context, Partner partner, string domain,
         DateTimeOffset? expiresAt, TimeSpan? graceForOthers, CancellationToken ct)
     {
-        var secret = NewSecret();
+        var (secret, id) = await IssueSecretAsync(context, partner.Id, graceForOthers is null ? "create" : "rotate", ct);
         var hash = Hash(secret);
-        var id = $"sec_{System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(9))}";
         var now = time.GetUtcNow();
         // Whole seconds, as the KVS holds them, so the comparison below matches what is stored.
         var othersExpire = graceForOthers is { } grace ? DateTimeOffset.FromUnixTimeSeconds((now + grace).ToUnixTimeSeconds()) : (DateTimeOffset?)null;
@@ -121,7 +126,7 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider
         var outcome = await endpoint.SubmitOrRejectAsync(writer, context, state => othersExpire is { } at
             ?
             [
-                .. StoredSecret.OfPartner(state, partner.Id).Where(s => s.Expires is null || s.Expires > at)
+                .. StoredSecret.OfPartner(state, partner.Id).Where(s => s.Key != write.Key && (s.Expires is null || s.Expires > at))
                     .Select(s => new KeyWrite(s.Key, KvsLayout.SecretValue(s.Partner, s.Id, s.Scope, at), "secret.rotate-out", s.Target)),
                 write,
             ]
@@ -129,13 +134,43 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider
         var actor = context.ToActor();
         // The key is in the store now; a caller who goes away must not leave it without its metadata.
         await using (var connection = await database.OpenAsync(CancellationToken.None))
-            await connection.ExecuteAsync("INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by) VALUES (@id, @p, @f, @c, @b)",
+            await connection.ExecuteAsync("INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by) VALUES (@id, @p, @f, @c, @b) ON CONFLICT (id) DO NOTHING",
                 null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", actor.Name));
         var state = (await writer.GetStateAsync(ct)).Items;
         var rotatedTargets = outcome.Entries.Where(e => e.Action == "secret.rotate-out").Select(e => e.Target).ToHashSet();
         var rotated = await ViewsAsync(StoredSecret.OfPartner(state, partner.Id).Where(s => rotatedTargets.Contains(s.Target)).ToList(), ct);
         var url = $"https://{domain}/{KvsLayout.Marker(state)}/{secret}/";
         return new(id, partner.Id, partner.Scope, secret, Fingerprint(hash), now, expiresAt, url, rotated);
+    }
+
+    /// <summary>
+    /// The secret and its id: random; or, when the request carries an Idempotency-Key, derived
+    /// (HKDF-SHA256) from the caller's bearer token, that key and a random key the service keeps in
+    /// its database. A retry whose first attempt reached the store but never answered (a crash, a
+    /// timeout) then issues the same secret, which the writer finds already stored, instead of a
+    /// second one. Deriving it takes the token and the database, as replaying the kept response does.
+    /// </summary>
+    async Task<(string Secret, string Id)> IssueSecretAsync(HttpContext context, string partner, string kind, CancellationToken ct)
+    {
+        var idempotencyKey = context.Request.Headers[IdempotencyMiddleware.HeaderName].ToString();
+        if (idempotencyKey.Length == 0)
+            return (NewSecret(), "sec_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(IdBytes)));
+        var derived = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString()), SecretBytes + IdBytes,
+            await ServiceKeyAsync(ct), Encoding.UTF8.GetBytes($"edge-allowlist partner secret\n{partner}\n{kind}\n{idempotencyKey}"));
+        return (Prefix + System.Buffers.Text.Base64Url.EncodeToString(derived.AsSpan(0, SecretBytes)),
+            "sec_" + System.Buffers.Text.Base64Url.EncodeToString(derived.AsSpan(SecretBytes)));
+    }
+
+    /// <summary>Made once per database, on first use; every instance sharing the database reads the same one.</summary>
+    async Task<byte[]> ServiceKeyAsync(CancellationToken ct)
+    {
+        if (serviceKey is { } known)
+            return known;
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync("INSERT INTO service_keys (name, value) VALUES ('secret-derivation', @v) ON CONFLICT (name) DO NOTHING",
+            null, ct, ("v", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
+        var stored = (string)(await connection.ScalarAsync("SELECT value FROM service_keys WHERE name = 'secret-derivation'", null, ct))!;
+        return serviceKey = Convert.FromBase64String(stored);
     }
 
     /// <summary>The live secrets (present in the store) with the metadata the database keeps.</summary>

@@ -82,6 +82,21 @@ public static class DatabaseSchema
             created_at BIGINT NOT NULL,
             created_by TEXT NOT NULL)
         """,
+        // A chunk the writer is about to send, committed before UpdateKeys: after a crash or an
+        // unanswered call, recovery finds the change in the store and audits it for its requester.
+        """
+        CREATE TABLE IF NOT EXISTS write_intents (
+            id TEXT PRIMARY KEY,
+            etag_before TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            writes TEXT NOT NULL)
+        """,
+        // Random keys of the service itself (e.g. for deriving a retried secret); never shown.
+        """
+        CREATE TABLE IF NOT EXISTS service_keys (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL)
+        """,
         // Metadata only: the secret itself is never stored, its hash only in the KVS key.
         """
         CREATE TABLE IF NOT EXISTS partner_secrets (

@@ -1,8 +1,19 @@
 using System.Security.Cryptography;
 using System.Text;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Idempotency;
+
+public sealed class IdempotencyOptions
+{
+    /// <summary>
+    /// How long a request with a key may stay unfinished before a retry takes it over: its process
+    /// died (crash, kill) without recording an answer, and recovery has already settled its write.
+    /// Longer than any request runs, so a live request is never run twice.
+    /// </summary>
+    public TimeSpan InProgressLease { get; set; } = TimeSpan.FromMinutes(2);
+}
 
 /// <summary>
 /// <c>Idempotency-Key</c> on POST: the first request with a key runs and its response is kept; a
@@ -11,7 +22,7 @@ namespace EdgeAllowlist.Api.Infrastructure.Idempotency;
 /// a secret shown once, so it is stored encrypted (AES-GCM) under a key derived from the caller's
 /// bearer token, which the database never holds: only the same caller can get it replayed.
 /// </summary>
-public sealed class IdempotencyMiddleware(RequestDelegate next, IDatabase database, TimeProvider time)
+public sealed class IdempotencyMiddleware(RequestDelegate next, IDatabase database, TimeProvider time, IOptions<IdempotencyOptions> options)
 {
     public const string HeaderName = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotency-Replayed";
@@ -35,9 +46,15 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDatabase databa
         context.Request.Body.Position = 0;
 
         await using var connection = await database.OpenAsync(context.RequestAborted);
+        var now = time.GetUtcNow();
         var inserted = await connection.ExecuteAsync(
             "INSERT INTO idempotency_records (token_id, idem_key, request_hash, created_at) VALUES (@t, @k, @h, @c) ON CONFLICT (token_id, idem_key) DO NOTHING",
-            null, context.RequestAborted, ("t", tokenId), ("k", key), ("h", requestHash), ("c", time.GetUtcNow().ToUnixTimeMilliseconds()));
+            null, context.RequestAborted, ("t", tokenId), ("k", key), ("h", requestHash), ("c", now.ToUnixTimeMilliseconds()));
+        if (inserted == 0)
+            inserted = await connection.ExecuteAsync(
+                "UPDATE idempotency_records SET created_at = @c WHERE token_id = @t AND idem_key = @k AND request_hash = @h AND status IS NULL AND created_at < @lease",
+                null, context.RequestAborted, ("c", now.ToUnixTimeMilliseconds()), ("t", tokenId), ("k", key), ("h", requestHash),
+                ("lease", (now - options.Value.InProgressLease).ToUnixTimeMilliseconds()));
         if (inserted == 0)
         {
             await ReplayAsync(context, connection, tokenId, key, requestHash);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Observability;
@@ -28,7 +29,10 @@ public sealed record StoreState(ImmutableSortedDictionary<string, string> Items,
 /// are planned against the same state and sent as few UpdateKeys calls as the 50-key limit allows,
 /// each with If-Match. A conflict means someone else wrote: the writer re-reads, records what it
 /// did not write as an external change, re-plans and sends again. A change is acknowledged only
-/// after its keys are in the store and its audit entries are committed.
+/// after its keys are in the store and its audit entries are committed. Each chunk is recorded as a
+/// <see cref="WriteIntent"/> before it is sent, so a chunk whose answer was lost (crash, timeout,
+/// dropped connection, 5xx after the store applied it) is audited for its requester when the next
+/// re-read finds it in the store, and the request that sent it is answered with success.
 /// </summary>
 public sealed class StoreWriter(
     IKeyValueStore store,
@@ -46,6 +50,12 @@ public sealed class StoreWriter(
     readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     volatile StoreState state = StoreState.Empty;
+
+    // Written and read only on the writer's loop: chunks of this round sent without a definite answer
+    // (an earlier attempt of a change may land after a later one was planned), and intents the last
+    // re-read found applied.
+    readonly Dictionary<string, PlannedWrite[]> unanswered = [];
+    readonly Dictionary<string, IReadOnlyList<AuditEntry>> recovered = [];
 
     /// <summary>The last state the writer saw; reads of rules are served from it (the store is the truth, this is its mirror).</summary>
     public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
@@ -128,6 +138,7 @@ public sealed class StoreWriter(
         for (var round = batch; round.Count > 0;)
         {
             var deferred = new List<Pending>();
+            unanswered.Clear();
             try
             {
                 await ProcessRoundAsync(round, deferred, cancellationToken);
@@ -168,26 +179,37 @@ public sealed class StoreWriter(
                     pending.Complete(state.ETag ?? "");
                 return;
             }
-            catch (KvsException e) when (e.Kind == KvsErrorKind.Conflict && ++conflicts <= options.Value.MaxConflictRetries)
+            catch (KvsException e) when ((e.Kind == KvsErrorKind.Conflict || e.MayHaveBeenApplied) && ++conflicts <= options.Value.MaxConflictRetries)
             {
-                // The chunks already written are in the state, so re-planning yields only what is left.
-                metrics.Conflict();
+                // The chunks already written (or found applied by the re-read) are in the state, so
+                // re-planning yields only what is left.
+                if (e.Kind == KvsErrorKind.Conflict)
+                    metrics.Conflict();
                 metrics.Retry();
-                logger.LogInformation("The store's ETag moved under a write; re-reading and re-planning (attempt {Attempt})", conflicts);
-                await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+                logger.LogInformation("A write met {ErrorCode}; re-reading and re-planning (attempt {Attempt})", e.ErrorCode, conflicts);
+                if (!await TrySyncAsync(cancellationToken))
+                {
+                    Fail(batch, e);
+                    return;
+                }
             }
             catch (KvsException e)
             {
                 if (e.Kind == KvsErrorKind.Conflict)
                     metrics.Conflict();
-                // A write that may have landed is found by the next sync and audited as an external change.
+                // A write that may have landed is found by the next sync and audited for its requester.
                 await TrySyncAsync(cancellationToken);
-                var failure = new MutationRejectedException(503, "store", $"The key value store did not accept the change ({e.ErrorCode}); nothing was acknowledged. Retry with the same Idempotency-Key.");
-                foreach (var pending in batch)
-                    pending.Completion.TrySetException(failure);
+                Fail(batch, e);
                 return;
             }
         }
+    }
+
+    static void Fail(List<Pending> batch, KvsException e)
+    {
+        var failure = new MutationRejectedException(503, "store", $"The key value store did not accept the change ({e.ErrorCode}); nothing was acknowledged. Retry with the same Idempotency-Key.");
+        foreach (var pending in batch)
+            pending.Completion.TrySetException(failure);
     }
 
     /// <summary>Plans every pending change against one evolving copy of the state; refused ones leave the batch, ones touching a key already planned move to <paramref name="deferred"/>.</summary>
@@ -197,7 +219,9 @@ public sealed class StoreWriter(
         var working = state.Items;
         var bytes = state.TotalBytes;
         var writes = new List<PlannedWrite>();
-        foreach (var pending in batch.ToList())
+        // A change whose keys are all written (or were found applied after a lost answer) is done:
+        // planning it again against the new state could refuse it (say, deleting what it deleted).
+        foreach (var pending in batch.Where(p => !p.Settled).ToList())
         {
             try
             {
@@ -225,6 +249,7 @@ public sealed class StoreWriter(
                 touched.UnionWith(planned.Select(w => w.Write.Key));
                 working = items;
                 bytes = size;
+                pending.Outstanding = planned.Count;
                 writes.AddRange(planned);
             }
             catch (MutationRejectedException e)
@@ -247,17 +272,54 @@ public sealed class StoreWriter(
 
     async Task WriteChunkAsync(PlannedWrite[] chunk, CancellationToken cancellationToken)
     {
+        var etagBefore = state.ETag ?? throw KvsException.Conflict("The store has not been read yet.");
+        var intent = new WriteIntent(Guid.NewGuid().ToString("N"), etagBefore, [.. chunk.Select(w => new IntentWrite(
+            w.Write.Key, w.Write.Value, w.Before, w.Owner.Actor.Name, w.Write.Action, w.Write.Target, w.Owner.Actor.RequestId, w.Owner.Actor.Client))]);
+        await intent.RecordAsync(database, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        unanswered[intent.Id] = chunk;
         var acknowledged = Stopwatch.StartNew();
-        var entries = await database.WriteLockedAsync(async (connection, transaction) =>
+        IReadOnlyList<AuditEntry> entries;
+        var ambiguous = new StrongBox<bool>();
+        try
+        {
+            entries = await WriteLockedChunkAsync(chunk, etagBefore, acknowledged, ambiguous, cancellationToken);
+        }
+        catch (KvsException e) when (ambiguous.Value && !e.MayHaveBeenApplied)
+        {
+            // The re-read after an unanswered write failed in turn: whether it landed is still open.
+            throw new KvsException(e.Kind, e.ErrorCode, e.Message, e.StatusCode, e.RequestId, e) { MayHaveBeenApplied = true };
+        }
+        catch (KvsException e) when (!e.MayHaveBeenApplied)
+        {
+            unanswered.Remove(intent.Id);
+            await intent.ForgetAsync(database);
+            throw;
+        }
+        unanswered.Remove(intent.Id);
+        metrics.AuditLag(acknowledged.Elapsed);
+        Settle(chunk, entries);
+    }
+
+    static void Settle(PlannedWrite[] chunk, IReadOnlyList<AuditEntry> entries)
+    {
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            chunk[i].Owner.Entries.Add(entries[i]);
+            chunk[i].Owner.Outstanding--;
+        }
+    }
+
+    Task<IReadOnlyList<AuditEntry>> WriteLockedChunkAsync(PlannedWrite[] chunk, string etagBefore, Stopwatch acknowledged, StrongBox<bool> ambiguous, CancellationToken cancellationToken) =>
+        database.WriteLockedAsync(async (connection, transaction) =>
         {
             // Another instance sharing this database may have written since: then our plan is stale.
             var databaseETag = await ReadSnapshotETagAsync(connection, transaction, cancellationToken);
-            if (databaseETag != state.ETag)
+            if (databaseETag != etagBefore)
                 throw KvsException.Conflict("Another instance wrote to the store since this plan was made.");
-            var etagBefore = state.ETag ?? throw KvsException.Conflict("The store has not been read yet.");
             var puts = chunk.Where(w => w.Write.Value is not null).Select(w => new KeyValueItem(w.Write.Key, w.Write.Value!)).ToList();
             var deletes = chunk.Where(w => w.Write.Value is null).Select(w => w.Write.Key).ToList();
             WriteResult result;
+            string? detail = null;
             try
             {
                 result = await store.UpdateKeysAsync(etagBefore, puts, deletes, cancellationToken);
@@ -265,26 +327,25 @@ public sealed class StoreWriter(
             catch (KvsException e) when (e.MayHaveBeenApplied)
             {
                 // No definite answer, then a retry that failed: find out whether our write landed.
+                ambiguous.Value = true;
                 result = await RecoverAsync(connection, transaction, chunk, e, cancellationToken);
+                detail = WriteIntent.RecoveryDetail;
             }
             acknowledged.Restart();
             metrics.BatchWritten();
             metrics.KeysWritten(chunk.Length);
             var records = chunk.Select(w => new AuditRecord(
                 w.Owner.Actor.Name, w.Write.Action, w.Write.Target, AuditOutcome.Success, w.Before, w.Write.Value,
-                w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag)).ToList();
+                w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag, detail)).ToList();
             var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
             await SaveSnapshotAsync(connection, transaction, chunk.Select(w => (w.Write.Key, w.Write.Value)), result.ETag, cancellationToken);
+            await WriteIntent.DeleteStaleAsync(connection, transaction, result.ETag, cancellationToken);
             var items = state.Items;
             foreach (var w in chunk)
                 items = w.Write.Value is null ? items.Remove(w.Write.Key) : items.SetItem(w.Write.Key, w.Write.Value);
             state = new(items, result.TotalSizeInBytes, result.ETag, time.GetUtcNow());
             return appended;
         }, cancellationToken);
-        metrics.AuditLag(acknowledged.Elapsed);
-        for (var i = 0; i < chunk.Length; i++)
-            chunk[i].Owner.Entries.Add(entries[i]);
-    }
 
     /// <summary>
     /// After an ambiguous write: if the store now holds every key of the chunk as planned, the write
@@ -311,16 +372,36 @@ public sealed class StoreWriter(
         return new(etag, items.Count, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)));
     }
 
-    async Task TrySyncAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Re-reads after a failed write, a few times if the store keeps failing, and hands the audit
+    /// entries of a chunk the re-read found applied to the changes that sent it; false if the store
+    /// could not be read (the intent then waits for the next re-read).
+    /// </summary>
+    async Task<bool> TrySyncAsync(CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+            try
+            {
+                await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+                break;
+            }
+            catch (Exception e) when (e is KvsException or DbException)
+            {
+                if (attempt == 4)
+                {
+                    logger.LogWarning(e, "Could not re-read the store after a failed write; the next write will");
+                    return false;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), time, cancellationToken);
+            }
         }
-        catch (Exception e) when (e is KvsException or DbException)
+        foreach (var (id, entries) in recovered)
         {
-            logger.LogWarning(e, "Could not re-read the store after a failed write; the next write will");
+            if (unanswered.Remove(id, out var chunk))
+                Settle(chunk, entries);
         }
+        return true;
     }
 
     /// <summary>
@@ -330,6 +411,7 @@ public sealed class StoreWriter(
     /// </summary>
     async Task<bool> SyncAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
+        recovered.Clear();
         var databaseETag = await ReadSnapshotETagAsync(connection, transaction, cancellationToken);
         if (databaseETag != state.ETag || state.ETag is null)
             state = await LoadSnapshotAsync(connection, transaction, databaseETag, cancellationToken);
@@ -341,14 +423,28 @@ public sealed class StoreWriter(
             .Select(key => (Key: key, Before: state.Items.GetValueOrDefault(key), After: items.GetValueOrDefault(key)))
             .Where(c => c.Before != c.After)
             .ToList();
-        var records = changes.Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected, c.Before, c.After,
-            ETagBefore: state.ETag, ETagAfter: etag)).ToList();
-        await audit.AppendAsync(connection, transaction, records, cancellationToken);
+        // At most one intent planned against the ETag we knew can have been applied: the first found in the store.
+        var applied = state.ETag is null
+            ? null
+            : (await WriteIntent.PlannedAgainstAsync(connection, transaction, state.ETag, cancellationToken)).FirstOrDefault(i => i.IsIn(items));
+        var intended = applied?.Writes.Select(w => w.Key).ToHashSet(StringComparer.Ordinal) ?? [];
+        var records = (applied?.Writes ?? []).Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success, w.Before, w.Value,
+                w.RequestId, w.Client, state.ETag, etag, WriteIntent.RecoveryDetail))
+            .Concat(changes.Where(c => !intended.Contains(c.Key)).Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected,
+                c.Before, c.After, ETagBefore: state.ETag, ETagAfter: etag)))
+            .ToList();
+        var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
+        if (applied is not null)
+        {
+            recovered[applied.Id] = appended.Take(applied.Writes.Count).ToList();
+            logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
+        }
         await SaveSnapshotAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, cancellationToken);
+        await WriteIntent.DeleteStaleAsync(connection, transaction, etag, cancellationToken);
         state = new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag, changes.Count > 0 ? time.GetUtcNow() : state.LastChange);
-        if (changes.Count > 0)
-            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", changes.Count);
-        return changes.Count > 0;
+        if (changes.Count > intended.Count)
+            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", changes.Count - intended.Count);
+        return changes.Count > intended.Count;
     }
 
     async Task<(ImmutableSortedDictionary<string, string> Items, string ETag)> ReadWholeStoreAsync(string etag, CancellationToken cancellationToken)
@@ -367,8 +463,12 @@ public sealed class StoreWriter(
             }
             while (token is not null);
             var after = (await store.DescribeAsync(cancellationToken)).ETag;
-            if (after == etag || attempt == 5)
+            if (after == etag)
                 return (builder.ToImmutable(), after);
+            // Still moving after five listings: pair the items with the ETag from before the last
+            // one, never the newer ETag, so a change the listing missed shows as drift next time.
+            if (attempt == 5)
+                return (builder.ToImmutable(), etag);
             etag = after;
         }
     }
@@ -412,6 +512,11 @@ public sealed class StoreWriter(
         public MutationPlan Plan { get; } = plan;
 
         public List<AuditEntry> Entries { get; } = [];
+
+        /// <summary>Planned writes not yet in the store; none left after some were written means the change is done.</summary>
+        public int Outstanding { get; set; } = -1;
+
+        public bool Settled => Outstanding == 0 && Entries.Count > 0;
 
         public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

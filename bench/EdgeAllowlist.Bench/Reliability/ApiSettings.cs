@@ -1,0 +1,48 @@
+using Amazon.Runtime;
+using EdgeAllowlist.Store.Aws;
+
+namespace EdgeAllowlist.Reliability;
+
+/// <summary>
+/// The one emulated store every reliability run uses and the API configuration that points the
+/// service at it through the AWS client (<c>Kvs:Arn</c> + endpoint override), as an operator would.
+/// Example credentials from the SigV4 test suite, never real ones.
+/// </summary>
+public static class ApiSettings
+{
+    public const string Arn = "arn:aws:cloudfront::123456789012:key-value-store/7e1a0c2b-3d4e-4f5a-8b6c-9d0e1f2a3b4c";
+    public const string AccessKeyId = "AKIDEXAMPLE";
+    public const string SecretAccessKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    public static readonly BasicAWSCredentials Credentials = new(AccessKeyId, SecretAccessKey);
+
+    /// <summary>A bootstrap admin token in the service's format (eaat_ + 43 base64url characters).</summary>
+    public static string NewAdminToken() => "eaat_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
+        .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>
+    /// Settings for an API on the emulator at <paramref name="emulator"/>: fast client retries (the
+    /// faults are frequent), short attempt timeouts, and SQLite in <paramref name="dataDirectory"/>
+    /// unless <paramref name="postgres"/> names a database.
+    /// </summary>
+    public static Dictionary<string, string> For(Uri emulator, string dataDirectory, string adminToken, string? postgres = null) => new()
+    {
+        ["DataDirectory"] = dataDirectory,
+        ["Database:ConnectionString"] = postgres ?? "",
+        ["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] = adminToken,
+        ["Kvs:Arn"] = Arn,
+        ["Kvs:EndpointOverride"] = emulator.ToString(),
+        ["Kvs:UseEndpointOverrideVerbatim"] = "true",
+        ["Kvs:BaseBackoff"] = "00:00:00.010",
+        ["Kvs:MaxBackoff"] = "00:00:00.200",
+        ["Kvs:AttemptTimeout"] = "00:00:02",
+        ["Secrets:DistributionDomain"] = MutationWorkload.DistributionDomain,
+        ["Idempotency:InProgressLease"] = "00:00:03",
+        ["AWS_ACCESS_KEY_ID"] = AccessKeyId,
+        ["AWS_SECRET_ACCESS_KEY"] = SecretAccessKey,
+    };
+
+    /// <summary>The AWS client on the same store, for checks and for the external writer; no retries, so faults are seen as they are.</summary>
+    public static KeyValueStoreClient StoreClient(Uri emulator, int maxAttempts = 4) =>
+        new(new() { Arn = Arn, EndpointOverride = emulator.ToString(), UseEndpointOverrideVerbatim = true, MaxAttempts = maxAttempts, BaseBackoff = TimeSpan.FromMilliseconds(10) }, Credentials);
+}

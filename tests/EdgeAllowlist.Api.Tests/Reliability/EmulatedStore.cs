@@ -1,0 +1,58 @@
+extern alias emulator;
+using emulator::EdgeAllowlist.Emulator;
+using EdgeAllowlist.Reliability;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeAllowlist.Api.Tests.Reliability;
+
+/// <summary>The real KVS emulator on 127.0.0.1 (random port, fresh folder) holding the reliability store, for tests that run the API as a process.</summary>
+public sealed class EmulatedStore : IAsyncDisposable
+{
+    readonly WebApplication app;
+    readonly string folder;
+
+    EmulatedStore(WebApplication app, string folder)
+    {
+        this.app = app;
+        this.folder = folder;
+        Address = EmulatorHost.ListeningAddress(app);
+    }
+
+    public Uri Address { get; }
+
+    public static async Task<EmulatedStore> StartAsync(int port = 0)
+    {
+        var folder = Directory.CreateTempSubdirectory("ea-rel-kvs-").FullName;
+        var app = EmulatorHost.Create(["--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning"], o =>
+        {
+            o.DataPath = folder;
+            o.Stores = [ApiSettings.Arn];
+            o.Credentials = [new() { AccessKeyId = ApiSettings.AccessKeyId, SecretAccessKey = ApiSettings.SecretAccessKey }];
+        });
+        await app.StartAsync();
+        return new(app, folder);
+    }
+
+    /// <summary>
+    /// 20 % of data-plane calls fail: 500/503/429 before running, and writes applied and then
+    /// answered with a 500 or a dropped connection.
+    /// </summary>
+    public static FaultSettings OneCallInFive(int seed) => new()
+    {
+        Seed = seed,
+        ErrorRate = 0.14,
+        ErrorStatusCodes = [500, 503, 429],
+        FailAfterApplyRate = 0.035,
+        DropConnectionAfterApplyRate = 0.035,
+    };
+
+    public void SetFaults(FaultSettings faults) => app.Services.GetRequiredService<FaultInjector>().Set(faults);
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+}
