@@ -46,20 +46,8 @@ public static class InvariantCheck
         return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)];
     }
 
-    public static async Task<Dictionary<string, string>> ReadStoreAsync(IKeyValueStore store)
-    {
-        var items = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? token = null;
-        do
-        {
-            var page = await store.ListAsync(token, KvsLimits.MaxListPageSize);
-            foreach (var item in page.Items)
-                items[item.Key] = item.Value;
-            token = page.NextToken;
-        }
-        while (token is not null);
-        return items;
-    }
+    public static async Task<Dictionary<string, string>> ReadStoreAsync(IKeyValueStore store) =>
+        (await store.ReadAllAsync()).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
 
     /// <summary>Secrets are keyed by hash in the store and by partner/id in the trail; both map to x:partner/id.</summary>
     static string Identity(string key, string? value)

@@ -13,21 +13,6 @@ static class StoreTestExtensions
 
     public static Task<WriteResult> PutAsync(this LocalKeyValueStore store, string key, string value) => store.WriteAsync([new(key, value)]);
 
-    /// <summary>Every item, read page by page through ListKeys at its largest page size.</summary>
-    public static async Task<List<KeyValueItem>> ReadAllAsync(this LocalKeyValueStore store)
-    {
-        var all = new List<KeyValueItem>();
-        string? token = null;
-        do
-        {
-            var page = await store.ListAsync(token, KvsLimits.MaxListPageSize);
-            all.AddRange(page.Items);
-            token = page.NextToken;
-        }
-        while (token is not null);
-        return all;
-    }
-
     public static async Task<KvsException> ShouldFailWith(this Task task, KvsErrorKind kind)
     {
         var error = await Should.ThrowAsync<KvsException>(task);

@@ -453,15 +453,8 @@ public sealed class StoreWriter(
         for (var attempt = 0; ; attempt++)
         {
             var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-            string? token = null;
-            do
-            {
-                var page = await store.ListAsync(token, KvsLimits.MaxListPageSize, cancellationToken);
-                foreach (var item in page.Items)
-                    builder[item.Key] = item.Value;
-                token = page.NextToken;
-            }
-            while (token is not null);
+            foreach (var item in await store.ReadAllAsync(cancellationToken))
+                builder[item.Key] = item.Value;
             var after = (await store.DescribeAsync(cancellationToken)).ETag;
             if (after == etag)
                 return (builder.ToImmutable(), after);
