@@ -46,7 +46,7 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
         {
             var cfg = state.GetValueOrDefault(KvsLayout.ConfigKey);
             var current = EdgePolicy.From(cfg);
-            var wanted = Merge(current, settings);
+            var wanted = settings.ApplyTo(current);
             var before = JsonSerializer.SerializeToNode(current, JsonSerializerOptions.Web)!.AsObject();
             var after = JsonSerializer.SerializeToNode(wanted, JsonSerializerOptions.Web)!.AsObject();
             foreach (var (field, value) in after)
@@ -54,10 +54,7 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
                     changes.Add(new("setting", PlannedChange.Change, field, before[field]?.DeepClone(), value?.DeepClone()));
             if (changes.Count > 0)
             {
-                working[KvsLayout.ConfigKey] = wanted.MergeInto(cfg);
-                if (KvsLimits.ByteCount(working[KvsLayout.ConfigKey]) > KvsLimits.MaxValueBytes)
-                    throw new MutationRejectedException(400, "settings.publicPaths",
-                        $"The policy would be {KvsLimits.ByteCount(working[KvsLayout.ConfigKey])} bytes; the cfg value may be at most {KvsLimits.MaxValueBytes}. Use fewer or shorter public paths.");
+                working[KvsLayout.ConfigKey] = wanted.MergeIntoWithinQuota(cfg, "settings.publicPaths");
                 writes[KvsLayout.ConfigKey] = new(KvsLayout.ConfigKey, working[KvsLayout.ConfigKey], action, KvsLayout.ConfigKey);
             }
         }
@@ -136,17 +133,6 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
         var view = new PlanView(Digest(changes), Digest(document), counts, maxDeletions, counts.Deletions > maxDeletions, changes);
         return new(view, [.. writes.Values], noteWrites, partnerAdds, partnerChanges);
     }
-
-    static EdgePolicy Merge(EdgePolicy current, Settings.Update.Request wanted) => new(
-        wanted.Mode ?? current.Mode,
-        wanted.NoOrigin ?? current.NoOrigin,
-        wanted.PublicPaths ?? current.PublicPaths,
-        wanted.SecretMarker ?? current.SecretMarker,
-        wanted.WildcardDepth ?? current.WildcardDepth,
-        wanted.DenyStatus ?? current.DenyStatus,
-        wanted.FailPolicy ?? current.FailPolicy,
-        wanted.RevealReason ?? current.RevealReason,
-        wanted.LogDenials ?? current.LogDenials);
 
     static JsonObject Describe(string value, string? note) =>
         new() { ["expiresAt"] = KvsLayout.ReadExpiry(value)?.ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["note"] = note };

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Store;
 
 namespace EdgeAllowlist.Api.Features.Settings;
 
@@ -51,5 +53,19 @@ sealed record EdgePolicy(
         node["reason"] = RevealReason;
         node["log"] = LogDenials;
         return node.ToJsonString();
+    }
+
+    /// <summary>
+    /// <see cref="MergeInto"/>, refused before anything is written when the value would pass the 1 KB
+    /// limit; public paths are the only setting that can grow it that far, so <paramref name="publicPathsField"/> is named.
+    /// </summary>
+    public string MergeIntoWithinQuota(string? cfg, string publicPathsField)
+    {
+        var value = MergeInto(cfg);
+        var bytes = KvsLimits.ByteCount(value);
+        if (bytes > KvsLimits.MaxValueBytes)
+            throw new MutationRejectedException(400, publicPathsField,
+                $"The policy would be {bytes} bytes; the cfg value may be at most {KvsLimits.MaxValueBytes}. Use fewer or shorter public paths.");
+        return value;
     }
 }

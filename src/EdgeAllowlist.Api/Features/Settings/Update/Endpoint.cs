@@ -19,22 +19,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
         await this.SubmitOrRejectAsync(writer, HttpContext, state =>
         {
             var cfg = state.GetValueOrDefault(KvsLayout.ConfigKey);
-            var current = EdgePolicy.From(cfg);
-            var wanted = new EdgePolicy(
-                req.Mode ?? current.Mode,
-                req.NoOrigin ?? current.NoOrigin,
-                req.PublicPaths ?? current.PublicPaths,
-                req.SecretMarker ?? current.SecretMarker,
-                req.WildcardDepth ?? current.WildcardDepth,
-                req.DenyStatus ?? current.DenyStatus,
-                req.FailPolicy ?? current.FailPolicy,
-                req.RevealReason ?? current.RevealReason,
-                req.LogDenials ?? current.LogDenials);
-            var value = wanted.MergeInto(cfg);
-            // Public paths are the only setting that can grow the policy past the 1 KB value limit.
-            if (KvsLimits.ByteCount(value) > KvsLimits.MaxValueBytes)
-                throw new MutationRejectedException(400, "publicPaths",
-                    $"The policy would be {KvsLimits.ByteCount(value)} bytes; the cfg value may be at most {KvsLimits.MaxValueBytes}. Use fewer or shorter public paths.");
+            var value = req.ApplyTo(EdgePolicy.From(cfg)).MergeIntoWithinQuota(cfg, "publicPaths");
             return [new KeyWrite(KvsLayout.ConfigKey, value, "settings.update", KvsLayout.ConfigKey)];
         }, ct);
         await Send.OkAsync(EdgePolicy.From((await writer.GetStateAsync(ct)).Items.GetValueOrDefault(KvsLayout.ConfigKey)), ct);
@@ -52,6 +37,18 @@ sealed partial record Request(
     bool? RevealReason,
     bool? LogDenials)
 {
+    /// <summary>The policy with this request's members applied; members left out keep their value.</summary>
+    public EdgePolicy ApplyTo(EdgePolicy current) => new(
+        Mode ?? current.Mode,
+        NoOrigin ?? current.NoOrigin,
+        PublicPaths ?? current.PublicPaths,
+        SecretMarker ?? current.SecretMarker,
+        WildcardDepth ?? current.WildcardDepth,
+        DenyStatus ?? current.DenyStatus,
+        FailPolicy ?? current.FailPolicy,
+        RevealReason ?? current.RevealReason,
+        LogDenials ?? current.LogDenials);
+
     internal sealed class Validator : Validator<Request>
     {
         public Validator()
