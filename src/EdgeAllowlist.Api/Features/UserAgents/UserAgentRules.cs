@@ -156,32 +156,15 @@ static class UserAgentRules
             yield break;
         var depth = 0;
         var start = 0;
-        for (var i = 0; i <= source.Length; i++)
+        for (var i = 0; i < source.Length; (i, depth) = NextToken(source, i, depth))
         {
-            if (i == source.Length || source[i] == '|' && depth == 0)
+            if (source[i] == '|' && depth == 0)
             {
                 yield return Unwrap(source[start..i]);
                 start = i + 1;
-                continue;
-            }
-            switch (source[i])
-            {
-                case '\\':
-                    i++;
-                    break;
-                case '[':
-                    for (i++; i < source.Length && source[i] != ']'; i++)
-                        if (source[i] == '\\')
-                            i++;
-                    break;
-                case '(':
-                    depth++;
-                    break;
-                case ')':
-                    depth--;
-                    break;
             }
         }
+        yield return Unwrap(source[start..]);
     }
 
     static string Unwrap(string part)
@@ -191,27 +174,33 @@ static class UserAgentRules
         var inner = part[3..^1];
         // Only when the opening group is the one that closes at the end: "(?:a)|(?:b)" is split already, "(?:a)(b)" is not one group.
         var depth = 0;
-        for (var i = 0; i < inner.Length; i++)
+        for (var i = 0; i < inner.Length;)
         {
-            switch (inner[i])
-            {
-                case '\\':
-                    i++;
-                    break;
-                case '[':
-                    for (i++; i < inner.Length && inner[i] != ']'; i++)
-                        if (inner[i] == '\\')
-                            i++;
-                    break;
-                case '(':
-                    depth++;
-                    break;
-                case ')':
-                    if (--depth < 0)
-                        return part;
-                    break;
-            }
+            (i, depth) = NextToken(inner, i, depth);
+            if (depth < 0)
+                return part;
         }
         return inner;
+    }
+
+    /// <summary>Steps over one regex token at <paramref name="i"/> (an escape, a whole character class, or one character), tracking group depth.</summary>
+    static (int Next, int Depth) NextToken(string source, int i, int depth)
+    {
+        switch (source[i])
+        {
+            case '\\':
+                return (i + 2, depth);
+            case '[':
+                for (i++; i < source.Length && source[i] != ']'; i++)
+                    if (source[i] == '\\')
+                        i++;
+                return (i + 1, depth);
+            case '(':
+                return (i + 1, depth + 1);
+            case ')':
+                return (i + 1, depth - 1);
+            default:
+                return (i + 1, depth);
+        }
     }
 }
