@@ -8,7 +8,7 @@ namespace EdgeAllowlist.Store.Tests.Emulator;
 /// <summary>No Docker engine runs here, so the compose file is checked against what the emulator really reads.</summary>
 public sealed partial class DockerComposeTests
 {
-    static readonly string ComposePath = Path.Combine(RepoPaths.Root, "docker-compose.yml");
+    static readonly string ComposePath = Path.Combine(RepositoryPaths.Root, "docker-compose.yml");
 
     // Read by the ASP.NET Core host itself rather than by our options.
     static readonly HashSet<string> HostVariables = ["ASPNETCORE_URLS", "ASPNETCORE_ENVIRONMENT"];
@@ -19,7 +19,7 @@ public sealed partial class DockerComposeTests
         var kvs = Service("kvs");
 
         var build = (YamlMappingNode)kvs["build"];
-        var dockerfile = Path.Combine(RepoPaths.Root, Scalar(build["context"]), Scalar(build["dockerfile"]));
+        var dockerfile = Path.Combine(RepositoryPaths.Root, Scalar(build["context"]), Scalar(build["dockerfile"]));
         File.Exists(dockerfile).ShouldBeTrue(dockerfile);
         var dockerfileText = File.ReadAllText(dockerfile);
         dockerfileText.ShouldContain("EXPOSE 8080");

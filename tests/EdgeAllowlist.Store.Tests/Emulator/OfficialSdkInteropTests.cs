@@ -9,7 +9,7 @@ namespace EdgeAllowlist.Store.Tests.Emulator;
 /// </summary>
 public sealed class OfficialSdkInteropTests
 {
-    static readonly string InteropFolder = Path.Combine(RepoPaths.Root, "tests", "interop");
+    static readonly string InteropFolder = Path.Combine(RepositoryPaths.Root, "tests", "interop");
 
     [Fact]
     public async Task The_official_javascript_sdk_runs_every_operation_against_the_emulator()
