@@ -21,10 +21,11 @@ builder.Services
 
 var app = builder.Build();
 app.UseRequestIds()
-    .UseFailedAuthenticationLimit()
     .UseAuthentication()
+    .UseRequestLimit()
     .UseAuthorization()
     .UseRejectionAudit()
+    .UseSecretShapedInputRefusal()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
     {
