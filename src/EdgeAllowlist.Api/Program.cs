@@ -20,7 +20,8 @@ builder.Services
     });
 
 var app = builder.Build();
-app.UseRequestIds()
+app.UseSecurityHeaders()
+    .UseRequestIds()
     .UseFailedAuthenticationLimit()
     .UseAuthentication()
     .UseAuthorization()
