@@ -13,6 +13,8 @@ public sealed class SqliteDatabase(string path) : LockingDatabase
         DefaultTimeout = 30,
     }.ToString();
 
+    public override bool IsShared => false;
+
     public override string Provider => "sqlite";
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
