@@ -47,6 +47,7 @@ public static class ServiceRegistration
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
+            .AddSingleton<MirrorRepository>()
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 
