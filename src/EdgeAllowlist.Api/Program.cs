@@ -35,7 +35,9 @@ app.UseSecurityHeaders()
     .UseSwaggerGen();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
-await app.InitializeAsync();
+if (await app.InitializeAsync() is var refused and not 0)
+    return refused;
 await app.RunAsync();
+return 0;
 
 public partial class Program;

@@ -33,9 +33,9 @@ public static class ServiceRegistration
     /// without one, the embedded local store in <c>&lt;data&gt;/kvs</c>.
     /// </summary>
     public static IServiceCollection AddKeyValueStore(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton<IKeyValueStore>(_ => KeyValueStoreClientOptions.From(configuration) is { Arn.Length: > 0 } options
+        services.AddSingleton<IKeyValueStore>(sp => KeyValueStoreClientOptions.From(configuration) is { Arn.Length: > 0 } options
             ? new KeyValueStoreClient(options)
-            : LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs")));
+            : LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs"), logger: sp.GetRequiredService<ILogger<LocalKeyValueStore>>()));
 
     public static IServiceCollection AddWritePath(this IServiceCollection services, IConfiguration configuration) =>
         services
@@ -133,10 +133,24 @@ public static class ServiceRegistration
     public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) =>
         app.UseMiddleware<IdempotencyMiddleware>();
 
-    /// <summary>Creates the schema and, on the first start, the bootstrap admin token; before the first request.</summary>
-    public static async Task InitializeAsync(this WebApplication app)
+    /// <summary>
+    /// Opens the store, creates the schema and, on the first start, the bootstrap admin token; before the
+    /// first request. Returns the process exit code to stop with instead of running (0: run).
+    /// </summary>
+    public static async Task<int> InitializeAsync(this WebApplication app)
     {
+        try
+        {
+            // Opened first so a damaged local store stops the start with one line, not a stack trace from a hosted service.
+            app.Services.GetRequiredService<IKeyValueStore>();
+        }
+        catch (LocalStoreDamagedException damaged)
+        {
+            await Console.Error.WriteLineAsync(damaged.Message);
+            return LocalStoreDamagedException.ExitCode;
+        }
         await DatabaseSchema.EnsureAsync(app.Services.GetRequiredService<IDatabase>());
         await app.Services.GetRequiredService<BootstrapToken>().EnsureAsync(CancellationToken.None);
+        return 0;
     }
 }
