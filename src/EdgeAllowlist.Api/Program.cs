@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
@@ -26,11 +27,13 @@ app.UseSecurityHeaders()
     .UseAuthentication()
     .UseAuthorization()
     .UseRejectionAudit()
+    .UseJsonBodies()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
     {
         c.Endpoints.RoutePrefix = "v1";
         c.Errors.UseProblemDetails();
+        c.UseStrictJson();
     })
     .UseSwaggerGen();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
