@@ -20,6 +20,8 @@ builder.Services
     });
 
 var app = builder.Build();
+if (await app.InitializeAsync() is var refused and not 0)
+    return refused;
 app.UseRequestIds()
     .UseFailedAuthenticationLimit()
     .UseAuthentication()
@@ -34,8 +36,6 @@ app.UseRequestIds()
     .UseSwaggerGen();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
-if (await app.InitializeAsync() is var refused and not 0)
-    return refused;
 await app.RunAsync();
 return 0;
 
