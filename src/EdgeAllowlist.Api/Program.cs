@@ -22,7 +22,8 @@ builder.Services
 var app = builder.Build();
 if (await app.InitializeAsync() is var refused and not 0)
     return refused;
-app.UseRequestIds()
+app.UseSecurityHeaders()
+    .UseRequestIds()
     .UseFailedAuthenticationLimit()
     .UseAuthentication()
     .UseAuthorization()

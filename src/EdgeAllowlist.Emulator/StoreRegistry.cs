@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using EdgeAllowlist.Store;
 using EdgeAllowlist.Store.Aws;
 using EdgeAllowlist.Store.Local;
 
@@ -18,7 +19,7 @@ public sealed partial class StoreRegistry : IDisposable
     {
         this.logger = logger;
         dataPath = Path.GetFullPath(options.DataPath);
-        Directory.CreateDirectory(dataPath);
+        PrivateFiles.CreateFolder(dataPath);
         foreach (var folder in Directory.GetDirectories(dataPath).Where(d => StoreFolderPattern().IsMatch(Path.GetFileName(d))))
         {
             var store = LocalKeyValueStore.Open(folder, logger: logger);

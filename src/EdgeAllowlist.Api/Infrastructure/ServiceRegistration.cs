@@ -14,11 +14,11 @@ namespace EdgeAllowlist.Api.Infrastructure;
 /// <summary>The service's parts, one method per concern, so Program.cs reads as a table of contents.</summary>
 public static class ServiceRegistration
 {
-    /// <summary>The data folder (setting <c>DataDirectory</c>, default <c>data</c> under the working directory).</summary>
+    /// <summary>The data folder (setting <c>DataDirectory</c>, default <c>data</c> under the working directory), created 0700.</summary>
     public static string DataDirectory(this IConfiguration configuration)
     {
         var path = Path.GetFullPath(configuration["DataDirectory"] is { Length: > 0 } configured ? configured : "data");
-        Directory.CreateDirectory(path);
+        PrivateFiles.CreateFolder(path);
         return path;
     }
 
@@ -47,6 +47,7 @@ public static class ServiceRegistration
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
+            .AddSingleton<MirrorRepository>()
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 
@@ -100,6 +101,26 @@ public static class ServiceRegistration
         app.Use(async (context, next) =>
         {
             context.Response.Headers["X-Request-Id"] = context.TraceIdentifier;
+            await next(context);
+        });
+
+    /// <summary>
+    /// Headers on every answer, set as the response starts so that problem bodies, idempotent replays
+    /// and middleware short-circuits carry them too: no MIME sniffing, no Referer leaking the API's
+    /// URLs, and no cache (a browser, proxy or CDN) keeping a /v1 answer, which may hold a token or a secret.
+    /// </summary>
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+                if (context.Request.Path.StartsWithSegments("/v1"))
+                    headers.CacheControl = "no-store";
+                return Task.CompletedTask;
+            });
             await next(context);
         });
 

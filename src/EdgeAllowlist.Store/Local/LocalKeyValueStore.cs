@@ -84,7 +84,7 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
         directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         if (!Directory.Exists(directory))
         {
-            Directory.CreateDirectory(directory);
+            PrivateFiles.CreateFolder(directory);
             // Otherwise a power cut could take the new folder, and every write acknowledged in it, away.
             DirectorySync.Flush(Path.GetDirectoryName(directory)!);
         }
@@ -258,7 +258,7 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
         {
             // FileShare.None takes an exclusive OS lock (flock on Unix) that dies with the process,
             // so a killed owner never leaves the folder locked.
-            return new FileStream(Path.Combine(directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return PrivateFiles.Open(Path.Combine(directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException e)
         {

@@ -21,7 +21,7 @@ sealed record Snapshot(
     public void WriteTo(string directory)
     {
         var temporary = Path.Combine(directory, TemporaryFileName);
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var file = PrivateFiles.Open(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             file.Write(Magic);
             file.Write(ChecksummedFrame.Build(ToPayload()));

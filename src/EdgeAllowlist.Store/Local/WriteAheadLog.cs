@@ -40,7 +40,7 @@ sealed class WriteAheadLog : IDisposable
     {
         var path = PathIn(directory);
         var existed = File.Exists(path);
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        var file = PrivateFiles.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         try
         {
             if (!existed)
