@@ -21,6 +21,8 @@ builder.Services
     });
 
 var app = builder.Build();
+if (await app.InitializeAsync() is var refused and not 0)
+    return refused;
 app.UseSecurityHeaders()
     .UseRequestIds()
     .UseFailedAuthenticationLimit()
@@ -38,8 +40,6 @@ app.UseSecurityHeaders()
     .UseSwaggerGen();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
-if (await app.InitializeAsync() is var refused and not 0)
-    return refused;
 await app.RunAsync();
 return 0;
 
