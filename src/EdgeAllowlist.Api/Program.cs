@@ -25,11 +25,12 @@ if (await app.InitializeAsync() is var refused and not 0)
     return refused;
 app.UseSecurityHeaders()
     .UseRequestIds()
-    .UseFailedAuthenticationLimit()
     .UseAuthentication()
+    .UseRequestLimit()
     .UseAuthorization()
     .UseRejectionAudit()
     .UseJsonBodies()
+    .UseSecretShapedInputRefusal()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
     {
