@@ -1,10 +1,12 @@
 using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.Logging.AddStructuredJson();
+var admin = AdminCommand.Parse(args);
+var builder = WebApplication.CreateBuilder(admin?.HostArgs ?? args);
+builder.Logging.AddStructuredJson(toStandardError: admin is not null);
 builder.Services
     .AddDatabase(builder.Configuration)
     .AddKeyValueStore(builder.Configuration)
@@ -20,6 +22,8 @@ builder.Services
     });
 
 var app = builder.Build();
+if (admin is not null)
+    return await admin.RunAsync(app.Services);
 app.UseRequestIds()
     .UseFailedAuthenticationLimit()
     .UseAuthentication()
@@ -36,5 +40,6 @@ app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{doc
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
 await app.InitializeAsync();
 await app.RunAsync();
+return 0;
 
 public partial class Program;

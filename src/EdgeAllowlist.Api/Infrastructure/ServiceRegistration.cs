@@ -87,14 +87,22 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>JSON lines on standard output with scopes, so every line carries the request id.</summary>
-    public static ILoggingBuilder AddStructuredJson(this ILoggingBuilder logging) =>
+    /// <summary>
+    /// JSON lines on standard output with scopes, so every line carries the request id; on standard
+    /// error instead for a command whose standard output is its answer (<see cref="AdminCommand"/>).
+    /// </summary>
+    public static ILoggingBuilder AddStructuredJson(this ILoggingBuilder logging, bool toStandardError = false)
+    {
         logging.ClearProviders().AddJsonConsole(o =>
         {
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
+        if (toStandardError)
+            logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        return logging;
+    }
 
     public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
