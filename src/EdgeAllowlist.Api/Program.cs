@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
@@ -24,21 +25,26 @@ builder.Services
 var app = builder.Build();
 if (admin is not null)
     return await admin.RunAsync(app.Services);
-app.UseRequestIds()
-    .UseFailedAuthenticationLimit()
+if (await app.InitializeAsync() is var refused and not 0)
+    return refused;
+app.UseSecurityHeaders()
+    .UseRequestIds()
     .UseAuthentication()
+    .UseRequestLimit()
     .UseAuthorization()
     .UseRejectionAudit()
+    .UseJsonBodies()
+    .UseSecretShapedInputRefusal()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
     {
         c.Endpoints.RoutePrefix = "v1";
         c.Errors.UseProblemDetails();
+        c.UseStrictJson();
     })
     .UseSwaggerGen();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
-await app.InitializeAsync();
 await app.RunAsync();
 return 0;
 

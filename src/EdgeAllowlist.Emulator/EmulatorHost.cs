@@ -47,7 +47,7 @@ public static class EmulatorHost
             app.Map("/_emulator/{**rest}", () => Results.Problem(
                 statusCode: StatusCodes.Status404NotFound,
                 title: "The emulator's admin endpoints are off",
-                detail: $"Set {EmulatorOptions.SectionName}:{nameof(EmulatorOptions.EnableAdminEndpoints)}=true to serve /_emulator/* (docker compose: --profile dev)."));
+                detail: $"Set {EmulatorOptions.SectionName}:{nameof(EmulatorOptions.EnableAdminEndpoints)}=true to serve /_emulator/* (docker compose: add -f docker-compose.dev.yml)."));
             return app;
         }
 

@@ -80,6 +80,16 @@ public sealed class ApiProcess : IAsyncDisposable
         return api;
     }
 
+    /// <summary>
+    /// Starts the API for a start that is expected to be refused and waits for it to exit (killed after
+    /// <paramref name="within"/>): the exit code and what it wrote to standard error, line by line.
+    /// </summary>
+    public static async Task<(int ExitCode, IReadOnlyList<string> StandardError)> RunUntilExitAsync(IReadOnlyDictionary<string, string> settings, TimeSpan within)
+    {
+        var run = await RunCommandAsync(new Dictionary<string, string>(settings) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}" }, [], within);
+        return (run.ExitCode, run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     /// <summary>Starts the API as <see cref="StartAsync"/> does, without waiting for it to be ready (for an API that never will be).</summary>
     public static ApiProcess Start(IReadOnlyDictionary<string, string> settings, int port = 0)
     {
