@@ -5,8 +5,9 @@ using EdgeAllowlist.Cli.Tests.Fakes;
 namespace EdgeAllowlist.Cli.Tests.Aws;
 
 /// <summary>
-/// The edge-allowlist tool as a real process with AWSSDK.Core's standard chain: web identity through a
-/// fake STS (AWS_ENDPOINT_URL_STS) signing calls the fake CloudFront verifies, and credential failures
+/// The edge-allowlist tool as a real process with AWSSDK.Core's standard chain: web identity and an
+/// assume-role profile through a fake STS (AWS_ENDPOINT_URL_STS) giving credentials that sign calls the
+/// fake CloudFront verifies, and credential failures
 /// as one line that names the source tried and the fix, with exit code 2 and no stack trace.
 /// </summary>
 [Trait("Category", "Slow")]
@@ -18,6 +19,9 @@ public sealed class CredentialChainTests : IAsyncLifetime
     // The fake CloudFront accepts only the example key pair, so STS hands out that pair with a session token of its own.
     static readonly ImmutableCredentials Issued = new(FakeAwsHost.Credentials.AccessKey, FakeAwsHost.Credentials.SecretKey, "FQoGZXIvYXdzEFAKESESSION" + Guid.NewGuid().ToString("N"));
 
+    // The long-term keys of the assume-role profile's source profile; the fake STS accepts AssumeRole signed by them only.
+    static readonly ImmutableCredentials SourceProfile = new("AKIDSOURCEPROFILE001", "source-profile-secret-" + Guid.NewGuid().ToString("N"), null);
+
     readonly string folder = Directory.CreateTempSubdirectory("ea-cli-creds-").FullName;
     FakeCloudFront cloudFront = null!;
     FakeSts sts = null!;
@@ -25,7 +29,7 @@ public sealed class CredentialChainTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         cloudFront = await FakeCloudFront.StartAsync();
-        sts = await FakeSts.StartAsync(WebIdentityToken, Role, Issued);
+        sts = await FakeSts.StartAsync(WebIdentityToken, Role, Issued, SourceProfile);
     }
 
     public async Task DisposeAsync()
@@ -87,6 +91,27 @@ public sealed class CredentialChainTests : IAsyncLifetime
         error["message"]!.GetValue<string>().ShouldStartWith("No AWS credentials from the default chain");
         error["message"]!.GetValue<string>().ShouldContain("Fix: set AWS_PROFILE");
         run.Error.ShouldNotContain("   at ");
+    }
+
+    [Fact]
+    public async Task With_an_assume_role_profile_the_tool_signs_with_the_role_credentials_sts_issued_for_a_call_signed_by_the_source_profile()
+    {
+        var config = Path.Combine(folder, "config");
+        var credentials = Path.Combine(folder, "credentials");
+        File.WriteAllText(config, $"[profile deployer]\nrole_arn = {Role}\nsource_profile = base\nregion = {FakeSts.Region}\n");
+        File.WriteAllText(credentials, $"[base]\naws_access_key_id = {SourceProfile.AccessKey}\naws_secret_access_key = {SourceProfile.SecretKey}\n");
+        var environment = NoCredentials();
+        environment["AWS_PROFILE"] = "deployer";
+        environment["AWS_CONFIG_FILE"] = config;
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = credentials;
+        environment["AWS_ENDPOINT_URL_STS"] = sts.Endpoint.ToString();
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--output", "json", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        sts.Calls.ShouldBe(["AssumeRole issued"]);
+        cloudFront.SignatureProblems.ShouldBeEmpty();
+        cloudFront.Requests.Single().Header("x-amz-security-token").ShouldBe(Issued.Token);
     }
 
     /// <summary>The single line on standard error, with nothing on standard output and no stack trace.</summary>
