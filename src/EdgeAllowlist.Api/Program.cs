@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
@@ -29,6 +30,7 @@ app.UseRequestIds()
     .UseFastEndpoints(c =>
     {
         c.Endpoints.RoutePrefix = "v1";
+        c.Endpoints.Configurator = e => e.PostProcessor<ProblemTranslation>(Order.After);
         c.Errors.UseProblemDetails();
     })
     .UseSwaggerGen();

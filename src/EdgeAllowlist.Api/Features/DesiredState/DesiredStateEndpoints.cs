@@ -1,17 +1,14 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
-using EdgeAllowlist.Api.Infrastructure.Writer;
-using FluentValidation.Results;
 
 namespace EdgeAllowlist.Api.Features.DesiredState;
 
 static class DesiredStateEndpoints
 {
     /// <summary>
-    /// Carries out an apply and turns its refusals into answers: a stale plan into 409 with the
-    /// current plan (so the caller can review and retry with its digest), the rest into
-    /// problem details naming the field.
+    /// Carries out an apply and answers a stale plan with 409 and the current plan, so the caller can
+    /// review and retry with its digest; other refusals are problems answered by <see cref="Infrastructure.Errors.Problems"/>.
     /// </summary>
-    public static async Task<ApplyResult?> ApplyOrRefuseAsync(this IValidationErrors endpoint, HttpContext context, Func<Task<ApplyResult>> apply, CancellationToken ct)
+    public static async Task<ApplyResult?> ApplyOrRefuseAsync(this HttpContext context, Func<Task<ApplyResult>> apply, CancellationToken ct)
     {
         try
         {
@@ -24,11 +21,6 @@ static class DesiredStateEndpoints
                 "https://tools.ietf.org/html/rfc9110#section-15.5.10", "The plan is stale.", 409, e.Message, context.Request.Path, e.Current),
                 options: null, contentType: "application/problem+json", ct);
             return null;
-        }
-        catch (MutationRejectedException e)
-        {
-            endpoint.ThrowError(new ValidationFailure(e.Field, e.Message), e.StatusCode);
-            throw;
         }
     }
 

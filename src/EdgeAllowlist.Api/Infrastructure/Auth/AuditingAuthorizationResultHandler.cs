@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -29,8 +30,7 @@ public sealed class AuditingAuthorizationResultHandler(AuditTrail audit, FailedA
                 ?? "No bearer token was sent.";
             await audit.AppendAsync(new AuditRecord(actor.Name, "auth.denied", target, AuditOutcome.Unauthenticated,
                 RequestId: actor.RequestId, Client: actor.Client, Detail: reason), context.RequestAborted);
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await TypedResults.Problem(reason, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(context);
+            await Problems.WriteAsync(context, new(StatusCodes.Status401Unauthorized, reason, headers: new Dictionary<string, string> { ["WWW-Authenticate"] = "Bearer" }));
             return;
         }
         metrics.Rejected("forbidden");
@@ -40,6 +40,6 @@ public sealed class AuditingAuthorizationResultHandler(AuditTrail audit, FailedA
             : $"The token lacks the scope this needs: {string.Join(" or ", required)}.";
         await audit.AppendAsync(new AuditRecord(actor.Name, "auth.denied", target, AuditOutcome.Forbidden,
             RequestId: actor.RequestId, Client: actor.Client, Detail: detail), context.RequestAborted);
-        await TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(context);
+        await Problems.WriteAsync(context, new(StatusCodes.Status403Forbidden, detail));
     }
 }

@@ -34,6 +34,7 @@ public sealed class BearerTokenHandler(
             .. token.Scopes.Select(s => new Claim(ApiScopes.ClaimType, s)),
             .. token.Partners.Select(p => new Claim(ApiScopes.PartnerClaim, p)),
         ];
+        Context.Features.Set(new PresentedToken(presented));
         return AuthenticateResult.Success(new(new(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
@@ -11,9 +12,8 @@ public sealed class FailedAuthenticationLimitMiddleware(RequestDelegate next, Fa
         if (context.Request.Path.StartsWithSegments("/v1") && limiter.RetryAfter(context.Connection.RemoteIpAddress) is { } wait)
         {
             metrics.Rejected("rate-limited");
-            context.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            await TypedResults.Problem("Too many failed authentications from this address; try again later.",
-                statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests").ExecuteAsync(context);
+            await Problems.WriteAsync(context, new(StatusCodes.Status429TooManyRequests, "Too many failed authentications from this address; try again later.",
+                headers: new Dictionary<string, string> { ["Retry-After"] = Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture) }));
             return;
         }
         await next(context);

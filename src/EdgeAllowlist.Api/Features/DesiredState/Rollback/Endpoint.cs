@@ -41,7 +41,7 @@ sealed class Endpoint(DesiredStateService desiredState) : Endpoint<Request, Resp
             await Send.OkAsync(new(req.ToSeq, document, plan.View, null), ct);
             return;
         }
-        var result = await this.ApplyOrRefuseAsync(HttpContext, () => desiredState.ApplyAsync(
+        var result = await HttpContext.ApplyOrRefuseAsync(() => desiredState.ApplyAsync(
             document, req.Force ?? false, req.ExpectedPlanDigest, mayCreatePartners: false, HttpContext.ToActor(), DesiredStateService.RollbackAction, new { toSeq = req.ToSeq }, ct), ct);
         if (result is not null)
             await Send.OkAsync(new(req.ToSeq, document, result.Plan, result), ct);

@@ -4,7 +4,7 @@ using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Features.Secrets.Revoke;
 
-sealed class Endpoint(StoreWriter writer) : Endpoint<Request>
+sealed class Endpoint(PartnerSecrets secrets) : Endpoint<Request>
 {
     public override void Configure()
     {
@@ -15,9 +15,9 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request>
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        await this.SubmitOrRejectAsync(writer, HttpContext, state =>
+        await secrets.EndAsync(HttpContext.ToActor(), "secret.revoke", state =>
             StoredSecret.OfPartner(state, req.Partner).FirstOrDefault(s => s.Id == req.Id) is { } secret
-                ? [new KeyWrite(secret.Key, null, "secret.revoke", secret.Target)]
+                ? [secret]
                 : throw new MutationRejectedException(404, "id", $"Partner '{req.Partner}' has no secret '{req.Id}' in the store."), ct);
         await Send.NoContentAsync(ct);
     }
