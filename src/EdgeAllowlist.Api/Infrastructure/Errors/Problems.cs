@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using FluentValidation.Results;
 
@@ -29,7 +30,12 @@ public static class Problems
         // Marked as sent, so FastEndpoints does not answer a second time behind it (the body may be buffered).
         context.MarkResponseStart();
         context.Response.StatusCode = problem.StatusCode;
-        return context.Response.WriteAsJsonAsync(details, Json, ContentType, context.RequestAborted);
+        if (problem.Extensions.Count == 0)
+            return context.Response.WriteAsJsonAsync(details, Json, ContentType, context.RequestAborted);
+        var body = JsonSerializer.SerializeToNode(details, Json)!.AsObject();
+        foreach (var (name, value) in problem.Extensions)
+            body[name] = JsonSerializer.SerializeToNode(value, value.GetType(), Json);
+        return context.Response.WriteAsJsonAsync(body, Json, ContentType, context.RequestAborted);
     }
 }
 

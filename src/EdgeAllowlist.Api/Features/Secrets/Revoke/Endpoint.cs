@@ -10,7 +10,7 @@ sealed class Endpoint(PartnerSecrets secrets) : Endpoint<Request>
     {
         Delete("/partners/{partner}/secrets/{id}");
         Permissions(ApiScopes.SecretsAdmin);
-        Summary(s => s.Summary = "Revoke a secret now: its key leaves the store, the next request with it is denied.");
+        Summary(s => s.Summary = "Revoke a secret now: its key leaves the store, the next request with it is denied, and the Idempotency-Key that issued it answers 409 from then on.");
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
