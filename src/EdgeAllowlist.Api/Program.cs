@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure;
 using EdgeAllowlist.Api.Infrastructure.Errors;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
@@ -21,22 +22,28 @@ builder.Services
     });
 
 var app = builder.Build();
-app.UseRequestIds()
-    .UseFailedAuthenticationLimit()
+if (await app.InitializeAsync() is var refused and not 0)
+    return refused;
+app.UseSecurityHeaders()
+    .UseRequestIds()
     .UseAuthentication()
+    .UseRequestLimit()
     .UseAuthorization()
     .UseRejectionAudit()
+    .UseJsonBodies()
+    .UseSecretShapedInputRefusal()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
     {
         c.Endpoints.RoutePrefix = "v1";
         c.Endpoints.Configurator = e => e.PostProcessor<ProblemTranslation>(Order.After);
         c.Errors.UseProblemDetails();
+        c.UseStrictJson();
     })
     .UseSwaggerGen();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
-await app.InitializeAsync();
 await app.RunAsync();
+return 0;
 
 public partial class Program;

@@ -3,8 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Features.Partners;
-using EdgeAllowlist.Api.Infrastructure.Audit;
-using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
@@ -186,14 +184,6 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyC
                 return new SecretView(s.Id, s.Partner, s.Fingerprint, s.Scope, known ? m.At : null, known ? m.By : null, s.Expires, s.IsExpiredAt(now));
             })
             .OrderBy(v => v.CreatedAt).ThenBy(v => v.Id, StringComparer.Ordinal)];
-    }
-
-    /// <summary>A 403 decided inside an endpoint (a partner the token is not limited to), audited like the ones the policy decides; throw what it returns.</summary>
-    public static async Task<ProblemException> ForbiddenAsync(AuditTrail audit, Actor actor, string target, string detail, CancellationToken ct)
-    {
-        await audit.AppendAsync(new AuditRecord(actor.Name, "auth.denied", target, AuditOutcome.Forbidden,
-            RequestId: actor.RequestId, Client: actor.Client, Detail: detail), ct);
-        return new(StatusCodes.Status403Forbidden, detail);
     }
 }
 

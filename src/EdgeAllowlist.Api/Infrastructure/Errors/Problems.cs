@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using EdgeAllowlist.Api.Infrastructure.Auth;
 using FluentValidation.Results;
 
 namespace EdgeAllowlist.Api.Infrastructure.Errors;
@@ -21,11 +22,13 @@ public static class Problems
     {
         foreach (var (name, value) in problem.Headers)
             context.Response.Headers[name] = value;
-        var details = new ProblemDetails([], context.Request.Path, context.TraceIdentifier, problem.StatusCode)
+        // A secret pasted into a path must not be echoed back (SecretShapedInputMiddleware refuses such a request with this very answer).
+        var detail = SecretRedaction.Redact(problem.Message);
+        var details = new ProblemDetails([], SecretRedaction.Redact(context.Request.Path.Value ?? ""), context.TraceIdentifier, problem.StatusCode)
         {
-            Detail = problem.Message,
+            Detail = detail,
             // Named as the request spells it (a header such as Idempotency-Key keeps its case).
-            Errors = problem.Field is { } field ? [new(new ValidationFailure(field, problem.Message)) { Name = field }] : [],
+            Errors = problem.Field is { } field ? [new(new ValidationFailure(field, detail)) { Name = field }] : [],
         };
         // Marked as sent, so FastEndpoints does not answer a second time behind it (the body may be buffered).
         context.MarkResponseStart();

@@ -25,8 +25,8 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, AuditTr
     {
         if (!User.MayRotateSecretsOf(req.Partner))
         {
-            throw await PartnerSecrets.ForbiddenAsync(audit, HttpContext.ToActor(), $"{HttpContext.Request.Method} {HttpContext.Request.Path}",
-                $"The token may rotate secrets only of other partners, not of '{req.Partner}'.", ct);
+            await HttpContext.ForbidAsync(audit, $"The token may rotate secrets only of other partners, not of '{req.Partner}'.", ct);
+            return;
         }
         var domain = secrets.DistributionDomain(req.DistributionDomain);
         if (domain is null)
