@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
@@ -39,6 +40,7 @@ app.UseSecurityHeaders()
     .UseFastEndpoints(c =>
     {
         c.Endpoints.RoutePrefix = "v1";
+        c.Endpoints.Configurator = e => e.PostProcessor<ProblemTranslation>(Order.After);
         c.Errors.UseProblemDetails();
         c.UseStrictJson();
     })
