@@ -75,4 +75,13 @@ public sealed class UserAgentRulesTests
         PatternGuard.Decompile(compiled).ShouldBe(pattern);
         UserAgentRule.From(UserAgentRule.Deny, compiled, 0).Pattern.ShouldBe(pattern);
     }
+
+    [Fact]
+    public void Counted_repeats_are_spread_so_no_shard_holds_more_than_32()
+    {
+        var rules = new[] { "x\\d{1,32}y", "a{20}b", "c{12}d", "curl/\\d+" }.Select(p => UserAgentRule.From(UserAgentRule.Deny, p, -1)).ToList();
+        var shards = UserAgentRules.Pack(rules);
+        shards.Count.ShouldBe(2);
+        shards.ShouldAllBe(s => PatternGuard.RepeatWeight(System.Text.Json.Nodes.JsonNode.Parse(s)!["deny"]!.GetValue<string>()) <= PatternGuard.MaxRepeat);
+    }
 }
