@@ -83,6 +83,7 @@ public sealed class UserAgentTests(ApiHost host) : IClassFixture<ApiHost>
     [InlineData(@"Chrome/\d+.*Safari", "before .*: the part before each .* must be plain text or a choice of texts")]
     [InlineData("(iPhone|iPh).*Safari", "is part of")]
     [InlineData(@"x\d{1,32}-\d{1,32}", "bounded repeats adding up to 64")]
+    [InlineData("(?:ab){1,32}c", "bounded repeats adding up to 64")]
     [InlineData("(?<=Chrome)/1", "lookbehind")]
     [InlineData(@"(a)\1", "backreference")]
     [InlineData("(?<v>Chrome)", "named group")]

@@ -81,7 +81,7 @@ static class PatternGuard
             if (CheckAlternative(pattern, alternative) is { } problem)
                 return problem;
         if (RepeatWeight(tree) > MaxRepeat)
-            return $"has bounded repeats adding up to {RepeatWeight(tree)} ({{n,m}} counts m); at most {MaxRepeat} in one pattern, as a shard holds at most that many. Split it into several patterns.";
+            return $"has bounded repeats adding up to {RepeatWeight(tree)} ({{n,m}} counts m, times the length of a repeated group); at most {MaxRepeat} in one pattern, as a shard holds at most that many. Split it into several patterns.";
         return CheckCompiles(Compile(pattern));
     }
 
@@ -343,15 +343,19 @@ static class PatternGuard
     }
 
     /// <summary>
-    /// What the counted loops of a source add up to: <c>{n,m}</c> counts m, <c>{n,}</c> counts n (a
+    /// What the counted loops of a source add up to: <c>{n,m}</c> counts m (times the length of a
+    /// repeated group), <c>{n,}</c> counts n (a
     /// <c>?</c>, <c>*</c> or <c>+</c> counts nothing). Under V8 one regex with several counted loops
     /// costs far more per start position than the sum of them alone, so a shard's total is capped.
     /// </summary>
     public static int RepeatWeight(string source) => TryParse(source) is { } tree ? RepeatWeight(tree) : 0;
 
     static int RepeatWeight(Alternation tree) => tree.Alternatives.SelectMany(a => a.Terms).Sum(t =>
-        (t.Quantifier is { } q ? (int)Math.Min(MaxRepeat + 1L, q.Max ?? q.Min) is var count && count >= 2 ? count : 0 : 0)
+        (t.Quantifier is { } q ? (int)Math.Min(MaxRepeat + 1L, q.Max ?? q.Min) is var count && count >= 2 ? count * Width(t.Atom) : 0 : 0)
         + (t.Atom is Group g ? RepeatWeight(g.Body) : 0));
+
+    /// <summary>Characters one pass of a repeated atom steps over: 1, or a group's terms (a repeated group holds no quantifier).</summary>
+    static int Width(Atom atom) => atom is Group g ? Math.Max(1, g.Body.Alternatives.Max(a => a.Terms.Count)) : 1;
 
     /// <summary>The compiled source must also be a regex the function's engine accepts; a compile, not a timed run.</summary>
     static string? CheckCompiles(string source)
