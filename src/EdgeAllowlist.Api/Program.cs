@@ -21,6 +21,7 @@ builder.Services
 
 var app = builder.Build();
 app.UseRequestIds()
+    .UseOutageAnswers()
     .UseFailedAuthenticationLimit()
     .UseAuthentication()
     .UseAuthorization()

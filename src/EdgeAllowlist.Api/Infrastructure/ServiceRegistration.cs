@@ -104,6 +104,9 @@ public static class ServiceRegistration
             await next(context);
         });
 
+    public static IApplicationBuilder UseOutageAnswers(this IApplicationBuilder app) =>
+        app.UseMiddleware<Outages.OutageMiddleware>();
+
     public static IApplicationBuilder UseFailedAuthenticationLimit(this IApplicationBuilder app) =>
         app.UseMiddleware<FailedAuthenticationLimitMiddleware>();
 

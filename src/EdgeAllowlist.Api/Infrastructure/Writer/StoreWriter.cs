@@ -16,6 +16,15 @@ public sealed class WriterOptions
 
     /// <summary>How many times one batch is re-planned after the store's ETag moved under it.</summary>
     public int MaxConflictRetries { get; set; } = 5;
+
+    /// <summary>How many times a re-read after a failed write is tried before the batch fails with the re-read's error.</summary>
+    public int MaxReadAttempts { get; set; } = 4;
+
+    /// <summary>How long a request waits for a writer that has not read the store yet before it is answered 503.</summary>
+    public TimeSpan StartWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The one backoff of the writer: 200 ms, 400 ms, 800 ms, then 1.6 s and at most 2 s between attempts.</summary>
+    public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2000, 100 << Math.Clamp(attempt, 1, 5)));
 }
 
 /// <summary>
@@ -45,6 +54,7 @@ public sealed class StoreWriter(
     readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     volatile StoreState state = StoreState.Empty;
+    volatile Exception? startProblem;
 
     // Written and read only on the writer's loop: chunks of this round sent without a definite answer
     // (an earlier attempt of a change may land after a later one was planned), and intents the last
@@ -55,7 +65,7 @@ public sealed class StoreWriter(
     /// <summary>The last state the writer saw; reads of rules are served from it (the store is the truth, this is its mirror).</summary>
     public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
     {
-        await started.Task.WaitAsync(cancellationToken);
+        await WaitStartedAsync(cancellationToken);
         // Instances sharing a PostgreSQL database share the snapshot: pick up what another one wrote.
         if (mirror.IsShared && await mirror.ReadETagAsync(cancellationToken) != state.ETag)
             await EnqueueAsync(new(new(ExternalActor, null, null), _ => [], syncFirst: true), cancellationToken);
@@ -75,15 +85,31 @@ public sealed class StoreWriter(
         return pending.DriftFound;
     }
 
+    /// <summary>Waits a bounded time for the first read of the store; a database or store still down by then is a 503 naming it, not a hung request.</summary>
+    async Task WaitStartedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await started.Task.WaitAsync(options.Value.StartWait, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            var problem = startProblem;
+            throw new Outages.DependencyUnavailableException(problem is DbException ? Outages.DependencyUnavailableException.Database : Outages.DependencyUnavailableException.Store,
+                $"The service has not been able to read the store and its mirror since it started ({problem?.Message ?? "still starting"}).", problem);
+        }
+    }
+
     async Task<WriteOutcome> EnqueueAsync(Pending pending, CancellationToken cancellationToken)
     {
+        await WaitStartedAsync(cancellationToken);
         await queue.Writer.WriteAsync(pending, cancellationToken);
         return await pending.Completion.Task;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
@@ -93,12 +119,14 @@ public sealed class StoreWriter(
                     ? []
                     : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, "settings.initialize", KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
                 started.TrySetResult();
+                startProblem = null;
                 break;
             }
-            catch (Exception e) when (e is KvsException or DbException)
+            catch (Exception e) when (e is KvsException or DbException or IOException)
             {
+                startProblem = e;
                 logger.LogWarning(e, "The store or the database is not reachable yet; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
+                await Task.Delay(WriterOptions.Backoff(attempt), time, stoppingToken);
             }
         }
         while (await queue.Reader.WaitToReadAsync(stoppingToken))
@@ -205,18 +233,14 @@ public sealed class StoreWriter(
                     metrics.Conflict();
                 metrics.Retry();
                 logger.LogInformation("A write met {ErrorCode}; re-reading and re-planning (attempt {Attempt})", e.ErrorCode, conflicts);
-                if (!await TrySyncAsync(cancellationToken))
-                {
-                    Fail(batch, e);
-                    return;
-                }
+                await SyncWithRetriesAsync(cancellationToken);
             }
             catch (KvsException e)
             {
                 if (e.Kind == KvsErrorKind.Conflict)
                     metrics.Conflict();
                 // A write that may have landed is found by the next sync and audited for its requester.
-                await TrySyncAsync(cancellationToken);
+                await SyncWithRetriesAsync(cancellationToken);
                 Fail(batch, e);
                 return;
             }
@@ -225,7 +249,8 @@ public sealed class StoreWriter(
 
     static void Fail(List<Pending> batch, KvsException e)
     {
-        var failure = new MutationRejectedException(503, "store", $"The key value store did not accept the change ({e.ErrorCode}); nothing was acknowledged. Retry with the same Idempotency-Key.");
+        var failure = new Outages.DependencyUnavailableException(Outages.DependencyUnavailableException.Store,
+            $"The key value store did not accept the change ({e.ErrorCode}: {e.Message}); nothing was acknowledged. Retry with the same Idempotency-Key.", e);
         foreach (var pending in batch)
             pending.Completion.TrySetException(failure);
     }
@@ -400,11 +425,12 @@ public sealed class StoreWriter(
     }
 
     /// <summary>
-    /// Re-reads after a failed write, a few times if the store keeps failing, and hands the audit
-    /// entries of a chunk the re-read found applied to the changes that sent it; false if the store
-    /// could not be read (the intent then waits for the next re-read).
+    /// Re-reads after a failed write, a few times if the store or the database keeps failing, and
+    /// hands the audit entries of a chunk the re-read found applied to the changes that sent it. If
+    /// every attempt fails, the batch fails with that error (the outage it names), not with the
+    /// write's: an intent whose outcome is open waits in the journal for the next re-read.
     /// </summary>
-    async Task<bool> TrySyncAsync(CancellationToken cancellationToken)
+    async Task SyncWithRetriesAsync(CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -413,18 +439,13 @@ public sealed class StoreWriter(
                 await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
                 break;
             }
-            catch (Exception e) when (e is KvsException or DbException)
+            catch (Exception e) when ((e is KvsException or DbException or IOException) && attempt < options.Value.MaxReadAttempts)
             {
-                if (attempt == 4)
-                {
-                    logger.LogWarning(e, "Could not re-read the store after a failed write; the next write will");
-                    return false;
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), time, cancellationToken);
+                logger.LogWarning(e, "Could not re-read the store after a failed write (attempt {Attempt})", attempt);
+                await Task.Delay(WriterOptions.Backoff(attempt), time, cancellationToken);
             }
         }
         SettleRecovered();
-        return true;
     }
 
     /// <summary>Hands the audit entries of chunks the last re-read found applied to the changes that sent them.</summary>
