@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
@@ -20,22 +21,28 @@ builder.Services
     });
 
 var app = builder.Build();
-app.UseRequestIds()
+if (await app.InitializeAsync() is var refused and not 0)
+    return refused;
+app.UseSecurityHeaders()
+    .UseRequestIds()
     .UseOutageAnswers()
-    .UseFailedAuthenticationLimit()
     .UseAuthentication()
+    .UseRequestLimit()
     .UseAuthorization()
     .UseRejectionAudit()
+    .UseJsonBodies()
+    .UseSecretShapedInputRefusal()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
     {
         c.Endpoints.RoutePrefix = "v1";
         c.Errors.UseProblemDetails();
+        c.UseStrictJson();
     })
     .UseSwaggerGen();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
-await app.InitializeAsync();
 await app.RunAsync();
+return 0;
 
 public partial class Program;

@@ -21,7 +21,7 @@ sealed record Snapshot(
     public void WriteTo(string directory)
     {
         var temporary = Path.Combine(directory, TemporaryFileName);
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var file = PrivateFiles.Open(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             file.Write(Magic);
             file.Write(ChecksummedFrame.Build(ToPayload()));
@@ -43,7 +43,7 @@ sealed record Snapshot(
         if (!bytes.AsSpan().StartsWith(Magic)
             || !ChecksummedFrame.TryRead(bytes.AsSpan(Magic.Length), out var payload, out var frameLength)
             || Magic.Length + frameLength != bytes.Length)
-            throw new InvalidDataException($"The local store snapshot '{path}' is damaged (bad header, length or checksum); restore it from a backup.");
+            throw new LocalStoreDamagedException(path, "bad header, length or checksum");
         return FromPayload(payload.ToArray());
     }
 

@@ -5,13 +5,23 @@ namespace EdgeAllowlist.Api.Infrastructure.Database;
 /// <summary>One SQLite file in the data folder: the default, for a single instance.</summary>
 public sealed class SqliteDatabase(string path) : LockingDatabase
 {
-    readonly string connectionString = new SqliteConnectionStringBuilder
+    readonly string connectionString = ConnectionString(path);
+
+    /// <summary>
+    /// The file is created here as 0600 before SQLite opens it: SQLite would create it 0644, and it
+    /// gives its -wal and -shm files the mode of the database file, so all three end up private.
+    /// </summary>
+    static string ConnectionString(string path)
     {
-        DataSource = path,
-        Mode = SqliteOpenMode.ReadWriteCreate,
-        Pooling = true,
-        DefaultTimeout = 30,
-    }.ToString();
+        PrivateFiles.EnsureFile(path);
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
 
     public override bool IsShared => false;
 
