@@ -334,7 +334,7 @@ public sealed class StoreWriter(
         var ambiguous = new StrongBox<bool>();
         try
         {
-            entries = await WriteLockedChunkAsync(chunk, etagBefore, acknowledged, ambiguous, cancellationToken);
+            entries = await WriteLockedChunkAsync(chunk, intent, acknowledged, ambiguous, cancellationToken);
         }
         catch (KvsException e) when (ambiguous.Value && !e.MayHaveBeenApplied)
         {
@@ -361,9 +361,10 @@ public sealed class StoreWriter(
         }
     }
 
-    Task<IReadOnlyList<AuditEntry>> WriteLockedChunkAsync(PlannedWrite[] chunk, string etagBefore, Stopwatch acknowledged, StrongBox<bool> ambiguous, CancellationToken cancellationToken) =>
+    Task<IReadOnlyList<AuditEntry>> WriteLockedChunkAsync(PlannedWrite[] chunk, WriteIntent intent, Stopwatch acknowledged, StrongBox<bool> ambiguous, CancellationToken cancellationToken) =>
         database.WriteLockedAsync(async (connection, transaction) =>
         {
+            var etagBefore = intent.ETagBefore;
             // Another instance sharing this database may have written since: then our plan is stale.
             var databaseETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
             if (databaseETag != etagBefore)
@@ -380,7 +381,7 @@ public sealed class StoreWriter(
             {
                 // No definite answer, then a retry that failed: find out whether our write landed.
                 ambiguous.Value = true;
-                result = await RecoverAsync(connection, transaction, chunk, e, cancellationToken);
+                result = await RecoverAsync(connection, transaction, intent, e, cancellationToken);
                 detail = WriteIntent.RecoveryDetail;
             }
             acknowledged.Restart();
@@ -404,25 +405,26 @@ public sealed class StoreWriter(
     /// landed and is acknowledged and audited as ours (anything else that changed is recorded as an
     /// external change); otherwise the original failure stands.
     /// </summary>
-    async Task<WriteResult> RecoverAsync(DbConnection connection, DbTransaction transaction, PlannedWrite[] chunk, KvsException failure, CancellationToken cancellationToken)
+    async Task<WriteResult> RecoverAsync(DbConnection connection, DbTransaction transaction, WriteIntent intent, KvsException failure, CancellationToken cancellationToken)
     {
         var (items, etag) = await ReadWholeStoreAsync((await store.DescribeAsync(cancellationToken)).ETag, cancellationToken);
-        if (!chunk.All(w => items.GetValueOrDefault(w.Write.Key) == w.Write.Value))
+        var observed = StoreState.Of(items, etag, time.GetUtcNow());
+        var outcome = Reconciler.Reconcile(state, observed, [intent]);
+        if (outcome.Applied != intent)
             throw failure;
-        var ours = chunk.Select(w => w.Write.Key).ToHashSet(StringComparer.Ordinal);
-        var others = items.Keys.Union(state.Items.Keys)
-            .Where(key => !ours.Contains(key) && items.GetValueOrDefault(key) != state.Items.GetValueOrDefault(key))
-            .ToList();
-        await audit.AppendAsync(connection, transaction, [.. others.Select(key => new AuditRecord(ExternalActor, ExternalChangeAction, key, AuditOutcome.Detected,
-            state.Items.GetValueOrDefault(key), items.GetValueOrDefault(key), ETagBefore: state.ETag, ETagAfter: etag))], cancellationToken);
-        await MirrorRepository.SaveAsync(connection, transaction, others.Select(key => (key, items.GetValueOrDefault(key))), etag, time.GetUtcNow(), cancellationToken);
+        await AuditExternalAsync(connection, transaction, outcome.External, etag, cancellationToken);
+        await MirrorRepository.SaveAsync(connection, transaction, outcome.External.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
         var mirror = state.Items;
-        foreach (var key in others)
-            mirror = items.TryGetValue(key, out var value) ? mirror.SetItem(key, value) : mirror.Remove(key);
+        foreach (var change in outcome.External)
+            mirror = change.After is { } value ? mirror.SetItem(change.Key, value) : mirror.Remove(change.Key);
         state = state with { Items = mirror };
-        logger.LogWarning("A write got no definite answer but is in the store; acknowledging it ({Others} other keys changed outside)", others.Count);
-        return new(etag, items.Count, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)));
+        logger.LogWarning("A write got no definite answer but is in the store; acknowledging it ({Others} other keys changed outside)", outcome.External.Count);
+        return new(etag, observed.Items.Count, observed.TotalBytes);
     }
+
+    Task<IReadOnlyList<AuditEntry>> AuditExternalAsync(DbConnection connection, DbTransaction transaction, IEnumerable<KeyChange> external, string etagAfter, CancellationToken cancellationToken) =>
+        audit.AppendAsync(connection, transaction, [.. external.Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected,
+            c.Before, c.After, ETagBefore: state.ETag, ETagAfter: etagAfter))], cancellationToken);
 
     /// <summary>
     /// Re-reads after a failed write, a few times if the store or the database keeps failing, and
@@ -473,32 +475,22 @@ public sealed class StoreWriter(
         if (description.ETag == state.ETag)
             return false;
         var (items, etag) = await ReadWholeStoreAsync(description.ETag, cancellationToken);
-        var changes = items.Keys.Union(state.Items.Keys)
-            .Select(key => (Key: key, Before: state.Items.GetValueOrDefault(key), After: items.GetValueOrDefault(key)))
-            .Where(c => c.Before != c.After)
-            .ToList();
-        // At most one intent planned against the ETag we knew can have been applied: the first found in the store.
-        var applied = state.ETag is null
-            ? null
-            : (await MirrorRepository.IntentsPlannedAgainstAsync(connection, transaction, state.ETag, cancellationToken)).FirstOrDefault(i => i.IsIn(items));
-        var intended = applied?.Writes.Select(w => w.Key).ToHashSet(StringComparer.Ordinal) ?? [];
-        var records = (applied?.Writes ?? []).Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success, w.Before, w.Value,
-                w.RequestId, w.Client, state.ETag, etag, WriteIntent.RecoveryDetail))
-            .Concat(changes.Where(c => !intended.Contains(c.Key)).Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected,
-                c.Before, c.After, ETagBefore: state.ETag, ETagAfter: etag)))
-            .ToList();
-        var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
-        if (applied is not null)
+        var observed = StoreState.Of(items, etag, time.GetUtcNow());
+        var outcome = Reconciler.Reconcile(state, observed, await MirrorRepository.ReadJournalAsync(connection, transaction, cancellationToken));
+        if (outcome.Applied is { } applied)
         {
-            recovered[applied.Id] = appended.Take(applied.Writes.Count).ToList();
+            recovered[applied.Id] = await audit.AppendAsync(connection, transaction, [.. applied.Writes.Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success,
+                w.Before, w.Value, w.RequestId, w.Client, state.ETag, etag, WriteIntent.RecoveryDetail))], cancellationToken);
             logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
         }
+        await AuditExternalAsync(connection, transaction, outcome.External, etag, cancellationToken);
+        var changes = outcome.Changes(state).ToList();
         await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
-        await MirrorRepository.DeleteStaleIntentsAsync(connection, transaction, etag, cancellationToken);
-        state = StoreState.Of(items, etag, changes.Count > 0 ? time.GetUtcNow() : state.LastChange);
-        if (changes.Count > intended.Count)
-            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", changes.Count - intended.Count);
-        return changes.Count > intended.Count;
+        await MirrorRepository.ForgetIntentsAsync(connection, transaction, outcome.Applied is null ? outcome.Dead : [outcome.Applied, .. outcome.Dead], cancellationToken);
+        state = observed with { LastChange = changes.Count > 0 ? time.GetUtcNow() : state.LastChange };
+        if (outcome.External.Count > 0)
+            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", outcome.External.Count);
+        return outcome.External.Count > 0;
     }
 
     async Task<(ImmutableSortedDictionary<string, string> Items, string ETag)> ReadWholeStoreAsync(string etag, CancellationToken cancellationToken)
