@@ -30,6 +30,7 @@ if (await app.InitializeAsync() is var refused and not 0)
     return refused;
 app.UseSecurityHeaders()
     .UseRequestIds()
+    .UseOutageAnswers()
     .UseAuthentication()
     .UseRequestLimit()
     .UseAuthorization()

@@ -20,6 +20,13 @@ public interface IKeyValueStore
     /// Applies all puts and deletes at once or none of them, only if the store is still at
     /// <paramref name="ifMatch"/>; otherwise throws a <see cref="KvsErrorKind.Conflict"/> error.
     /// </summary>
+    /// <summary>
+    /// Throws a <see cref="KvsException"/> when the store cannot take a write now (its folder is
+    /// full, say). A remote store cannot be probed without writing, so by default this only checks
+    /// that it answers.
+    /// </summary>
+    async Task CheckWritableAsync(CancellationToken cancellationToken = default) => await DescribeAsync(cancellationToken);
+
     Task<WriteResult> UpdateKeysAsync(
         string ifMatch,
         IReadOnlyCollection<KeyValueItem> puts,

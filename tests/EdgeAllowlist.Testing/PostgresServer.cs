@@ -30,25 +30,55 @@ public static class PostgresServer
     {
         if (Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_TEST_POSTGRES") is { Length: > 0 } configured)
             return configured;
-        var bin = Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin"))
-            .FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
-            ?? throw new InvalidOperationException("No PostgreSQL under /usr/lib/postgresql and EDGE_ALLOWLIST_TEST_POSTGRES is not set.");
-        var root = Directory.CreateTempSubdirectory("ea-pg-").FullName;
-        var data = Path.Combine(root, "data");
-        var port = FreePort();
-        // initdb refuses to run as root; the server then runs as the postgres user, who must own its folders.
-        var asRoot = Environment.UserName == "root";
-        if (asRoot)
-            Run("chown", "postgres:postgres", root);
-        Run(bin, asRoot, "initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync");
-        Run(bin, asRoot, "pg_ctl", "-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-o",
-            $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        var server = PrivatePostgres.Start();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
+        return server.ConnectionString;
+    }
+
+    /// <summary>A server of the caller's own, which it may stop and start again (outage tests); nobody else uses it.</summary>
+    public sealed class PrivatePostgres : IDisposable
+    {
+        readonly string bin;
+        readonly string root;
+        readonly string data;
+        readonly int port;
+        readonly bool asRoot = Environment.UserName == "root";
+
+        PrivatePostgres()
+        {
+            bin = Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin"))
+                .FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
+                ?? throw new InvalidOperationException("No PostgreSQL under /usr/lib/postgresql and EDGE_ALLOWLIST_TEST_POSTGRES is not set.");
+            root = Directory.CreateTempSubdirectory("ea-pg-").FullName;
+            data = Path.Combine(root, "data");
+            port = FreePort();
+        }
+
+        public string ConnectionString => $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50";
+
+        public static PrivatePostgres Start()
+        {
+            var server = new PrivatePostgres();
+            // initdb refuses to run as root; the server then runs as the postgres user, who must own its folders.
+            if (server.asRoot)
+                Run("chown", "postgres:postgres", server.root);
+            Run(server.bin, server.asRoot, "initdb", "-D", server.data, "-A", "trust", "-U", "postgres", "--no-sync");
+            server.StartAgain();
+            return server;
+        }
+
+        public void StartAgain() =>
+            Run(bin, asRoot, "pg_ctl", "-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-o",
+                $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start");
+
+        /// <summary>Stops the server as an operator would: connections are cut, new ones refused.</summary>
+        public void Stop() => Run(bin, asRoot, "pg_ctl", "-D", data, "-m", "fast", "-w", "stop");
+
+        public void Dispose()
         {
             Run(bin, asRoot, "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop");
             Directory.Delete(root, recursive: true);
-        };
-        return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50";
+        }
     }
 
     static int FreePort()

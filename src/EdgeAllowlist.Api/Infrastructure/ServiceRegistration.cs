@@ -153,6 +153,9 @@ public static class ServiceRegistration
             await next(context);
         });
 
+    public static IApplicationBuilder UseOutageAnswers(this IApplicationBuilder app) =>
+        app.UseMiddleware<Outages.OutageMiddleware>();
+
     public static IApplicationBuilder UseRejectionAudit(this IApplicationBuilder app) =>
         app.UseMiddleware<RejectionAuditMiddleware>();
 

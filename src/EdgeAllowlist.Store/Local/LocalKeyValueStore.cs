@@ -174,9 +174,7 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
         try
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            if (faulted)
-                throw new KvsException(KvsErrorKind.ServerError, "InternalServerException",
-                    $"The local store in '{DirectoryPath}' stopped accepting writes after an I/O error; open it again to recover.");
+            HealIfFaulted();
             ThrowIfStale(ifMatch);
 
             var (newCount, newTotal) = SizeAfter(puts, deletes);
@@ -196,6 +194,43 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
         {
             writeGate.Release();
         }
+    }
+
+    /// <summary>Takes the write gate and fails like a write would if the folder cannot take one now; heals a store faulted by an earlier I/O error.</summary>
+    public async Task CheckWritableAsync(CancellationToken cancellationToken = default)
+    {
+        await writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            HealIfFaulted();
+            try
+            {
+                FolderProbe.CheckWritable(DirectoryPath);
+            }
+            catch (IOException e)
+            {
+                throw new KvsException(KvsErrorKind.ServerError, "InternalServerException", $"The local store's folder '{DirectoryPath}' cannot take a write: {e.Message}", innerException: e);
+            }
+        }
+        finally
+        {
+            writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// After an I/O error the log's tail is unknown (a torn or whole record of a write that was
+    /// reported as failed). Writing a snapshot of the acknowledged state and emptying the log puts
+    /// the files back in a known state, so the store recovers by itself once the disk has room
+    /// again instead of staying write-locked until a restart; if that fails too, it stays faulted.
+    /// </summary>
+    void HealIfFaulted()
+    {
+        if (!faulted)
+            return;
+        CompactNow();
+        faulted = false;
     }
 
     /// <summary>Writes a snapshot of the current state and empties the log.</summary>
@@ -385,7 +420,7 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
         {
             // Before the rename nothing changed; after it, the log's records are at or below the
             // snapshot's version and replay skips them. Either way the files are consistent, but the
-            // log handle's state is unknown, so stop writing until a reopen.
+            // log handle's state is unknown, so stop writing until HealIfFaulted succeeds.
             faulted = true;
             throw new KvsException(KvsErrorKind.ServerError, "InternalServerException",
                 $"Compacting the local store in '{DirectoryPath}' failed: {e.Message}", innerException: e);

@@ -99,3 +99,6 @@ public sealed class RestartableApiHost(string dataDirectory, string adminToken) 
 
 /// <summary>The same service on a fresh database in a real PostgreSQL.</summary>
 public sealed class PostgresApiHost() : ApiHost(PostgresServer.CreateDatabase());
+
+/// <summary>The service on a PostgreSQL the caller runs (and may stop and start).</summary>
+public sealed class OwnPostgresApiHost(string connectionString) : ApiHost(connectionString);

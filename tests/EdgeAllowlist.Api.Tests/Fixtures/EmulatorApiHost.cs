@@ -78,7 +78,11 @@ public class EmulatorApiHost : IAsyncLifetime
     }
 
     /// <summary>Another instance of the service with the same store and database settings (not started).</summary>
-    public ApiHost NewInstance() => new ConfiguredApiHost(Settings, Api?.AdminToken);
+    public ApiHost NewInstance() => NewInstance(new Dictionary<string, string?>());
+
+    /// <summary>Another instance with some settings changed (say, its data folder or its secret sweep).</summary>
+    public ApiHost NewInstance(IReadOnlyDictionary<string, string?> overrides) =>
+        new ConfiguredApiHost(Settings.Concat(overrides).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value), Api?.AdminToken);
 
     sealed class ConfiguredApiHost(IReadOnlyDictionary<string, string?> settings, string? adminToken) : ApiHost(null, settings, adminToken);
 }

@@ -21,7 +21,7 @@ public sealed class CrashRecoveryTests
 
         violations.ShouldBeEmpty();
         figures.Summary.Mutations.ShouldBe(4 * 3 * 12);
-        figures.Summary.Acknowledged.ShouldBe(figures.Summary.Mutations);
+        figures.Summary.Acknowledged.ShouldBe(figures.Summary.Mutations, string.Join("\n", figures.Unacknowledged));
     }
 
     [Fact]

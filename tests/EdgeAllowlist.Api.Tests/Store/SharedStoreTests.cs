@@ -93,7 +93,9 @@ public sealed class SharedStoreTests(SharedPostgresEmulatorApiHost host) : IClas
 
     async Task WithSecondInstanceAsync(Func<HttpClient, HttpClient, IKeyValueStore, Task> test)
     {
-        var second = host.NewInstance();
+        // B's secret sweep reads the state every 200 ms in tests, which would re-read the mirror by
+        // chance and hide a stale answer: slow it down so only the request under test reads.
+        var second = host.NewInstance(new Dictionary<string, string?> { ["Secrets:SweepInterval"] = "01:00:00" });
         await second.InitializeAsync();
         try
         {

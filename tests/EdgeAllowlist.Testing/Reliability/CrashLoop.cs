@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace EdgeAllowlist.Reliability;
 
 /// <summary>Figures of a crash run.</summary>
-public sealed record CrashFigures(int Kills, CheckSummary Summary, TimeSpan MeanRestart, TimeSpan Elapsed);
+public sealed record CrashFigures(int Kills, CheckSummary Summary, TimeSpan MeanRestart, TimeSpan Elapsed, IReadOnlyList<string> Unacknowledged);
 
 /// <summary>
 /// SIGKILLs the API process at random points while clients keep writing, then restarts it on the
@@ -64,6 +64,7 @@ public static class CrashLoop
             await api.DisposeAsync();
             Directory.Delete(dataDirectory, recursive: true);
         }
-        return (new(kills, summary, restarts / Math.Max(1, kills), elapsed.Elapsed), violations);
+        var unacknowledged = outcomes.Where(o => !o.Acknowledged).Select(o => $"{o.Kind} {o.Target} after {o.Attempts} attempts: {o.LastError}").ToList();
+        return (new(kills, summary, restarts / Math.Max(1, kills), elapsed.Elapsed, unacknowledged), violations);
     }
 }

@@ -13,9 +13,16 @@ public sealed record MutationOutcome(int Client, string Kind, string Target, str
 /// Idempotency-Key, and a 5xx, 408, 409, 429 or a lost connection is retried with the same key and
 /// backoff. Each client owns its origins (added at most once, deleted at most once) and its partner,
 /// so the expected end state of every target follows from that client's own outcomes.
+/// <paramref name="maxAttempts"/> bounds the answered failures (5xx, 408, 409, 429); a connection
+/// that fails because the API is down or restarting does not use them up, only
+/// <see cref="RestartPatience"/> does, so how long a restart takes on a loaded machine does not
+/// decide whether a mutation is acknowledged.
 /// </summary>
 public sealed class MutationWorkload(string runId, int clients, int mutationsPerClient, int maxAttempts = 12)
 {
+    /// <summary>How long a client keeps retrying while the API does not answer at all.</summary>
+    public static readonly TimeSpan RestartPatience = TimeSpan.FromMinutes(3);
+
     public const string DistributionDomain = "d111111abcdef8.cloudfront.net";
     public const string OriginAdd = "origin.add";
     public const string OriginDelete = "origin.delete";
@@ -114,6 +121,8 @@ public sealed class MutationWorkload(string runId, int clients, int mutationsPer
     {
         string? error = null;
         HttpStatusCode? status = null;
+        var answeredFailures = 0;
+        var unanswered = System.Diagnostics.Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -128,14 +137,18 @@ public sealed class MutationWorkload(string runId, int clients, int mutationsPer
                 if (code is < 500 and not (408 or 409 or 429))
                     return new(status, body, attempt, response.IsSuccessStatusCode ? null : $"{code} {body}");
                 error = $"{code} {body}";
+                answeredFailures++;
+                unanswered.Restart();
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
             {
                 status = null;
                 error = e.GetType().Name + ": " + e.Message;
             }
-            if (attempt >= maxAttempts)
+            if (answeredFailures >= maxAttempts)
                 return new(status, null, attempt, error);
+            if (status is null && unanswered.Elapsed > RestartPatience)
+                return new(status, null, attempt, $"the API did not answer for {RestartPatience.TotalMinutes} minutes; last: {error}");
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 25 << Math.Min(attempt, 6)) * (0.5 + Random.Shared.NextDouble())));
         }
     }

@@ -15,6 +15,16 @@ public interface IDatabase
 
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Throws a <see cref="DbException"/> or <see cref="IOException"/> when the database cannot take a write now (unreachable, or its disk full).</summary>
+    Task CheckWritableAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// True when <paramref name="exception"/> says the database is unavailable (down, unreachable,
+    /// out of disk, busy) rather than that a statement is wrong: the first is a 503 with
+    /// Retry-After, the second a bug.
+    /// </summary>
+    bool IsOutage(DbException exception);
+
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction that holds the database-wide write lock (in
     /// this process and across processes), and commits it if the work returns. The audit chain and
@@ -34,6 +44,14 @@ public abstract class LockingDatabase : IDatabase
     public abstract bool IsShared { get; }
 
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default);
+
+    public virtual async Task CheckWritableAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await connection.ScalarAsync("SELECT 1", cancellationToken: cancellationToken);
+    }
+
+    public abstract bool IsOutage(DbException exception);
 
     protected abstract Task<DbTransaction> BeginLockedAsync(DbConnection connection, CancellationToken cancellationToken);
 

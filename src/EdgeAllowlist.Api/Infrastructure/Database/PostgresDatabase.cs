@@ -25,5 +25,11 @@ public sealed class PostgresDatabase(string connectionString) : LockingDatabase,
         return transaction;
     }
 
+    // Npgsql marks connection failures transient; class 08 is a lost connection, 53 out of
+    // resources (53100: disk full), 57P the server shutting down or starting.
+    public override bool IsOutage(DbException exception) =>
+        exception.IsTransient || exception is PostgresException { SqlState: var state } && (state.StartsWith("08", StringComparison.Ordinal)
+            || state.StartsWith("53", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal));
+
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 }

@@ -36,6 +36,17 @@ public sealed class SqliteDatabase(string path) : LockingDatabase
         return connection;
     }
 
+    // SQLite fails on a full disk only when a write needs a new page: probe the folder the way a write would.
+    public override async Task CheckWritableAsync(CancellationToken cancellationToken = default)
+    {
+        await base.CheckWritableAsync(cancellationToken);
+        FolderProbe.CheckWritable(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    // BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN: the file or its disk, not the statement.
+    public override bool IsOutage(DbException exception) =>
+        exception.IsTransient || exception is SqliteException { SqliteErrorCode: 5 or 6 or 8 or 10 or 13 or 14 };
+
     // A deferred transaction would take the write lock only at its first write, after it had already
     // read the chain head; a non-deferred one (BEGIN IMMEDIATE) takes it up front.
     protected override Task<DbTransaction> BeginLockedAsync(DbConnection connection, CancellationToken cancellationToken) =>

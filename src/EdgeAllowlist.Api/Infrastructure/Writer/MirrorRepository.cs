@@ -82,11 +82,18 @@ public sealed class MirrorRepository(IDatabase database)
         }
     }
 
-    /// <summary>The intents planned against <paramref name="etag"/>, oldest first.</summary>
-    public static async Task<List<WriteIntent>> IntentsPlannedAgainstAsync(DbConnection connection, DbTransaction transaction, string etag, CancellationToken cancellationToken) =>
-        await connection.QueryAsync("SELECT id, etag_before, writes FROM write_intents WHERE etag_before = @e ORDER BY created_at, id",
+    /// <summary>The whole journal, oldest first (it holds only intents planned since the store last moved, so it stays small).</summary>
+    public static async Task<List<WriteIntent>> ReadJournalAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        await connection.QueryAsync("SELECT id, etag_before, writes FROM write_intents ORDER BY created_at, id",
             r => new WriteIntent(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<IntentWrite>>(r.GetString(2))!),
-            transaction, cancellationToken, ("e", etag));
+            transaction, cancellationToken);
+
+    /// <summary>Drops intents that are settled: audited as applied, or never able to land.</summary>
+    public static async Task ForgetIntentsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<WriteIntent> intents, CancellationToken cancellationToken)
+    {
+        foreach (var intent in intents)
+            await connection.ExecuteAsync("DELETE FROM write_intents WHERE id = @id", transaction, cancellationToken, ("id", intent.Id));
+    }
 
     /// <summary>Once the store is at <paramref name="etag"/>, no intent planned against another ETag can still be applied.</summary>
     public static Task DeleteStaleIntentsAsync(DbConnection connection, DbTransaction transaction, string etag, CancellationToken cancellationToken) =>

@@ -16,6 +16,15 @@ public sealed class WriterOptions
 
     /// <summary>How many times one batch is re-planned after the store's ETag moved under it.</summary>
     public int MaxConflictRetries { get; set; } = 5;
+
+    /// <summary>How many times a re-read after a failed write is tried before the batch fails with the re-read's error.</summary>
+    public int MaxReadAttempts { get; set; } = 4;
+
+    /// <summary>How long a request waits for a writer that has not read the store yet before it is answered 503.</summary>
+    public TimeSpan StartWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The one backoff of the writer: 200 ms, 400 ms, 800 ms, then 1.6 s and at most 2 s between attempts.</summary>
+    public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2000, 100 << Math.Clamp(attempt, 1, 5)));
 }
 
 /// <summary>
@@ -45,6 +54,7 @@ public sealed class StoreWriter(
     readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
     readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     volatile StoreState state = StoreState.Empty;
+    volatile Exception? startProblem;
 
     // Written and read only on the writer's loop: chunks of this round sent without a definite answer
     // (an earlier attempt of a change may land after a later one was planned), and intents the last
@@ -55,7 +65,7 @@ public sealed class StoreWriter(
     /// <summary>The last state the writer saw; reads of rules are served from it (the store is the truth, this is its mirror).</summary>
     public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
     {
-        await started.Task.WaitAsync(cancellationToken);
+        await WaitStartedAsync(cancellationToken);
         // Instances sharing a PostgreSQL database share the snapshot: pick up what another one wrote.
         if (mirror.IsShared && await mirror.ReadETagAsync(cancellationToken) != state.ETag)
             await EnqueueAsync(new(new(ExternalActor, null, null), _ => [], syncFirst: true), cancellationToken);
@@ -75,15 +85,31 @@ public sealed class StoreWriter(
         return pending.DriftFound;
     }
 
+    /// <summary>Waits a bounded time for the first read of the store; a database or store still down by then is a 503 naming it, not a hung request.</summary>
+    async Task WaitStartedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await started.Task.WaitAsync(options.Value.StartWait, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            var problem = startProblem;
+            throw new Outages.DependencyUnavailableException(problem is DbException ? Outages.DependencyUnavailableException.Database : Outages.DependencyUnavailableException.Store,
+                $"The service has not been able to read the store and its mirror since it started ({problem?.Message ?? "still starting"}).", problem);
+        }
+    }
+
     async Task<WriteOutcome> EnqueueAsync(Pending pending, CancellationToken cancellationToken)
     {
+        await WaitStartedAsync(cancellationToken);
         await queue.Writer.WriteAsync(pending, cancellationToken);
         return await pending.Completion.Task;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
@@ -93,12 +119,14 @@ public sealed class StoreWriter(
                     ? []
                     : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, "settings.initialize", KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
                 started.TrySetResult();
+                startProblem = null;
                 break;
             }
-            catch (Exception e) when (e is KvsException or DbException)
+            catch (Exception e) when (e is KvsException or DbException or IOException)
             {
+                startProblem = e;
                 logger.LogWarning(e, "The store or the database is not reachable yet; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
+                await Task.Delay(WriterOptions.Backoff(attempt), time, stoppingToken);
             }
         }
         while (await queue.Reader.WaitToReadAsync(stoppingToken))
@@ -205,18 +233,14 @@ public sealed class StoreWriter(
                     metrics.Conflict();
                 metrics.Retry();
                 logger.LogInformation("A write met {ErrorCode}; re-reading and re-planning (attempt {Attempt})", e.ErrorCode, conflicts);
-                if (!await TrySyncAsync(cancellationToken))
-                {
-                    Fail(batch, e);
-                    return;
-                }
+                await SyncWithRetriesAsync(cancellationToken);
             }
             catch (KvsException e)
             {
                 if (e.Kind == KvsErrorKind.Conflict)
                     metrics.Conflict();
                 // A write that may have landed is found by the next sync and audited for its requester.
-                await TrySyncAsync(cancellationToken);
+                await SyncWithRetriesAsync(cancellationToken);
                 Fail(batch, e);
                 return;
             }
@@ -225,7 +249,8 @@ public sealed class StoreWriter(
 
     static void Fail(List<Pending> batch, KvsException e)
     {
-        var failure = new MutationRejectedException(503, "store", $"The key value store did not accept the change ({e.ErrorCode}); nothing was acknowledged. Retry with the same Idempotency-Key.");
+        var failure = new Outages.DependencyUnavailableException(Outages.DependencyUnavailableException.Store,
+            $"The key value store did not accept the change ({e.ErrorCode}: {e.Message}); nothing was acknowledged. Retry with the same Idempotency-Key.", e);
         foreach (var pending in batch)
             pending.Completion.TrySetException(failure);
     }
@@ -309,7 +334,7 @@ public sealed class StoreWriter(
         var ambiguous = new StrongBox<bool>();
         try
         {
-            entries = await WriteLockedChunkAsync(chunk, etagBefore, acknowledged, ambiguous, cancellationToken);
+            entries = await WriteLockedChunkAsync(chunk, intent, acknowledged, ambiguous, cancellationToken);
         }
         catch (KvsException e) when (ambiguous.Value && !e.MayHaveBeenApplied)
         {
@@ -336,9 +361,10 @@ public sealed class StoreWriter(
         }
     }
 
-    Task<IReadOnlyList<AuditEntry>> WriteLockedChunkAsync(PlannedWrite[] chunk, string etagBefore, Stopwatch acknowledged, StrongBox<bool> ambiguous, CancellationToken cancellationToken) =>
+    Task<IReadOnlyList<AuditEntry>> WriteLockedChunkAsync(PlannedWrite[] chunk, WriteIntent intent, Stopwatch acknowledged, StrongBox<bool> ambiguous, CancellationToken cancellationToken) =>
         database.WriteLockedAsync(async (connection, transaction) =>
         {
+            var etagBefore = intent.ETagBefore;
             // Another instance sharing this database may have written since: then our plan is stale.
             var databaseETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
             if (databaseETag != etagBefore)
@@ -355,7 +381,7 @@ public sealed class StoreWriter(
             {
                 // No definite answer, then a retry that failed: find out whether our write landed.
                 ambiguous.Value = true;
-                result = await RecoverAsync(connection, transaction, chunk, e, cancellationToken);
+                result = await RecoverAsync(connection, transaction, intent, e, cancellationToken);
                 detail = WriteIntent.RecoveryDetail;
             }
             acknowledged.Restart();
@@ -379,32 +405,34 @@ public sealed class StoreWriter(
     /// landed and is acknowledged and audited as ours (anything else that changed is recorded as an
     /// external change); otherwise the original failure stands.
     /// </summary>
-    async Task<WriteResult> RecoverAsync(DbConnection connection, DbTransaction transaction, PlannedWrite[] chunk, KvsException failure, CancellationToken cancellationToken)
+    async Task<WriteResult> RecoverAsync(DbConnection connection, DbTransaction transaction, WriteIntent intent, KvsException failure, CancellationToken cancellationToken)
     {
         var (items, etag) = await ReadWholeStoreAsync((await store.DescribeAsync(cancellationToken)).ETag, cancellationToken);
-        if (!chunk.All(w => items.GetValueOrDefault(w.Write.Key) == w.Write.Value))
+        var observed = StoreState.Of(items, etag, time.GetUtcNow());
+        var outcome = Reconciler.Reconcile(state, observed, [intent]);
+        if (outcome.Applied != intent)
             throw failure;
-        var ours = chunk.Select(w => w.Write.Key).ToHashSet(StringComparer.Ordinal);
-        var others = items.Keys.Union(state.Items.Keys)
-            .Where(key => !ours.Contains(key) && items.GetValueOrDefault(key) != state.Items.GetValueOrDefault(key))
-            .ToList();
-        await audit.AppendAsync(connection, transaction, [.. others.Select(key => new AuditRecord(ExternalActor, ExternalChangeAction, key, AuditOutcome.Detected,
-            state.Items.GetValueOrDefault(key), items.GetValueOrDefault(key), ETagBefore: state.ETag, ETagAfter: etag))], cancellationToken);
-        await MirrorRepository.SaveAsync(connection, transaction, others.Select(key => (key, items.GetValueOrDefault(key))), etag, time.GetUtcNow(), cancellationToken);
+        await AuditExternalAsync(connection, transaction, outcome.External, etag, cancellationToken);
+        await MirrorRepository.SaveAsync(connection, transaction, outcome.External.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
         var mirror = state.Items;
-        foreach (var key in others)
-            mirror = items.TryGetValue(key, out var value) ? mirror.SetItem(key, value) : mirror.Remove(key);
+        foreach (var change in outcome.External)
+            mirror = change.After is { } value ? mirror.SetItem(change.Key, value) : mirror.Remove(change.Key);
         state = state with { Items = mirror };
-        logger.LogWarning("A write got no definite answer but is in the store; acknowledging it ({Others} other keys changed outside)", others.Count);
-        return new(etag, items.Count, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)));
+        logger.LogWarning("A write got no definite answer but is in the store; acknowledging it ({Others} other keys changed outside)", outcome.External.Count);
+        return new(etag, observed.Items.Count, observed.TotalBytes);
     }
 
+    Task<IReadOnlyList<AuditEntry>> AuditExternalAsync(DbConnection connection, DbTransaction transaction, IEnumerable<KeyChange> external, string etagAfter, CancellationToken cancellationToken) =>
+        audit.AppendAsync(connection, transaction, [.. external.Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected,
+            c.Before, c.After, ETagBefore: state.ETag, ETagAfter: etagAfter))], cancellationToken);
+
     /// <summary>
-    /// Re-reads after a failed write, a few times if the store keeps failing, and hands the audit
-    /// entries of a chunk the re-read found applied to the changes that sent it; false if the store
-    /// could not be read (the intent then waits for the next re-read).
+    /// Re-reads after a failed write, a few times if the store or the database keeps failing, and
+    /// hands the audit entries of a chunk the re-read found applied to the changes that sent it. If
+    /// every attempt fails, the batch fails with that error (the outage it names), not with the
+    /// write's: an intent whose outcome is open waits in the journal for the next re-read.
     /// </summary>
-    async Task<bool> TrySyncAsync(CancellationToken cancellationToken)
+    async Task SyncWithRetriesAsync(CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -413,18 +441,13 @@ public sealed class StoreWriter(
                 await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
                 break;
             }
-            catch (Exception e) when (e is KvsException or DbException)
+            catch (Exception e) when ((e is KvsException or DbException or IOException) && attempt < options.Value.MaxReadAttempts)
             {
-                if (attempt == 4)
-                {
-                    logger.LogWarning(e, "Could not re-read the store after a failed write; the next write will");
-                    return false;
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), time, cancellationToken);
+                logger.LogWarning(e, "Could not re-read the store after a failed write (attempt {Attempt})", attempt);
+                await Task.Delay(WriterOptions.Backoff(attempt), time, cancellationToken);
             }
         }
         SettleRecovered();
-        return true;
     }
 
     /// <summary>Hands the audit entries of chunks the last re-read found applied to the changes that sent them.</summary>
@@ -452,32 +475,22 @@ public sealed class StoreWriter(
         if (description.ETag == state.ETag)
             return false;
         var (items, etag) = await ReadWholeStoreAsync(description.ETag, cancellationToken);
-        var changes = items.Keys.Union(state.Items.Keys)
-            .Select(key => (Key: key, Before: state.Items.GetValueOrDefault(key), After: items.GetValueOrDefault(key)))
-            .Where(c => c.Before != c.After)
-            .ToList();
-        // At most one intent planned against the ETag we knew can have been applied: the first found in the store.
-        var applied = state.ETag is null
-            ? null
-            : (await MirrorRepository.IntentsPlannedAgainstAsync(connection, transaction, state.ETag, cancellationToken)).FirstOrDefault(i => i.IsIn(items));
-        var intended = applied?.Writes.Select(w => w.Key).ToHashSet(StringComparer.Ordinal) ?? [];
-        var records = (applied?.Writes ?? []).Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success, w.Before, w.Value,
-                w.RequestId, w.Client, state.ETag, etag, WriteIntent.RecoveryDetail))
-            .Concat(changes.Where(c => !intended.Contains(c.Key)).Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected,
-                c.Before, c.After, ETagBefore: state.ETag, ETagAfter: etag)))
-            .ToList();
-        var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
-        if (applied is not null)
+        var observed = StoreState.Of(items, etag, time.GetUtcNow());
+        var outcome = Reconciler.Reconcile(state, observed, await MirrorRepository.ReadJournalAsync(connection, transaction, cancellationToken));
+        if (outcome.Applied is { } applied)
         {
-            recovered[applied.Id] = appended.Take(applied.Writes.Count).ToList();
+            recovered[applied.Id] = await audit.AppendAsync(connection, transaction, [.. applied.Writes.Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success,
+                w.Before, w.Value, w.RequestId, w.Client, state.ETag, etag, WriteIntent.RecoveryDetail))], cancellationToken);
             logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
         }
+        await AuditExternalAsync(connection, transaction, outcome.External, etag, cancellationToken);
+        var changes = outcome.Changes(state).ToList();
         await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
-        await MirrorRepository.DeleteStaleIntentsAsync(connection, transaction, etag, cancellationToken);
-        state = StoreState.Of(items, etag, changes.Count > 0 ? time.GetUtcNow() : state.LastChange);
-        if (changes.Count > intended.Count)
-            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", changes.Count - intended.Count);
-        return changes.Count > intended.Count;
+        await MirrorRepository.ForgetIntentsAsync(connection, transaction, outcome.Applied is null ? outcome.Dead : [outcome.Applied, .. outcome.Dead], cancellationToken);
+        state = observed with { LastChange = changes.Count > 0 ? time.GetUtcNow() : state.LastChange };
+        if (outcome.External.Count > 0)
+            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", outcome.External.Count);
+        return outcome.External.Count > 0;
     }
 
     async Task<(ImmutableSortedDictionary<string, string> Items, string ETag)> ReadWholeStoreAsync(string etag, CancellationToken cancellationToken)

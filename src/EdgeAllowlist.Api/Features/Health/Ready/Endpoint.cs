@@ -1,8 +1,13 @@
+using EdgeAllowlist.Api.Infrastructure.Outages;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Features.Health.Ready;
 
-/// <summary>Ready when the database answers, the store answers and the writer has read the store.</summary>
+/// <summary>
+/// Ready when the database takes writes, the store answers and takes writes, and the writer has read
+/// the store. Each dependency is probed on every call, so readiness returns by itself once the
+/// dependency does (and a local store faulted by a full disk heals on the probe).
+/// </summary>
 sealed class Endpoint(IDatabase database, IKeyValueStore store, StoreWriter writer) : EndpointWithoutRequest<Response>
 {
     public override void Configure()
@@ -10,37 +15,47 @@ sealed class Endpoint(IDatabase database, IKeyValueStore store, StoreWriter writ
         Get("/readyz");
         RoutePrefixOverride(string.Empty);
         AllowAnonymous();
-        Summary(s => s.Summary = "Readiness: database and key value store reachable, writer started.");
+        Description(b => b.Produces<Response>(503, "application/json"));
+        Summary(s => s.Summary = "Readiness: database writable, key value store reachable and writable, writer started; 503 with Retry-After names what is not.");
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var databaseStatus = await Probe(async () =>
-        {
-            await using var connection = await database.OpenAsync(ct);
-            await connection.ScalarAsync("SELECT 1", cancellationToken: ct);
-        });
-        var storeStatus = await Probe(() => store.DescribeAsync(ct));
+        var problems = new List<string>();
+        var databaseStatus = await Probe(DependencyUnavailableException.Database, () => database.CheckWritableAsync(ct), problems);
+        var storeStatus = await Probe(DependencyUnavailableException.Store, () => store.DescribeAsync(ct), problems);
+        var writableStatus = storeStatus == "ok" ? await Probe("store writes", () => store.CheckWritableAsync(ct), problems, NotWritable) : storeStatus;
         var writerStatus = writer.IsStarted ? "ok" : "starting";
-        var response = new Response(databaseStatus, storeStatus, writerStatus);
+        var response = new Response(databaseStatus, storeStatus, writableStatus, writerStatus, problems);
+        if (!response.IsReady)
+            HttpContext.Response.Headers.RetryAfter = OutageMiddleware.RetryAfter.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await Send.ResponseAsync(response, response.IsReady ? 200 : 503, ct);
     }
 
-    static async Task<string> Probe(Func<Task> probe)
+    const string NotWritable = "not writable";
+
+    /// <summary>"ok", or <paramref name="failed"/> (an I/O error, e.g. a full disk, is always "not writable") with the reason in <paramref name="problems"/>.</summary>
+    static async Task<string> Probe(string name, Func<Task> probe, List<string> problems, string failed = "unreachable")
     {
         try
         {
             await probe();
             return "ok";
         }
-        catch (Exception e) when (e is DbException or KvsException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is DbException or KvsException or IOException or InvalidOperationException or TimeoutException)
         {
-            return "unreachable";
+            problems.Add($"{name}: {e.Message}");
+            return e is IOException ? NotWritable : failed;
         }
     }
 }
 
-sealed record Response(string Database, string Store, string Writer)
+/// <param name="Database">"ok", "unreachable" or "not writable" (its disk is full or read-only).</param>
+/// <param name="Store">"ok" or "unreachable".</param>
+/// <param name="StoreWritable">"ok", "not writable" (the local store's folder is full) or "unreachable".</param>
+/// <param name="Writer">"ok" once the writer has read the store, else "starting".</param>
+/// <param name="Problems">What failed, one line per dependency.</param>
+sealed record Response(string Database, string Store, string StoreWritable, string Writer, IReadOnlyList<string> Problems)
 {
-    public bool IsReady => Database == "ok" && Store == "ok" && Writer == "ok";
+    public bool IsReady => Database == "ok" && Store == "ok" && StoreWritable == "ok" && Writer == "ok";
 }
