@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Api.Infrastructure.Store;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit;
 
@@ -41,8 +42,9 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         // time range is also a seq range and queries can use the primary key.
         var unixMs = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), headTime);
         var appended = new List<AuditEntry>(records.Count);
-        foreach (var record in records)
+        foreach (var given in records)
         {
+            var record = given with { Target = KvsLayout.AuditTarget(given.Target) };
             seq++;
             var hash = AuditEntry.ComputeHash(seq, unixMs, record, prevHash);
             await connection.ExecuteAsync(
@@ -71,11 +73,14 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     }
 
     /// <summary>Every matching entry, oldest first, streamed so an export never holds the trail in memory.</summary>
-    public async IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, CancellationToken cancellationToken = default) =>
+        StreamAsync(Columns, filter, cancellationToken);
+
+    async IAsyncEnumerable<AuditEntry> StreamAsync(string columns, AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
-        await using var command = connection.Command($"SELECT {Columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
+        await using var command = connection.Command($"SELECT {columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             yield return Read(reader);
@@ -85,7 +90,8 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     {
         var expectedSeq = 1L;
         var prevHash = AuditEntry.GenesisHash;
-        await foreach (var entry in StreamAsync(new(), cancellationToken))
+        // Entries written before the one target form keep the target they were hashed with (DatabaseSchema's migration).
+        await foreach (var entry in StreamAsync(Columns.Replace("target", "COALESCE(hashed_target, target)", StringComparison.Ordinal), new(), cancellationToken))
         {
             if (entry.Seq != expectedSeq)
                 return new(false, expectedSeq - 1, expectedSeq, $"entry {expectedSeq} is missing");
@@ -121,7 +127,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         Add("seq <= @toseq", "toseq", toSeq is null ? null : Convert.ToInt64(toSeq, System.Globalization.CultureInfo.InvariantCulture));
         Add("actor = @actor", "actor", filter.Actor);
         Add("action = @action", "action", filter.Action);
-        Add("target = @target", "target", filter.Target);
+        Add("target = @target", "target", filter.Target is null ? null : KvsLayout.AuditTarget(filter.Target));
         Add("outcome = @outcome", "outcome", filter.Outcome);
         Add("seq < @before", "before", filter.Before);
         return (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions), [.. parameters]);
