@@ -13,7 +13,11 @@ public sealed record AuditFilter(
     string? Outcome = null,
     long? Before = null);
 
-public sealed record AuditVerification(bool Valid, long Entries, long? FirstInvalidSeq, string? Problem);
+public sealed record AuditVerification(bool Valid, long Entries, long? FirstInvalidSeq, string? Problem)
+{
+    /// <summary>The last entry checked when the chain is valid (null if there were none after the starting point).</summary>
+    public (long Seq, string Hash)? Head { get; init; }
+}
 
 /// <summary>
 /// Appends to and reads the hash-chained trail. Appends happen only inside the database-wide write
@@ -76,22 +80,42 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     public IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, CancellationToken cancellationToken = default) =>
         StreamAsync(Columns, filter, cancellationToken);
 
-    async IAsyncEnumerable<AuditEntry> StreamAsync(string columns, AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    async IAsyncEnumerable<AuditEntry> StreamAsync(string columns, AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken, long afterSeq = 0)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
+        if (afterSeq > 0)
+        {
+            where += (where.Length == 0 ? " WHERE " : " AND ") + "seq > @afterseq";
+            parameters = [.. parameters, ("afterseq", afterSeq)];
+        }
         await using var command = connection.Command($"SELECT {columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             yield return Read(reader);
     }
 
-    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) =>
+        VerifyAfterAsync(0, AuditEntry.GenesisHash, cancellationToken);
+
+    /// <summary>
+    /// Verifies the entries after <paramref name="afterSeq"/>, whose hash was verified earlier as
+    /// <paramref name="afterHash"/>: the next entry must chain to that hash, so a rewrite of the
+    /// checkpoint entry itself also breaks the chain here.
+    /// </summary>
+    public async Task<AuditVerification> VerifyAfterAsync(long afterSeq, string afterHash, CancellationToken cancellationToken = default)
     {
-        var expectedSeq = 1L;
-        var prevHash = AuditEntry.GenesisHash;
+        var expectedSeq = afterSeq + 1;
+        var prevHash = afterHash;
+        (long, string)? head = null;
+        if (afterSeq > 0)
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            if ((string?)await connection.ScalarAsync("SELECT hash FROM audit_entries WHERE seq = @s", null, cancellationToken, ("s", afterSeq)) != afterHash)
+                return new(false, afterSeq - 1, afterSeq, "the last verified entry was changed or removed since it was verified");
+        }
         // Entries written before the one target form keep the target they were hashed with (DatabaseSchema's migration).
-        await foreach (var entry in StreamAsync(Columns.Replace("target", "COALESCE(hashed_target, target)", StringComparison.Ordinal), new(), cancellationToken))
+        await foreach (var entry in StreamAsync(Columns.Replace("target", "COALESCE(hashed_target, target)", StringComparison.Ordinal), new(), cancellationToken, afterSeq))
         {
             if (entry.Seq != expectedSeq)
                 return new(false, expectedSeq - 1, expectedSeq, $"entry {expectedSeq} is missing");
@@ -100,9 +124,10 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
             if (AuditEntry.ComputeHash(entry.Seq, entry.Time.ToUnixTimeMilliseconds(), entry.ToRecord(), entry.PrevHash) != entry.Hash)
                 return new(false, expectedSeq - 1, entry.Seq, "hash does not match the entry's content");
             prevHash = entry.Hash;
+            head = (entry.Seq, entry.Hash);
             expectedSeq++;
         }
-        return new(true, expectedSeq - 1, null, null);
+        return new(true, expectedSeq - 1, null, null) { Head = head };
     }
 
     static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, AuditFilter filter, CancellationToken cancellationToken)

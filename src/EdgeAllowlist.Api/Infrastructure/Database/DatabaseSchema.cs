@@ -46,9 +46,9 @@ public static class DatabaseSchema
         "CREATE INDEX IF NOT EXISTS ix_audit_action ON audit_entries (action, seq)",
         "CREATE INDEX IF NOT EXISTS ix_audit_target ON audit_entries (target, seq)",
         "CREATE INDEX IF NOT EXISTS ix_audit_outcome ON audit_entries (outcome, seq)",
-        // The two filters people combine: what one actor did of one kind, and one item's history in a time range.
+        // What one actor did of one kind. (One item's history in a time range needs no index of its
+        // own: time bounds become seq bounds, so ix_audit_target (target, seq) is that composite.)
         "CREATE INDEX IF NOT EXISTS ix_audit_actor_action ON audit_entries (actor, action, seq)",
-        "CREATE INDEX IF NOT EXISTS ix_audit_target_ts ON audit_entries (target, ts, seq)",
         """
         CREATE TABLE IF NOT EXISTS idempotency_records (
             token_id TEXT NOT NULL,
@@ -111,6 +111,14 @@ public static class DatabaseSchema
             created_by TEXT NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
+        // The last audit entry verified (IntegrityMonitor): a start verifies only the entries after it.
+        """
+        CREATE TABLE IF NOT EXISTS audit_checkpoint (
+            id BIGINT PRIMARY KEY,
+            seq BIGINT NOT NULL,
+            hash TEXT NOT NULL,
+            verified_at BIGINT NOT NULL)
+        """,
     ];
 
     /// <summary>
