@@ -11,7 +11,7 @@ const MANIFEST = /\/[A-Za-z0-9._~-]+\.(m3u8|mpd|mp4)$/i;
 // Not plainly canonical: an origin may decode %2F, honour ';' parameters, read '\' as '/', decode
 // twice, or resolve a dot segment, and so serve another path than the one the rules saw.
 const AMBIGUOUS = /%(2e|2f|5c|25|00|c0|c1|u)|[\\;]|(^|\/)\.\.?(\/|$)/i;
-const PUBLIC = /^\/[A-Za-z0-9._~!$&'()*+,=:@%\/-]{0,199}$/;
+const PUBLIC = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*$/;
 // A port is 1-65535 without leading zeros; the default port is dropped by the normalisation.
 const ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::([1-9]\d{0,4}))?$/;
 const STATUS = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
@@ -159,7 +159,8 @@ function policy(p) {
   if (p.v !== 1) throw new Error('cfg.v');
   const prefixes = oneOf(p.public, [[]], Array.isArray(p.public));
   const marker = oneOf(p.marker, ['_p'], typeof p.marker === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(p.marker));
-  if (prefixes.length > 20 || !prefixes.every(s => typeof s === 'string' && PUBLIC.test(s) && !AMBIGUOUS.test(s))) throw new Error('cfg.public');
+  const path = s => typeof s === 'string' && s.length <= 200 && PUBLIC.test(s) && !AMBIGUOUS.test(s);
+  if (prefixes.length > 20 || !prefixes.every(path)) throw new Error('cfg.public');
   return {
     mode: oneOf(p.mode, ['enforce', 'report', 'off']),
     noOrigin: oneOf(p.noOrigin, ['ua', 'deny', 'allow']),

@@ -40,15 +40,23 @@ export async function loadFunction(source, { missingKey = OBSERVED_MISSING_KEY, 
   await main.evaluate();
   const handler = main.namespace.handler;
 
-  /** One run: eventJson is the TestFunction event as text, store a Map of key -> value string. */
-  return async function (eventJson, store) {
+  /** One run without conversions: event made by parse() (the function's realm), store a Map of key -> value string. */
+  async function decide(event, store) {
     run = { store, reads: 0, logs: [] };
-    const returned = await handler(realm.JSON.parse(eventJson));
+    return { returned: await handler(event), logs: run.logs, reads: run.reads };
+  }
+
+  /** One run: eventJson is the TestFunction event as text; output is shaped like TestFunction's FunctionOutput. */
+  async function runEvent(eventJson, store) {
+    const { returned, logs, reads } = await decide(realm.JSON.parse(eventJson), store);
     const output = returned && typeof returned === "object"
       ? ("statusCode" in returned ? { response: returned } : { request: returned })
       : null;
-    return { output: JSON.parse(JSON.stringify(output)), logs: run.logs, reads: run.reads };
-  };
+    return { output: JSON.parse(JSON.stringify(output)), logs, reads };
+  }
+  runEvent.decide = decide;
+  runEvent.parse = (json) => realm.JSON.parse(json);
+  return runEvent;
 }
 
 /** The store a case of function/events assumes: the fixture with the case's puts and deletes. */

@@ -82,20 +82,19 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
         return await connection.QueryAsync($"SELECT {Columns} FROM api_tokens ORDER BY created_at, id", Read, cancellationToken: cancellationToken);
     }
 
-    /// <summary>The active token whose hash matches, compared in constant time; null otherwise.</summary>
+    /// <summary>
+    /// The token whose hash matches, compared in constant time, active or not (the caller says why an
+    /// inactive one is refused); null when no token has that value. Only an active one is marked as used.
+    /// </summary>
     public async Task<ApiToken?> AuthenticateAsync(string presented, CancellationToken cancellationToken = default)
     {
         var hash = Hash(presented);
         var now = time.GetUtcNow();
         // The dictionary finds the entry by hash; the comparison that decides is constant-time over the whole hash, as for the database row.
         if (remembered.TryGetValue(hash, out var cached) && now - cached.ReadAt < CacheDuration
-            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(cached.Token.Hash), Encoding.ASCII.GetBytes(hash)))
-        {
-            if (!cached.Token.IsActiveAt(now))
-                return null;
-            if (!NeedsLastUsed(cached.Token, now))
-                return cached.Token;
-        }
+            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(cached.Token.Hash), Encoding.ASCII.GetBytes(hash))
+            && (!cached.Token.IsActiveAt(now) || !NeedsLastUsed(cached.Token, now)))
+            return cached.Token;
 
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync($"SELECT {Columns} FROM api_tokens WHERE hash = @h", Read, null, cancellationToken, ("h", hash));
@@ -104,7 +103,7 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
         if (token is null || !token.IsActiveAt(now))
         {
             remembered.TryRemove(hash, out _);
-            return null;
+            return token;
         }
         if (NeedsLastUsed(token, now))
         {
