@@ -49,17 +49,27 @@ public static class DatabaseSchema
         // What one actor did of one kind. (One item's history in a time range needs no index of its
         // own: time bounds become seq bounds, so ix_audit_target (target, seq) is that composite.)
         "CREATE INDEX IF NOT EXISTS ix_audit_actor_action ON audit_entries (actor, action, seq)",
+        // One row per token and Idempotency-Key. While unfinished, the attempt in `holder` renews
+        // `lease_until`; `memo` (sealed) is what it kept before acting, e.g. the secret it issues, and
+        // `resource` names that secret in clear so a revoke can retire the key. `answer` is sealed.
+        // The table replaced idempotency_records (24-hour records without leases), dropped below.
         """
-        CREATE TABLE IF NOT EXISTS idempotency_records (
+        CREATE TABLE IF NOT EXISTS idempotent_requests (
             token_id TEXT NOT NULL,
             idem_key TEXT NOT NULL,
             request_hash TEXT NOT NULL,
-            status BIGINT NULL,
-            content_type TEXT NULL,
-            body TEXT NULL,
             created_at BIGINT NOT NULL,
+            holder TEXT NULL,
+            lease_until BIGINT NOT NULL,
+            memo TEXT NULL,
+            resource TEXT NULL,
+            retired_at BIGINT NULL,
+            status BIGINT NULL,
+            answer TEXT NULL,
             PRIMARY KEY (token_id, idem_key))
         """,
+        "CREATE INDEX IF NOT EXISTS ix_idempotent_requests_resource ON idempotent_requests (resource)",
+        "DROP TABLE IF EXISTS idempotency_records",
         """
         CREATE TABLE IF NOT EXISTS kvs_snapshot (
             kvs_key TEXT PRIMARY KEY,
@@ -95,12 +105,9 @@ public static class DatabaseSchema
             created_at BIGINT NOT NULL,
             writes TEXT NOT NULL)
         """,
-        // Random keys of the service itself (e.g. for deriving a retried secret); never shown.
-        """
-        CREATE TABLE IF NOT EXISTS service_keys (
-            name TEXT PRIMARY KEY,
-            value TEXT NOT NULL)
-        """,
+        // Held the key retried secrets were once derived from; secrets are random now, and with a
+        // caller's token that key would still reproduce the old ones.
+        "DROP TABLE IF EXISTS service_keys",
         // Metadata only: the secret itself is never stored, its hash only in the KVS key.
         """
         CREATE TABLE IF NOT EXISTS partner_secrets (
