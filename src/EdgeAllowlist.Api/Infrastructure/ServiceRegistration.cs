@@ -48,6 +48,10 @@ public static class ServiceRegistration
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
             .AddSingleton<MirrorRepository>()
+            .Configure<Integrity.IntegrityOptions>(configuration.GetSection("Integrity"))
+            .AddSingleton<Integrity.IntegrityMonitor>()
+            // Before the writer: the first check repairs the mirror before the writer loads it.
+            .AddHostedService(sp => sp.GetRequiredService<Integrity.IntegrityMonitor>())
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 

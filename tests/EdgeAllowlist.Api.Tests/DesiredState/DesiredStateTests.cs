@@ -111,7 +111,7 @@ public sealed class DesiredStateTests(ApiHost host) : IClassFixture<ApiHost>
         detail["counts"]!["deletions"]!.GetValue<int>().ShouldBe(1);
         var entries = (await admin.GetJsonAsync("/v1/audit?limit=1000"))["items"]!.AsArray().Where(e => e!["requestId"]?.GetValue<string>() == changeId).ToList();
         entries.Select(e => e!["action"]!.GetValue<string>()).Distinct().Order().ShouldBe(["desired-state.apply", "origin.note"]);
-        entries.Select(e => e!["target"]!.GetValue<string>()).ShouldContain("o:https://old.apply.example");
+        entries.Select(e => e!["target"]!.GetValue<string>()).ShouldContain("https://old.apply.example");
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class StatusTests(ApiHost host) : IClassFixture<ApiHost>
         drifted["drift"]!.GetValue<string>().ShouldBe("external-change-recorded");
         var external = await admin.GetJsonAsync("/v1/audit?action=kvs.external-change");
         var targets = external["items"]!.AsArray().Select(i => i!["target"]!.GetValue<string>()).Order().ToList();
-        targets.ShouldBe(["o:https://console.example.com", "o:https://status.example.com"]);
+        targets.ShouldBe(["https://console.example.com", "https://status.example.com"]);
         (await admin.GetJsonAsync("/v1/status"))["drift"]!.GetValue<string>().ShouldBe("in-sync");
         (await admin.GetJsonAsync("/v1/origins/https://console.example.com"))["origin"]!.GetValue<string>().ShouldBe("https://console.example.com");
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Api.Tests.Fixtures;
 
 namespace EdgeAllowlist.Api.Tests.Tokens;
@@ -48,6 +49,52 @@ public abstract class TokenTests(ApiHost host)
         entry["action"]!.GetValue<string>().ShouldBe("auth.denied");
         entry["target"]!.GetValue<string>().ShouldBe("GET /v1/tokens");
         entry["client"]!.GetValue<string>().ShouldBe("127.0.0.1");
+    }
+
+    [Fact]
+    public async Task A_token_used_just_before_its_revocation_is_refused_at_once_by_the_instance_that_revoked_it()
+    {
+        var (token, id) = await CreateAsync("revoked-while-remembered", "audit:read");
+        using var client = host.Client(token);
+        (await client.GetAsync("/v1/audit/verify")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var admin = host.Admin();
+        (await admin.DeleteAsync($"/v1/tokens/{id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await (await client.GetAsync("/v1/audit/verify")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_revocation_by_another_instance_is_honoured_once_the_remembered_check_ages_out()
+    {
+        var (token, id) = await CreateAsync("revoked-elsewhere", "audit:read");
+        using var client = host.Client(token);
+        (await client.GetAsync("/v1/audit/verify")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // What another instance sharing the database does when it revokes: this instance is not told.
+        await using (var connection = await host.Service<IDatabase>().OpenAsync())
+            await connection.ExecuteAsync("UPDATE api_tokens SET revoked_at = @t WHERE id = @id", null, default,
+                ("t", host.Clock.GetUtcNow().ToUnixTimeMilliseconds()), ("id", id));
+        // Remembered: accepted without a database read, for at most the documented delay.
+        (await client.GetAsync("/v1/audit/verify")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        host.Clock.Advance(ApiTokenStore.CacheDuration);
+
+        await (await client.GetAsync("/v1/audit/verify")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_remembered_token_still_stops_working_at_its_expiry()
+    {
+        using var admin = host.Admin();
+        var response = await admin.PostJsonAsync("/v1/tokens", new { name = "expiring-remembered", scopes = new[] { "audit:read" }, expiresAt = host.Clock.GetUtcNow().AddHours(1) });
+        var token = (await response.JsonAsync())["token"]!.GetValue<string>();
+        using var client = host.Client(token);
+        (await client.GetAsync("/v1/audit/verify")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        host.Clock.Advance(TimeSpan.FromHours(1));
+
+        await (await client.GetAsync("/v1/audit/verify")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class RestartTests : IDisposable
             using var admin = second.Admin();
             (await admin.GetJsonAsync("/v1/origins/https://before-restart.example.com"))["origin"]!.GetValue<string>().ShouldBe("https://before-restart.example.com");
             var external = await admin.GetJsonAsync("/v1/audit?action=kvs.external-change");
-            external["items"]!.AsArray().Select(e => e!["target"]!.GetValue<string>()).ShouldBe(["o:https://while-down.example.com"]);
+            external["items"]!.AsArray().Select(e => e!["target"]!.GetValue<string>()).ShouldBe(["https://while-down.example.com"]);
             (await admin.GetJsonAsync("/v1/audit?action=settings.initialize"))["items"]!.AsArray().ShouldHaveSingleItem();
             (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
         }

@@ -65,6 +65,8 @@ public static class InvariantCheck
         var target = (string)entry["target"]!;
         return action switch
         {
+            // Origins are audited by name in every entry (the API's one target form), other keys by key.
+            ExternalChange when target.StartsWith("http", StringComparison.Ordinal) => "o:" + target,
             ExternalChange => Identity(target, (string?)entry["after"] ?? (string?)entry["before"]),
             "origin.add" or "origin.delete" or "origin.expiry" => "o:" + target,
             _ when action.StartsWith("secret.", StringComparison.Ordinal) => "x:" + target,

@@ -67,7 +67,7 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
             foreach (var (origin, value) in existing.Where(e => !desired.ContainsKey(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal))
             {
                 changes.Add(new("origin", PlannedChange.Remove, origin, Describe(value, notes.GetValueOrDefault(origin)), null));
-                writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), null, action, KvsLayout.OriginKey(origin));
+                writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), null, action, origin);
                 if (notes.ContainsKey(origin))
                     noteWrites.Add((origin, ""));
             }
@@ -82,7 +82,7 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
                 else if (oldValue != value || oldNote != note)
                     changes.Add(new("origin", PlannedChange.Change, origin, Describe(oldValue, oldNote), Describe(value, note)));
                 if (oldValue != value)
-                    writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), value, action, KvsLayout.OriginKey(origin));
+                    writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), value, action, origin);
                 if (oldNote != note)
                     noteWrites.Add((origin, note ?? ""));
             }

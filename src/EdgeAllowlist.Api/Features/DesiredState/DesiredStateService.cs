@@ -192,16 +192,10 @@ sealed class DesiredStateService(
     }
 
     /// <summary>
-    /// The KVS key an audit entry changed: the writer audits origins by name, everything else
-    /// (policy, shards, external changes, desired-state writes) by key. Secrets (partner/id) are
-    /// not rules and are never rolled back.
+    /// The KVS key an audit entry changed (origins are audited by name, policy and shards by key, in
+    /// one form whichever route wrote them). Secrets (partner/id) are not rules and are never rolled back.
     /// </summary>
-    static string? KeyOf(AuditEntry entry) =>
-        entry.Target == KvsLayout.ConfigKey
-        || entry.Target.StartsWith(KvsLayout.OriginPrefix, StringComparison.Ordinal)
-        || entry.Target.StartsWith(KvsLayout.UserAgentPrefix, StringComparison.Ordinal)
-            ? entry.Target
-            : entry.Action.StartsWith("origin.", StringComparison.Ordinal) ? KvsLayout.OriginKey(entry.Target) : null;
+    static string? KeyOf(AuditEntry entry) => KvsLayout.KeyOfAuditTarget(entry.Target);
 
     static DesiredStateDocument Document(IReadOnlyDictionary<string, string> items, IReadOnlyDictionary<string, string> originNotes, IReadOnlyList<Partners.Create.Request>? partnerList)
     {

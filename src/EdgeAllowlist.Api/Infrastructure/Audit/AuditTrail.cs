@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Api.Infrastructure.Store;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit;
 
@@ -13,7 +14,11 @@ public sealed record AuditFilter(
     string? Outcome = null,
     long? Before = null);
 
-public sealed record AuditVerification(bool Valid, long Entries, long? FirstInvalidSeq, string? Problem);
+public sealed record AuditVerification(bool Valid, long Entries, long? FirstInvalidSeq, string? Problem)
+{
+    /// <summary>The last entry checked when the chain is valid (null if there were none after the starting point).</summary>
+    public (long Seq, string Hash)? Head { get; init; }
+}
 
 /// <summary>
 /// Appends to and reads the hash-chained trail. Appends happen only inside the database-wide write
@@ -43,8 +48,9 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         var unixMs = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), headTime);
         var appended = new List<AuditEntry>(records.Count);
         // A secret-shaped value in a path or message (a secret pasted as an id) is never kept, whoever records it.
-        foreach (var record in records.Select(SecretRedaction.Redact))
+        foreach (var given in records.Select(SecretRedaction.Redact))
         {
+            var record = given with { Target = KvsLayout.AuditTarget(given.Target) };
             seq++;
             var hash = AuditEntry.ComputeHash(seq, unixMs, record, prevHash);
             await connection.ExecuteAsync(
@@ -73,21 +79,45 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     }
 
     /// <summary>Every matching entry, oldest first, streamed so an export never holds the trail in memory.</summary>
-    public async IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, CancellationToken cancellationToken = default) =>
+        StreamAsync(Columns, filter, cancellationToken);
+
+    async IAsyncEnumerable<AuditEntry> StreamAsync(string columns, AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken, long afterSeq = 0)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
-        await using var command = connection.Command($"SELECT {Columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
+        if (afterSeq > 0)
+        {
+            where += (where.Length == 0 ? " WHERE " : " AND ") + "seq > @afterseq";
+            parameters = [.. parameters, ("afterseq", afterSeq)];
+        }
+        await using var command = connection.Command($"SELECT {columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             yield return Read(reader);
     }
 
-    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) =>
+        VerifyAfterAsync(0, AuditEntry.GenesisHash, cancellationToken);
+
+    /// <summary>
+    /// Verifies the entries after <paramref name="afterSeq"/>, whose hash was verified earlier as
+    /// <paramref name="afterHash"/>: the next entry must chain to that hash, so a rewrite of the
+    /// checkpoint entry itself also breaks the chain here.
+    /// </summary>
+    public async Task<AuditVerification> VerifyAfterAsync(long afterSeq, string afterHash, CancellationToken cancellationToken = default)
     {
-        var expectedSeq = 1L;
-        var prevHash = AuditEntry.GenesisHash;
-        await foreach (var entry in StreamAsync(new(), cancellationToken))
+        var expectedSeq = afterSeq + 1;
+        var prevHash = afterHash;
+        (long, string)? head = null;
+        if (afterSeq > 0)
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            if ((string?)await connection.ScalarAsync("SELECT hash FROM audit_entries WHERE seq = @s", null, cancellationToken, ("s", afterSeq)) != afterHash)
+                return new(false, afterSeq - 1, afterSeq, "the last verified entry was changed or removed since it was verified");
+        }
+        // Entries written before the one target form keep the target they were hashed with (DatabaseSchema's migration).
+        await foreach (var entry in StreamAsync(Columns.Replace("target", "COALESCE(hashed_target, target)", StringComparison.Ordinal), new(), cancellationToken, afterSeq))
         {
             if (entry.Seq != expectedSeq)
                 return new(false, expectedSeq - 1, expectedSeq, $"entry {expectedSeq} is missing");
@@ -96,9 +126,10 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
             if (AuditEntry.ComputeHash(entry.Seq, entry.Time.ToUnixTimeMilliseconds(), entry.ToRecord(), entry.PrevHash) != entry.Hash)
                 return new(false, expectedSeq - 1, entry.Seq, "hash does not match the entry's content");
             prevHash = entry.Hash;
+            head = (entry.Seq, entry.Hash);
             expectedSeq++;
         }
-        return new(true, expectedSeq - 1, null, null);
+        return new(true, expectedSeq - 1, null, null) { Head = head };
     }
 
     static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, AuditFilter filter, CancellationToken cancellationToken)
@@ -123,7 +154,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         Add("seq <= @toseq", "toseq", toSeq is null ? null : Convert.ToInt64(toSeq, System.Globalization.CultureInfo.InvariantCulture));
         Add("actor = @actor", "actor", filter.Actor);
         Add("action = @action", "action", filter.Action);
-        Add("target = @target", "target", filter.Target);
+        Add("target = @target", "target", filter.Target is null ? null : KvsLayout.AuditTarget(filter.Target));
         Add("outcome = @outcome", "outcome", filter.Outcome);
         Add("seq < @before", "before", filter.Before);
         return (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions), [.. parameters]);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using EdgeAllowlist.Api.Infrastructure.Audit;
@@ -27,12 +28,23 @@ public sealed record ApiToken(
 /// API tokens: 256 random bits, base64url, behind the prefix <c>eaat_</c> so secret scanners can find
 /// a leaked one. Only the SHA-256 of a token is stored; a plain hash is enough because the token is
 /// random and long, so there is nothing to brute-force.
+/// A token that authenticated is remembered for <see cref="CacheDuration"/>, so a busy client costs no
+/// database round trip per request. That bounds the revocation delay: the instance that revokes forgets
+/// the token at once; another instance sharing the database accepts it for at most that long. Expiry
+/// is checked on every request against the remembered token, so it is exact. Unknown tokens are never
+/// remembered (a guesser cannot fill the memory, and a new token works at once).
 /// </summary>
 public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProvider time)
 {
     public const string Prefix = "eaat_";
     const string Columns = "id, name, hash, scopes, partners, created_at, created_by, expires_at, last_used_at, revoked_at";
     static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long an authenticated token is remembered: the longest another instance may still accept a revoked one.</summary>
+    public static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(5);
+
+    // By token hash: the token as last read and when it was read.
+    readonly ConcurrentDictionary<string, (ApiToken Token, DateTimeOffset ReadAt)> remembered = new(StringComparer.Ordinal);
 
     public static string NewToken() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
 
@@ -112,21 +124,37 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
     public async Task<ApiToken?> AuthenticateAsync(string presented, CancellationToken cancellationToken = default)
     {
         var hash = Hash(presented);
+        var now = time.GetUtcNow();
+        // The dictionary finds the entry by hash; the comparison that decides is constant-time over the whole hash, as for the database row.
+        if (remembered.TryGetValue(hash, out var cached) && now - cached.ReadAt < CacheDuration
+            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(cached.Token.Hash), Encoding.ASCII.GetBytes(hash))
+            && (!cached.Token.IsActiveAt(now) || !NeedsLastUsed(cached.Token, now)))
+            return cached.Token;
+
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync($"SELECT {Columns} FROM api_tokens WHERE hash = @h", Read, null, cancellationToken, ("h", hash));
-        var now = time.GetUtcNow();
         // The index finds the row; the comparison that decides is constant-time over the whole hash.
         var token = rows.FirstOrDefault(t => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(t.Hash), Encoding.ASCII.GetBytes(hash)));
         if (token is null || !token.IsActiveAt(now))
+        {
+            remembered.TryRemove(hash, out _);
             return token;
-        if (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution)
+        }
+        if (NeedsLastUsed(token, now))
+        {
             await connection.ExecuteAsync("UPDATE api_tokens SET last_used_at = @t WHERE id = @id", null, cancellationToken, ("t", now.ToUnixTimeMilliseconds()), ("id", token.Id));
+            token = token with { LastUsedAt = now };
+        }
+        remembered[hash] = (token, now);
         return token;
     }
 
+    static bool NeedsLastUsed(ApiToken token, DateTimeOffset now) => token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution;
+
     /// <summary>Revokes and audits in one transaction; false when no such token exists.</summary>
-    public Task<ApiToken?> RevokeAsync(string id, Actor actor, CancellationToken cancellationToken = default) =>
-        database.WriteLockedAsync(async (connection, transaction) =>
+    public async Task<ApiToken?> RevokeAsync(string id, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var revoked = await database.WriteLockedAsync(async (connection, transaction) =>
         {
             var rows = await connection.QueryAsync($"SELECT {Columns} FROM api_tokens WHERE id = @id", Read, transaction, cancellationToken, ("id", id));
             if (rows.Count == 0)
@@ -140,6 +168,12 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
                 Describe(before), Describe(revoked), actor.RequestId, actor.Client)], cancellationToken);
             return revoked;
         }, cancellationToken);
+        // This instance stops accepting it now, not when the entry would have aged out. After the
+        // commit: a check that read the row before it would otherwise remember it as active.
+        if (revoked is not null)
+            remembered.TryRemove(revoked.Hash, out _);
+        return revoked;
+    }
 
     static string Describe(ApiToken token) => System.Text.Json.JsonSerializer.Serialize(new
     {

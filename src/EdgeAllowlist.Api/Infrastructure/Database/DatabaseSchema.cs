@@ -37,7 +37,8 @@ public static class DatabaseSchema
             etag_after TEXT NULL,
             detail TEXT NULL,
             prev_hash TEXT NOT NULL,
-            hash TEXT NOT NULL)
+            hash TEXT NOT NULL,
+            hashed_target TEXT NULL)
         """,
         // Every filter is paired with seq so a filtered page is an index range scan in seq order.
         "CREATE INDEX IF NOT EXISTS ix_audit_ts ON audit_entries (ts, seq)",
@@ -45,6 +46,9 @@ public static class DatabaseSchema
         "CREATE INDEX IF NOT EXISTS ix_audit_action ON audit_entries (action, seq)",
         "CREATE INDEX IF NOT EXISTS ix_audit_target ON audit_entries (target, seq)",
         "CREATE INDEX IF NOT EXISTS ix_audit_outcome ON audit_entries (outcome, seq)",
+        // What one actor did of one kind. (One item's history in a time range needs no index of its
+        // own: time bounds become seq bounds, so ix_audit_target (target, seq) is that composite.)
+        "CREATE INDEX IF NOT EXISTS ix_audit_actor_action ON audit_entries (actor, action, seq)",
         // One row per token and Idempotency-Key. While unfinished, the attempt in `holder` renews
         // `lease_until`; `memo` (sealed) is what it kept before acting, e.g. the secret it issues, and
         // `resource` names that secret in clear so a revoke can retire the key. `answer` is sealed.
@@ -114,15 +118,71 @@ public static class DatabaseSchema
             created_by TEXT NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
+        // The last audit entry verified (IntegrityMonitor): a start verifies only the entries after it.
+        """
+        CREATE TABLE IF NOT EXISTS audit_checkpoint (
+            id BIGINT PRIMARY KEY,
+            seq BIGINT NOT NULL,
+            hash TEXT NOT NULL,
+            verified_at BIGINT NOT NULL)
+        """,
+    ];
+
+    /// <summary>
+    /// Changes to rows already written, each run once (recorded in <c>schema_migrations</c>) in the
+    /// same transaction as its record.
+    /// </summary>
+    static readonly (string Name, string Sql)[] Migrations =
+    [
+        // One audit target form (KvsLayout.AuditTarget): entries that named an origin by its key
+        // ("o:https://x": apply, rollback, external changes) name it as the single routes do. The
+        // hash covers the target as written, so that is kept in hashed_target for verification.
+        ("audit-origin-targets", "UPDATE audit_entries SET hashed_target = target, target = substr(target, 3) WHERE hashed_target IS NULL AND substr(target, 1, 2) = 'o:'"),
     ];
 
     public static async Task EnsureAsync(IDatabase database, CancellationToken cancellationToken = default)
     {
+        await AddColumnAsync(database, "audit_entries", "hashed_target", "TEXT NULL", cancellationToken);
         await database.WriteLockedAsync(async (connection, transaction) =>
         {
             foreach (var statement in Statements)
                 await connection.ExecuteAsync(statement, transaction, cancellationToken);
+            await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", transaction, cancellationToken);
+            foreach (var (name, sql) in Migrations)
+            {
+                if (await connection.ScalarAsync("SELECT 1 FROM schema_migrations WHERE name = @n", transaction, cancellationToken, ("n", name)) is not null)
+                    continue;
+                await connection.ExecuteAsync(sql, transaction, cancellationToken);
+                await connection.ExecuteAsync("INSERT INTO schema_migrations (name, applied_at) VALUES (@n, @t)", transaction, cancellationToken,
+                    ("n", name), ("t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            }
             return true;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds a column to a table made by an older version. Neither database has one portable
+    /// "ADD COLUMN IF NOT EXISTS" (SQLite lacks it), so probe first, outside any transaction
+    /// (a failed statement would abort a PostgreSQL one).
+    /// </summary>
+    static async Task AddColumnAsync(IDatabase database, string table, string column, string definition, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        try
+        {
+            await connection.ExecuteAsync($"SELECT 1 FROM {table} WHERE 1 = 0", cancellationToken: cancellationToken);
+        }
+        catch (DbException)
+        {
+            return; // no table yet: CREATE TABLE makes it with the column
+        }
+        try
+        {
+            await connection.ExecuteAsync($"SELECT {column} FROM {table} WHERE 1 = 0", cancellationToken: cancellationToken);
+        }
+        catch (DbException)
+        {
+            await connection.ExecuteAsync($"ALTER TABLE {table} ADD COLUMN {column} {definition}", cancellationToken: cancellationToken);
+        }
     }
 }

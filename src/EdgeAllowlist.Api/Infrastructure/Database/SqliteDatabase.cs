@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeAllowlist.Api.Infrastructure.Database;
@@ -27,12 +28,22 @@ public sealed class SqliteDatabase(string path) : LockingDatabase
 
     public override string Provider => "sqlite";
 
+    // The native connections already set up. Pooling hands the same native connection to many
+    // SqliteConnection objects, and the settings below live as long as it does, so they run once per
+    // native connection rather than once per request; a connection the pool drops is forgotten with it.
+    static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> prepared = [];
+
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        // WAL lets readers (audit queries, token checks) run while a writer holds the lock.
-        await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;", cancellationToken: cancellationToken);
+        var handle = connection.Handle!;
+        if (!prepared.TryGetValue(handle, out _))
+        {
+            // WAL lets readers (audit queries, token checks) run while a writer holds the lock.
+            await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;", cancellationToken: cancellationToken);
+            prepared.AddOrUpdate(handle, handle);
+        }
         return connection;
     }
 

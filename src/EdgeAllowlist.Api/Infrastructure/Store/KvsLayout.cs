@@ -30,6 +30,20 @@ public static class KvsLayout
 
     public static string OriginKey(string origin) => OriginPrefix + origin;
 
+    /// <summary>
+    /// The one form an audit entry names what it changed: an origin by its name (<c>https://x</c>),
+    /// whichever route, apply, rollback or external change wrote its key; other keys as they are. So
+    /// <c>?target=https://x</c> finds an origin's whole history.
+    /// </summary>
+    public static string AuditTarget(string keyOrTarget) =>
+        keyOrTarget.StartsWith(OriginPrefix, StringComparison.Ordinal) ? keyOrTarget[OriginPrefix.Length..] : keyOrTarget;
+
+    /// <summary>The store key behind an audit target, for the targets that name one (origins, <c>cfg</c>, User-Agent shards); null for the rest.</summary>
+    public static string? KeyOfAuditTarget(string target) =>
+        target.StartsWith("https://", StringComparison.Ordinal) || target.StartsWith("http://", StringComparison.Ordinal) ? OriginKey(target)
+        : target == ConfigKey || target.StartsWith(UserAgentPrefix, StringComparison.Ordinal) || target.StartsWith(OriginPrefix, StringComparison.Ordinal) ? target
+        : null;
+
     public static string UserAgentShardKey(int shard) => UserAgentPrefix + shard;
 
     /// <summary><c>x:</c> + the lowercase hex SHA-256 of the secret string (UTF-8), the only form in which a secret reaches the store.</summary>

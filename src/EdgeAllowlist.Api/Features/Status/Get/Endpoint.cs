@@ -1,21 +1,23 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Integrity;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Features.Status.Get;
 
-sealed class Endpoint(StoreWriter writer, IDatabase database) : EndpointWithoutRequest<Response>
+sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor integrity) : EndpointWithoutRequest<Response>
 {
     public override void Configure()
     {
         Get("/status");
         Permissions(ApiScopes.RulesRead);
-        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, and drift: whether the store was changed outside this service (such changes are recorded in the audit trail as kvs.external-change).");
+        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), and the audit chain as last verified.");
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
         var drifted = await writer.CheckDriftAsync(ct);
+        var report = integrity.Report;
         var state = await writer.GetStateAsync(ct);
         var origins = state.Items.Keys.Count(k => k.StartsWith(KvsLayout.OriginPrefix, StringComparison.Ordinal));
         var secrets = state.Items.Keys.Count(k => k.StartsWith(KvsLayout.SecretPrefix, StringComparison.Ordinal));
@@ -26,11 +28,16 @@ sealed class Endpoint(StoreWriter writer, IDatabase database) : EndpointWithoutR
             Math.Round(100.0 * state.TotalBytes / KvsLimits.MaxStoreBytes, 2),
             state.ETag,
             state.LastChange,
-            drifted ? "external-change-recorded" : "in-sync",
+            report.Mirror == IntegrityReport.Drifted ? IntegrityReport.Drifted : drifted ? "external-change-recorded" : "in-sync",
+            report.DriftedKeys,
+            report.MirrorCheckedAt,
             state.Items.ContainsKey(KvsLayout.ConfigKey),
             origins,
             secrets,
-            database.Provider), ct);
+            database.Provider,
+            report.AuditChain,
+            report.AuditVerifiedThrough,
+            report.AuditFirstInvalidSeq), ct);
     }
 }
 
@@ -42,7 +49,12 @@ sealed record Response(
     string? ETag,
     DateTimeOffset? LastChange,
     string Drift,
+    IReadOnlyList<string> DriftedKeys,
+    DateTimeOffset? MirrorCheckedAt,
     bool PolicyPresent,
     int Origins,
     int Secrets,
-    string Database);
+    string Database,
+    string AuditChain,
+    long AuditVerifiedThrough,
+    long? AuditFirstInvalidSeq);
