@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
@@ -20,23 +21,26 @@ builder.Services
     });
 
 var app = builder.Build();
+if (await app.InitializeAsync() is var refused and not 0)
+    return refused;
 app.UseSecurityHeaders()
     .UseRequestIds()
-    .UseFailedAuthenticationLimit()
     .UseAuthentication()
+    .UseRequestLimit()
     .UseAuthorization()
     .UseRejectionAudit()
+    .UseJsonBodies()
+    .UseSecretShapedInputRefusal()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
     {
         c.Endpoints.RoutePrefix = "v1";
         c.Errors.UseProblemDetails();
+        c.UseStrictJson();
     })
     .UseSwaggerGen();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
-if (await app.InitializeAsync() is var refused and not 0)
-    return refused;
 await app.RunAsync();
 return 0;
 

@@ -70,7 +70,8 @@ public static class ServiceRegistration
             .AddSingleton<IdempotencyCleanup>()
             .AddHostedService(sp => sp.GetRequiredService<IdempotencyCleanup>())
             .AddSingleton<BootstrapToken>()
-            .AddSingleton<FailedAuthenticationLimiter>()
+            .AddSingleton<RequestLimiter>()
+            .AddHostedService(sp => sp.GetRequiredService<RequestLimiter>())
             .AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>()
             .AddAuthorization()
             .AddAuthentication(BearerTokenHandler.SchemeName)
@@ -88,21 +89,43 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>JSON lines on standard output with scopes, so every line carries the request id.</summary>
+    /// <summary>
+    /// JSON lines on standard output with scopes, so every line carries the request id. ASP.NET's own
+    /// request lines and request scope carry the raw path, where a pasted secret would stay; they are
+    /// off, and <see cref="UseRequestIds"/> logs the request with secret-shaped parts redacted instead.
+    /// </summary>
     public static ILoggingBuilder AddStructuredJson(this ILoggingBuilder logging) =>
-        logging.ClearProviders().AddJsonConsole(o =>
+        logging.ClearProviders().AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None).AddJsonConsole(o =>
         {
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
 
-    public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
+    /// <summary>The request id in a header and in a log scope, and one log line per request; paths redacted.</summary>
+    public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app)
+    {
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAllowlist.Api.Requests");
+        return app.Use(async (context, next) =>
         {
             context.Response.Headers["X-Request-Id"] = context.TraceIdentifier;
-            await next(context);
+            var path = SecretRedaction.Redact(context.Request.Path.Value + context.Request.QueryString.Value);
+            var started = TimeProvider.System.GetTimestamp();
+            using (logger.BeginScope(new RequestLogScope(context.TraceIdentifier, path)))
+            {
+                await next(context);
+                logger.LogInformation("{Method} {Path} answered {StatusCode} in {ElapsedMilliseconds:F1} ms",
+                    context.Request.Method, path, context.Response.StatusCode, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+            }
         });
+    }
+
+    public static IApplicationBuilder UseSecretShapedInputRefusal(this IApplicationBuilder app) =>
+        app.UseMiddleware<SecretShapedInputMiddleware>();
+
+    /// <summary>After authentication, so a valid token is counted per token and never locked out by its address.</summary>
+    public static IApplicationBuilder UseRequestLimit(this IApplicationBuilder app) =>
+        app.UseMiddleware<RequestLimitMiddleware>();
 
     /// <summary>
     /// Headers on every answer, set as the response starts so that problem bodies, idempotent replays
@@ -123,9 +146,6 @@ public static class ServiceRegistration
             });
             await next(context);
         });
-
-    public static IApplicationBuilder UseFailedAuthenticationLimit(this IApplicationBuilder app) =>
-        app.UseMiddleware<FailedAuthenticationLimitMiddleware>();
 
     public static IApplicationBuilder UseRejectionAudit(this IApplicationBuilder app) =>
         app.UseMiddleware<RejectionAuditMiddleware>();

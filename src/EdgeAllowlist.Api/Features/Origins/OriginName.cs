@@ -1,20 +1,28 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace EdgeAllowlist.Api.Features.Origins;
 
 /// <summary>
 /// Turns what an admin typed into the one spelling the function looks up (function/README.md §1):
-/// <c>scheme://host[:port]</c>, lowercase, IDN as punycode, default port dropped, a wildcard only as
-/// the whole leftmost label with at least two labels after it. Anything that is not an origin — a
-/// path, query, fragment, user-info, <c>null</c>, an IP address in a non-canonical form — is refused
-/// with a message saying what to remove, because the function would never see it spelled that way.
+/// <c>scheme://host[:port]</c>, lowercase, the host mapped with UTS #46 the way browsers map it
+/// (fullwidth letters become ASCII, IDNs become punycode), default port dropped, a wildcard only as
+/// the whole leftmost label with at least two labels after it and never over a public suffix.
+/// Anything a browser would never send as an Origin — a path, query, fragment, user-info, <c>null</c>,
+/// an IP address in a non-canonical form, an invisible character, a punycode label that does not
+/// decode, a port with leading zeros — is refused with a message saying what is wrong.
 /// </summary>
 static partial class OriginName
 {
-    static readonly IdnMapping Idn = new() { UseStd3AsciiRules = false, AllowUnassigned = false };
+    // UTS #46 with STD3 rules and no unassigned code points. .NET applies UTS #46 only with ICU; in
+    // invariant-globalization mode it would punycode ＥＸＡＭＰＬＥ.com as-is, so refuse to run there.
+    static readonly IdnMapping Idn = CheckedMapping();
+
+    /// <summary>A domain name in the ASCII form origins are stored in (UTS #46 ToASCII, lowercase).</summary>
+    public static string ToAscii(string domain) => Idn.GetAscii(domain).ToLowerInvariant();
 
     public static bool TryNormalize(string? input, out string origin, out string error)
     {
@@ -62,6 +70,9 @@ static partial class OriginName
         {
             if (portText.Length is 0 or > 5 || !portText.All(char.IsAsciiDigit) || (port = int.Parse(portText, CultureInfo.InvariantCulture)) is 0 or > 65535)
                 return $"has port '{portText}'; a port is a number from 1 to 65535.";
+            // Browsers serialise the port without leading zeros, so ':0443' is never what they send.
+            if (portText[0] == '0')
+                return $"has port '{portText}' with a leading zero; write it as {port}.";
         }
         var hostError = NormalizeHost(host, out var normalizedHost);
         if (hostError is not null)
@@ -105,14 +116,16 @@ static partial class OriginName
         var body = wildcard ? host[2..] : host;
         if (body.Contains('*'))
             return "has a '*' that is not the whole leftmost label; write wildcards as https://*.example.com.";
+        if (InvisibleCharacter(body) is { } invisible)
+            return $"contains the invisible character U+{invisible.Value:X4}; browsers drop or refuse it, so the origin would not be the one shown.";
         string ascii;
         try
         {
-            ascii = Idn.GetAscii(body).ToLowerInvariant();
+            ascii = ToAscii(body);
         }
         catch (ArgumentException)
         {
-            return "has a host that is not a valid domain name.";
+            return Undecodable(body);
         }
         var labels = ascii.Split('.');
         // A host whose last label is numeric is read by browsers as an IPv4 address (WHATWG URL).
@@ -126,11 +139,59 @@ static partial class OriginName
             return null;
         }
         if (ascii.Length > 253 || labels.Any(l => l.Length is 0 or > 63 || !HostLabel().IsMatch(l)))
-            return "has a host that is not a valid domain name (labels of letters, digits, '-' or '_', 1 to 63 characters).";
+            return "has a host that is not a valid domain name (labels of letters, digits or '-', 1 to 63 characters).";
         if (wildcard && labels.Length < 2)
             return "has a wildcard with fewer than two labels after it; *.com would allow a whole top-level domain.";
+        if (wildcard && PublicSuffixList.Embedded.IsPublicSuffix(ascii))
+            return $"has a wildcard over '{ascii}', a public suffix (Mozilla Public Suffix List): anyone can register a site under it, so *.{ascii} would allow strangers' sites. Put the wildcard under your own domain, e.g. https://*.yours.{ascii}.";
         normalized = wildcard ? "*." + ascii : ascii;
         return null;
+    }
+
+    /// <summary>
+    /// A format character (U+200B, U+202E, U+00AD, U+FEFF…) or any other code point UTS #46 maps to
+    /// nothing: browsers drop these silently, so what an admin reads is not the host being allowed.
+    /// </summary>
+    static Rune? InvisibleCharacter(string host)
+    {
+        foreach (var rune in host.EnumerateRunes())
+        {
+            if (rune.IsAscii)
+                continue;
+            if (Rune.GetUnicodeCategory(rune) == UnicodeCategory.Format || IgnoredByMapping(rune))
+                return rune;
+        }
+        return null;
+    }
+
+    static bool IgnoredByMapping(Rune rune)
+    {
+        try
+        {
+            return Idn.GetAscii("a" + rune) == "a";
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    static string Undecodable(string host)
+    {
+        var labels = host.Split('.');
+        if (labels.FirstOrDefault(l => l.StartsWith("xn--", StringComparison.OrdinalIgnoreCase)) is { } punycode)
+            return $"has the label '{punycode}', which is not valid punycode (it does not decode to a valid IDN label).";
+        if (host.Contains('_'))
+            return "has a '_' in the host; host names are letters, digits and '-' (STD3 rules, as in UTS #46).";
+        return "has a host that is not a valid domain name under UTS #46 (IDNA): labels of letters, digits or '-', not starting or ending with '-', and no disallowed characters.";
+    }
+
+    static IdnMapping CheckedMapping()
+    {
+        var mapping = new IdnMapping { UseStd3AsciiRules = true, AllowUnassigned = false };
+        if (mapping.GetAscii("\uFF21.example") != "a.example")
+            throw new InvalidOperationException("UTS #46 mapping needs ICU: run with InvariantGlobalization=false (see Directory.Build.props).");
+        return mapping;
     }
 
     static bool LooksNumeric(string label) =>
@@ -139,6 +200,6 @@ static partial class OriginName
     [GeneratedRegex("^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")]
     private static partial Regex CanonicalIpv4();
 
-    [GeneratedRegex("^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$")]
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")]
     private static partial Regex HostLabel();
 }

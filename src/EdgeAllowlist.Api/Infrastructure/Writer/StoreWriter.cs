@@ -153,13 +153,40 @@ public sealed class StoreWriter(
             foreach (var pending in batch)
                 pending.DriftFound = drift;
         }
+        // A round that began with a re-read already plans against the current state.
+        var verified = batch.Any(p => p.SyncFirst);
         while (true)
         {
-            var writes = Plan(batch, deferred);
+            var plan = Plan(batch);
+            // A refusal, a 404 or an "unchanged" writes nothing, so no If-Match would catch a stale
+            // plan: before giving such an answer, make sure the state it was planned against is the
+            // store's current one (and, with a shared database, the one other instances last saw).
+            if (!verified && (plan.Refused.Count > 0 || batch.Any(p => p.Outstanding == 0 && !p.Settled)))
+            {
+                verified = true;
+                if (await IsStaleAsync(cancellationToken))
+                {
+                    await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+                    SettleRecovered();
+                    continue;
+                }
+            }
+            foreach (var (pending, refusal) in plan.Refused)
+            {
+                metrics.Rejected(refusal.StatusCode == 422 ? "quota" : "rule");
+                pending.Completion.TrySetException(refusal);
+                batch.Remove(pending);
+            }
+            foreach (var pending in plan.Deferred)
+            {
+                batch.Remove(pending);
+                deferred.Add(pending);
+            }
+            var writes = plan.Writes;
             if (writes.Count == 0)
             {
                 foreach (var pending in batch)
-                    pending.Complete(state.ETag ?? "");
+                    pending.Complete(state);
                 return;
             }
             try
@@ -167,7 +194,7 @@ public sealed class StoreWriter(
                 foreach (var chunk in writes.Chunk(options.Value.MaxKeysPerBatch))
                     await WriteChunkAsync(chunk, cancellationToken);
                 foreach (var pending in batch)
-                    pending.Complete(state.ETag ?? "");
+                    pending.Complete(state);
                 return;
             }
             catch (KvsException e) when ((e.Kind == KvsErrorKind.Conflict || e.MayHaveBeenApplied) && ++conflicts <= options.Value.MaxConflictRetries)
@@ -203,16 +230,23 @@ public sealed class StoreWriter(
             pending.Completion.TrySetException(failure);
     }
 
-    /// <summary>Plans every pending change against one evolving copy of the state; refused ones leave the batch, ones touching a key already planned move to <paramref name="deferred"/>.</summary>
-    List<PlannedWrite> Plan(List<Pending> batch, List<Pending> deferred)
+    /// <summary>
+    /// Plans every pending change against one evolving copy of the state: the writes to send,
+    /// restricting ones first; the changes refused; and the changes that touch a key another change
+    /// of this round already writes (they wait for the next round). Changes nothing but the
+    /// changes' <c>Outstanding</c> counts, so it can run again after a re-read.
+    /// </summary>
+    (List<PlannedWrite> Writes, List<(Pending Pending, MutationRejectedException Refusal)> Refused, List<Pending> Deferred) Plan(List<Pending> batch)
     {
         var touched = new HashSet<string>(StringComparer.Ordinal);
         var working = state.Items;
         var bytes = state.TotalBytes;
         var writes = new List<PlannedWrite>();
+        var refused = new List<(Pending, MutationRejectedException)>();
+        var deferred = new List<Pending>();
         // A change whose keys are all written (or were found applied after a lost answer) is done:
         // planning it again against the new state could refuse it (say, deleting what it deleted).
-        foreach (var pending in batch.Where(p => !p.Settled).ToList())
+        foreach (var pending in batch.Where(p => !p.Settled))
         {
             try
             {
@@ -231,7 +265,6 @@ public sealed class StoreWriter(
                 }
                 if (planned.Any(w => touched.Contains(w.Write.Key)))
                 {
-                    batch.Remove(pending);
                     deferred.Add(pending);
                     continue;
                 }
@@ -245,13 +278,16 @@ public sealed class StoreWriter(
             }
             catch (MutationRejectedException e)
             {
-                metrics.Rejected(e.StatusCode == 422 ? "quota" : "rule");
-                pending.Completion.TrySetException(e);
-                batch.Remove(pending);
+                refused.Add((pending, e));
             }
         }
-        return [.. writes.Where(w => w.IsRestricting), .. writes.Where(w => !w.IsRestricting)];
+        return ([.. writes.Where(w => w.IsRestricting), .. writes.Where(w => !w.IsRestricting)], refused, deferred);
     }
+
+    /// <summary>True when the store (or the shared mirror) is at another ETag than the state the writer plans against.</summary>
+    async Task<bool> IsStaleAsync(CancellationToken cancellationToken) =>
+        (mirror.IsShared && await mirror.ReadETagAsync(cancellationToken) != state.ETag)
+        || (await store.DescribeAsync(cancellationToken)).ETag != state.ETag;
 
     static void CheckLimits(KeyWrite write)
     {
@@ -387,12 +423,18 @@ public sealed class StoreWriter(
                 await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), time, cancellationToken);
             }
         }
+        SettleRecovered();
+        return true;
+    }
+
+    /// <summary>Hands the audit entries of chunks the last re-read found applied to the changes that sent them.</summary>
+    void SettleRecovered()
+    {
         foreach (var (id, entries) in recovered)
         {
             if (unanswered.Remove(id, out var chunk))
                 Settle(chunk, entries);
         }
-        return true;
     }
 
     /// <summary>
@@ -476,7 +518,7 @@ public sealed class StoreWriter(
 
         public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Complete(string etag) => Completion.TrySetResult(new(etag, Entries));
+        public void Complete(StoreState answeredAgainst) => Completion.TrySetResult(new(answeredAgainst.ETag ?? "", Entries, answeredAgainst.Items));
     }
 
     sealed record PlannedWrite(Pending Owner, KeyWrite Write, string? Before)
