@@ -16,7 +16,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        await this.SubmitOrRejectAsync(writer, HttpContext, state =>
+        await writer.SubmitAsync(HttpContext.ToActor(), state =>
         {
             var cfg = state.GetValueOrDefault(KvsLayout.ConfigKey);
             var value = req.ApplyTo(EdgePolicy.From(cfg)).MergeIntoWithinQuota(cfg, "publicPaths");

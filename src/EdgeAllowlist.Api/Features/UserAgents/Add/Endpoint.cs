@@ -22,7 +22,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
     {
         var regex = req.Regex;
         var id = UserAgentRule.IdOf(req.List, regex);
-        var outcome = await this.SubmitOrRejectAsync(writer, HttpContext, state => UserAgentRules.Plan(state,
+        var outcome = await writer.SubmitAsync(HttpContext.ToActor(), state => UserAgentRules.Plan(state,
             rules => rules.Any(r => r.Id == id) ? rules : [.. rules, UserAgentRule.From(req.List, regex, -1)], "ua.add"), ct);
         // Read back for its shard; a delete that raced in after this add leaves only what was asked for.
         var rule = UserAgentRules.Read((await writer.GetStateAsync(ct)).Items).FirstOrDefault(r => r.Id == id) ?? UserAgentRule.From(req.List, regex, -1);
