@@ -117,9 +117,8 @@ async function originRule(c, scheme, host, port) {
   return reason;
 }
 
-// Each shard holds allow and deny patterns. A deny match ends it; an allow match is needed when
-// any allow pattern exists, and always for a request without Origin (noOrigin "ua").
-// Every User-Agent value counts: one deny match denies, and each value needs an allow match.
+// Each shard holds allow and deny patterns. Every User-Agent value counts: a deny match on any ends
+// it; each value needs an allow match when any allow pattern exists, and always without Origin.
 async function userAgent(c, allowRequired) {
   const uas = values(c, 'user-agent');
   if (!uas.length) uas.push('');
@@ -189,7 +188,7 @@ function expired(rule) {
   return Date.now() / 1000 >= exp;
 }
 
-// Compiled shard patterns by source, kept while the runtime keeps this instance warm.
+// Compiled shard patterns by source, kept while the runtime keeps this instance warm; at most 32.
 let RX = Object.create(null);
 let rxCount = 0;
 

@@ -118,6 +118,21 @@ public sealed class AllowlistTests
     }
 
     [Fact]
+    public async Task Every_value_of_a_repeated_header_counts()
+    {
+        using var store = await BrowserStoreAsync(Edge.Cfg());
+        var origin = ("origin", "https://www.example.com");
+
+        Edge.Run(store.Store, "/seg.ts", origin, ChromeUa, ("user-agent", "curl/8.5.0")).Header("x-allowlist-reason").ShouldBe("ua-denied");
+        Edge.Run(store.Store, "/seg.ts", origin, ChromeUa, ("user-agent", "SmartTV/1.0")).Header("x-allowlist-reason").ShouldBe("ua-not-allowed");
+        Edge.Run(store.Store, "/seg.ts", origin, ChromeUa, ("user-agent", "AppleCoreMedia/1.0")).Action.ShouldBe(EdgeAction.Pass);
+        Edge.Run(store.Store, "/seg.ts", origin, ("origin", "https://evil.example.net"), ChromeUa).Header("x-allowlist-reason").ShouldBe("origin-invalid");
+        Edge.Run(store.Store, "/seg.ts", ("referer", "https://www.example.com/a"), ("referer", "https://www.example.com/b"), ChromeUa)
+            .Header("x-allowlist-reason").ShouldBe("origin-invalid");
+        Edge.Request("/seg.ts", ChromeUa, ("user-agent", "curl/8.5.0"))["request"]!["headers"]!["user-agent"]!["multiValue"]!.AsArray().Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Changing_the_store_flips_decisions_with_the_same_function_file()
     {
         using var store = await BrowserStoreAsync(Edge.Cfg());

@@ -30,7 +30,8 @@ public sealed class ReferenceModelTests
 
     static readonly string[] Secrets = [Edge.NewSecret(), Edge.NewSecret(), Edge.NewSecret()];
 
-    static readonly string[] Paths = ["/v1/master/a.m3u8", "/seg/1.ts", "/dash/x.mpd", "/healthz", "/healthz/deep", "/"];
+    static readonly string[] Paths = ["/v1/master/a.m3u8", "/seg/1.ts", "/dash/x.mpd", "/healthz", "/healthz/deep", "/",
+        "/healthz/..%2fx.m3u8", "/v1/a;b.m3u8", "/x/%2E%2e/seg.ts", "/a/y.ts%3F.m3u8"];
 
     // Rule values: 0–1 absent, 2 {}, 3 expired, 4 expires later, 5 exp 0, 6 malformed.
     static readonly Gen<int> RuleState = Gen.Frequency((4, Gen.Int[0, 1]), (6, Gen.Int[2, 5]), (1, Gen.Const(6)));
@@ -155,11 +156,16 @@ public sealed class ReferenceModelTests
             reads++;
             if (!rules.SecretRules.TryGetValue(secret, out var rule)) return Deny("secret-unknown");
             if (rule.Exp != 0 && Now >= rule.Exp) return Deny("secret-expired");
-            var manifest = new[] { ".m3u8", ".mpd", ".mp4" }.Any(e => stripped!.EndsWith(e, StringComparison.OrdinalIgnoreCase));
-            return rule.Scope == "manifests" && !manifest ? Deny("secret-scope") : Pass();
+            if (rule.Scope == "all") return Pass();
+            if (Ambiguous(stripped!)) return Deny("uri-ambiguous");
+            var name = stripped![(stripped!.LastIndexOf('/') + 1)..];
+            var manifest = new[] { ".m3u8", ".mpd", ".mp4" }.Any(e => name.Length > e.Length && name.EndsWith(e, StringComparison.OrdinalIgnoreCase))
+                && name.All(ch => char.IsAsciiLetterOrDigit(ch) || "._~-".Contains(ch));
+            return manifest ? Pass() : Deny("secret-scope");
         }
 
-        if (rules.Public && (request.Uri == "/healthz" || request.Uri.StartsWith("/healthz/", StringComparison.Ordinal))) return Pass();
+        if (rules.Public && (request.Uri == "/healthz" || request.Uri.StartsWith("/healthz/", StringComparison.Ordinal)))
+            return Ambiguous(request.Uri) ? Deny("uri-ambiguous") : Pass();
 
         var presented = request.Origin ?? request.Referer;
         var allowRequired = presented is null;
@@ -200,4 +206,9 @@ public sealed class ReferenceModelTests
         }
         return anyAllow && !matchedAllow ? Deny("ua-not-allowed") : Pass();
     }
+
+    /// <summary>README §3: an encoded '.', '/', '\', '%' or NUL (or %c0, %c1, %u), a backslash, a ';', or a dot segment.</summary>
+    static bool Ambiguous(string uri) =>
+        uri.Contains('\\') || uri.Contains(';') || uri.Split('/').Any(s => s is "." or "..")
+        || new[] { "%2e", "%2f", "%5c", "%25", "%00", "%c0", "%c1", "%u" }.Any(e => uri.Contains(e, StringComparison.OrdinalIgnoreCase));
 }

@@ -26,6 +26,8 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
     }
 }
 
+// Numbers only as JSON numbers: the function reads "403" as a string and refuses it, so the API must not take it either.
+[System.Text.Json.Serialization.JsonNumberHandling(System.Text.Json.Serialization.JsonNumberHandling.Strict)]
 sealed partial record Request(
     string? Mode,
     string? NoOrigin,
@@ -58,17 +60,26 @@ sealed partial record Request(
             RuleFor(r => r.FailPolicy).Must(m => m is null || EdgePolicy.FailPolicies.Contains(m)).WithMessage($"failPolicy must be one of: {string.Join(", ", EdgePolicy.FailPolicies)}.");
             RuleFor(r => r.DenyStatus).Must(s => s is null || EdgePolicy.DenyStatuses.Contains(s.Value)).WithMessage("denyStatus must be 401, 403 or 404.");
             RuleFor(r => r.WildcardDepth).InclusiveBetween(0, 5);
-            RuleFor(r => r.SecretMarker).Matches("^[A-Za-z0-9_-]{1,32}$").WithMessage("secretMarker must be 1 to 32 letters, digits, '_' or '-'.");
+            const string marker = "secretMarker must be 1 to 32 letters, digits, '_' or '-'.";
+            // The pattern is the contract's (and the OpenAPI document's); in .NET its final $ also passes a trailing newline.
+            RuleFor(r => r.SecretMarker).Matches(SecretMarkerPattern).WithMessage(marker).Must(m => m is null || !m.EndsWith('\n')).WithMessage(marker);
             RuleFor(r => r.PublicPaths).Must(p => p is null || p.Count <= 20).WithMessage("publicPaths may list at most 20 prefixes.");
             RuleForEach(r => r.PublicPaths).Must(BeAPathPrefix)
-                .WithMessage("each public path must start with '/', be at most 200 characters, and have no query, fragment, whitespace or '.'/'..' segment.");
+                .WithMessage("each public path must start with '/', be at most 200 characters, and have no query, fragment, whitespace, "
+                    + "';', backslash, encoded '.', '/', '\\', '%' or NUL, or '.'/'..' segment: the function never matches such a prefix.");
         }
 
         static bool BeAPathPrefix(string? path) =>
-            path is { Length: > 0 and <= 200 } && path[0] == '/' && SafePath().IsMatch(path)
-            && !path.Split('/').Any(s => s is "." or ".." || s.Contains("%2e", StringComparison.OrdinalIgnoreCase));
+            path is { Length: <= 200 } && SafePath().IsMatch(path) && !AmbiguousPath().IsMatch(path);
     }
 
-    [GeneratedRegex("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")]
-    private static partial Regex SafePath();
+    // The patterns of function/contract.json (cfg.marker, cfg.public, ambiguousUri; SettingsContractTests
+    // compares them); SafePath ends in \z where JavaScript's final $ means the end (in .NET $ also matches before a trailing newline).
+    internal const string SecretMarkerPattern = "^[A-Za-z0-9_-]{1,32}$";
+
+    [GeneratedRegex(@"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\z")]
+    internal static partial Regex SafePath();
+
+    [GeneratedRegex(@"%(2e|2f|5c|25|00|c0|c1|u)|[\\;]|(^|/)\.\.?(/|$)", RegexOptions.IgnoreCase)]
+    internal static partial Regex AmbiguousPath();
 }
