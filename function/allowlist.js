@@ -6,9 +6,14 @@ import crypto from 'crypto';
 
 const DEFAULTS = { mode: 'enforce', deny: 403, fail: 'closed' };
 const SECRET = /^ealp_[A-Za-z0-9_-]{43}$/;
-const MANIFEST = /\.(m3u8|mpd|mp4)$/i;
-const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
-const ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/;
+// The manifests scope: the last segment, plain characters only, ends in one of these.
+const MANIFEST = /\/[A-Za-z0-9._~-]+\.(m3u8|mpd|mp4)$/i;
+// Not plainly canonical: an origin may decode %2F, honour ';' parameters, read '\' as '/', decode
+// twice, or resolve a dot segment, and so serve another path than the one the rules saw.
+const AMBIGUOUS = /%(2e|2f|5c|25|00|c0|c1|u)|[\\;]|(^|\/)\.\.?(\/|$)/i;
+const PUBLIC = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*$/;
+// A port is 1-65535 without leading zeros; the default port is dropped by the normalisation.
+const ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::([1-9]\d{0,4}))?$/;
 const STATUS = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
 
 async function handler(event) {
@@ -37,7 +42,7 @@ async function decide(c) {
   const secret = uri.startsWith(marker) ? strip(c, uri.slice(marker.length)) : undefined;
   if (c.cfg.mode === 'off') return pass(c);
   if (secret !== undefined) return partner(c, secret);
-  if (isPublic(c.cfg.public, uri)) return pass(c);
+  if (isPublic(c.cfg.public, uri)) return AMBIGUOUS.test(uri) ? deny(c, 'uri-ambiguous') : pass(c);
   return browser(c);
 }
 
@@ -52,23 +57,32 @@ function strip(c, rest) {
 // The secret decides alone: a wrong one never falls through to the browser rules.
 async function partner(c, secret) {
   if (!SECRET.test(secret)) return deny(c, 'secret-format');
-  const x = await read(c, 'x:' + crypto.createHash('sha256').update(secret).digest('hex'));
+  const x = await read(c, 'x:' + crypto.createHash('sha256').update(secret).digest('hex'), true);
   if (x === undefined) return deny(c, 'secret-unknown');
   if (x.scope !== 'all' && x.scope !== 'manifests') throw new Error('scope');
   if (expired(x)) return deny(c, 'secret-expired');
-  if (x.scope === 'manifests' && !MANIFEST.test(c.strip)) return deny(c, 'secret-scope');
+  if (x.scope === 'manifests') {
+    if (AMBIGUOUS.test(c.strip)) return deny(c, 'uri-ambiguous');
+    if (!MANIFEST.test(c.strip)) return deny(c, 'secret-scope');
+  }
   return pass(c);
 }
 
 function isPublic(prefixes, uri) {
-  return !DOT_SEGMENT.test(uri) &&
-    prefixes.some(p => uri === p || (uri.startsWith(p) && (p.endsWith('/') || uri[p.length] === '/')));
+  return prefixes.some(p => uri === p || (uri.startsWith(p) && (p.endsWith('/') || uri[p.length] === '/')));
 }
 
 async function browser(c) {
-  let origin = header(c, 'origin');
+  const origins = values(c, 'origin');
+  const referers = values(c, 'referer');
+  let origin = origins[0] || '';
+  // Several values: which one the origin server believes is unknown, so none is trusted.
+  if (origins.length > 1 || referers.length > 1) {
+    c.origin = origin;
+    return deny(c, 'origin-invalid');
+  }
   if (!origin) {
-    const referer = header(c, 'referer');
+    const referer = referers[0] || '';
     const m = /^[a-z][a-z0-9+.-]*:\/\/[^\/?#]*/i.exec(referer);
     origin = m ? m[0] : referer;
   }
@@ -95,7 +109,7 @@ async function originRule(c, scheme, host, port) {
   }
   let reason = 'origin-unknown';
   for (let i = 0; i < keys.length; i++) {
-    const rule = await read(c, keys[i]);
+    const rule = await read(c, keys[i], true);
     if (rule === undefined) continue;
     if (!expired(rule)) return '';
     reason = 'origin-expired';
@@ -105,30 +119,35 @@ async function originRule(c, scheme, host, port) {
 
 // Each shard holds allow and deny patterns. A deny match ends it; an allow match is needed when
 // any allow pattern exists, and always for a request without Origin (noOrigin "ua").
+// Every User-Agent value counts: one deny match denies, and each value needs an allow match.
 async function userAgent(c, allowRequired) {
-  const ua = header(c, 'user-agent');
+  const uas = values(c, 'user-agent');
+  if (!uas.length) uas.push('');
+  const allowed = uas.map(() => false);
   let allowSeen = allowRequired;
-  let allowed = false;
   for (let n = 0; n < c.cfg.ua; n++) {
     const shard = await read(c, 'ua:' + n);
-    if (shard === undefined) throw new Error('missing ua:' + n);
-    if (pattern(shard.deny) && new RegExp(shard.deny, 'i').test(ua)) return deny(c, 'ua-denied');
-    if (pattern(shard.allow)) {
+    const d = regex(shard.deny);
+    const a = regex(shard.allow);
+    if (d && uas.some(u => d.test(u))) return deny(c, 'ua-denied');
+    if (a) {
       allowSeen = true;
-      allowed = allowed || new RegExp(shard.allow, 'i').test(ua);
+      uas.forEach((u, i) => { allowed[i] = allowed[i] || a.test(u); });
     }
   }
-  return allowSeen && !allowed ? deny(c, 'ua-not-allowed') : pass(c);
+  return allowSeen && allowed.indexOf(false) >= 0 ? deny(c, 'ua-not-allowed') : pass(c);
 }
 
-// A JSON object, or undefined for a missing key. Anything else throws into the fail policy.
-// CloudFront throws for a missing key; its message is undocumented (seen: "KeyNotFound").
-async function read(c, key) {
+// A JSON object. CloudFront throws for a missing key with an undocumented message, so no message is
+// trusted: a granting key (o:, x:) that cannot be read is absent (undefined) whatever was thrown; any
+// other key (cfg, ua:) that cannot be read, and any malformed value, throws into the fail policy.
+// exists() would tell absence apart, but costs one more read per present key.
+async function read(c, key, grants) {
   let text;
   try {
     text = await c.kvs.get(key, { format: 'string' });
   } catch (e) {
-    if (/not ?found/i.test(String(e && e.message))) return undefined;
+    if (grants) return undefined;
     throw e;
   }
   const value = JSON.parse(text);
@@ -137,10 +156,11 @@ async function read(c, key) {
 }
 
 function policy(p) {
-  if (p === undefined || p.v !== 1) throw new Error('cfg.v');
+  if (p.v !== 1) throw new Error('cfg.v');
   const prefixes = oneOf(p.public, [[]], Array.isArray(p.public));
   const marker = oneOf(p.marker, ['_p'], typeof p.marker === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(p.marker));
-  if (!prefixes.every(s => typeof s === 'string' && s[0] === '/')) throw new Error('cfg.public');
+  const path = s => typeof s === 'string' && s.length <= 200 && PUBLIC.test(s) && !AMBIGUOUS.test(s);
+  if (prefixes.length > 20 || !prefixes.every(path)) throw new Error('cfg.public');
   return {
     mode: oneOf(p.mode, ['enforce', 'report', 'off']),
     noOrigin: oneOf(p.noOrigin, ['ua', 'deny', 'allow']),
@@ -169,14 +189,33 @@ function expired(rule) {
   return Date.now() / 1000 >= exp;
 }
 
-function pattern(source) {
+// Compiled shard patterns by source, kept while the runtime keeps this instance warm.
+let RX = Object.create(null);
+let rxCount = 0;
+
+function regex(source) {
   if (source !== undefined && typeof source !== 'string') throw new Error('pattern');
-  return !!source;
+  if (!source) return null;
+  if (!RX[source]) {
+    if (++rxCount > 32) {
+      RX = Object.create(null);
+      rxCount = 1;
+    }
+    RX[source] = new RegExp(source, 'i');
+  }
+  return RX[source];
+}
+
+// Every value of a header; CloudFront lists a repeated header in multiValue, the first value included.
+function values(c, name) {
+  const h = c.req.headers && c.req.headers[name];
+  if (!h) return [];
+  const list = Array.isArray(h.multiValue) && h.multiValue.length ? h.multiValue : [h];
+  return list.map(v => (v && v.value ? String(v.value) : ''));
 }
 
 function header(c, name) {
-  const h = c.req.headers && c.req.headers[name];
-  return h && h.value ? String(h.value) : '';
+  return values(c, name)[0] || '';
 }
 
 function pass(c) {

@@ -21,13 +21,16 @@ builder.Services
     });
 
 var app = builder.Build();
+if (await app.InitializeAsync() is var refused and not 0)
+    return refused;
 app.UseSecurityHeaders()
     .UseRequestIds()
-    .UseFailedAuthenticationLimit()
     .UseAuthentication()
+    .UseRequestLimit()
     .UseAuthorization()
     .UseRejectionAudit()
     .UseJsonBodies()
+    .UseSecretShapedInputRefusal()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
     {
@@ -38,7 +41,7 @@ app.UseSecurityHeaders()
     .UseSwaggerGen();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
-await app.InitializeAsync();
 await app.RunAsync();
+return 0;
 
 public partial class Program;

@@ -41,12 +41,14 @@ public sealed class EdgeFunctionRuntime
     static readonly Prepared<Module> CryptoModule = Engine.PrepareModule(Prelude.Crypto, "crypto");
 
     readonly Prepared<Module> _function;
+    readonly MissingKey _missingKey;
     readonly ConcurrentBag<Sandbox> _idle = [];
 
-    EdgeFunctionRuntime(string source, Prepared<Module> function)
+    EdgeFunctionRuntime(string source, Prepared<Module> function, MissingKey missingKey)
     {
         Source = source;
         _function = function;
+        _missingKey = missingKey;
     }
 
     /// <summary>Where the build puts the deployed file, beside this assembly.</summary>
@@ -56,11 +58,13 @@ public sealed class EdgeFunctionRuntime
 
     public int SizeInBytes => Encoding.UTF8.GetByteCount(Source);
 
-    public static EdgeFunctionRuntime Load(string? path = null) => FromSource(File.ReadAllText(path ?? DefaultPath));
+    /// <param name="missingKey">what <c>get()</c> throws for a missing key; default <see cref="MissingKey.Observed"/>.</param>
+    public static EdgeFunctionRuntime Load(string? path = null, MissingKey? missingKey = null) =>
+        FromSource(File.ReadAllText(path ?? DefaultPath), missingKey);
 
     /// <exception cref="InvalidDataException">The code is larger than CloudFront accepts, or declares no top-level <c>handler</c>.</exception>
     /// <exception cref="ScriptPreparationException">The code does not parse as a module.</exception>
-    public static EdgeFunctionRuntime FromSource(string source)
+    public static EdgeFunctionRuntime FromSource(string source, MissingKey? missingKey = null)
     {
         var bytes = Encoding.UTF8.GetByteCount(source);
         if (bytes > MaxFunctionBytes)
@@ -72,7 +76,7 @@ public sealed class EdgeFunctionRuntime
         {
             throw new InvalidDataException("The function declares no top-level function handler(event).");
         }
-        return new(source, Engine.PrepareModule(source + ExportHandler, MainModule));
+        return new(source, Engine.PrepareModule(source + ExportHandler, MainModule), missingKey ?? MissingKey.Observed);
     }
 
     /// <summary>
@@ -85,7 +89,7 @@ public sealed class EdgeFunctionRuntime
         var sandbox = _idle.TryTake(out var idle) ? idle : null;
         try
         {
-            sandbox ??= new(_function);
+            sandbox ??= new(_function, _missingKey);
             sandbox.Clock.Now = now ?? DateTimeOffset.UtcNow;
             sandbox.Host.Begin(store, cancellationToken);
             var eventValue = new JsonParser(sandbox.Engine).Parse(cloudFrontEvent.ToJsonString());
@@ -105,7 +109,7 @@ public sealed class EdgeFunctionRuntime
     /// <summary>One engine with the function module evaluated and the host modules bound to it.</summary>
     sealed class Sandbox
     {
-        public Sandbox(Prepared<Module> function)
+        public Sandbox(Prepared<Module> function, MissingKey missingKey)
         {
             Engine = new(options =>
             {
@@ -115,7 +119,7 @@ public sealed class EdgeFunctionRuntime
                 options.LimitRecursion(64);
                 options.RegexTimeoutInterval(TimeSpan.FromSeconds(1));
             });
-            Host = new(Engine);
+            Host = new(Engine, missingKey);
             var console = new JsObject(Engine);
             console.Set("log", new ClrFunction(Engine, "log", (_, arguments) =>
             {

@@ -13,11 +13,8 @@ namespace EdgeAllowlist.EdgeFunction;
 /// primitives, and captured console lines. <see cref="Begin"/> binds it to the store of the next
 /// run; it serves one run at a time.
 /// </summary>
-internal sealed class EdgeHost(Engine engine)
+internal sealed class EdgeHost(Engine engine, MissingKey missingKey)
 {
-    /// <summary>The message CloudFront's get() throws for a missing key (observed, undocumented).</summary>
-    public const string KeyNotFoundMessage = "KeyNotFound";
-
     List<string> _logs = [];
     IKeyValueStore? _store;
     CancellationToken _cancellationToken;
@@ -51,7 +48,7 @@ internal sealed class EdgeHost(Engine engine)
     {
         var (item, error) = Fetch(key);
         if (error is not null) return Result(error: error);
-        if (item is null) return Result(error: KeyNotFoundMessage);
+        if (item is null) return Result(error: missingKey.Message, plain: !missingKey.AsError);
         return Result(value: format == "bytes" ? Bytes(Encoding.UTF8.GetBytes(item.Value)) : item.Value);
     }
 
@@ -96,11 +93,12 @@ internal sealed class EdgeHost(Engine engine)
     // Deliberately free of "not found": the function must tell a failed read from a missing key.
     static string ReadFailed(KvsException e) => $"KVS read failed (HTTP {(int)e.StatusCode})";
 
-    JsValue Result(JsValue? value = null, string? error = null)
+    JsValue Result(JsValue? value = null, string? error = null, bool plain = false)
     {
         var result = new JsObject(engine);
         if (error is not null) result.Set("error", error);
         else result.Set("value", value ?? JsValue.Undefined);
+        if (plain) result.Set("plain", true);
         return result;
     }
 

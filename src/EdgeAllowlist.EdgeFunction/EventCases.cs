@@ -16,6 +16,9 @@ public static class EventCases
 {
     public const string FixtureFileName = "_kvs.json";
 
+    /// <summary>The attack corpus: cases in the same format, kept in one file (not TestFunction cases).</summary>
+    public const string AttacksFileName = "_attacks.json";
+
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -41,24 +44,33 @@ public static class EventCases
             .Select(Load)
             .ToList();
 
-    public static EventCase Load(string file)
+    public static EventCase Load(string file) => FromModel(Path.GetFileNameWithoutExtension(file),
+        JsonSerializer.Deserialize<CaseFile>(File.ReadAllText(file), Json) ?? throw new InvalidDataException($"{file} is empty."));
+
+    /// <summary>The cases of <see cref="AttacksFileName"/>, each named by its <c>name</c> member.</summary>
+    public static IReadOnlyList<EventCase> LoadAttacks(string? folder = null)
     {
-        var model = JsonSerializer.Deserialize<CaseFile>(File.ReadAllText(file), Json)
-            ?? throw new InvalidDataException($"{file} is empty.");
-        return new(
-            Path.GetFileNameWithoutExtension(file),
+        var file = Path.Combine(folder ?? DefaultFolder, AttacksFileName);
+        var corpus = JsonSerializer.Deserialize<CorpusFile>(File.ReadAllText(file), Json) ?? throw new InvalidDataException($"{file} is empty.");
+        return corpus.Cases.Select(c => FromModel(c.Name ?? throw new InvalidDataException($"A case in {file} has no name."), c)).ToList();
+    }
+
+    static EventCase FromModel(string name, CaseFile model) =>
+        new(
+            name,
             model.Description,
             model.Event,
             model.Expect,
             model.Kvs?.Put?.Select(p => new KeyValueItem(p.Key, p.Value)).ToList() ?? [],
             model.Kvs?.Delete ?? []);
-    }
 
     sealed record ImportFile(IReadOnlyList<ImportItem> Data);
 
     sealed record ImportItem(string Key, string Value);
 
-    sealed record CaseFile(string Description, JsonObject Event, EventExpectation Expect, StoreChanges? Kvs);
+    sealed record CaseFile(string Description, JsonObject Event, EventExpectation Expect, StoreChanges? Kvs, string? Name = null);
+
+    sealed record CorpusFile(string Description, IReadOnlyList<CaseFile> Cases);
 
     sealed record StoreChanges(IReadOnlyList<ImportItem>? Put, IReadOnlyList<string>? Delete);
 }

@@ -10,7 +10,8 @@ internal static class Prelude
 {
     public const string HostModule = "edge:host";
 
-    // get() throws on a missing key like CloudFront does; the message is the one seen in the wild.
+    // get() throws on a missing key like CloudFront does: by default an Error with the message seen in
+    // the wild; MissingKey lets tests throw any other message, or a value that is not an Error.
     public const string CloudFront = """
         import { read, exists, meta } from 'edge:host';
         function handle() {
@@ -19,6 +20,7 @@ internal static class Prelude
                     const format = options && options.format !== undefined ? options.format : 'string';
                     if (format !== 'string' && format !== 'json' && format !== 'bytes') throw new TypeError('unknown format: ' + format);
                     const r = read(String(key), format);
+                    if (r.plain) throw r.error;
                     if (r.error !== undefined) throw new Error(r.error);
                     return format === 'json' ? JSON.parse(r.value) : r.value;
                 },

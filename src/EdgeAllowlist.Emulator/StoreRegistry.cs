@@ -12,14 +12,17 @@ public sealed partial class StoreRegistry : IDisposable
     readonly string dataPath;
     readonly ConcurrentDictionary<string, LocalKeyValueStore> stores = new(StringComparer.Ordinal);
     readonly Lock createGate = new();
+    readonly ILogger logger;
 
-    public StoreRegistry(EmulatorOptions options)
+    /// <exception cref="LocalStoreDamagedException">A store folder is damaged; the emulator does not start.</exception>
+    public StoreRegistry(EmulatorOptions options, ILogger<StoreRegistry> logger)
     {
+        this.logger = logger;
         dataPath = Path.GetFullPath(options.DataPath);
         PrivateFiles.CreateFolder(dataPath);
         foreach (var folder in Directory.GetDirectories(dataPath).Where(d => StoreFolderPattern().IsMatch(Path.GetFileName(d))))
         {
-            var store = LocalKeyValueStore.Open(folder);
+            var store = LocalKeyValueStore.Open(folder, logger: logger);
             stores[store.Arn] = store;
         }
 
@@ -37,7 +40,7 @@ public sealed partial class StoreRegistry : IDisposable
         lock (createGate)
         {
             if (stores.TryGetValue(arn, out var existing)) return existing;
-            var store = LocalKeyValueStore.Open(Path.Combine(dataPath, $"{parsed.AccountId}-{parsed.StoreId}"), arn);
+            var store = LocalKeyValueStore.Open(Path.Combine(dataPath, $"{parsed.AccountId}-{parsed.StoreId}"), arn, logger);
             stores[arn] = store;
             return store;
         }

@@ -98,6 +98,7 @@ public sealed partial class ApiWritePathScenario : IScenario
             Path.Combine(AppContext.BaseDirectory, "EdgeAllowlist.Api.dll"), "--urls", $"http://127.0.0.1:{port}",
             $"--DataDirectory={Path.Combine(folder, "api")}", $"--Kvs:Arn={Arn}", $"--Kvs:EndpointOverride={emulator}",
             "--Kvs:UseEndpointOverrideVerbatim=true", "--Logging:LogLevel:Default=Warning",
+            "--Auth:MaxRequestsPerToken=1000000", // a benchmark, not a caller to protect others from
         })
             start.ArgumentList.Add(arg);
         start.Environment["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] = token;

@@ -43,8 +43,41 @@ public sealed class ApiProcess : IAsyncDisposable
     /// </summary>
     public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int port = 0, TimeSpan? readyWithin = null)
     {
-        var dll = ApiAssemblyPath();
         port = port == 0 ? FreePort() : port;
+        var api = new ApiProcess(Process.Start(StartInfo(settings, port))!, new($"http://127.0.0.1:{port}"));
+        api.process.OutputDataReceived += (_, e) => api.Keep(e.Data);
+        api.process.ErrorDataReceived += (_, e) => api.Keep(e.Data);
+        api.process.BeginOutputReadLine();
+        api.process.BeginErrorReadLine();
+        await api.WaitUntilReadyAsync(readyWithin ?? TimeSpan.FromSeconds(60));
+        return api;
+    }
+
+    /// <summary>
+    /// Starts the API for a start that is expected to be refused and waits for it to exit (killed after
+    /// <paramref name="within"/>): the exit code and what it wrote to standard error, line by line.
+    /// </summary>
+    public static async Task<(int ExitCode, IReadOnlyList<string> StandardError)> RunUntilExitAsync(IReadOnlyDictionary<string, string> settings, TimeSpan within)
+    {
+        using var process = Process.Start(StartInfo(settings, FreePort()))!;
+        var standardError = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw new TimeoutException($"The API was still running after {within}; it was expected to refuse to start.");
+        }
+        return (process.ExitCode, (await standardError).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> settings, int port)
+    {
+        var dll = ApiAssemblyPath();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -58,13 +91,7 @@ public sealed class ApiProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
         foreach (var (key, value) in settings)
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        var api = new ApiProcess(Process.Start(start)!, new($"http://127.0.0.1:{port}"));
-        api.process.OutputDataReceived += (_, e) => api.Keep(e.Data);
-        api.process.ErrorDataReceived += (_, e) => api.Keep(e.Data);
-        api.process.BeginOutputReadLine();
-        api.process.BeginErrorReadLine();
-        await api.WaitUntilReadyAsync(readyWithin ?? TimeSpan.FromSeconds(60));
-        return api;
+        return start;
     }
 
     public HttpClient Client(string token)

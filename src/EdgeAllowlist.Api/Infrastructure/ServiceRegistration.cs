@@ -33,9 +33,9 @@ public static class ServiceRegistration
     /// without one, the embedded local store in <c>&lt;data&gt;/kvs</c>.
     /// </summary>
     public static IServiceCollection AddKeyValueStore(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton<IKeyValueStore>(_ => KeyValueStoreClientOptions.From(configuration) is { Arn.Length: > 0 } options
+        services.AddSingleton<IKeyValueStore>(sp => KeyValueStoreClientOptions.From(configuration) is { Arn.Length: > 0 } options
             ? new KeyValueStoreClient(options)
-            : LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs")));
+            : LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs"), logger: sp.GetRequiredService<ILogger<LocalKeyValueStore>>()));
 
     public static IServiceCollection AddWritePath(this IServiceCollection services, IConfiguration configuration) =>
         services
@@ -47,6 +47,7 @@ public static class ServiceRegistration
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
+            .AddSingleton<MirrorRepository>()
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 
@@ -69,7 +70,8 @@ public static class ServiceRegistration
             .AddSingleton<IdempotencyCleanup>()
             .AddHostedService(sp => sp.GetRequiredService<IdempotencyCleanup>())
             .AddSingleton<BootstrapToken>()
-            .AddSingleton<FailedAuthenticationLimiter>()
+            .AddSingleton<RequestLimiter>()
+            .AddHostedService(sp => sp.GetRequiredService<RequestLimiter>())
             .AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>()
             .AddAuthorization()
             .AddAuthentication(BearerTokenHandler.SchemeName)
@@ -87,21 +89,43 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>JSON lines on standard output with scopes, so every line carries the request id.</summary>
+    /// <summary>
+    /// JSON lines on standard output with scopes, so every line carries the request id. ASP.NET's own
+    /// request lines and request scope carry the raw path, where a pasted secret would stay; they are
+    /// off, and <see cref="UseRequestIds"/> logs the request with secret-shaped parts redacted instead.
+    /// </summary>
     public static ILoggingBuilder AddStructuredJson(this ILoggingBuilder logging) =>
-        logging.ClearProviders().AddJsonConsole(o =>
+        logging.ClearProviders().AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None).AddJsonConsole(o =>
         {
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
 
-    public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
+    /// <summary>The request id in a header and in a log scope, and one log line per request; paths redacted.</summary>
+    public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app)
+    {
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAllowlist.Api.Requests");
+        return app.Use(async (context, next) =>
         {
             context.Response.Headers["X-Request-Id"] = context.TraceIdentifier;
-            await next(context);
+            var path = SecretRedaction.Redact(context.Request.Path.Value + context.Request.QueryString.Value);
+            var started = TimeProvider.System.GetTimestamp();
+            using (logger.BeginScope(new RequestLogScope(context.TraceIdentifier, path)))
+            {
+                await next(context);
+                logger.LogInformation("{Method} {Path} answered {StatusCode} in {ElapsedMilliseconds:F1} ms",
+                    context.Request.Method, path, context.Response.StatusCode, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+            }
         });
+    }
+
+    public static IApplicationBuilder UseSecretShapedInputRefusal(this IApplicationBuilder app) =>
+        app.UseMiddleware<SecretShapedInputMiddleware>();
+
+    /// <summary>After authentication, so a valid token is counted per token and never locked out by its address.</summary>
+    public static IApplicationBuilder UseRequestLimit(this IApplicationBuilder app) =>
+        app.UseMiddleware<RequestLimitMiddleware>();
 
     /// <summary>
     /// Headers on every answer, set as the response starts so that problem bodies, idempotent replays
@@ -123,19 +147,30 @@ public static class ServiceRegistration
             await next(context);
         });
 
-    public static IApplicationBuilder UseFailedAuthenticationLimit(this IApplicationBuilder app) =>
-        app.UseMiddleware<FailedAuthenticationLimitMiddleware>();
-
     public static IApplicationBuilder UseRejectionAudit(this IApplicationBuilder app) =>
         app.UseMiddleware<RejectionAuditMiddleware>();
 
     public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) =>
         app.UseMiddleware<IdempotencyMiddleware>();
 
-    /// <summary>Creates the schema and, on the first start, the bootstrap admin token; before the first request.</summary>
-    public static async Task InitializeAsync(this WebApplication app)
+    /// <summary>
+    /// Opens the store, creates the schema and, on the first start, the bootstrap admin token; before the
+    /// first request. Returns the process exit code to stop with instead of running (0: run).
+    /// </summary>
+    public static async Task<int> InitializeAsync(this WebApplication app)
     {
+        try
+        {
+            // Opened first so a damaged local store stops the start with one line, not a stack trace from a hosted service.
+            app.Services.GetRequiredService<IKeyValueStore>();
+        }
+        catch (LocalStoreDamagedException damaged)
+        {
+            await Console.Error.WriteLineAsync(damaged.Message);
+            return LocalStoreDamagedException.ExitCode;
+        }
         await DatabaseSchema.EnsureAsync(app.Services.GetRequiredService<IDatabase>());
         await app.Services.GetRequiredService<BootstrapToken>().EnsureAsync(CancellationToken.None);
+        return 0;
     }
 }

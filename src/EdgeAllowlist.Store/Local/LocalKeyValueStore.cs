@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeAllowlist.Store.Local;
 
@@ -68,12 +69,13 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
     /// is none. A new store takes <paramref name="arn"/>, or a generated one under
     /// <see cref="DefaultAccountId"/>; an existing store keeps its own and refuses a different one.
     /// </summary>
+    /// <remarks>A torn last write (never acknowledged) is cut, with a warning on <paramref name="logger"/> giving the byte count.</remarks>
     /// <exception cref="IOException">Another process (or another instance here) has the folder open.</exception>
-    /// <exception cref="InvalidDataException">The files are damaged beyond what a crash can leave.</exception>
-    public static LocalKeyValueStore Open(string directory, string? arn = null) =>
-        Open(directory, arn, DefaultCompactionThresholdBytes);
+    /// <exception cref="LocalStoreDamagedException">The files are damaged beyond what a crash can leave.</exception>
+    public static LocalKeyValueStore Open(string directory, string? arn = null, ILogger? logger = null) =>
+        Open(directory, arn, DefaultCompactionThresholdBytes, logger);
 
-    internal static LocalKeyValueStore Open(string directory, string? arn, long compactionThresholdBytes)
+    internal static LocalKeyValueStore Open(string directory, string? arn, long compactionThresholdBytes, ILogger? logger = null)
     {
         if (arn is not null && !ArnPattern().IsMatch(arn))
             throw new ArgumentException(
@@ -93,7 +95,10 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
             if (arn is not null && !string.Equals(arn, snapshot.Arn, StringComparison.Ordinal))
                 throw new ArgumentException($"The store in '{directory}' has ARN {snapshot.Arn}, not {arn}.", nameof(arn));
 
-            var (log, records) = WriteAheadLog.Open(directory, snapshot.Version);
+            var (log, records, cutBytes) = WriteAheadLog.Open(directory, snapshot.Version);
+            if (cutBytes > 0)
+                logger?.LogWarning("The local store log {LogPath} ended in a torn write that was never acknowledged; cut {CutBytes} bytes after the last whole record",
+                    WriteAheadLog.PathIn(directory), cutBytes);
             return new(directory, lockFile, snapshot, log, records, compactionThresholdBytes);
         }
         catch
@@ -269,7 +274,7 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
 
         var logPath = WriteAheadLog.PathIn(directory);
         if (File.Exists(logPath) && new FileInfo(logPath).Length > 0)
-            throw new InvalidDataException($"The local store in '{directory}' has a log but no snapshot; restore the folder from a backup.");
+            throw new LocalStoreDamagedException(Snapshot.PathIn(directory), "it is missing while the log holds records");
 
         var now = Now();
         var created = new Snapshot(arn ?? NewArn(), now, now, 0, NewETag(), []);

@@ -43,7 +43,7 @@ sealed record Snapshot(
         if (!bytes.AsSpan().StartsWith(Magic)
             || !ChecksummedFrame.TryRead(bytes.AsSpan(Magic.Length), out var payload, out var frameLength)
             || Magic.Length + frameLength != bytes.Length)
-            throw new InvalidDataException($"The local store snapshot '{path}' is damaged (bad header, length or checksum); restore it from a backup.");
+            throw new LocalStoreDamagedException(path, "bad header, length or checksum");
         return FromPayload(payload.ToArray());
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using Microsoft.AspNetCore.Routing;
 
@@ -29,7 +30,7 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         ["GET /v1/audit/verify"] = ("/v1/audit/verify", null),
         ["GET /v1/audit/export"] = ("/v1/audit/export?action=none", null),
         ["GET /v1/tokens"] = ("/v1/tokens", null),
-        ["POST /v1/tokens"] = ("/v1/tokens", new { name = "matrix-made", scopes = new[] { "rules:read" } }),
+        ["POST /v1/tokens"] = ("/v1/tokens", new { name = "matrix-made", scopes = new[] { "tokens:admin" } }), // a token grants only what it holds
         ["DELETE /v1/tokens/{id}"] = ("/v1/tokens/tok_unknown", null),
         ["GET /v1/partners"] = ("/v1/partners", null),
         ["GET /v1/partners/{partner}"] = ("/v1/partners/matrix", null),
@@ -81,6 +82,72 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
             }
         }
         failures.ShouldBeEmpty();
+    }
+
+    /// <summary>Minting: each case is (what the minter holds, what it asks for) and whether it may; refusals are 403s naming the excess, audited.</summary>
+    [Fact]
+    public async Task A_token_mints_only_tokens_within_its_own_scopes_expiry_and_partners()
+    {
+        using var admin = host.Admin();
+        var now = DateTimeOffset.UtcNow;
+        async Task<string> Minter(string name, string[] scopes, string[]? partners = null, DateTimeOffset? expiresAt = null)
+        {
+            var response = await admin.PostJsonAsync("/v1/tokens", new { name, scopes, partners, expiresAt });
+            var body = await response.JsonAsync();
+            response.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToJsonString());
+            return body["token"]!.GetValue<string>();
+        }
+        var tokensOnly = await Minter("mint-tokens-only", ["tokens:admin"]);
+        var reader = await Minter("mint-reader", ["tokens:admin", "rules:read"], expiresAt: now.AddHours(1));
+        var rotator = await Minter("mint-rotator", ["tokens:admin", "secrets:rotate"], ["alpha", "beta"]);
+
+        (string Minter, string Case, object Request, string? Excess)[] cases =
+        [
+            // The case: tokens:admin alone was root.
+            (tokensOnly, "tokens:admin grants every scope", new { name = "m1", scopes = new[] { "secrets:admin", "rules:write", "audit:read", "tokens:admin" } }, "secrets:admin"),
+            (tokensOnly, "tokens:admin grants rules:read", new { name = "m2", scopes = new[] { "rules:read" } }, "rules:read"),
+            (tokensOnly, "tokens:admin grants tokens:admin", new { name = "m3", scopes = new[] { "tokens:admin" } }, null),
+            (tokensOnly, "no expiry grants any expiry", new { name = "m4", scopes = new[] { "tokens:admin" }, expiresAt = now.AddDays(400) }, null),
+            (reader, "a subset, earlier expiry", new { name = "m5", scopes = new[] { "rules:read" }, expiresAt = now.AddMinutes(30) }, null),
+            (reader, "the same expiry", new { name = "m6", scopes = new[] { "rules:read", "tokens:admin" }, expiresAt = now.AddHours(1) }, null),
+            (reader, "a scope it lacks", new { name = "m7", scopes = new[] { "rules:read", "rules:write" }, expiresAt = now.AddMinutes(30) }, "rules:write"),
+            (reader, "no expiry from an expiring token", new { name = "m8", scopes = new[] { "rules:read" } }, "without expiry"),
+            (reader, "a later expiry", new { name = "m9", scopes = new[] { "rules:read" }, expiresAt = now.AddHours(2) }, "later than this token's own expiry"),
+            (rotator, "a subset of its partners", new { name = "m10", scopes = new[] { "secrets:rotate" }, partners = new[] { "alpha" } }, null),
+            (rotator, "all its partners", new { name = "m11", scopes = new[] { "secrets:rotate" }, partners = new[] { "beta", "alpha" } }, null),
+            (rotator, "a partner it is not limited to", new { name = "m12", scopes = new[] { "secrets:rotate" }, partners = new[] { "alpha", "gamma" } }, "gamma"),
+            (rotator, "every partner", new { name = "m13", scopes = new[] { "secrets:rotate" } }, "every partner"),
+            (rotator, "no partner scope at all", new { name = "m14", scopes = new[] { "tokens:admin" } }, null),
+            (rotator, "secrets:admin", new { name = "m15", scopes = new[] { "secrets:admin" } }, "secrets:admin"),
+        ];
+        var failures = new List<string>();
+        var refusals = 0;
+        foreach (var (minter, name, request, excess) in cases)
+        {
+            var response = await host.Client(minter).PostJsonAsync("/v1/tokens", request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (excess is null && response.StatusCode != HttpStatusCode.Created)
+                failures.Add($"{name}: {(int)response.StatusCode} {body}, expected 201");
+            if (excess is not null)
+            {
+                refusals++;
+                if (response.StatusCode != HttpStatusCode.Forbidden || response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                    failures.Add($"{name}: {(int)response.StatusCode} {body}, expected a 403 problem");
+                else if (!(JsonNode.Parse(body)!["detail"]?.GetValue<string>() ?? "").Contains(excess))
+                    failures.Add($"{name}: the 403 does not name '{excess}': {body}");
+            }
+        }
+        failures.ShouldBeEmpty();
+
+        // What was minted holds what was asked, and no more; every refusal is in the trail with its reason.
+        var minted = (await admin.GetJsonAsync("/v1/tokens"))["items"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "m10")!;
+        minted["partners"]!.AsArray().Select(p => p!.GetValue<string>()).ShouldBe(["alpha"]);
+        var denials = new List<JsonNode>();
+        foreach (var actor in (string[])["mint-tokens-only", "mint-reader", "mint-rotator"])
+            denials.AddRange((await admin.GetJsonAsync($"/v1/audit?action=auth.denied&outcome=forbidden&actor={actor}"))["items"]!.AsArray().Select(e => e!));
+        denials.Count.ShouldBe(refusals);
+        denials.ShouldAllBe(e => e["target"]!.GetValue<string>() == "POST /v1/tokens");
+        denials.ShouldContain(e => e["detail"]!.GetValue<string>().Contains("gamma"));
     }
 
     [Fact]

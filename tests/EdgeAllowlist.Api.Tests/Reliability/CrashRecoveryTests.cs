@@ -39,7 +39,7 @@ public sealed class CrashRecoveryTests
             // What a kill between UpdateKeys and the audit commit leaves: the intent committed, the keys in the store, no audit entry.
             var intent = new WriteIntent("crashed-intent", etag,
                 [new("o:https://crashed.example", "{}", null, BootstrapToken.Name, "origin.add", "https://crashed.example", "request-before-the-kill", "127.0.0.1")]);
-            await intent.RecordAsync(new SqliteDatabase(Path.Combine(data, "edge-allowlist.db")), 0, CancellationToken.None);
+            await new MirrorRepository(new SqliteDatabase(Path.Combine(data, "edge-allowlist.db"))).RecordIntentAsync(intent, DateTimeOffset.UnixEpoch, CancellationToken.None);
             await store.UpdateKeysAsync(etag, [new("o:https://crashed.example", "{}")], []);
 
             await using var restarted = await ApiProcess.StartAsync(settings, api.BaseAddress.Port);

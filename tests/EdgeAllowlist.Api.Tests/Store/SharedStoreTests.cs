@@ -34,4 +34,77 @@ public sealed class SharedStoreTests(SharedPostgresEmulatorApiHost host) : IClas
             await second.DisposeAsync();
         }
     }
+
+    // The three repros of issue 11: instance B answers from a state that instance A has moved on
+    // from. Each answer must be computed against the store's current ETag, re-reading first.
+
+    [Fact]
+    public async Task Deleting_via_one_instance_what_the_other_added_answers_204_and_removes_it_from_the_store()
+    {
+        await WithSecondInstanceAsync(async (a, b, direct) =>
+        {
+            const string origin = "https://repro1.shared.example";
+            (await b.GetAsync("/v1/origins?limit=1")).EnsureSuccessStatusCode();
+            (await a.PostJsonAsync("/v1/origins", new { origin })).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+            var response = await b.DeleteAsync($"/v1/origins/{origin}");
+
+            response.StatusCode.ShouldBe(HttpStatusCode.NoContent, await response.Content.ReadAsStringAsync());
+            (await direct.ListAllAsync()).ShouldNotContainKey("o:" + origin);
+        });
+    }
+
+    [Fact]
+    public async Task Adding_via_one_instance_what_the_other_deleted_after_it_was_read_answers_201_and_puts_it_in_the_store()
+    {
+        await WithSecondInstanceAsync(async (a, b, direct) =>
+        {
+            const string origin = "https://repro2.shared.example";
+            (await a.PostJsonAsync("/v1/origins", new { origin })).StatusCode.ShouldBe(HttpStatusCode.Created);
+            (await b.GetJsonAsync($"/v1/origins/{origin}"))["origin"]!.GetValue<string>().ShouldBe(origin);
+            (await a.DeleteAsync($"/v1/origins/{origin}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+            var response = await b.PostJsonAsync("/v1/origins", new { origin });
+
+            response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+            (await direct.ListAllAsync()).ShouldContainKey("o:" + origin);
+        });
+    }
+
+    [Fact]
+    public async Task Bulk_adding_via_one_instance_what_the_other_deleted_after_it_was_read_says_added_and_puts_it_in_the_store()
+    {
+        await WithSecondInstanceAsync(async (a, b, direct) =>
+        {
+            const string origin = "https://repro3.shared.example";
+            (await a.PostJsonAsync("/v1/origins", new { origin })).StatusCode.ShouldBe(HttpStatusCode.Created);
+            (await b.GetJsonAsync($"/v1/origins/{origin}"))["origin"]!.GetValue<string>().ShouldBe(origin);
+            (await a.DeleteAsync($"/v1/origins/{origin}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+            var response = await b.PostJsonAsync("/v1/origins/bulk", new { origins = new[] { new { origin } } });
+
+            var body = await response.JsonAsync();
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToJsonString());
+            body["added"]!.GetValue<int>().ShouldBe(1, body.ToJsonString());
+            body["unchanged"]!.GetValue<int>().ShouldBe(0);
+            (await direct.ListAllAsync()).ShouldContainKey("o:" + origin);
+        });
+    }
+
+    async Task WithSecondInstanceAsync(Func<HttpClient, HttpClient, IKeyValueStore, Task> test)
+    {
+        var second = host.NewInstance();
+        await second.InitializeAsync();
+        try
+        {
+            using var a = host.Api.Admin();
+            using var b = second.Admin();
+            using var direct = host.DirectClient();
+            await test(a, b, direct);
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+    }
 }

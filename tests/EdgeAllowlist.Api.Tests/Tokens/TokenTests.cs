@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Tests.Fixtures;
 
 namespace EdgeAllowlist.Api.Tests.Tokens;
@@ -50,18 +51,48 @@ public abstract class TokenTests(ApiHost host)
     }
 
     [Fact]
-    public async Task A_revoked_token_gets_401_and_the_attempt_is_audited()
+    public async Task A_revoked_token_gets_401_saying_so_and_the_revocation_is_audited()
     {
         var (token, id) = await CreateAsync("soon-revoked", "audit:read");
         using var admin = host.Admin();
         (await admin.DeleteAsync($"/v1/tokens/{id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         using var revoked = host.Client(token);
-        await (await revoked.GetAsync("/v1/audit/verify")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
-
-        var audit = await admin.GetJsonAsync("/v1/audit?outcome=unauthenticated&target=GET%20%2Fv1%2Faudit%2Fverify");
-        audit["items"]!.AsArray().ShouldNotBeEmpty();
+        var problem = await (await revoked.GetAsync("/v1/audit/verify")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        problem["detail"]!.GetValue<string>().ShouldBe(BearerTokenHandler.RevokedToken);
         var revocation = await admin.GetJsonAsync($"/v1/audit?action=token.revoke&target={id}");
         revocation["items"]!.AsArray().ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public async Task Missing_unknown_revoked_and_expired_tokens_each_get_a_401_that_says_which()
+    {
+        using var admin = host.Admin();
+        var expiring = await (await admin.PostJsonAsync("/v1/tokens", new { name = "expiring", scopes = new[] { "audit:read" }, expiresAt = host.Clock.GetUtcNow().AddMinutes(5) })).JsonAsync();
+        var expiringToken = expiring["token"]!.GetValue<string>();
+        (await host.Client(expiringToken).GetAsync("/v1/audit/verify")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var (revokedToken, revokedId) = await CreateAsync("revoked-for-message", "audit:read");
+        (await admin.DeleteAsync($"/v1/tokens/{revokedId}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        host.Clock.Advance(TimeSpan.FromMinutes(6));
+
+        async Task<string> Detail(string? token)
+        {
+            using var client = host.Client(token);
+            var response = await client.GetAsync("/v1/audit/verify");
+            response.Headers.WwwAuthenticate.ToString().ShouldBe("Bearer");
+            return (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized))["detail"]!.GetValue<string>();
+        }
+        var details = new[]
+        {
+            await Detail(null),
+            await Detail(ApiTokenStore.NewToken()),
+            await Detail(revokedToken),
+            await Detail(expiringToken),
+        };
+        details.ShouldBe([BearerTokenHandler.MissingToken, BearerTokenHandler.UnknownToken, BearerTokenHandler.RevokedToken, BearerTokenHandler.ExpiredToken]);
+        details[0].ShouldBe("No bearer token was sent.");
+        details.Distinct().Count().ShouldBe(4);
+        // The admin token, which has no expiry, is untouched by the clock.
+        (await admin.GetAsync("/v1/audit/verify")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Tests.Fixtures;
 
 namespace EdgeAllowlist.Api.Tests.Validation;
@@ -192,6 +193,60 @@ public sealed class MalformedInputTests(ApiHost host) : IClassFixture<ApiHost>
         ];
         foreach (var query in queries)
             yield return (HttpMethod.Get, query, null);
+        foreach (var (method, path, body, _) in SecretShaped())
+            yield return (method, path, body);
+    }
+
+    const string PastedSecret = "ealp_Q2hlY2tUaGF0VGhpc0lzTm90QVJlYWxTZWNyZXRBQUFB";
+    const string PastedToken = "eaat_VGhpc0lzTm90QVJlYWxUb2tlbkJ1dExvb2tzTGlrZU9uZQ";
+
+    /// <summary>Secrets and tokens pasted into fields meant for something else, with the field the refusal must name.</summary>
+    static IEnumerable<(HttpMethod Method, string Path, string? Body, string Field)> SecretShaped()
+    {
+        yield return (HttpMethod.Delete, $"/v1/partners/absent/secrets/{PastedSecret}", null, "id");
+        yield return (HttpMethod.Delete, $"/v1/tokens/{PastedToken}", null, "id");
+        yield return (HttpMethod.Delete, $"/v1/origins/https://{PastedSecret}.example.com", null, "origin");
+        yield return (HttpMethod.Patch, $"/v1/origins/https://exists.example.com", JsonSerializer.Serialize(new { note = PastedSecret }), "note");
+        yield return (HttpMethod.Post, "/v1/origins", JsonSerializer.Serialize(new { origin = "https://a.example.com", note = $"old: {PastedSecret[..30]}" }), "note");
+        yield return (HttpMethod.Post, "/v1/tokens", JsonSerializer.Serialize(new { name = PastedToken, scopes = new[] { "rules:read" } }), "name");
+        yield return (HttpMethod.Post, "/v1/partners", JsonSerializer.Serialize(new { id = PastedSecret.ToUpperInvariant(), scope = "all" }), "id");
+        yield return (HttpMethod.Post, "/v1/user-agents", JsonSerializer.Serialize(new { list = "allow", kind = "substring", pattern = PastedSecret }), "pattern");
+        yield return (HttpMethod.Post, "/v1/simulate", JsonSerializer.Serialize(new { uri = "/index.m3u8", query = $"s={PastedSecret}" }), "query");
+        yield return (HttpMethod.Post, "/v1/desired-state/plan", JsonSerializer.Serialize(new { version = 1, origins = new[] { new { origin = "https://a.example.com", note = PastedToken } } }), "origins[0].note");
+        yield return (HttpMethod.Post, "/v1/origins", "{\"origin\":\"https://a.example.com\",\"" + PastedSecret + "\":1}", "body");
+        yield return (HttpMethod.Get, $"/v1/audit?target={PastedSecret}", null, "target");
+        yield return (HttpMethod.Get, $"/v1/origins?contains={Uri.EscapeDataString(PastedToken)}", null, "contains");
+        yield return (HttpMethod.Get, $"/v1/partners/{PastedSecret}", null, "partner");
+    }
+
+    [Fact]
+    public async Task Secret_shaped_input_in_a_path_query_or_body_field_is_a_400_naming_the_field_saying_to_revoke_it_redacted()
+    {
+        using var admin = host.Admin();
+        var failures = new List<string>();
+        foreach (var (method, path, body, field) in SecretShaped())
+        {
+            var request = new HttpRequestMessage(method, path);
+            if (body is not null)
+                request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            var response = await admin.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var what = $"{method} {path} {Truncate(body)} → {(int)response.StatusCode}: {Truncate(text)}";
+            if (response.StatusCode != HttpStatusCode.BadRequest || response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                failures.Add($"{what}: expected a 400 problem");
+            else if (!JsonNode.Parse(text)!.ErrorFields().SequenceEqual([field]))
+                failures.Add($"{what}: expected the field {field}");
+            else if (!text.Contains("looks like") || !text.Contains("revoke it") || !text.Contains("_***"))
+                failures.Add($"{what}: does not say it looks like a secret to revoke");
+            if (text.Contains(PastedSecret[5..25]) || text.Contains(PastedToken[5..25]))
+                failures.Add($"{what}: the problem repeats the secret");
+        }
+        failures.ShouldBeEmpty();
+        var export = await admin.GetStringAsync("/v1/audit/export");
+        export.ShouldNotContain(PastedSecret[5..25]);
+        export.ShouldNotContain(PastedToken[5..25]);
+        host.Logs.All.ShouldNotContain(PastedSecret[5..25]);
+        host.Logs.All.ShouldNotContain(PastedToken[5..25]);
     }
 
     [Fact]

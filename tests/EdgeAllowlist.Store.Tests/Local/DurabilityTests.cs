@@ -1,4 +1,5 @@
 using EdgeAllowlist.Store.Local;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeAllowlist.Store.Tests.Local;
 
@@ -100,6 +101,78 @@ public sealed class DurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task A_torn_tail_is_cut_with_a_warning_that_gives_the_byte_count()
+    {
+        var (beforeLast, _) = await WriteThreeTimesAsync();
+        using (var log = new FileStream(LogPath, FileMode.Open))
+            log.SetLength(log.Length - 25);
+        var lengthBefore = new FileInfo(LogPath).Length;
+        var logger = new RecordingLogger();
+
+        using (var store = LocalKeyValueStore.Open(folder.Path, logger: logger))
+            (await store.DescribeAsync()).ShouldBe(beforeLast);
+
+        var cut = lengthBefore - new FileInfo(LogPath).Length;
+        cut.ShouldBeGreaterThan(0);
+        var warning = logger.Entries.ShouldHaveSingleItem();
+        warning.Level.ShouldBe(LogLevel.Warning);
+        warning.Message.ShouldContain($"cut {cut} bytes");
+        warning.Message.ShouldContain(LogPath);
+    }
+
+    [Fact]
+    public async Task A_clean_log_opens_without_a_warning()
+    {
+        await WriteThreeTimesAsync();
+        var logger = new RecordingLogger();
+
+        using (LocalKeyValueStore.Open(folder.Path, logger: logger))
+            logger.Entries.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData(0)]      // the length of the first record: every record after it is misframed
+    [InlineData(4)]      // its version
+    [InlineData(30)]     // inside its payload
+    public async Task A_flipped_byte_in_a_record_before_the_last_refuses_to_open_and_changes_nothing(int offsetInFirstRecord)
+    {
+        await WriteThreeTimesAsync();
+        var bytes = await File.ReadAllBytesAsync(LogPath);
+        bytes[offsetInFirstRecord] ^= 0x01;
+        await File.WriteAllBytesAsync(LogPath, bytes);
+
+        var error = Should.Throw<LocalStoreDamagedException>(() => LocalKeyValueStore.Open(folder.Path));
+
+        error.FilePath.ShouldBe(LogPath);
+        error.Message.ShouldContain("restore the store folder from a backup");
+        error.Message.ShouldNotContain("\n");
+        (await File.ReadAllBytesAsync(LogPath)).ShouldBe(bytes);
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_in_the_middle_of_a_30_record_log_refuses_to_open()
+    {
+        using (var store = LocalKeyValueStore.Open(folder.Path))
+            for (var i = 0; i < 30; i++)
+                await store.PutAsync($"o:https://site{i}.example", "{}");
+        var bytes = await File.ReadAllBytesAsync(LogPath);
+        bytes[bytes.Length / 2] ^= 0x20;
+        await File.WriteAllBytesAsync(LogPath, bytes);
+
+        Should.Throw<LocalStoreDamagedException>(() => LocalKeyValueStore.Open(folder.Path)).FilePath.ShouldBe(LogPath);
+    }
+
+    [Fact]
+    public async Task A_bad_tail_longer_than_any_one_write_is_damage_not_a_torn_write()
+    {
+        var (_, _) = await WriteThreeTimesAsync();
+        await using (var log = new FileStream(LogPath, FileMode.Append))
+            log.Write(new byte[WriteAheadLog.MaxFrameBytes + 1]);
+
+        Should.Throw<LocalStoreDamagedException>(() => LocalKeyValueStore.Open(folder.Path));
+    }
+
+    [Fact]
     public async Task After_recovering_from_a_torn_tail_new_writes_follow_the_last_whole_record_and_survive_a_reopen()
     {
         var (beforeLast, _) = await WriteThreeTimesAsync();
@@ -158,8 +231,9 @@ public sealed class DurabilityTests : IDisposable
         bytes[^1] ^= 0x01;
         await File.WriteAllBytesAsync(snapshot, bytes);
 
-        var error = Should.Throw<InvalidDataException>(() => LocalKeyValueStore.Open(folder.Path));
+        var error = Should.Throw<LocalStoreDamagedException>(() => LocalKeyValueStore.Open(folder.Path));
         error.Message.ShouldContain("damaged");
+        error.FilePath.ShouldBe(snapshot);
     }
 
     [Fact]

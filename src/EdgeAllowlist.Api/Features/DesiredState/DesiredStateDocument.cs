@@ -1,7 +1,6 @@
 using System.Text.Json;
 using EdgeAllowlist.Api.Features.Origins;
 using FluentValidation.Results;
-using AddManyOrigins = EdgeAllowlist.Api.Features.Origins.AddMany.Endpoint;
 using AddUserAgent = EdgeAllowlist.Api.Features.UserAgents.Add.Request;
 using CreatePartner = EdgeAllowlist.Api.Features.Partners.Create.Request;
 using UpdateSettings = EdgeAllowlist.Api.Features.Settings.Update.Request;
@@ -25,6 +24,13 @@ sealed record DesiredStateDocument(
     public const int CurrentVersion = 1;
 
     /// <summary>
+    /// Origins one document may list. A document describes the whole rule set, so it must fit every
+    /// store an export can produce: the store's 5 MB holds about 160,000 origins with short names
+    /// (about 32 bytes of key and value each). Larger than the bulk route's cap, which is per request.
+    /// </summary>
+    public const int MaxOrigins = 200_000;
+
+    /// <summary>
     /// Each item is checked by the validator of its single-item endpoint, so a document accepts
     /// exactly what those endpoints accept; an error names its path, e.g. <c>origins[3].origin</c>.
     /// Expiries in the past are allowed: an export holds expired origins until someone deletes them.
@@ -35,8 +41,8 @@ sealed record DesiredStateDocument(
         {
             var userAgent = new AddUserAgent.Validator();
             RuleFor(d => d.Version).Equal(CurrentVersion).WithMessage($"version must be {CurrentVersion}.");
-            RuleFor(d => d.Origins).Must(o => o is null || o.Count <= AddManyOrigins.MaxOrigins)
-                .WithMessage($"origins may list at most {AddManyOrigins.MaxOrigins} origins.");
+            RuleFor(d => d.Origins).Must(o => o is null || o.Count <= MaxOrigins)
+                .WithMessage($"origins may list at most {MaxOrigins} origins.");
             RuleForEach(d => d.Origins).NotNull().ChildRules(item =>
             {
                 item.RuleFor(i => i.Origin).ValidOrigin();

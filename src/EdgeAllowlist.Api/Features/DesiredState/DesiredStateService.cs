@@ -46,7 +46,7 @@ sealed class DesiredStateService(
     public async Task<DesiredStateDocument> ExportAsync(CancellationToken ct)
     {
         var items = (await writer.GetStateAsync(ct)).Items;
-        var originNotes = await notes.ReadAsync(Origins(items).ToList(), ct);
+        var originNotes = await notes.ReadAllAsync(ct);
         var partnerList = await partners.ListAsync(ct);
         return Document(items, originNotes, [.. partnerList.Select(p => new Partners.Create.Request(p.Id, p.Scope, p.Description))]);
     }
@@ -54,7 +54,7 @@ sealed class DesiredStateService(
     public async Task<ComputedPlan> PlanAsync(DesiredStateDocument document, string action, CancellationToken ct)
     {
         var items = (await writer.GetStateAsync(ct)).Items;
-        var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, items, ct);
+        var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, ct);
         return Plan(document, items, notesNow, partnersNow, action);
     }
 
@@ -67,7 +67,7 @@ sealed class DesiredStateService(
         Actor actor, string action, object? detail, CancellationToken ct)
     {
         var items = (await writer.GetStateAsync(ct)).Items;
-        var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, items, ct);
+        var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, ct);
         var plan = Plan(document, items, notesNow, partnersNow, action);
         if (expectedDigest is not null && expectedDigest != plan.View.PlanDigest)
             throw new StalePlanException(plan.View, "The rules changed since that plan was made; review the current plan and apply it with its digest.");
@@ -140,12 +140,8 @@ sealed class DesiredStateService(
         IReadOnlyList<Partner> partnersNow, string action) =>
         ComputedPlan.Compute(document, state, notesNow, partnersNow, options.Value.MaxDeletions, action);
 
-    async Task<(IReadOnlyDictionary<string, string> Notes, IReadOnlyList<Partner> Partners)> ReadDatabaseSideAsync(
-        DesiredStateDocument document, IReadOnlyDictionary<string, string> items, CancellationToken ct)
-    {
-        var origins = Origins(items).Concat(document.Origins?.Select(o => OriginRules.Normalize(o.Origin)) ?? []).Distinct(StringComparer.Ordinal).ToList();
-        return (await notes.ReadAsync(origins, ct), document.Partners is null ? [] : await partners.ListAsync(ct));
-    }
+    async Task<(IReadOnlyDictionary<string, string> Notes, IReadOnlyList<Partner> Partners)> ReadDatabaseSideAsync(DesiredStateDocument document, CancellationToken ct) =>
+        (await notes.ReadAllAsync(ct), document.Partners is null ? [] : await partners.ListAsync(ct));
 
     /// <summary>
     /// The rules as they were right after audit entry <paramref name="seq"/>: the current store with
@@ -175,9 +171,7 @@ sealed class DesiredStateService(
             if (lastETag != state.ETag && attempt < 3)
                 continue;
             var items = new Dictionary<string, string>(state.Items, StringComparer.Ordinal);
-            var noteChanges = later.Where(e => e.Action == "origin.note" && e.ETagAfter is null).ToList();
-            var originNotes = new Dictionary<string, string>(
-                await notes.ReadAsync([.. Origins(items).Concat(noteChanges.Select(e => e.Target)).Distinct(StringComparer.Ordinal)], ct), StringComparer.Ordinal);
+            var originNotes = new Dictionary<string, string>(await notes.ReadAllAsync(ct), StringComparer.Ordinal);
             foreach (var entry in Enumerable.Reverse(later))
             {
                 if (entry.ETagAfter is not null && KeyOf(entry) is { } key)
@@ -210,9 +204,6 @@ sealed class DesiredStateService(
         || entry.Target.StartsWith(KvsLayout.UserAgentPrefix, StringComparison.Ordinal)
             ? entry.Target
             : entry.Action.StartsWith("origin.", StringComparison.Ordinal) ? KvsLayout.OriginKey(entry.Target) : null;
-
-    static IEnumerable<string> Origins(IReadOnlyDictionary<string, string> items) =>
-        items.Keys.Where(k => k.StartsWith(KvsLayout.OriginPrefix, StringComparison.Ordinal)).Select(k => k[KvsLayout.OriginPrefix.Length..]);
 
     static DesiredStateDocument Document(IReadOnlyDictionary<string, string> items, IReadOnlyDictionary<string, string> originNotes, IReadOnlyList<Partners.Create.Request>? partnerList)
     {

@@ -10,15 +10,35 @@ namespace EdgeAllowlist.Api.Features.Origins;
 /// </summary>
 sealed class OriginNotes(IDatabase database, AuditTrail audit, TimeProvider time)
 {
+    /// <summary>Bound parameters per query: SQLite allows 32,766 and PostgreSQL 65,535 in all, so a list never grows a query past this.</summary>
+    const int MaxParametersPerQuery = 500;
+
+    /// <summary>The notes of a few origins (a page, one item), read in chunks of at most <see cref="MaxParametersPerQuery"/>.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ReadAsync(IReadOnlyCollection<string> origins, CancellationToken ct)
     {
+        var notes = new Dictionary<string, string>(StringComparer.Ordinal);
         if (origins.Count == 0)
-            return new Dictionary<string, string>();
+            return notes;
         await using var connection = await database.OpenAsync(ct);
-        var names = origins.Select((_, i) => $"@o{i}").ToList();
-        var rows = await connection.QueryAsync($"SELECT origin, note FROM origin_notes WHERE origin IN ({string.Join(',', names)})",
-            r => (r.GetString(0), r.GetString(1)), null, ct, [.. origins.Select((o, i) => ($"o{i}", (object?)o))]);
-        return rows.ToDictionary(r => r.Item1, r => r.Item2);
+        foreach (var chunk in origins.Chunk(MaxParametersPerQuery))
+        {
+            var rows = await connection.QueryAsync($"SELECT origin, note FROM origin_notes WHERE origin IN ({string.Join(',', chunk.Select((_, i) => $"@o{i}"))})",
+                r => (r.GetString(0), r.GetString(1)), null, ct, [.. chunk.Select((o, i) => ($"o{i}", (object?)o))]);
+            foreach (var (origin, note) in rows)
+                notes[origin] = note;
+        }
+        return notes;
+    }
+
+    /// <summary>
+    /// Every note, in one pass over the table: for desired state, which needs the notes of every
+    /// origin. The table holds only origins that have a note, so this reads no more than the rules do.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> ReadAllAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync("SELECT origin, note FROM origin_notes", r => (r.GetString(0), r.GetString(1)), null, ct);
+        return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
     }
 
     /// <summary>Sets (or with an empty note, removes) notes and audits each change, in one transaction.</summary>

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Features.Partners;
-using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Store;
@@ -193,15 +192,6 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider
                 return new SecretView(s.Id, s.Partner, s.Fingerprint, s.Scope, known ? m.At : null, known ? m.By : null, s.Expires, s.IsExpiredAt(now));
             })
             .OrderBy(v => v.CreatedAt).ThenBy(v => v.Id, StringComparer.Ordinal)];
-    }
-
-    /// <summary>A 403 decided inside an endpoint (a partner the token is not limited to), audited like the ones the policy decides.</summary>
-    public static async Task ForbidAsync(AuditTrail audit, HttpContext context, string detail, CancellationToken ct)
-    {
-        var actor = context.ToActor();
-        await audit.AppendAsync(new AuditRecord(actor.Name, "auth.denied", $"{context.Request.Method} {context.Request.Path}", AuditOutcome.Forbidden,
-            RequestId: actor.RequestId, Client: actor.Client, Detail: detail), ct);
-        await TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(context);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit;
@@ -41,7 +42,8 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         // time range is also a seq range and queries can use the primary key.
         var unixMs = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), headTime);
         var appended = new List<AuditEntry>(records.Count);
-        foreach (var record in records)
+        // A secret-shaped value in a path or message (a secret pasted as an id) is never kept, whoever records it.
+        foreach (var record in records.Select(SecretRedaction.Redact))
         {
             seq++;
             var hash = AuditEntry.ComputeHash(seq, unixMs, record, prevHash);

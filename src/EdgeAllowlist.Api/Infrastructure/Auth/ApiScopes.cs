@@ -19,4 +19,7 @@ public static class ApiScopes
 
     /// <summary>For <see cref="SecretsRotate"/>: the partners the token is limited to (none: all partners).</summary>
     public const string PartnerClaim = "partner";
+
+    /// <summary>When the token expires (Unix milliseconds); absent for a token without expiry.</summary>
+    public const string ExpiresClaim = "expires_at";
 }

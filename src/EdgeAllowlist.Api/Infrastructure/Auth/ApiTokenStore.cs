@@ -70,7 +70,10 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
         return await connection.QueryAsync($"SELECT {Columns} FROM api_tokens ORDER BY created_at, id", Read, cancellationToken: cancellationToken);
     }
 
-    /// <summary>The active token whose hash matches, compared in constant time; null otherwise.</summary>
+    /// <summary>
+    /// The token whose hash matches, compared in constant time, active or not (the caller says why an
+    /// inactive one is refused); null when no token has that value. Only an active one is marked as used.
+    /// </summary>
     public async Task<ApiToken?> AuthenticateAsync(string presented, CancellationToken cancellationToken = default)
     {
         var hash = Hash(presented);
@@ -80,7 +83,7 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
         // The index finds the row; the comparison that decides is constant-time over the whole hash.
         var token = rows.FirstOrDefault(t => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(t.Hash), Encoding.ASCII.GetBytes(hash)));
         if (token is null || !token.IsActiveAt(now))
-            return null;
+            return token;
         if (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution)
             await connection.ExecuteAsync("UPDATE api_tokens SET last_used_at = @t WHERE id = @id", null, cancellationToken, ("t", now.ToUnixTimeMilliseconds()), ("id", token.Id));
         return token;

@@ -8,9 +8,11 @@ namespace EdgeAllowlist.Api.Infrastructure.Auth;
 
 /// <summary>
 /// Where every refused request ends: 401 (no valid token) and 403 (token lacks the scope) are
-/// audited, counted, answered with problem details, and 401s count towards the client's failure limit.
+/// counted and answered with problem details. A 403 is audited at once, as its caller is known; a
+/// 401 goes to the limiter, which counts it towards the address's failure limit and audits the
+/// address's failures in aggregate, so an anonymous flood cannot grow the trail one row per request.
 /// </summary>
-public sealed class AuditingAuthorizationResultHandler(AuditTrail audit, FailedAuthenticationLimiter limiter, ApiMetrics metrics) : IAuthorizationMiddlewareResultHandler
+public sealed class AuditingAuthorizationResultHandler(AuditTrail audit, RequestLimiter limiter, ApiMetrics metrics) : IAuthorizationMiddlewareResultHandler
 {
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
@@ -19,16 +21,12 @@ public sealed class AuditingAuthorizationResultHandler(AuditTrail audit, FailedA
             await next(context);
             return;
         }
-        var actor = context.ToActor();
-        var target = $"{context.Request.Method} {context.Request.Path}";
         if (authorizeResult.Challenged)
         {
-            limiter.RecordFailure(context.Connection.RemoteIpAddress);
+            // The authentication middleware keeps only successes; asking again returns the handler's cached result, no second lookup.
+            var reason = (await context.AuthenticateAsync()).Failure?.Message ?? BearerTokenHandler.MissingToken;
+            limiter.RecordFailure(context.Connection.RemoteIpAddress, reason, $"{context.Request.Method} {context.Request.Path}");
             metrics.Rejected("unauthenticated");
-            var reason = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message
-                ?? "No bearer token was sent.";
-            await audit.AppendAsync(new AuditRecord(actor.Name, "auth.denied", target, AuditOutcome.Unauthenticated,
-                RequestId: actor.RequestId, Client: actor.Client, Detail: reason), context.RequestAborted);
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await TypedResults.Problem(reason, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(context);
             return;
@@ -38,8 +36,6 @@ public sealed class AuditingAuthorizationResultHandler(AuditTrail audit, FailedA
         var detail = required.Count == 0
             ? "The token is not allowed to do this."
             : $"The token lacks the scope this needs: {string.Join(" or ", required)}.";
-        await audit.AppendAsync(new AuditRecord(actor.Name, "auth.denied", target, AuditOutcome.Forbidden,
-            RequestId: actor.RequestId, Client: actor.Client, Detail: detail), context.RequestAborted);
-        await TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(context);
+        await context.ForbidAsync(audit, detail, context.RequestAborted);
     }
 }

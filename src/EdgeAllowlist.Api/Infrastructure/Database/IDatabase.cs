@@ -10,6 +10,9 @@ public interface IDatabase
     /// <summary>"sqlite" or "postgresql", for status and diagnostics.</summary>
     string Provider { get; }
 
+    /// <summary>True when several instances of the service may use this database at once (and so share its mirror of the store).</summary>
+    bool IsShared { get; }
+
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -27,6 +30,8 @@ public abstract class LockingDatabase : IDatabase
     readonly SemaphoreSlim processLock = new(1, 1);
 
     public abstract string Provider { get; }
+
+    public abstract bool IsShared { get; }
 
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default);
 

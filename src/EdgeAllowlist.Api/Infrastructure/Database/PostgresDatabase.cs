@@ -10,6 +10,8 @@ public sealed class PostgresDatabase(string connectionString) : LockingDatabase,
 
     readonly NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
 
+    public override bool IsShared => true;
+
     public override string Provider => "postgresql";
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default) =>

@@ -23,6 +23,8 @@ public sealed class SqliteDatabase(string path) : LockingDatabase
         }.ToString();
     }
 
+    public override bool IsShared => false;
+
     public override string Provider => "sqlite";
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)

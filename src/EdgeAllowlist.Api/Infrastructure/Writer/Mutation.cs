@@ -24,5 +24,9 @@ public sealed class MutationRejectedException(int statusCode, string field, stri
     public string Field { get; } = field;
 }
 
-/// <summary>What a completed change did: the ETag after it and the audit entries it produced (none if nothing changed).</summary>
-public sealed record WriteOutcome(string ETag, IReadOnlyList<AuditEntry> Entries);
+/// <summary>
+/// What a completed change did: the ETag after it, the audit entries it produced (none if nothing
+/// changed) and the store's items at that ETag, so the answer describes the state the change was
+/// decided against rather than whatever a later read finds.
+/// </summary>
+public sealed record WriteOutcome(string ETag, IReadOnlyList<AuditEntry> Entries, IReadOnlyDictionary<string, string> Items);

@@ -18,12 +18,6 @@ public sealed class WriterOptions
     public int MaxConflictRetries { get; set; } = 5;
 }
 
-/// <summary>The store as the writer last saw it: the values, their total size and the ETag.</summary>
-public sealed record StoreState(ImmutableSortedDictionary<string, string> Items, long TotalBytes, string? ETag, DateTimeOffset? LastChange)
-{
-    public static readonly StoreState Empty = new(ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal), 0, null, null);
-}
-
 /// <summary>
 /// The one writer of the store. Every change goes through its queue; changes that arrive together
 /// are planned against the same state and sent as few UpdateKeys calls as the 50-key limit allows,
@@ -37,6 +31,7 @@ public sealed record StoreState(ImmutableSortedDictionary<string, string> Items,
 public sealed class StoreWriter(
     IKeyValueStore store,
     IDatabase database,
+    MirrorRepository mirror,
     AuditTrail audit,
     ApiMetrics metrics,
     TimeProvider time,
@@ -62,12 +57,8 @@ public sealed class StoreWriter(
     {
         await started.Task.WaitAsync(cancellationToken);
         // Instances sharing a PostgreSQL database share the snapshot: pick up what another one wrote.
-        if (database.Provider == "postgresql")
-        {
-            await using var connection = await database.OpenAsync(cancellationToken);
-            if ((string?)await connection.ScalarAsync("SELECT etag FROM kvs_state WHERE id = 1", cancellationToken: cancellationToken) != state.ETag)
-                await EnqueueAsync(new(new(ExternalActor, null, null), _ => [], syncFirst: true), cancellationToken);
-        }
+        if (mirror.IsShared && await mirror.ReadETagAsync(cancellationToken) != state.ETag)
+            await EnqueueAsync(new(new(ExternalActor, null, null), _ => [], syncFirst: true), cancellationToken);
         return state;
     }
 
@@ -162,13 +153,40 @@ public sealed class StoreWriter(
             foreach (var pending in batch)
                 pending.DriftFound = drift;
         }
+        // A round that began with a re-read already plans against the current state.
+        var verified = batch.Any(p => p.SyncFirst);
         while (true)
         {
-            var writes = Plan(batch, deferred);
+            var plan = Plan(batch);
+            // A refusal, a 404 or an "unchanged" writes nothing, so no If-Match would catch a stale
+            // plan: before giving such an answer, make sure the state it was planned against is the
+            // store's current one (and, with a shared database, the one other instances last saw).
+            if (!verified && (plan.Refused.Count > 0 || batch.Any(p => p.Outstanding == 0 && !p.Settled)))
+            {
+                verified = true;
+                if (await IsStaleAsync(cancellationToken))
+                {
+                    await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+                    SettleRecovered();
+                    continue;
+                }
+            }
+            foreach (var (pending, refusal) in plan.Refused)
+            {
+                metrics.Rejected(refusal.StatusCode == 422 ? "quota" : "rule");
+                pending.Completion.TrySetException(refusal);
+                batch.Remove(pending);
+            }
+            foreach (var pending in plan.Deferred)
+            {
+                batch.Remove(pending);
+                deferred.Add(pending);
+            }
+            var writes = plan.Writes;
             if (writes.Count == 0)
             {
                 foreach (var pending in batch)
-                    pending.Complete(state.ETag ?? "");
+                    pending.Complete(state);
                 return;
             }
             try
@@ -176,7 +194,7 @@ public sealed class StoreWriter(
                 foreach (var chunk in writes.Chunk(options.Value.MaxKeysPerBatch))
                     await WriteChunkAsync(chunk, cancellationToken);
                 foreach (var pending in batch)
-                    pending.Complete(state.ETag ?? "");
+                    pending.Complete(state);
                 return;
             }
             catch (KvsException e) when ((e.Kind == KvsErrorKind.Conflict || e.MayHaveBeenApplied) && ++conflicts <= options.Value.MaxConflictRetries)
@@ -212,16 +230,23 @@ public sealed class StoreWriter(
             pending.Completion.TrySetException(failure);
     }
 
-    /// <summary>Plans every pending change against one evolving copy of the state; refused ones leave the batch, ones touching a key already planned move to <paramref name="deferred"/>.</summary>
-    List<PlannedWrite> Plan(List<Pending> batch, List<Pending> deferred)
+    /// <summary>
+    /// Plans every pending change against one evolving copy of the state: the writes to send,
+    /// restricting ones first; the changes refused; and the changes that touch a key another change
+    /// of this round already writes (they wait for the next round). Changes nothing but the
+    /// changes' <c>Outstanding</c> counts, so it can run again after a re-read.
+    /// </summary>
+    (List<PlannedWrite> Writes, List<(Pending Pending, MutationRejectedException Refusal)> Refused, List<Pending> Deferred) Plan(List<Pending> batch)
     {
         var touched = new HashSet<string>(StringComparer.Ordinal);
         var working = state.Items;
         var bytes = state.TotalBytes;
         var writes = new List<PlannedWrite>();
+        var refused = new List<(Pending, MutationRejectedException)>();
+        var deferred = new List<Pending>();
         // A change whose keys are all written (or were found applied after a lost answer) is done:
         // planning it again against the new state could refuse it (say, deleting what it deleted).
-        foreach (var pending in batch.Where(p => !p.Settled).ToList())
+        foreach (var pending in batch.Where(p => !p.Settled))
         {
             try
             {
@@ -240,7 +265,6 @@ public sealed class StoreWriter(
                 }
                 if (planned.Any(w => touched.Contains(w.Write.Key)))
                 {
-                    batch.Remove(pending);
                     deferred.Add(pending);
                     continue;
                 }
@@ -254,13 +278,16 @@ public sealed class StoreWriter(
             }
             catch (MutationRejectedException e)
             {
-                metrics.Rejected(e.StatusCode == 422 ? "quota" : "rule");
-                pending.Completion.TrySetException(e);
-                batch.Remove(pending);
+                refused.Add((pending, e));
             }
         }
-        return [.. writes.Where(w => w.IsRestricting), .. writes.Where(w => !w.IsRestricting)];
+        return ([.. writes.Where(w => w.IsRestricting), .. writes.Where(w => !w.IsRestricting)], refused, deferred);
     }
+
+    /// <summary>True when the store (or the shared mirror) is at another ETag than the state the writer plans against.</summary>
+    async Task<bool> IsStaleAsync(CancellationToken cancellationToken) =>
+        (mirror.IsShared && await mirror.ReadETagAsync(cancellationToken) != state.ETag)
+        || (await store.DescribeAsync(cancellationToken)).ETag != state.ETag;
 
     static void CheckLimits(KeyWrite write)
     {
@@ -275,7 +302,7 @@ public sealed class StoreWriter(
         var etagBefore = state.ETag ?? throw KvsException.Conflict("The store has not been read yet.");
         var intent = new WriteIntent(Guid.NewGuid().ToString("N"), etagBefore, [.. chunk.Select(w => new IntentWrite(
             w.Write.Key, w.Write.Value, w.Before, w.Owner.Actor.Name, w.Write.Action, w.Write.Target, w.Owner.Actor.RequestId, w.Owner.Actor.Client))]);
-        await intent.RecordAsync(database, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        await mirror.RecordIntentAsync(intent, time.GetUtcNow(), cancellationToken);
         unanswered[intent.Id] = chunk;
         var acknowledged = Stopwatch.StartNew();
         IReadOnlyList<AuditEntry> entries;
@@ -292,7 +319,7 @@ public sealed class StoreWriter(
         catch (KvsException e) when (!e.MayHaveBeenApplied)
         {
             unanswered.Remove(intent.Id);
-            await intent.ForgetAsync(database);
+            await mirror.ForgetIntentAsync(intent);
             throw;
         }
         unanswered.Remove(intent.Id);
@@ -313,7 +340,7 @@ public sealed class StoreWriter(
         database.WriteLockedAsync(async (connection, transaction) =>
         {
             // Another instance sharing this database may have written since: then our plan is stale.
-            var databaseETag = await ReadSnapshotETagAsync(connection, transaction, cancellationToken);
+            var databaseETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
             if (databaseETag != etagBefore)
                 throw KvsException.Conflict("Another instance wrote to the store since this plan was made.");
             var puts = chunk.Where(w => w.Write.Value is not null).Select(w => new KeyValueItem(w.Write.Key, w.Write.Value!)).ToList();
@@ -338,8 +365,8 @@ public sealed class StoreWriter(
                 w.Owner.Actor.Name, w.Write.Action, w.Write.Target, AuditOutcome.Success, w.Before, w.Write.Value,
                 w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag, w.Write.Detail is null ? detail : detail is null ? w.Write.Detail : $"{w.Write.Detail}; {detail}")).ToList();
             var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
-            await SaveSnapshotAsync(connection, transaction, chunk.Select(w => (w.Write.Key, w.Write.Value)), result.ETag, cancellationToken);
-            await WriteIntent.DeleteStaleAsync(connection, transaction, result.ETag, cancellationToken);
+            await MirrorRepository.SaveAsync(connection, transaction, chunk.Select(w => (w.Write.Key, w.Write.Value)), result.ETag, time.GetUtcNow(), cancellationToken);
+            await MirrorRepository.DeleteStaleIntentsAsync(connection, transaction, result.ETag, cancellationToken);
             var items = state.Items;
             foreach (var w in chunk)
                 items = w.Write.Value is null ? items.Remove(w.Write.Key) : items.SetItem(w.Write.Key, w.Write.Value);
@@ -363,7 +390,7 @@ public sealed class StoreWriter(
             .ToList();
         await audit.AppendAsync(connection, transaction, [.. others.Select(key => new AuditRecord(ExternalActor, ExternalChangeAction, key, AuditOutcome.Detected,
             state.Items.GetValueOrDefault(key), items.GetValueOrDefault(key), ETagBefore: state.ETag, ETagAfter: etag))], cancellationToken);
-        await SaveSnapshotAsync(connection, transaction, others.Select(key => (key, items.GetValueOrDefault(key))), etag, cancellationToken);
+        await MirrorRepository.SaveAsync(connection, transaction, others.Select(key => (key, items.GetValueOrDefault(key))), etag, time.GetUtcNow(), cancellationToken);
         var mirror = state.Items;
         foreach (var key in others)
             mirror = items.TryGetValue(key, out var value) ? mirror.SetItem(key, value) : mirror.Remove(key);
@@ -396,12 +423,18 @@ public sealed class StoreWriter(
                 await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), time, cancellationToken);
             }
         }
+        SettleRecovered();
+        return true;
+    }
+
+    /// <summary>Hands the audit entries of chunks the last re-read found applied to the changes that sent them.</summary>
+    void SettleRecovered()
+    {
         foreach (var (id, entries) in recovered)
         {
             if (unanswered.Remove(id, out var chunk))
                 Settle(chunk, entries);
         }
-        return true;
     }
 
     /// <summary>
@@ -412,9 +445,9 @@ public sealed class StoreWriter(
     async Task<bool> SyncAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         recovered.Clear();
-        var databaseETag = await ReadSnapshotETagAsync(connection, transaction, cancellationToken);
+        var databaseETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
         if (databaseETag != state.ETag || state.ETag is null)
-            state = await LoadSnapshotAsync(connection, transaction, databaseETag, cancellationToken);
+            state = await MirrorRepository.LoadAsync(connection, transaction, databaseETag, cancellationToken);
         var description = await store.DescribeAsync(cancellationToken);
         if (description.ETag == state.ETag)
             return false;
@@ -426,7 +459,7 @@ public sealed class StoreWriter(
         // At most one intent planned against the ETag we knew can have been applied: the first found in the store.
         var applied = state.ETag is null
             ? null
-            : (await WriteIntent.PlannedAgainstAsync(connection, transaction, state.ETag, cancellationToken)).FirstOrDefault(i => i.IsIn(items));
+            : (await MirrorRepository.IntentsPlannedAgainstAsync(connection, transaction, state.ETag, cancellationToken)).FirstOrDefault(i => i.IsIn(items));
         var intended = applied?.Writes.Select(w => w.Key).ToHashSet(StringComparer.Ordinal) ?? [];
         var records = (applied?.Writes ?? []).Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success, w.Before, w.Value,
                 w.RequestId, w.Client, state.ETag, etag, WriteIntent.RecoveryDetail))
@@ -439,9 +472,9 @@ public sealed class StoreWriter(
             recovered[applied.Id] = appended.Take(applied.Writes.Count).ToList();
             logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
         }
-        await SaveSnapshotAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, cancellationToken);
-        await WriteIntent.DeleteStaleAsync(connection, transaction, etag, cancellationToken);
-        state = new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag, changes.Count > 0 ? time.GetUtcNow() : state.LastChange);
+        await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
+        await MirrorRepository.DeleteStaleIntentsAsync(connection, transaction, etag, cancellationToken);
+        state = StoreState.Of(items, etag, changes.Count > 0 ? time.GetUtcNow() : state.LastChange);
         if (changes.Count > intended.Count)
             logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", changes.Count - intended.Count);
         return changes.Count > intended.Count;
@@ -466,34 +499,6 @@ public sealed class StoreWriter(
         }
     }
 
-    static async Task<string?> ReadSnapshotETagAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-        (string?)await connection.ScalarAsync("SELECT etag FROM kvs_state WHERE id = 1", transaction, cancellationToken);
-
-    static async Task<StoreState> LoadSnapshotAsync(DbConnection connection, DbTransaction transaction, string? etag, CancellationToken cancellationToken)
-    {
-        var rows = await connection.QueryAsync("SELECT kvs_key, kvs_value FROM kvs_snapshot", r => (r.GetString(0), r.GetString(1)), transaction, cancellationToken);
-        var items = rows.ToImmutableSortedDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
-        var changed = await connection.ScalarAsync("SELECT updated_at FROM kvs_state WHERE id = 1", transaction, cancellationToken);
-        return new(items, items.Sum(i => KvsLimits.EntrySize(i.Key, i.Value)), etag,
-            changed is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(changed, System.Globalization.CultureInfo.InvariantCulture)));
-    }
-
-    async Task SaveSnapshotAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Key, string? Value)> changes, string etag, CancellationToken cancellationToken)
-    {
-        foreach (var (key, value) in changes)
-        {
-            if (value is null)
-                await connection.ExecuteAsync("DELETE FROM kvs_snapshot WHERE kvs_key = @k", transaction, cancellationToken, ("k", key));
-            else
-                await connection.ExecuteAsync(
-                    "INSERT INTO kvs_snapshot (kvs_key, kvs_value) VALUES (@k, @v) ON CONFLICT (kvs_key) DO UPDATE SET kvs_value = excluded.kvs_value",
-                    transaction, cancellationToken, ("k", key), ("v", value));
-        }
-        await connection.ExecuteAsync(
-            "INSERT INTO kvs_state (id, etag, updated_at) VALUES (1, @e, @t) ON CONFLICT (id) DO UPDATE SET etag = excluded.etag, updated_at = excluded.updated_at",
-            transaction, cancellationToken, ("e", etag), ("t", time.GetUtcNow().ToUnixTimeMilliseconds()));
-    }
-
     sealed class Pending(Actor actor, MutationPlan plan, bool syncFirst)
     {
         public bool SyncFirst { get; } = syncFirst;
@@ -513,7 +518,7 @@ public sealed class StoreWriter(
 
         public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Complete(string etag) => Completion.TrySetResult(new(etag, Entries));
+        public void Complete(StoreState answeredAgainst) => Completion.TrySetResult(new(answeredAgainst.ETag ?? "", Entries, answeredAgainst.Items));
     }
 
     sealed record PlannedWrite(Pending Owner, KeyWrite Write, string? Before)

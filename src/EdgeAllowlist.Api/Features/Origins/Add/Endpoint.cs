@@ -28,8 +28,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
         if (req.Note is not null)
             await notes.SetAsync([(origin, req.Note)], HttpContext.ToActor(), ct);
         var created = outcome.Entries.Any(e => e.Before is null);
-        var state = await writer.GetStateAsync(ct);
-        var view = OriginView.From(origin, state.Items[KvsLayout.OriginKey(origin)], (await notes.ReadAsync([origin], ct)).GetValueOrDefault(origin), time.GetUtcNow());
+        var view = OriginView.From(origin, outcome.Items[KvsLayout.OriginKey(origin)], (await notes.ReadAsync([origin], ct)).GetValueOrDefault(origin), time.GetUtcNow());
         await Send.ResponseAsync(view, created ? 201 : 200, ct);
     }
 }

@@ -20,15 +20,14 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
             ThrowError(r => r.ExpiresAt, "expiresAt must be in the future; delete the origin to stop allowing it now.");
         var origin = req.Normalized;
         var key = KvsLayout.OriginKey(origin);
-        await this.SubmitOrRejectAsync(writer, HttpContext, state => !state.ContainsKey(key)
+        var outcome = await this.SubmitOrRejectAsync(writer, HttpContext, state => !state.ContainsKey(key)
             ? throw new MutationRejectedException(404, "origin", $"{origin} is not an allowed origin.")
             : req.ExpiresAt is not null || req.RemoveExpiry
                 ? [OriginRules.Put(origin, req.RemoveExpiry ? null : req.ExpiresAt, "origin.expiry")]
                 : [], ct);
         if (req.Note is not null)
             await notes.SetAsync([(origin, req.Note)], HttpContext.ToActor(), ct);
-        var state = await writer.GetStateAsync(ct);
-        await Send.OkAsync(OriginView.From(origin, state.Items[key], (await notes.ReadAsync([origin], ct)).GetValueOrDefault(origin), time.GetUtcNow()), ct);
+        await Send.OkAsync(OriginView.From(origin, outcome.Items[key], (await notes.ReadAsync([origin], ct)).GetValueOrDefault(origin), time.GetUtcNow()), ct);
     }
 }
 

@@ -24,7 +24,7 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, AuditTr
     {
         if (!User.MayRotateSecretsOf(req.Partner))
         {
-            await PartnerSecrets.ForbidAsync(audit, HttpContext, $"The token may rotate secrets only of other partners, not of '{req.Partner}'.", ct);
+            await HttpContext.ForbidAsync(audit, $"The token may rotate secrets only of other partners, not of '{req.Partner}'.", ct);
             return;
         }
         var domain = secrets.DistributionDomain(req.DistributionDomain);

@@ -16,6 +16,7 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, IKeyValueStore store, TimePro
     {
         Post("/simulate");
         Permissions(ApiScopes.RulesRead);
+        Options(b => b.WithMetadata(new CarriesSecrets("uri"))); // a partner request's path carries its secret
         Summary(s => s.Summary = "Would this request pass the edge, and why? Runs function/allowlist.js on it against the current store; writes nothing.");
     }
 

@@ -1,8 +1,11 @@
+using System.Globalization;
+using System.Security.Claims;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 
 namespace EdgeAllowlist.Api.Features.Tokens.Create;
 
-sealed class Endpoint(ApiTokenStore tokens, TimeProvider time) : Endpoint<Request, Response>
+sealed class Endpoint(ApiTokenStore tokens, AuditTrail audit, TimeProvider time) : Endpoint<Request, Response>
 {
     public override void Configure()
     {
@@ -12,7 +15,10 @@ sealed class Endpoint(ApiTokenStore tokens, TimeProvider time) : Endpoint<Reques
         Summary(s =>
         {
             s.Summary = "Create an API token; the token is in this response only.";
+            s.Description = "A token grants at most what it holds: scopes that are a subset of its own, an expiry no later than its own, and, "
+                + "when it is limited to partners, only tokens limited to some of those partners. Anything more is a 403 naming what exceeds.";
             s.Responses[201] = "Created; store the token now, it is never shown again.";
+            s.Responses[403] = "The new token would exceed the caller's own scopes, expiry or partners.";
         });
     }
 
@@ -20,11 +26,49 @@ sealed class Endpoint(ApiTokenStore tokens, TimeProvider time) : Endpoint<Reques
     {
         if (req.ExpiresAt is { } expires && expires <= time.GetUtcNow())
             ThrowError(r => r.ExpiresAt, "expiresAt must be in the future.");
+        if (Exceeds(User, req) is { } excess)
+        {
+            await HttpContext.ForbidAsync(audit, excess, ct);
+            return;
+        }
         var token = ApiTokenStore.NewToken();
         var created = await tokens.CreateAsync(token, req.Name, [.. req.Scopes.Distinct()], [.. (req.Partners ?? []).Distinct()], req.ExpiresAt,
             HttpContext.ToActor(), "token.create", ct);
         await Send.ResponseAsync(new(token, TokenView.From(created)), 201, ct);
     }
+
+    /// <summary>
+    /// Tokens form a lattice: a caller mints only tokens at or below itself, so <c>tokens:admin</c> alone
+    /// is not root. Null when the grant is within the caller's own; else what exceeds, for the 403.
+    /// </summary>
+    static string? Exceeds(ClaimsPrincipal caller, Request req)
+    {
+        var held = caller.FindAll(ApiScopes.ClaimType).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        var extraScopes = req.Scopes.Where(s => !held.Contains(s)).Distinct().ToList();
+        if (extraScopes.Count > 0)
+            return $"A token can grant only scopes it holds itself; this one lacks {string.Join(", ", extraScopes)} (it holds {string.Join(", ", held.Order())}).";
+        if (caller.FindFirst(ApiScopes.ExpiresClaim)?.Value is { } expiresText)
+        {
+            var callerExpires = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(expiresText, CultureInfo.InvariantCulture));
+            if (req.ExpiresAt is not { } expires)
+                return $"This token expires at {Iso(callerExpires)}, so it cannot grant a token without expiry: set expiresAt no later than that.";
+            if (expires.ToUnixTimeMilliseconds() > callerExpires.ToUnixTimeMilliseconds()) // both as stored: to the millisecond
+                return $"expiresAt {Iso(expires)} is later than this token's own expiry, {Iso(callerExpires)}.";
+        }
+        var limitedTo = caller.FindAll(ApiScopes.PartnerClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        if (limitedTo.Count > 0 && req.Scopes.Contains(ApiScopes.SecretsRotate))
+        {
+            var partners = req.Partners ?? [];
+            if (partners.Count == 0)
+                return $"This token rotates secrets only of {string.Join(", ", limitedTo.Order())}, so it cannot grant secrets:rotate for every partner: list partners among those.";
+            var extraPartners = partners.Where(p => !limitedTo.Contains(p)).Distinct().ToList();
+            if (extraPartners.Count > 0)
+                return $"This token rotates secrets only of {string.Join(", ", limitedTo.Order())}; it cannot grant partners {string.Join(", ", extraPartners)}.";
+        }
+        return null;
+    }
+
+    static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 }
 
 sealed record Request(string Name, IReadOnlyList<string> Scopes, IReadOnlyList<string>? Partners, DateTimeOffset? ExpiresAt)
