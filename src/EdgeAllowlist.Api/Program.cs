@@ -1,11 +1,14 @@
 using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.Logging.AddStructuredJson();
+var admin = AdminCommand.Parse(args);
+var builder = WebApplication.CreateBuilder(admin?.HostArgs ?? args);
+builder.Logging.AddStructuredJson(toStandardError: admin is not null);
 builder.Services
     .AddDatabase(builder.Configuration)
     .AddKeyValueStore(builder.Configuration)
@@ -21,6 +24,8 @@ builder.Services
     });
 
 var app = builder.Build();
+if (admin is not null)
+    return await admin.RunAsync(app.Services);
 if (await app.InitializeAsync() is var refused and not 0)
     return refused;
 app.UseSecurityHeaders()
@@ -35,6 +40,7 @@ app.UseSecurityHeaders()
     .UseFastEndpoints(c =>
     {
         c.Endpoints.RoutePrefix = "v1";
+        c.Endpoints.Configurator = e => e.PostProcessor<ProblemTranslation>(Order.After);
         c.Errors.UseProblemDetails();
         c.UseStrictJson();
     })

@@ -1,5 +1,5 @@
 using Amazon.Runtime;
-using Amazon.Runtime.Credentials;
+using EdgeAllowlist.Store.Aws;
 
 namespace EdgeAllowlist.Cli;
 
@@ -29,13 +29,16 @@ public sealed class CliEnvironment
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
-    /// <summary>Stdout and stderr, and AWSSDK.Core's standard credential chain (environment, profile, SSO, web identity, container, instance).</summary>
+    /// <summary>
+    /// Stdout and stderr, and AWSSDK.Core's standard credential chain (environment, profile, SSO, web
+    /// identity, container, instance); a chain that finds nothing fails with <see cref="AwsCredentialsException"/>.
+    /// </summary>
     public static CliEnvironment FromProcess() => new()
     {
         In = Console.In,
         Out = Console.Out,
         Error = Console.Error,
-        Credentials = () => DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null),
+        Credentials = AwsCredentialChain.DefaultAsync,
         ApiToken = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_TOKEN"),
         SourceApiToken = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_FROM_TOKEN"),
     };

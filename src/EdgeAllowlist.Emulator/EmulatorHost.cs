@@ -6,7 +6,8 @@ namespace EdgeAllowlist.Emulator;
 
 /// <summary>
 /// Builds the emulator: the KVS data plane under <c>/key-value-stores/</c> (any Host, since SDKs put the
-/// account id in front of the host) and a small unsigned admin API under <c>/_emulator/</c>.
+/// account id in front of the host), <c>/healthz</c>, and, only with <see cref="EmulatorOptions.EnableAdminEndpoints"/>,
+/// a small unsigned admin API under <c>/_emulator/</c>.
 /// Tests start it in-process: <c>Create(["--urls", "http://127.0.0.1:0"], o => ...)</c>, then <c>StartAsync</c>.
 /// </summary>
 public static class EmulatorHost
@@ -38,6 +39,17 @@ public static class EmulatorHost
         app.Use((context, next) => context.Request.Path.StartsWithSegments("/key-value-stores")
             ? protocol.HandleAsync(context)
             : next(context));
+
+        app.MapGet("/healthz", () => Results.Text("ok"));
+
+        if (!options.EnableAdminEndpoints)
+        {
+            app.Map("/_emulator/{**rest}", () => Results.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "The emulator's admin endpoints are off",
+                detail: $"Set {EmulatorOptions.SectionName}:{nameof(EmulatorOptions.EnableAdminEndpoints)}=true to serve /_emulator/* (docker compose: add -f docker-compose.dev.yml)."));
+            return app;
+        }
 
         var admin = app.MapGroup("/_emulator");
         admin.MapGet("/faults", (FaultInjector faults) => faults.Current);

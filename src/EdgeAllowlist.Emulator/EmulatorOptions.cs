@@ -15,6 +15,13 @@ public sealed class EmulatorOptions
     public List<EmulatorCredential> Credentials { get; set; } = [];
 
     public FaultSettings Faults { get; set; } = new();
+
+    /// <summary>
+    /// Serves the unsigned <c>/_emulator/*</c> endpoints (fault injection, store creation). Off by default:
+    /// anyone who reaches them can turn every KVS call into an error or create stores, so only tests and
+    /// the compose <c>dev</c> profile turn them on.
+    /// </summary>
+    public bool EnableAdminEndpoints { get; set; }
 }
 
 public sealed class EmulatorCredential

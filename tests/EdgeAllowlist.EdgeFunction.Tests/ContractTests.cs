@@ -101,7 +101,7 @@ public sealed partial class ContractTests
     [Fact]
     public void The_readme_lists_the_contracts_reason_codes_members_and_defaults()
     {
-        var readme = File.ReadAllText(Path.Combine(Api.Tests.Fixtures.RepositoryPaths.Root, "function", "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "function", "README.md"));
 
         var reasons = ReasonLine().Match(readme);
         reasons.Success.ShouldBeTrue("README §6 lists the reason codes in one 'Reason codes:' sentence");

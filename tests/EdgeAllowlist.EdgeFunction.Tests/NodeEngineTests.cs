@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Api.Tests.Fixtures;
 using Xunit.Abstractions;
 
 namespace EdgeAllowlist.EdgeFunction.Tests;

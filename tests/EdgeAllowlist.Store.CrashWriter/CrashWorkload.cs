@@ -2,10 +2,10 @@ namespace EdgeAllowlist.Store.CrashWriter;
 
 /// <summary>
 /// The writes the crash writer makes, step by step, and the state any prefix of them must produce.
-/// Shared (as a linked file) with the tests, which compare the store after a kill with this model.
+/// Referenced by the tests, which compare the store after a kill with this model.
 /// Every step touches several keys, so a half-applied step would show as a state no prefix produces.
 /// </summary>
-static class CrashWorkload
+public static class CrashWorkload
 {
     public const string CounterKey = "counter";
     const int KeySpace = 97;

@@ -4,7 +4,7 @@ using System.Globalization;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Api.Infrastructure.Observability;
-using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

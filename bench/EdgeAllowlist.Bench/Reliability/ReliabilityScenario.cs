@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Testing;
 using EdgeAllowlist.Bench;
 using EdgeAllowlist.Emulator;
 using EdgeAllowlist.Store;

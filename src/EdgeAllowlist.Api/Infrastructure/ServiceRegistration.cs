@@ -90,17 +90,23 @@ public static class ServiceRegistration
     }
 
     /// <summary>
-    /// JSON lines on standard output with scopes, so every line carries the request id. ASP.NET's own
-    /// request lines and request scope carry the raw path, where a pasted secret would stay; they are
-    /// off, and <see cref="UseRequestIds"/> logs the request with secret-shaped parts redacted instead.
+    /// JSON lines on standard output with scopes, so every line carries the request id; on standard
+    /// error instead for a command whose standard output is its answer (<see cref="AdminCommand"/>).
+    /// ASP.NET's own request lines and request scope carry the raw path, where a pasted secret would
+    /// stay; they are off, and <see cref="UseRequestIds"/> logs the request with secret-shaped parts redacted instead.
     /// </summary>
-    public static ILoggingBuilder AddStructuredJson(this ILoggingBuilder logging) =>
+    public static ILoggingBuilder AddStructuredJson(this ILoggingBuilder logging, bool toStandardError = false)
+    {
         logging.ClearProviders().AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None).AddJsonConsole(o =>
         {
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
+        if (toStandardError)
+            logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        return logging;
+    }
 
     /// <summary>The request id in a header and in a log scope, and one log line per request; paths redacted.</summary>
     public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Amazon.Runtime;
+using EdgeAllowlist.Store.Aws;
 using EdgeAllowlist.Store.Signing;
 
 namespace EdgeAllowlist.Cli.Aws;
@@ -36,7 +37,7 @@ public sealed class SignedHttpClient(HttpClient http, AwsService service, AWSCre
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType ?? "application/octet-stream");
         }
-        var identity = await credentials.GetCredentialsAsync();
+        var identity = await AwsCredentialChain.ResolveAsync(credentials);
         SigV4Signer.Sign(request, body ?? [], identity, service.Region, service.SigningName, clock.GetUtcNow().UtcDateTime);
         using var response = await http.SendAsync(request, cancellationToken);
         var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);

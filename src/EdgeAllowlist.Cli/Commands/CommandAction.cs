@@ -3,6 +3,7 @@ using Amazon.Runtime;
 using EdgeAllowlist.Cli.Api;
 using EdgeAllowlist.Cli.Aws.CloudFront;
 using EdgeAllowlist.Cli.Aws.MediaTailor;
+using EdgeAllowlist.Store.Aws;
 
 namespace EdgeAllowlist.Cli.Commands;
 
@@ -21,6 +22,11 @@ static class CommandAction
             try
             {
                 return await action(parse, output, cancellationToken);
+            }
+            catch (AwsCredentialsException error)
+            {
+                // One line: the source the chain tried and the fix, never the SDK's stack trace.
+                return output.Fail(ExitCodes.ServiceError, "NoCredentials", error.OneLine);
             }
             catch (CloudFrontException error)
             {

@@ -29,7 +29,10 @@ sealed class CommandOutput
         errorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(environment.Error) });
         // Logs and pipes have no width; wrapping an ARN or an ETag there breaks copy and grep.
         if (!console.Profile.Out.IsTerminal)
-            console.Profile.Width = errorConsole.Profile.Width = 240;
+            console.Profile.Width = 240;
+        // An error is one line in a log, however long: its message names what to fix.
+        if (!errorConsole.Profile.Out.IsTerminal)
+            errorConsole.Profile.Width = 2000;
     }
 
     public OutputFormat Format { get; }

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
-using Amazon.Runtime.Credentials;
 using EdgeAllowlist.Store.Signing;
 
 namespace EdgeAllowlist.Store.Aws;
@@ -216,12 +215,11 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
     {
         try
         {
-            var source = credentials ?? await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null);
-            return await source.GetCredentialsAsync();
+            return await AwsCredentialChain.ResolveAsync(credentials);
         }
-        catch (AmazonClientException e)
+        catch (AwsCredentialsException e)
         {
-            throw new KvsException(KvsErrorKind.AccessDenied, "NoCredentials", $"No AWS credentials: {e.Message}", innerException: e);
+            throw new KvsException(KvsErrorKind.AccessDenied, "NoCredentials", e.OneLine, innerException: e);
         }
     }
 

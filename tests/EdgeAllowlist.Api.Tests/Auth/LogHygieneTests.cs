@@ -56,8 +56,10 @@ public sealed class RedactionTests(ApiHost host) : IClassFixture<ApiHost>
         // Refused before the endpoint: nothing written.
         (await admin.GetJsonAsync("/v1/origins"))["items"]!.AsArray().ShouldBeEmpty();
         // Callers without the scope or without a token get their 403/401, audited with the path redacted.
-        (await host.Client(token).DeleteAsync($"/v1/partners/leaky/secrets/{secret}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await host.Client().DeleteAsync($"/v1/partners/leaky/secrets/{secret}")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var forbidden = await host.Client(token).DeleteAsync($"/v1/partners/leaky/secrets/{secret}");
+        (await forbidden.ShouldBeProblemAsync(HttpStatusCode.Forbidden)).ToJsonString().ShouldNotContain(secret[5..]);
+        var unauthenticated = await host.Client().DeleteAsync($"/v1/partners/leaky/secrets/{secret}");
+        (await unauthenticated.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).ToJsonString().ShouldNotContain(secret[5..]);
         // Where a secret belongs, the simulator's uri, it still works.
         (await admin.SimulateMediaTailorAsync(secret)).Text("action").ShouldBe("pass");
 

@@ -1,31 +1,117 @@
 using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.Store.Aws;
 using Npgsql;
-using EdgeAllowlist.Api.Tests.Fixtures;
 using YamlDotNet.RepresentationModel;
+using static EdgeAllowlist.Testing.ComposeFile;
 
 namespace EdgeAllowlist.Api.Tests.Deploy;
 
-/// <summary>No Docker engine runs here, so docker-compose.yml's api and postgres services are checked against what the service really reads.</summary>
-public sealed class DockerComposeTests
+/// <summary>
+/// No Docker engine runs here, so docker-compose.yml (and the dev override) are checked against what the
+/// service really reads, and their hardening rules are checked on the files: loopback ports, no default
+/// passwords, healthchecks that gate start-up, and build contexts that leave data folders out.
+/// </summary>
+public sealed class DockerComposeTests(ApiHost host) : IClassFixture<ApiHost>
 {
     static readonly string Root = RepositoryPaths.Root;
+    static readonly string[] ComposeFiles = ["docker-compose.yml", "docker-compose.dev.yml"];
 
     // Read by the ASP.NET Core host, the AWS credential chain, or by name in ServiceRegistration.
     static readonly HashSet<string> ReadOutsideSettings = ["ASPNETCORE_URLS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"];
 
+    static ComposeFile Compose => ComposeFile.Load();
+
     [Fact]
-    public void The_api_service_builds_the_api_image_and_publishes_its_port()
+    public void The_api_service_builds_the_api_image_and_publishes_its_port_on_loopback()
     {
-        var api = Service("api");
+        var api = Compose.Service("api");
         var build = (YamlMappingNode)api["build"];
-        var dockerfile = Path.Combine(Root, Scalar(build["context"]), Scalar(build["dockerfile"]));
+        var dockerfile = Path.Combine(Root, Text(build["context"]), Text(build["dockerfile"]));
         var text = File.ReadAllText(dockerfile);
         text.ShouldContain("EXPOSE 8080");
         text.ShouldContain("ENTRYPOINT [\"dotnet\", \"EdgeAllowlist.Api.dll\"]");
         text.ShouldContain("COPY function/ function/");
-        Environment(api)["ASPNETCORE_URLS"].ShouldEndWith(":8080");
-        ((YamlSequenceNode)api["ports"]).Children.Select(Scalar).ShouldContain(p => p.EndsWith(":8080"));
+        Compose.Environment("api")["ASPNETCORE_URLS"].ShouldEndWith(":8080");
+        ((YamlSequenceNode)api["ports"]).Children.Select(Text).ShouldBe(["127.0.0.1:5080:8080"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Every_published_port_is_bound_to_127_0_0_1(string file)
+    {
+        var compose = ComposeFile.Load(file);
+        foreach (var name in compose.ServiceNames)
+        {
+            if (!compose.Service(name).Children.TryGetValue("ports", out var ports))
+                continue;
+            foreach (var port in ((YamlSequenceNode)ports).Children.Select(Text))
+                port.ShouldStartWith("127.0.0.1:", customMessage: $"{file}: service {name} publishes {port} on every interface");
+        }
+    }
+
+    [Fact]
+    public void No_password_key_or_token_has_a_default_and_every_variable_is_documented_in_env_example()
+    {
+        var example = File.ReadAllLines(Path.Combine(Root, ".env.example"))
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split('=', 2))
+            .ToDictionary(kv => kv[0], kv => kv[1]);
+        foreach (var file in ComposeFiles)
+        {
+            foreach (var (name, op, operand) in ComposeFile.Load(file).References())
+            {
+                example.ShouldContainKey(name, $"{file} reads ${{{name}}}; .env.example must list it");
+                example[name].ShouldBeEmpty($".env.example must not carry a value for {name}");
+                if (name == "EDGE_ALLOWLIST_BOOTSTRAP_TOKEN")
+                {
+                    // Optional: empty means the service generates one.
+                    (op, operand).ShouldBe((":-", ""));
+                    continue;
+                }
+                op.ShouldBe(":?", $"{file}: {name} must be required (${{{name}:?…}}), not defaulted");
+            }
+        }
+        File.ReadAllLines(Path.Combine(Root, ".gitignore")).ShouldContain(".env");
+    }
+
+    [Fact]
+    public void Every_dependency_waits_for_a_healthy_service_and_those_services_have_healthchecks()
+    {
+        var compose = Compose;
+        var dependsOn = (YamlMappingNode)compose.Service("api")["depends_on"];
+        dependsOn.Children.Keys.Select(Text).Order().ShouldBe(["kvs", "postgres"]);
+        foreach (var (service, condition) in dependsOn.Children)
+        {
+            Text(((YamlMappingNode)condition)["condition"]).ShouldBe("service_healthy");
+            compose.Service(Text(service)).Children.Keys.Select(Text).ShouldContain("healthcheck");
+        }
+        compose.HealthcheckScript("api").ShouldContain("/readyz");
+        compose.HealthcheckScript("api").ShouldContain("127.0.0.1/8080");
+    }
+
+    [Fact]
+    public async Task The_api_healthcheck_command_passes_against_the_running_service_and_fails_without_one()
+    {
+        var script = Compose.HealthcheckScript("api");
+
+        (await RunHealthcheckAsync(script, host.BaseAddress.Port)).ShouldBe(0);
+        (await RunHealthcheckAsync(script, EdgeAllowlist.Reliability.ApiProcess.FreePort())).ShouldNotBe(0);
+    }
+
+    [Fact]
+    public void The_build_context_of_every_image_leaves_out_data_folders_and_the_env_file()
+    {
+        foreach (var name in Compose.ServiceNames.Where(n => Compose.Service(n).Children.ContainsKey("build")))
+        {
+            var build = (YamlMappingNode)Compose.Service(name)["build"];
+            var context = Path.Combine(Root, Text(build["context"]));
+            // BuildKit prefers <Dockerfile>.dockerignore; there is none, so the context's .dockerignore applies.
+            File.Exists(Path.Combine(Root, Text(build["dockerfile"]) + ".dockerignore")).ShouldBeFalse();
+            var ignore = File.ReadAllLines(Path.Combine(context, ".dockerignore"));
+            ignore.ShouldContain("**/data/", $"{name}: data/ must be excluded at every depth");
+            ignore.ShouldContain(".env");
+        }
     }
 
     [Fact]
@@ -35,28 +121,29 @@ public sealed class DockerComposeTests
         Flatten(JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "src/EdgeAllowlist.Api/appsettings.json")))!, "", known);
         foreach (var property in typeof(KeyValueStoreClientOptions).GetProperties())
             known.Add($"{KeyValueStoreClientOptions.SectionName}__{property.Name}");
-        Environment(Service("api")).Keys.Where(k => !known.Contains(k)).ShouldBeEmpty();
+        Compose.Environment("api").Keys.Where(k => !known.Contains(k)).ShouldBeEmpty();
     }
 
     [Fact]
     public void The_api_points_at_the_emulators_store_and_the_postgres_services_database()
     {
-        var api = Environment(Service("api"));
-        var kvs = Environment(Service("kvs"));
+        var api = Compose.Environment("api");
+        var kvs = Compose.Environment("kvs");
         api["Kvs__Arn"].ShouldBe(kvs["Emulator__Stores__0"]);
         new Uri(api["Kvs__EndpointOverride"]).Host.ShouldBe("kvs");
         api["AWS_ACCESS_KEY_ID"].ShouldBe(kvs["Emulator__Credentials__0__AccessKeyId"]);
         api["AWS_SECRET_ACCESS_KEY"].ShouldBe(kvs["Emulator__Credentials__0__SecretAccessKey"]);
 
-        var postgres = Environment(Service("postgres"));
+        var postgres = Compose.Environment("postgres");
         var connection = new NpgsqlConnectionStringBuilder(api["Database__ConnectionString"]);
         connection.Host.ShouldBe("postgres");
         connection.Username.ShouldBe(postgres["POSTGRES_USER"]);
         connection.Password.ShouldBe(postgres["POSTGRES_PASSWORD"]);
+        connection.Password.ShouldBe("<POSTGRES_PASSWORD>");
         connection.Database.ShouldBe(postgres["POSTGRES_DB"]);
-        var dependsOn = (YamlMappingNode)Service("api")["depends_on"];
-        dependsOn.Children.Keys.Select(Scalar).Order().ShouldBe(["kvs", "postgres"]);
     }
+
+    public static TheoryData<string> Files => new(ComposeFiles);
 
     static void Flatten(JsonNode node, string prefix, HashSet<string> keys)
     {
@@ -66,23 +153,4 @@ public sealed class DockerComposeTests
         else
             keys.Add(prefix);
     }
-
-    static YamlMappingNode Service(string name)
-    {
-        var yaml = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(Root, "docker-compose.yml"));
-        yaml.Load(reader);
-        var services = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["services"];
-        return (YamlMappingNode)services[name];
-    }
-
-    static Dictionary<string, string> Environment(YamlMappingNode service) =>
-        ((YamlMappingNode)service["environment"]).Children.ToDictionary(e => Scalar(e.Key), e => ResolveDefault(Scalar(e.Value)));
-
-    /// <summary><c>${NAME:-default}</c> as Compose resolves it with NAME unset.</summary>
-    static string ResolveDefault(string value) =>
-        System.Text.RegularExpressions.Regex.Replace(value, @"\$\{[A-Z_]+:-([^}]*)\}", m => m.Groups[1].Value);
-
-    static string Scalar(YamlNode node) => ((YamlScalarNode)node).Value ?? "";
-
 }

@@ -49,6 +49,7 @@ public class EmulatorApiHost : IAsyncLifetime
             o.DataPath = emulatorData;
             o.Stores = [Arn];
             o.Credentials = [new() { AccessKeyId = AccessKeyId, SecretAccessKey = SecretAccessKey }];
+            o.EnableAdminEndpoints = true;
         });
         await emulatorApp.StartAsync();
         EmulatorAddress = EmulatorHost.ListeningAddress(emulatorApp);

@@ -1,5 +1,7 @@
 using System.Net;
+using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Api.Tests.Secrets;
 
 namespace EdgeAllowlist.Api.Tests.Idempotency;
 
@@ -46,9 +48,9 @@ public abstract class IdempotencyTests(ApiHost host)
         second.StatusCode.ShouldBe(HttpStatusCode.Created);
         second.Headers.Contains("Idempotency-Replayed").ShouldBeFalse();
 
-        var database = host.Service<Infrastructure.Database.IDatabase>();
+        var database = host.Service<IDatabase>();
         await using var connection = await database.OpenAsync();
-        var bodies = await Infrastructure.Database.DbExtensions.QueryAsync(connection, "SELECT body FROM idempotency_records WHERE body IS NOT NULL", r => r.GetString(0));
+        var bodies = await connection.QueryAsync( "SELECT answer FROM idempotent_requests WHERE answer IS NOT NULL", r => r.GetString(0));
         bodies.ShouldNotBeEmpty();
         bodies.ShouldAllBe(b => !b.Contains("eaat_") && !b.Contains("ci-other"));
     }
@@ -78,6 +80,99 @@ public abstract class IdempotencyTests(ApiHost host)
         again.Headers.Contains("Idempotency-Replayed").ShouldBeTrue();
         (await (await admin.PostJsonAsync("/v1/origins", new { origin = "https://k.example" }, new string('k', 300))).ShouldBeProblemAsync(HttpStatusCode.BadRequest))
             .ErrorFields().ShouldContain("Idempotency-Key");
+    }
+
+    [Fact]
+    public async Task A_refused_request_replays_as_the_same_problem_not_as_a_success()
+    {
+        using var admin = host.Admin();
+        await admin.CreatePartnerAsync("idem-forbidden");
+        var token = await host.CreateTokenAsync("idem-rotate-other", ["secrets:rotate"], ["idem-someone-else"]);
+        using var ci = host.Client(token);
+        var key = Guid.NewGuid().ToString();
+        var body = new { distributionDomain = PartnerCalls.Domain };
+
+        var first = await ci.PostJsonAsync("/v1/partners/idem-forbidden/secrets/rotate", body, key);
+        var firstProblem = await first.ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        var retry = await ci.PostJsonAsync("/v1/partners/idem-forbidden/secrets/rotate", body, key);
+
+        var problem = await retry.ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        retry.Headers.GetValues("Idempotency-Replayed").ShouldBe(["true"]);
+        problem.ToJsonString().ShouldBe(firstProblem.ToJsonString());
+        problem.Text("detail").ShouldContain("idem-forbidden");
+    }
+
+    [Theory]
+    [InlineData("bearer {0}")]
+    [InlineData("Bearer  {0}")]
+    [InlineData("BEARER {0} ")]
+    public async Task The_schemes_case_and_extra_spaces_do_not_change_what_a_retry_replays(string spelling)
+    {
+        using var admin = host.Admin();
+        var key = Guid.NewGuid().ToString();
+        var origin = $"https://spelling-{Guid.NewGuid():N}.idem.example";
+        var first = await admin.PostJsonAsync("/v1/origins", new { origin }, key);
+        first.StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var plain = host.Client();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/origins") { Content = System.Net.Http.Json.JsonContent.Create(new { origin }, options: HttpHelpers.Json) };
+        request.Headers.TryAddWithoutValidation("Authorization", string.Format(System.Globalization.CultureInfo.InvariantCulture, spelling, host.AdminToken)).ShouldBeTrue();
+        request.Headers.Add("Idempotency-Key", key);
+
+        var retry = await plain.SendAsync(request);
+
+        retry.StatusCode.ShouldBe(HttpStatusCode.Created, await retry.Content.ReadAsStringAsync());
+        retry.Headers.GetValues("Idempotency-Replayed").ShouldBe(["true"]);
+        (await retry.Content.ReadAsStringAsync()).ShouldBe(await first.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_replay_carries_the_original_headers_but_not_the_per_request_ones()
+    {
+        using var admin = host.Admin();
+        var key = Guid.NewGuid().ToString();
+        var first = await admin.PostJsonAsync("/v1/origins", new { origin = "https://headers.idem.example" }, key);
+        var retry = await admin.PostJsonAsync("/v1/origins", new { origin = "https://headers.idem.example" }, key);
+
+        string[] perRequest = ["Date", "X-Request-Id", "Idempotency-Replayed", "Content-Length", "Transfer-Encoding"];
+        Dictionary<string, string> Kept(HttpResponseMessage r) => r.Headers.Concat(r.Content.Headers)
+            .Where(h => !perRequest.Contains(h.Key, StringComparer.OrdinalIgnoreCase))
+            .ToDictionary(h => h.Key, h => string.Join(',', h.Value), StringComparer.OrdinalIgnoreCase);
+        Kept(retry).ShouldBe(Kept(first));
+        retry.Content.Headers.ContentType!.ToString().ShouldBe(first.Content.Headers.ContentType!.ToString());
+        retry.Headers.GetValues("X-Request-Id").ShouldNotBe(first.Headers.GetValues("X-Request-Id"));
+    }
+
+    [Fact]
+    public async Task A_request_in_progress_blocks_a_retry_only_while_its_lease_is_renewed()
+    {
+        using var admin = host.Admin();
+        var key = Guid.NewGuid().ToString();
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://lease.idem.example" }, key)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var lease = host.Service<Microsoft.Extensions.Options.IOptions<Infrastructure.Idempotency.IdempotencyOptions>>().Value.InProgressLease;
+        // The record as a live attempt holds it: no answer yet, the lease renewed just now.
+        await SetUnfinishedAsync(key, host.Clock.GetUtcNow() + lease);
+
+        var blocked = await admin.PostJsonAsync("/v1/origins", new { origin = "https://lease.idem.example" }, key);
+
+        (await blocked.ShouldBeProblemAsync(HttpStatusCode.Conflict)).Text("detail").ShouldContain("in progress");
+        var retryAfter = int.Parse(blocked.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        retryAfter.ShouldBeInRange(1, (int)Math.Ceiling(lease.TotalSeconds));
+
+        // The attempt died: nobody renews, the lease ends, and the retry runs instead of waiting longer.
+        await SetUnfinishedAsync(key, host.Clock.GetUtcNow() - TimeSpan.FromMilliseconds(1));
+        var takenOver = await admin.PostJsonAsync("/v1/origins", new { origin = "https://lease.idem.example" }, key);
+
+        takenOver.IsSuccessStatusCode.ShouldBeTrue(await takenOver.Content.ReadAsStringAsync());
+        takenOver.Headers.Contains("Idempotency-Replayed").ShouldBeFalse();
+        var replay = await admin.PostJsonAsync("/v1/origins", new { origin = "https://lease.idem.example" }, key);
+        replay.Headers.GetValues("Idempotency-Replayed").ShouldBe(["true"]);
+    }
+
+    async Task SetUnfinishedAsync(string key, DateTimeOffset leaseUntil)
+    {
+        await using var connection = await host.Service<IDatabase>().OpenAsync();
+        (await connection.ExecuteAsync("UPDATE idempotent_requests SET status = NULL, answer = NULL, holder = 'another-attempt', lease_until = @l WHERE idem_key = @k",
+            null, default, ("l", leaseUntil.ToUnixTimeMilliseconds()), ("k", key))).ShouldBe(1);
     }
 }
 

@@ -9,6 +9,7 @@ namespace EdgeAllowlist.Api.Tests.Reliability;
 /// The fast version of the bench's crash run (50 kills there): the API as a real process, SIGKILLed
 /// mid-write and restarted on the same SQLite file and the same emulated store.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class CrashRecoveryTests
 {
     [Fact]

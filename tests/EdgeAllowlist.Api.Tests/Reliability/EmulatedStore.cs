@@ -21,14 +21,15 @@ public sealed class EmulatedStore : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<EmulatedStore> StartAsync(int port = 0)
+    /// <param name="credentials">The one key pair the emulator accepts; default the reliability runs' example pair.</param>
+    public static async Task<EmulatedStore> StartAsync(int port = 0, Amazon.Runtime.ImmutableCredentials? credentials = null)
     {
         var folder = Directory.CreateTempSubdirectory("ea-rel-kvs-").FullName;
         var app = EmulatorHost.Create(["--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning"], o =>
         {
             o.DataPath = folder;
             o.Stores = [ApiSettings.Arn];
-            o.Credentials = [new() { AccessKeyId = ApiSettings.AccessKeyId, SecretAccessKey = ApiSettings.SecretAccessKey }];
+            o.Credentials = [new() { AccessKeyId = credentials?.AccessKey ?? ApiSettings.AccessKeyId, SecretAccessKey = credentials?.SecretKey ?? ApiSettings.SecretAccessKey }];
         });
         await app.StartAsync();
         return new(app, folder);

@@ -10,6 +10,7 @@ namespace EdgeAllowlist.Api.Tests.Reliability;
 /// as its own process on the emulator through the AWS client, two attempts per KVS call so faults
 /// also reach the writer's re-reads and the clients' Idempotency-Key retries.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class FaultInjectionTests
 {
     [Fact]

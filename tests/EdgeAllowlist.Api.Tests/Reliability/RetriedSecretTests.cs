@@ -6,9 +6,10 @@ using EdgeAllowlist.Reliability;
 namespace EdgeAllowlist.Api.Tests.Reliability;
 
 /// <summary>
-/// A crash between the store write and recording the answer leaves the secret in the store and no
-/// answer to replay; the client's retry with the same Idempotency-Key runs again. It must issue the
-/// same secret, not a second one nobody knows.
+/// A crash between the store write and keeping the answer leaves the secret in the store, the
+/// idempotency record unfinished with the secret it kept (sealed) before the write, and a lease that
+/// runs out. The client's retry with the same Idempotency-Key takes over: it must answer with that
+/// same secret, not a second one nobody knows. The real SIGKILL version: <see cref="IdempotencyCrashTests"/>.
 /// </summary>
 public sealed class RetriedSecretTests(ApiHost host) : IClassFixture<ApiHost>
 {
@@ -24,10 +25,11 @@ public sealed class RetriedSecretTests(ApiHost host) : IClassFixture<ApiHost>
 
         var first = await admin.PostJsonAsync($"/v1/partners/{partner}/{route}", body, $"{partner}-once");
         first.StatusCode.ShouldBe(HttpStatusCode.Created, await first.Content.ReadAsStringAsync());
-        await ForgetKeptAnswersAsync();
+        await LoseKeptAnswersAsync();
         var retry = await admin.PostJsonAsync($"/v1/partners/{partner}/{route}", body, $"{partner}-once");
 
         retry.StatusCode.ShouldBe(HttpStatusCode.Created, await retry.Content.ReadAsStringAsync());
+        retry.Headers.Contains("Idempotency-Replayed").ShouldBeFalse();
         (await retry.JsonAsync())["secret"]!.GetValue<string>().ShouldBe((await first.JsonAsync())["secret"]!.GetValue<string>());
         var stored = (await host.Service<IKeyValueStore>().ListAllAsync()).Values.Count(v => v.Contains($"\"p\":\"{partner}\"", StringComparison.Ordinal));
         stored.ShouldBe(1);
@@ -48,10 +50,10 @@ public sealed class RetriedSecretTests(ApiHost host) : IClassFixture<ApiHost>
         second["secret"]!.GetValue<string>().ShouldNotBe(first["secret"]!.GetValue<string>());
     }
 
-    /// <summary>What a SIGKILL after the store write and before the answer was kept leaves behind (the lease then frees the key).</summary>
-    async Task ForgetKeptAnswersAsync()
+    /// <summary>What a SIGKILL after the store write and before the answer was kept leaves: the kept secret, no answer, a lease run out.</summary>
+    async Task LoseKeptAnswersAsync()
     {
         await using var connection = await host.Service<IDatabase>().OpenAsync();
-        await connection.ExecuteAsync("DELETE FROM idempotency_records");
+        await connection.ExecuteAsync("UPDATE idempotent_requests SET status = NULL, answer = NULL, holder = 'killed', lease_until = 0");
     }
 }

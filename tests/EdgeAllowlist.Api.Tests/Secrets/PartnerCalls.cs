@@ -72,7 +72,7 @@ public static class PartnerCalls
     {
         var text = new StringBuilder();
         await using var connection = await host.Service<IDatabase>().OpenAsync();
-        foreach (var table in (string[])["api_tokens", "audit_entries", "idempotency_records", "kvs_snapshot", "kvs_state", "origin_notes", "partners", "partner_secrets"])
+        foreach (var table in (string[])["api_tokens", "audit_entries", "idempotent_requests", "kvs_snapshot", "kvs_state", "origin_notes", "partners", "partner_secrets"])
         {
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT * FROM {table}";

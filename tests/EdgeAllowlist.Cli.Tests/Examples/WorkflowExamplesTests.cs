@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using EdgeAllowlist.Api.Tests.Fixtures;
 using YamlDotNet.RepresentationModel;
 
 namespace EdgeAllowlist.Cli.Tests.Examples;

@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Amazon.Runtime;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeAllowlist.Cli.Tests.Fakes;
 
@@ -43,36 +38,33 @@ sealed class FakeAwsHost : IAsyncDisposable
 
     public static async Task<FakeAwsHost> StartAsync(string signingName, string region, Func<HttpContext, string, Task> refuseSignature, Action<WebApplication> mapRoutes)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
         var verifier = new SigV4Verifier(Credentials, region, signingName);
         FakeAwsHost? host = null;
-        app.Use(async (context, next) =>
+        var (app, address) = await LoopbackHost.StartAsync(app =>
         {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer);
-            var body = buffer.ToArray();
-            host!.Requests.Enqueue(new(
-                context.Request.Method,
-                context.Request.Path.Value ?? "",
-                context.Request.QueryString.Value ?? "",
-                context.Request.Headers.ToDictionary(header => header.Key.ToLowerInvariant(), header => header.Value.ToString()),
-                body));
-            if (verifier.Problem(context, body) is { } problem)
+            app.Use(async (context, next) =>
             {
-                host.SignatureProblems.Enqueue(problem);
-                await refuseSignature(context, problem);
-                return;
-            }
-            context.Request.Body = new MemoryStream(body);
-            await next();
+                using var buffer = new MemoryStream();
+                await context.Request.Body.CopyToAsync(buffer);
+                var body = buffer.ToArray();
+                host!.Requests.Enqueue(new(
+                    context.Request.Method,
+                    context.Request.Path.Value ?? "",
+                    context.Request.QueryString.Value ?? "",
+                    context.Request.Headers.ToDictionary(header => header.Key.ToLowerInvariant(), header => header.Value.ToString()),
+                    body));
+                if (verifier.Problem(context, body) is { } problem)
+                {
+                    host.SignatureProblems.Enqueue(problem);
+                    await refuseSignature(context, problem);
+                    return;
+                }
+                context.Request.Body = new MemoryStream(body);
+                await next();
+            });
+            mapRoutes(app);
         });
-        mapRoutes(app);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        host = new(app, new Uri(address));
+        host = new(app, address);
         return host;
     }
 

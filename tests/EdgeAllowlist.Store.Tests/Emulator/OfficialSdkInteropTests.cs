@@ -7,6 +7,7 @@ namespace EdgeAllowlist.Store.Tests.Emulator;
 /// The unmodified AWS SDK for JavaScript v3 (tests/interop) against the emulator, with an SDK-style
 /// endpoint override: the SDK itself puts the account in front of "localhost".
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class OfficialSdkInteropTests
 {
     static readonly string InteropFolder = Path.Combine(RepositoryPaths.Root, "tests", "interop");

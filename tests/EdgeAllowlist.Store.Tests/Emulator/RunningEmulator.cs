@@ -4,6 +4,7 @@ using EdgeAllowlist.Emulator;
 using EdgeAllowlist.Store.Aws;
 using EdgeAllowlist.Store.Tests.Local;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAllowlist.Store.Tests.Emulator;
 
@@ -32,13 +33,17 @@ public sealed class RunningEmulator : IAsyncDisposable
     /// <summary>A plain client for the unsigned /_emulator admin API and raw requests.</summary>
     public HttpClient Admin { get; }
 
+    /// <summary>The emulator's stores as it holds them, read in-process rather than through /_emulator.</summary>
+    public StoreRegistry Registry => app.Services.GetRequiredService<StoreRegistry>();
+
     /// <param name="dataPath">Reuse a folder (a restart); null for a fresh one removed on dispose.</param>
-    /// <param name="args">More command-line configuration; the test store and credentials still apply, then <paramref name="configure"/>.</param>
+    /// <param name="args">More command-line configuration; the test store, credentials and admin endpoints still apply, then <paramref name="configure"/>.</param>
     public static Task<RunningEmulator> StartAsync(string? dataPath = null, Action<EmulatorOptions>? configure = null, params string[] args) =>
         StartCoreAsync(dataPath, o =>
         {
             o.Stores = [Arn];
             o.Credentials = [new() { AccessKeyId = AccessKeyId, SecretAccessKey = SecretAccessKey }];
+            o.EnableAdminEndpoints = true;
             configure?.Invoke(o);
         }, args);
 

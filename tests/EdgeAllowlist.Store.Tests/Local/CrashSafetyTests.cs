@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 
 namespace EdgeAllowlist.Store.Tests.Local;
 
+[Trait("Category", "Slow")]
 public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 {
     const int Kills = 24;

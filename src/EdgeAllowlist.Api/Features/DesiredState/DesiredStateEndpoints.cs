@@ -1,39 +1,11 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
-using EdgeAllowlist.Api.Infrastructure.Writer;
-using FluentValidation.Results;
 
 namespace EdgeAllowlist.Api.Features.DesiredState;
 
 static class DesiredStateEndpoints
 {
-    /// <summary>
-    /// Carries out an apply and turns its refusals into answers: a stale plan into 409 with the
-    /// current plan (so the caller can review and retry with its digest), the rest into
-    /// problem details naming the field.
-    /// </summary>
-    public static async Task<ApplyResult?> ApplyOrRefuseAsync(this IValidationErrors endpoint, HttpContext context, Func<Task<ApplyResult>> apply, CancellationToken ct)
-    {
-        try
-        {
-            return await apply();
-        }
-        catch (StalePlanException e)
-        {
-            context.Response.StatusCode = 409;
-            await context.Response.WriteAsJsonAsync(new StalePlanProblem(
-                "https://tools.ietf.org/html/rfc9110#section-15.5.10", "The plan is stale.", 409, e.Message, context.Request.Path, e.Current),
-                options: null, contentType: "application/problem+json", ct);
-            return null;
-        }
-        catch (MutationRejectedException e)
-        {
-            endpoint.ThrowError(new ValidationFailure(e.Field, e.Message), e.StatusCode);
-            throw;
-        }
-    }
-
     public static bool MayCreatePartners(this HttpContext context) => context.User.HasClaim(ApiScopes.ClaimType, ApiScopes.SecretsAdmin);
 }
 
-/// <summary>RFC 9457 problem details for a stale plan, with the plan the store gives now.</summary>
-sealed record StalePlanProblem(string Type, string Title, int Status, string Detail, string Instance, PlanView CurrentPlan);
+/// <summary>The body of a stale plan's 409, for the OpenAPI document: problem details with the plan the store gives now (<see cref="StalePlanException"/>).</summary>
+sealed record StalePlanProblem(string Type, string Title, int Status, string Instance, string TraceId, string Detail, IReadOnlyList<ProblemDetails.Error> Errors, PlanView CurrentPlan);

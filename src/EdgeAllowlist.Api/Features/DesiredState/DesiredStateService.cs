@@ -16,11 +16,9 @@ public sealed class DesiredStateOptions
     public int MaxDeletions { get; set; } = 10;
 }
 
-/// <summary>The plan the caller reviewed is not the plan the store now gives; <see cref="Current"/> is the fresh one.</summary>
-sealed class StalePlanException(PlanView current, string message) : Exception(message)
-{
-    public PlanView Current { get; } = current;
-}
+/// <summary>The plan the caller reviewed is not the plan the store now gives: 409 with the fresh one as <c>currentPlan</c>, to review and apply with its digest.</summary>
+sealed class StalePlanException(PlanView current, string message)
+    : Infrastructure.Errors.ProblemException(StatusCodes.Status409Conflict, message, extensions: new Dictionary<string, object> { ["currentPlan"] = current });
 
 /// <summary>What an apply did: the plan it carried out, the store's ETag after it, and its summary audit entry.</summary>
 sealed record ApplyResult(PlanView Plan, string ETag, string ChangeId, long AuditSeq);

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Features.Partners;
-using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
@@ -65,6 +64,12 @@ sealed record StoredSecret(string Key, string Partner, string Id, string Scope, 
 /// <summary>What the API shows of a secret: never the secret, only its fingerprint.</summary>
 sealed record SecretView(string Id, string Partner, string Fingerprint, string Scope, DateTimeOffset? CreatedAt, string? CreatedBy, DateTimeOffset? ExpiresAt, bool Expired);
 
+/// <summary>
+/// Issue a secret for <paramref name="Partner"/>: a create, or with <paramref name="GraceForOthers"/>
+/// a rotation. <paramref name="Memory"/> keeps the new secret across attempts of one idempotent request.
+/// </summary>
+sealed record IssueSecret(Partner Partner, string Domain, DateTimeOffset? ExpiresAt, TimeSpan? GraceForOthers, Actor Actor, IAttemptMemory Memory);
+
 /// <summary>The answer to create and rotate: the one time the secret is shown.</summary>
 sealed record IssuedSecret(
     string Id,
@@ -82,15 +87,13 @@ sealed record IssuedSecret(
 /// checks before any read). The clear secret exists only in the response; the KVS holds its
 /// SHA-256 as the key, the database the id, partner, a fingerprint and who created it.
 /// </summary>
-sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider time, IOptions<SecretOptions> options)
+sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyCleanup idempotency, TimeProvider time, IOptions<SecretOptions> options)
 {
     public const string Prefix = "ealp_";
     public const string DomainPattern = @"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$";
 
     const int SecretBytes = 32;
     const int IdBytes = 9;
-
-    byte[]? serviceKey;
 
     public static string NewSecret() => Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SecretBytes));
 
@@ -108,68 +111,57 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, TimeProvider
     public TimeSpan DefaultGrace => options.Value.DefaultGrace;
 
     /// <summary>
-    /// Writes a new secret for <paramref name="partner"/>; with <paramref name="graceForOthers"/> (a
-    /// rotation) every other live secret of the partner expires that long from now, in the same
-    /// UpdateKeys call, so there is no moment with neither or with the old one unbounded.
+    /// Writes a new secret for the command's partner; with a grace for the others (a rotation) every
+    /// other live secret of the partner expires that long from now, in the same UpdateKeys call, so
+    /// there is no moment with neither or with the old one unbounded. The secret is random; the
+    /// command's memory commits it (sealed) before the store write, so an attempt that takes over
+    /// from one that died finishes with the same secret instead of leaving one nobody knows.
     /// </summary>
-    public async Task<IssuedSecret> IssueAsync(IValidationErrors endpoint, HttpContext context, Partner partner, string domain,
-        DateTimeOffset? expiresAt, TimeSpan? graceForOthers, CancellationToken ct)
+    public async Task<IssuedSecret> IssueAsync(IssueSecret command, CancellationToken ct)
     {
-        var (secret, id) = await IssueSecretAsync(context, partner.Id, graceForOthers is null ? "create" : "rotate", ct);
+        var partner = command.Partner;
+        var kept = await command.Memory.KeepOnceAsync(() =>
+        {
+            var newId = "sec_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(IdBytes));
+            return new($"{NewSecret()} {newId}", Target(partner.Id, newId));
+        }, ct);
+        var (secret, id) = (kept.Value.Split(' ')[0], kept.Value.Split(' ')[1]);
         var hash = Hash(secret);
         var now = time.GetUtcNow();
         // Whole seconds, as the KVS holds them, so the comparison below matches what is stored.
-        var othersExpire = graceForOthers is { } grace ? DateTimeOffset.FromUnixTimeSeconds((now + grace).ToUnixTimeSeconds()) : (DateTimeOffset?)null;
-        var write = new KeyWrite(KvsLayout.SecretKey(hash), KvsLayout.SecretValue(partner.Id, id, partner.Scope, expiresAt),
-            graceForOthers is null ? "secret.create" : "secret.rotate", Target(partner.Id, id));
-        var outcome = await endpoint.SubmitOrRejectAsync(writer, context, state => othersExpire is { } at
-            ?
-            [
-                .. StoredSecret.OfPartner(state, partner.Id).Where(s => s.Key != write.Key && (s.Expires is null || s.Expires > at))
-                    .Select(s => new KeyWrite(s.Key, KvsLayout.SecretValue(s.Partner, s.Id, s.Scope, at), "secret.rotate-out", s.Target)),
-                write,
-            ]
-            : [write], ct);
-        var actor = context.ToActor();
+        var othersExpire = command.GraceForOthers is { } grace ? DateTimeOffset.FromUnixTimeSeconds((now + grace).ToUnixTimeSeconds()) : (DateTimeOffset?)null;
+        var write = new KeyWrite(KvsLayout.SecretKey(hash), KvsLayout.SecretValue(partner.Id, id, partner.Scope, command.ExpiresAt),
+            othersExpire is null ? "secret.create" : "secret.rotate", Target(partner.Id, id));
+        // A secret already stored by the attempt that died is left as the store has it: rewriting it
+        // would lift an expiry a later rotation gave it.
+        var outcome = await writer.SubmitAsync(command.Actor, state =>
+        [
+            .. othersExpire is { } at
+                ? StoredSecret.OfPartner(state, partner.Id).Where(s => s.Key != write.Key && (s.Expires is null || s.Expires > at))
+                    .Select(s => new KeyWrite(s.Key, KvsLayout.SecretValue(s.Partner, s.Id, s.Scope, at), "secret.rotate-out", s.Target))
+                : [],
+            .. state.ContainsKey(write.Key) ? [] : new[] { write },
+        ], ct);
         // The key is in the store now; a caller who goes away must not leave it without its metadata.
         await using (var connection = await database.OpenAsync(CancellationToken.None))
             await connection.ExecuteAsync("INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by) VALUES (@id, @p, @f, @c, @b) ON CONFLICT (id) DO NOTHING",
-                null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", actor.Name));
+                null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", command.Actor.Name));
         var state = (await writer.GetStateAsync(ct)).Items;
         var rotatedTargets = outcome.Entries.Where(e => e.Action == "secret.rotate-out").Select(e => e.Target).ToHashSet();
         var rotated = await ViewsAsync(StoredSecret.OfPartner(state, partner.Id).Where(s => rotatedTargets.Contains(s.Target)).ToList(), ct);
-        var url = $"https://{domain}/{KvsLayout.Marker(state)}/{secret}/";
-        return new(id, partner.Id, partner.Scope, secret, Fingerprint(hash), now, expiresAt, url, rotated);
+        var url = $"https://{command.Domain}/{KvsLayout.Marker(state)}/{secret}/";
+        return new(id, partner.Id, partner.Scope, secret, Fingerprint(hash), now, command.ExpiresAt, url, rotated);
     }
 
     /// <summary>
-    /// The secret and its id: random; or, when the request carries an Idempotency-Key, derived
-    /// (HKDF-SHA256) from the caller's bearer token, that key and a random key the service keeps in
-    /// its database. A retry whose first attempt reached the store but never answered (a crash, a
-    /// timeout) then issues the same secret, which the writer finds already stored, instead of a
-    /// second one. Deriving it takes the token and the database, as replaying the kept response does.
+    /// Deletes secrets from the store, and retires the Idempotency-Keys that issued them: a retry
+    /// with such a key answers 409 instead of replaying, or re-issuing, a secret that was ended.
     /// </summary>
-    async Task<(string Secret, string Id)> IssueSecretAsync(HttpContext context, string partner, string kind, CancellationToken ct)
+    public async Task<WriteOutcome> EndAsync(Actor actor, string action, Func<IReadOnlyDictionary<string, string>, IEnumerable<StoredSecret>> select, CancellationToken ct)
     {
-        var idempotencyKey = context.Request.Headers[IdempotencyMiddleware.HeaderName].ToString();
-        if (idempotencyKey.Length == 0)
-            return (NewSecret(), "sec_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(IdBytes)));
-        var derived = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString()), SecretBytes + IdBytes,
-            await ServiceKeyAsync(ct), Encoding.UTF8.GetBytes($"edge-allowlist partner secret\n{partner}\n{kind}\n{idempotencyKey}"));
-        return (Prefix + System.Buffers.Text.Base64Url.EncodeToString(derived.AsSpan(0, SecretBytes)),
-            "sec_" + System.Buffers.Text.Base64Url.EncodeToString(derived.AsSpan(SecretBytes)));
-    }
-
-    /// <summary>Made once per database, on first use; every instance sharing the database reads the same one.</summary>
-    async Task<byte[]> ServiceKeyAsync(CancellationToken ct)
-    {
-        if (serviceKey is { } known)
-            return known;
-        await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync("INSERT INTO service_keys (name, value) VALUES ('secret-derivation', @v) ON CONFLICT (name) DO NOTHING",
-            null, ct, ("v", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
-        var stored = (string)(await connection.ScalarAsync("SELECT value FROM service_keys WHERE name = 'secret-derivation'", null, ct))!;
-        return serviceKey = Convert.FromBase64String(stored);
+        var outcome = await writer.SubmitAsync(actor, state => [.. select(state).Select(s => new KeyWrite(s.Key, null, action, s.Target))], ct);
+        await idempotency.RetireAsync([.. outcome.Entries.Select(e => e.Target)], CancellationToken.None);
+        return outcome;
     }
 
     /// <summary>The live secrets (present in the store) with the metadata the database keeps.</summary>

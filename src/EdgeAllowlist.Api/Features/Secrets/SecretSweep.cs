@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using Microsoft.Extensions.Options;
 
@@ -6,9 +7,11 @@ namespace EdgeAllowlist.Api.Features.Secrets;
 /// <summary>
 /// Deletes expired secrets from the store every <see cref="SecretOptions.SweepInterval"/>. The
 /// function already refuses them from their <c>exp</c> on; the sweep keeps the store small and
-/// makes the end of a grace period visible in the audit trail (actor <see cref="ActorName"/>).
+/// makes the end of a grace period visible in the audit trail (actor <see cref="ActorName"/>). It
+/// also deletes a secret whose issuing request died after storing it and was not retried within
+/// the idempotency window: nobody was ever shown it, and nobody can be any more.
 /// </summary>
-sealed class SecretSweep(StoreWriter writer, TimeProvider time, IOptions<SecretOptions> options, ILogger<SecretSweep> logger) : BackgroundService
+sealed class SecretSweep(PartnerSecrets secrets, StoreWriter writer, IdempotencyCleanup idempotency, TimeProvider time, IOptions<SecretOptions> options, ILogger<SecretSweep> logger) : BackgroundService
 {
     public const string ActorName = "secret-sweep";
 
@@ -28,17 +31,23 @@ sealed class SecretSweep(StoreWriter writer, TimeProvider time, IOptions<SecretO
         }
     }
 
-    /// <summary>Deletes every secret expired by now; returns how many went.</summary>
+    /// <summary>Deletes every secret expired by now, and every one abandoned by its issuing request; returns how many went.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        var abandoned = (await idempotency.AbandonedAsync(now, ct)).ToHashSet(StringComparer.Ordinal);
         var state = await writer.GetStateAsync(ct);
-        if (!StoredSecret.All(state.Items).Any(s => s.IsExpiredAt(now)))
+        bool Ends(StoredSecret s) => s.IsExpiredAt(now) || abandoned.Contains(s.Target);
+        if (!StoredSecret.All(state.Items).Any(Ends))
+        {
+            // Abandoned before its store write landed: nothing to delete, only the key to retire.
+            await idempotency.RetireAsync(abandoned, ct);
             return 0;
-        var outcome = await writer.SubmitAsync(new(ActorName, null, null),
-            items => [.. StoredSecret.All(items).Where(s => s.IsExpiredAt(now)).Select(s => new KeyWrite(s.Key, null, "secret.sweep", s.Target))], ct);
+        }
+        var outcome = await secrets.EndAsync(new(ActorName, null, null), "secret.sweep", items => StoredSecret.All(items).Where(Ends), ct);
+        await idempotency.RetireAsync(abandoned, ct);
         if (outcome.Entries.Count > 0)
-            logger.LogInformation("Deleted {Count} expired partner secrets", outcome.Entries.Count);
+            logger.LogInformation("Deleted {Count} expired or abandoned partner secrets", outcome.Entries.Count);
         return outcome.Entries.Count;
     }
 }

@@ -10,8 +10,9 @@ namespace EdgeAllowlist.Api.Features.UserAgents;
 
 /// <summary>
 /// One admin pattern as the function will run it. <see cref="Regex"/> is the source stored in the
-/// shard; a substring is stored escaped, and a regex made only of literal characters reads back as
-/// the substring it is equivalent to.
+/// shard: a substring escaped, a regex as <see cref="PatternGuard.Compile"/> made it (the id is of
+/// this source, so two spellings that compile alike are one rule). A regex made only of literal
+/// characters reads back as the substring it is equivalent to.
 /// </summary>
 sealed record UserAgentRule(string Id, string List, string Kind, string Pattern, string Regex, int Shard)
 {
@@ -23,7 +24,7 @@ sealed record UserAgentRule(string Id, string List, string Kind, string Pattern,
     public static UserAgentRule From(string list, string regex, int shard) =>
         PatternGuard.AsSubstring(regex) is { } literal
             ? new(IdOf(list, regex), list, Substring, literal, regex, shard)
-            : new(IdOf(list, regex), list, RegexKind, regex, regex, shard);
+            : new(IdOf(list, regex), list, RegexKind, PatternGuard.Decompile(regex), regex, shard);
 
     /// <summary>Stable for a list and pattern, so a rule can be deleted by the id a listing showed.</summary>
     public static string IdOf(string list, string regex) =>
@@ -81,7 +82,11 @@ static class UserAgentRules
         return writes;
     }
 
-    /// <summary>First fit over at most 8 shards of at most 1 KB each; refuses up front when the rules do not fit.</summary>
+    /// <summary>
+    /// First fit over at most 8 shards of at most 1 KB each, and with bounded repeats adding up to at
+    /// most <see cref="PatternGuard.MaxRepeat"/> per shard: V8 slows down sharply once one regex holds
+    /// several counted loops (README "User-Agent regex subset"). Refuses up front when the rules do not fit.
+    /// </summary>
     public static IReadOnlyList<string> Pack(IReadOnlyList<UserAgentRule> rules)
     {
         var shards = new List<(List<string> Allow, List<string> Deny)>();
@@ -92,7 +97,8 @@ static class UserAgentRules
             {
                 var list = rule.List == UserAgentRule.Allow ? shard.Allow : shard.Deny;
                 list.Add(rule.Regex);
-                if (KvsLimits.ByteCount(Value(shard.Allow, shard.Deny)) <= KvsLimits.MaxValueBytes)
+                if (KvsLimits.ByteCount(Value(shard.Allow, shard.Deny)) <= KvsLimits.MaxValueBytes
+                    && shard.Allow.Concat(shard.Deny).Sum(PatternGuard.RepeatWeight) <= PatternGuard.MaxRepeat)
                 {
                     placed = true;
                     break;
@@ -147,60 +153,25 @@ static class UserAgentRules
     }
 
     /// <summary>
-    /// Splits an alternation at its top-level '|' (outside groups and classes, not escaped) and
-    /// unwraps each <c>(?:…)</c> the packer added; a shard written by hand reads back as its parts.
+    /// The patterns of one shard member: its top-level alternatives, each with the <c>(?:…)</c> the
+    /// packer added taken off, read by the one regex reader; a shard written by hand reads back as its parts.
     /// </summary>
     public static IEnumerable<string> SplitAlternatives(string source)
     {
         if (source.Length == 0)
-            yield break;
-        var depth = 0;
-        var start = 0;
-        for (var i = 0; i < source.Length; (i, depth) = NextToken(source, i, depth))
+            return [];
+        Alternation tree;
+        try
         {
-            if (source[i] == '|' && depth == 0)
-            {
-                yield return Unwrap(source[start..i]);
-                start = i + 1;
-            }
+            tree = RegexSyntax.Parse(source);
         }
-        yield return Unwrap(source[start..]);
-    }
-
-    static string Unwrap(string part)
-    {
-        if (!part.StartsWith("(?:", StringComparison.Ordinal) || !part.EndsWith(')'))
-            return part;
-        var inner = part[3..^1];
-        // Only when the opening group is the one that closes at the end: "(?:a)|(?:b)" is split already, "(?:a)(b)" is not one group.
-        var depth = 0;
-        for (var i = 0; i < inner.Length;)
+        catch (RegexSyntaxException)
         {
-            (i, depth) = NextToken(inner, i, depth);
-            if (depth < 0)
-                return part;
+            // Not a regex the function can compile either; shown whole so it can be deleted.
+            return [source];
         }
-        return inner;
-    }
-
-    /// <summary>Steps over one regex token at <paramref name="i"/> (an escape, a whole character class, or one character), tracking group depth.</summary>
-    static (int Next, int Depth) NextToken(string source, int i, int depth)
-    {
-        switch (source[i])
-        {
-            case '\\':
-                return (i + 2, depth);
-            case '[':
-                for (i++; i < source.Length && source[i] != ']'; i++)
-                    if (source[i] == '\\')
-                        i++;
-                return (i + 1, depth);
-            case '(':
-                return (i + 1, depth + 1);
-            case ')':
-                return (i + 1, depth - 1);
-            default:
-                return (i + 1, depth);
-        }
+        return tree.Alternatives.Select(a => a.Terms is [{ Atom: Group { Kind: GroupKind.NonCapturing } group, Quantifier: null }]
+            ? source[(group.Start + 3)..(group.End - 1)]
+            : a.Text(source));
     }
 }

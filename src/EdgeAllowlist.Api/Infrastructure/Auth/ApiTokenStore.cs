@@ -43,20 +43,55 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
     /// <summary>Stores a token and audits its creation in one transaction; returns the stored metadata.</summary>
     public Task<ApiToken> CreateAsync(string token, string name, IReadOnlyList<string> scopes, IReadOnlyList<string> partners, DateTimeOffset? expiresAt, Actor actor, string action, CancellationToken cancellationToken = default)
     {
-        var created = new ApiToken($"tok_{Base64Url(RandomNumberGenerator.GetBytes(9))}", name, Hash(token), scopes, partners, time.GetUtcNow(), actor.Name, expiresAt, null, null);
+        var created = NewRecord(token, name, scopes, partners, expiresAt, actor);
         return database.WriteLockedAsync(async (connection, transaction) =>
         {
-            await connection.ExecuteAsync(
-                $"INSERT INTO api_tokens ({Columns}) VALUES (@id, @name, @hash, @scopes, @partners, @created, @by, @expires, NULL, NULL)",
-                transaction, cancellationToken,
-                ("id", created.Id), ("name", name), ("hash", created.Hash), ("scopes", string.Join(' ', scopes)),
-                ("partners", partners.Count == 0 ? null : string.Join(' ', partners)), ("created", created.CreatedAt.ToUnixTimeMilliseconds()),
-                ("by", actor.Name), ("expires", expiresAt?.ToUnixTimeMilliseconds()));
+            await InsertAsync(connection, transaction, created, cancellationToken);
             await audit.AppendAsync(connection, transaction, [new AuditRecord(actor.Name, action, created.Id, AuditOutcome.Success,
                 After: Describe(created), RequestId: actor.RequestId, Client: actor.Client)], cancellationToken);
             return created;
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// Recovery for a lost admin token: in one transaction revokes every active token that carries
+    /// <see cref="ApiScopes.TokensAdmin"/> (each audited as <c>token.revoke</c>) and stores
+    /// <paramref name="token"/> with every scope, audited as <c>token.reset</c>.
+    /// </summary>
+    public Task<(ApiToken Created, IReadOnlyList<ApiToken> Revoked)> ResetAdminAsync(string token, string name, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var created = NewRecord(token, name, ApiScopes.All, [], null, actor);
+        return database.WriteLockedAsync(async (connection, transaction) =>
+        {
+            var now = time.GetUtcNow();
+            var admins = (await connection.QueryAsync($"SELECT {Columns} FROM api_tokens WHERE revoked_at IS NULL", Read, transaction, cancellationToken))
+                .Where(t => t.IsActiveAt(now) && t.Scopes.Contains(ApiScopes.TokensAdmin))
+                .ToList();
+            var records = new List<AuditRecord>();
+            foreach (var before in admins)
+            {
+                await connection.ExecuteAsync("UPDATE api_tokens SET revoked_at = @t WHERE id = @id", transaction, cancellationToken, ("t", now.ToUnixTimeMilliseconds()), ("id", before.Id));
+                records.Add(new(actor.Name, "token.revoke", before.Id, AuditOutcome.Success, Describe(before), Describe(before with { RevokedAt = now }),
+                    actor.RequestId, actor.Client, Detail: "admin reset-token"));
+            }
+            await InsertAsync(connection, transaction, created, cancellationToken);
+            records.Add(new(actor.Name, "token.reset", created.Id, AuditOutcome.Success, After: Describe(created), RequestId: actor.RequestId, Client: actor.Client,
+                Detail: $"admin reset-token: revoked {admins.Count} admin token(s)"));
+            await audit.AppendAsync(connection, transaction, records, cancellationToken);
+            return (created, (IReadOnlyList<ApiToken>)admins);
+        }, cancellationToken);
+    }
+
+    ApiToken NewRecord(string token, string name, IReadOnlyList<string> scopes, IReadOnlyList<string> partners, DateTimeOffset? expiresAt, Actor actor) =>
+        new($"tok_{Base64Url(RandomNumberGenerator.GetBytes(9))}", name, Hash(token), scopes, partners, time.GetUtcNow(), actor.Name, expiresAt, null, null);
+
+    static Task InsertAsync(DbConnection connection, DbTransaction transaction, ApiToken created, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(
+            $"INSERT INTO api_tokens ({Columns}) VALUES (@id, @name, @hash, @scopes, @partners, @created, @by, @expires, NULL, NULL)",
+            transaction, cancellationToken,
+            ("id", created.Id), ("name", created.Name), ("hash", created.Hash), ("scopes", string.Join(' ', created.Scopes)),
+            ("partners", created.Partners.Count == 0 ? null : string.Join(' ', created.Partners)), ("created", created.CreatedAt.ToUnixTimeMilliseconds()),
+            ("by", created.CreatedBy), ("expires", created.ExpiresAt?.ToUnixTimeMilliseconds()));
 
     public async Task<bool> AnyAsync(CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -27,8 +28,7 @@ public sealed class AuditingAuthorizationResultHandler(AuditTrail audit, Request
             var reason = (await context.AuthenticateAsync()).Failure?.Message ?? BearerTokenHandler.MissingToken;
             limiter.RecordFailure(context.Connection.RemoteIpAddress, reason, $"{context.Request.Method} {context.Request.Path}");
             metrics.Rejected("unauthenticated");
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await TypedResults.Problem(reason, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(context);
+            await Problems.WriteAsync(context, new(StatusCodes.Status401Unauthorized, reason, headers: new Dictionary<string, string> { ["WWW-Authenticate"] = "Bearer" }));
             return;
         }
         metrics.Rejected("forbidden");

@@ -50,6 +50,7 @@ public sealed class BearerTokenHandler(
             .. token.Partners.Select(p => new Claim(ApiScopes.PartnerClaim, p)),
             .. token.ExpiresAt is { } expires ? [new Claim(ApiScopes.ExpiresClaim, expires.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture))] : Array.Empty<Claim>(),
         ];
+        Context.Features.Set(new PresentedToken(presented));
         return AuthenticateResult.Success(new(new(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
 }

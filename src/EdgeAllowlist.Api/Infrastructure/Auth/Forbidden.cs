@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
 
@@ -14,6 +15,6 @@ public static class Forbidden
         var actor = context.ToActor();
         await audit.AppendAsync(new AuditRecord(actor.Name, "auth.denied", $"{context.Request.Method} {context.Request.Path}", AuditOutcome.Forbidden,
             RequestId: actor.RequestId, Client: actor.Client, Detail: detail), ct);
-        await TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(context);
+        await Problems.WriteAsync(context, new(StatusCodes.Status403Forbidden, detail));
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using Microsoft.AspNetCore.Authorization;
 
@@ -26,11 +27,11 @@ public sealed class RequestLimitMiddleware(RequestDelegate next, RequestLimiter 
             return;
         }
         metrics.Rejected("rate-limited");
-        context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(wait.Value.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var detail = tokenId is null
             ? "Too many failed authentications from this address; requests without a valid token are refused until the Retry-After time. Requests with a valid token still get through."
             : "This token sent more requests than its limit allows; try again after the Retry-After time.";
-        await TypedResults.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests").ExecuteAsync(context);
+        await Problems.WriteAsync(context, new(StatusCodes.Status429TooManyRequests, detail,
+            headers: new Dictionary<string, string> { ["Retry-After"] = Math.Max(1, Math.Ceiling(wait.Value.TotalSeconds)).ToString(CultureInfo.InvariantCulture) }));
     }
 
     static bool NeedsToken(Endpoint? endpoint) =>

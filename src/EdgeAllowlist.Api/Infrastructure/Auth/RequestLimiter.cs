@@ -145,8 +145,9 @@ public sealed class RequestLimiter(IOptions<AuthOptions> options, TimeProvider t
         using var timer = new PeriodicTimer(Options.AuditFlushInterval, time);
         try
         {
+            // Only the wait is cancelled: windows taken from memory are always written.
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                await FlushAsync(all: false, stoppingToken);
+                await FlushAsync(all: false, CancellationToken.None);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

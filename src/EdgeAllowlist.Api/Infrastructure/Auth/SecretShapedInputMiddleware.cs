@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
 
@@ -31,8 +32,7 @@ public sealed class SecretShapedInputMiddleware(RequestDelegate next)
             ? "an API token (eaat_***). Treat the token as leaked: revoke it (DELETE /v1/tokens/{id}) and create a new one."
             : "a partner secret (ealp_***). Treat the secret as leaked: revoke it (DELETE /v1/partners/{partner}/secrets/{id}) and issue a new one.";
         var message = $"{hit.Field} looks like {what} A secret never belongs in this field; nothing was done.";
-        await TypedResults.ValidationProblem(new Dictionary<string, string[]> { [hit.Field] = [message] }, message,
-            SecretRedaction.Redact(context.Request.Path.Value ?? ""), "Secret-shaped input refused").ExecuteAsync(context);
+        await Problems.WriteAsync(context, new(StatusCodes.Status400BadRequest, message, hit.Field));
     }
 
     static (string Field, string Prefix)? InPath(HttpRequest request)

@@ -45,17 +45,27 @@ public static class DatabaseSchema
         "CREATE INDEX IF NOT EXISTS ix_audit_action ON audit_entries (action, seq)",
         "CREATE INDEX IF NOT EXISTS ix_audit_target ON audit_entries (target, seq)",
         "CREATE INDEX IF NOT EXISTS ix_audit_outcome ON audit_entries (outcome, seq)",
+        // One row per token and Idempotency-Key. While unfinished, the attempt in `holder` renews
+        // `lease_until`; `memo` (sealed) is what it kept before acting, e.g. the secret it issues, and
+        // `resource` names that secret in clear so a revoke can retire the key. `answer` is sealed.
+        // The table replaced idempotency_records (24-hour records without leases), dropped below.
         """
-        CREATE TABLE IF NOT EXISTS idempotency_records (
+        CREATE TABLE IF NOT EXISTS idempotent_requests (
             token_id TEXT NOT NULL,
             idem_key TEXT NOT NULL,
             request_hash TEXT NOT NULL,
-            status BIGINT NULL,
-            content_type TEXT NULL,
-            body TEXT NULL,
             created_at BIGINT NOT NULL,
+            holder TEXT NULL,
+            lease_until BIGINT NOT NULL,
+            memo TEXT NULL,
+            resource TEXT NULL,
+            retired_at BIGINT NULL,
+            status BIGINT NULL,
+            answer TEXT NULL,
             PRIMARY KEY (token_id, idem_key))
         """,
+        "CREATE INDEX IF NOT EXISTS ix_idempotent_requests_resource ON idempotent_requests (resource)",
+        "DROP TABLE IF EXISTS idempotency_records",
         """
         CREATE TABLE IF NOT EXISTS kvs_snapshot (
             kvs_key TEXT PRIMARY KEY,
@@ -91,12 +101,9 @@ public static class DatabaseSchema
             created_at BIGINT NOT NULL,
             writes TEXT NOT NULL)
         """,
-        // Random keys of the service itself (e.g. for deriving a retried secret); never shown.
-        """
-        CREATE TABLE IF NOT EXISTS service_keys (
-            name TEXT PRIMARY KEY,
-            value TEXT NOT NULL)
-        """,
+        // Held the key retried secrets were once derived from; secrets are random now, and with a
+        // caller's token that key would still reproduce the old ones.
+        "DROP TABLE IF EXISTS service_keys",
         // Metadata only: the secret itself is never stored, its hash only in the KVS key.
         """
         CREATE TABLE IF NOT EXISTS partner_secrets (

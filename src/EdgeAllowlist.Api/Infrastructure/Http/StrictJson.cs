@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 using FluentValidation.Results;
 
 namespace EdgeAllowlist.Api.Infrastructure.Http;
@@ -47,8 +48,7 @@ static class StrictJson
                 var detail = request.ContentType is { Length: > 0 } sent
                     ? $"The body was sent as '{sent}'; send it as {MediaType}."
                     : $"The request has no Content-Type; send the body as {MediaType}.";
-                await TypedResults.Problem(detail, statusCode: StatusCodes.Status415UnsupportedMediaType,
-                    extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = [detail] } }).ExecuteAsync(context);
+                await Problems.WriteAsync(context, new(StatusCodes.Status415UnsupportedMediaType, detail, "Content-Type"));
                 return;
             }
             await next(context);

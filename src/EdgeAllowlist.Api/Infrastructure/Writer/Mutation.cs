@@ -16,12 +16,10 @@ public sealed record Actor(string Name, string? RequestId, string? Client);
 /// </summary>
 public delegate IReadOnlyList<KeyWrite> MutationPlan(IReadOnlyDictionary<string, string> state);
 
-/// <summary>A refusal that the endpoint turns into a problem-details response naming the field.</summary>
-public sealed class MutationRejectedException(int statusCode, string field, string message) : Exception(message)
+/// <summary>A refusal of a change, answered as problem details naming the field (<see cref="Errors.Problems"/>).</summary>
+public sealed class MutationRejectedException(int statusCode, string field, string message) : Errors.ProblemException(statusCode, message, field)
 {
-    public int StatusCode { get; } = statusCode;
-
-    public string Field { get; } = field;
+    public new string Field => base.Field!;
 }
 
 /// <summary>

@@ -24,9 +24,7 @@ sealed class Endpoint(DesiredStateService desiredState) : Endpoint<DesiredStateD
         var force = Query<bool?>("force", isRequired: false) ?? false;
         var expected = HttpContext.Request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch ? ifMatch.Trim('"') : null;
         await this.PlanOrRejectAsync(desiredState, req, DesiredStateService.ApplyAction, ct);
-        var result = await this.ApplyOrRefuseAsync(HttpContext, () => desiredState.ApplyAsync(
+        await Send.OkAsync(await desiredState.ApplyAsync(
             req, force, expected, HttpContext.MayCreatePartners(), HttpContext.ToActor(), DesiredStateService.ApplyAction, null, ct), ct);
-        if (result is not null)
-            await Send.OkAsync(result, ct);
     }
 }

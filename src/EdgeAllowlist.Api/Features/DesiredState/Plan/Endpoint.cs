@@ -1,6 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Writer;
-using FluentValidation.Results;
 
 namespace EdgeAllowlist.Api.Features.DesiredState.Plan;
 
@@ -35,10 +34,10 @@ static class PlanRequests
         {
             return await desiredState.PlanAsync(document, action, ct);
         }
-        catch (MutationRejectedException e)
+        catch (MutationRejectedException e) when (e.Field == "pattern")
         {
-            endpoint.ThrowError(new ValidationFailure(e.Field == "pattern" ? "userAgents" : e.Field, e.Message), e.StatusCode);
-            throw;
+            // The shards overflow for the document's User-Agent rules as a whole, not for one pattern.
+            throw new MutationRejectedException(e.StatusCode, "userAgents", e.Message);
         }
     }
 }

@@ -1,6 +1,5 @@
 using EdgeAllowlist.Api.Features.DesiredState.Plan;
 using EdgeAllowlist.Api.Infrastructure.Auth;
-using EdgeAllowlist.Api.Infrastructure.Writer;
 using FluentValidation.Results;
 
 namespace EdgeAllowlist.Api.Features.DesiredState.Rollback;
@@ -21,16 +20,7 @@ sealed class Endpoint(DesiredStateService desiredState) : Endpoint<Request, Resp
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        DesiredStateDocument document;
-        try
-        {
-            document = await desiredState.AsOfAsync(req.ToSeq, ct);
-        }
-        catch (MutationRejectedException e)
-        {
-            ThrowError(new ValidationFailure(e.Field, e.Message), e.StatusCode);
-            throw;
-        }
+        var document = await desiredState.AsOfAsync(req.ToSeq, ct);
         // Keys written outside the service may not be rules this API accepts; say which instead of failing.
         foreach (var failure in new DesiredStateDocument.Validator().Validate(document).Errors)
             AddError(new ValidationFailure(failure.PropertyName, $"as of entry {req.ToSeq}: {failure.ErrorMessage}"));
@@ -41,10 +31,9 @@ sealed class Endpoint(DesiredStateService desiredState) : Endpoint<Request, Resp
             await Send.OkAsync(new(req.ToSeq, document, plan.View, null), ct);
             return;
         }
-        var result = await this.ApplyOrRefuseAsync(HttpContext, () => desiredState.ApplyAsync(
-            document, req.Force ?? false, req.ExpectedPlanDigest, mayCreatePartners: false, HttpContext.ToActor(), DesiredStateService.RollbackAction, new { toSeq = req.ToSeq }, ct), ct);
-        if (result is not null)
-            await Send.OkAsync(new(req.ToSeq, document, result.Plan, result), ct);
+        var result = await desiredState.ApplyAsync(
+            document, req.Force ?? false, req.ExpectedPlanDigest, mayCreatePartners: false, HttpContext.ToActor(), DesiredStateService.RollbackAction, new { toSeq = req.ToSeq }, ct);
+        await Send.OkAsync(new(req.ToSeq, document, result.Plan, result), ct);
     }
 }
 

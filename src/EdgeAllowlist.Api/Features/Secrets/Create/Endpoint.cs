@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Features.Partners;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Idempotency;
 
 namespace EdgeAllowlist.Api.Features.Secrets.Create;
 
@@ -12,7 +13,7 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, TimePro
         Summary(s =>
         {
             s.Summary = "Create a partner secret; the secret and the VideoContentSourceUrl prefix are in this response only.";
-            s.Description = "Send an Idempotency-Key: a retry with the same key and token gets this same response (kept encrypted under the caller's token) and no second secret.";
+            s.Description = "Send an Idempotency-Key: a retry with the same key and token gets this same response (kept encrypted under the caller's token) and no second secret; once the secret is revoked, the key answers 409.";
             s.Responses[201] = "Created; configure videoContentSourceUrl now, the secret is never shown again.";
         });
     }
@@ -27,7 +28,7 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, TimePro
         var partner = await partners.FindAsync(req.Partner, ct);
         if (partner is null)
             ThrowError(r => r.Partner, $"There is no partner '{req.Partner}'; create it first (POST /v1/partners).", 404);
-        await Send.ResponseAsync(await secrets.IssueAsync(this, HttpContext, partner!, domain!, req.ExpiresAt, null, ct), 201, ct);
+        await Send.ResponseAsync(await secrets.IssueAsync(new(partner!, domain!, req.ExpiresAt, null, HttpContext.ToActor(), HttpContext.AttemptMemory()), ct), 201, ct);
     }
 }
 

@@ -4,20 +4,20 @@ using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Features.Secrets.Revoke;
 
-sealed class Endpoint(StoreWriter writer) : Endpoint<Request>
+sealed class Endpoint(PartnerSecrets secrets) : Endpoint<Request>
 {
     public override void Configure()
     {
         Delete("/partners/{partner}/secrets/{id}");
         Permissions(ApiScopes.SecretsAdmin);
-        Summary(s => s.Summary = "Revoke a secret now: its key leaves the store, the next request with it is denied.");
+        Summary(s => s.Summary = "Revoke a secret now: its key leaves the store, the next request with it is denied, and the Idempotency-Key that issued it answers 409 from then on.");
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        await this.SubmitOrRejectAsync(writer, HttpContext, state =>
+        await secrets.EndAsync(HttpContext.ToActor(), "secret.revoke", state =>
             StoredSecret.OfPartner(state, req.Partner).FirstOrDefault(s => s.Id == req.Id) is { } secret
-                ? [new KeyWrite(secret.Key, null, "secret.revoke", secret.Target)]
+                ? [secret]
                 : throw new MutationRejectedException(404, "id", $"Partner '{req.Partner}' has no secret '{req.Id}' in the store."), ct);
         await Send.NoContentAsync(ct);
     }

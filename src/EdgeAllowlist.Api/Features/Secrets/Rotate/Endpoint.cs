@@ -1,6 +1,7 @@
 using EdgeAllowlist.Api.Features.Partners;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Idempotency;
 
 namespace EdgeAllowlist.Api.Features.Secrets.Rotate;
 
@@ -34,7 +35,7 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, AuditTr
         if (partner is null)
             ThrowError(r => r.Partner, $"There is no partner '{req.Partner}'.", 404);
         var grace = req.GraceSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : secrets.DefaultGrace;
-        await Send.ResponseAsync(await secrets.IssueAsync(this, HttpContext, partner!, domain!, null, grace, ct), 201, ct);
+        await Send.ResponseAsync(await secrets.IssueAsync(new(partner!, domain!, null, grace, HttpContext.ToActor(), HttpContext.AttemptMemory()), ct), 201, ct);
     }
 }
 

@@ -17,7 +17,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        await this.SubmitOrRejectAsync(writer, HttpContext, state =>
+        await writer.SubmitAsync(HttpContext.ToActor(), state =>
         {
             var cfg = state.GetValueOrDefault(KvsLayout.ConfigKey);
             var wanted = req.ApplyTo(EdgePolicy.From(cfg));

@@ -12,7 +12,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
         Summary(s =>
         {
             s.Summary = "Add an allow or deny User-Agent pattern (case-insensitive substring or JavaScript regex); idempotent.";
-            s.Description = "A regex is compiled by the function's engine and refused when it can backtrack catastrophically. Refused with 400 when the rules would not fit the 8 shards of 1 KB the function reads.";
+            s.Description = "A regex is accepted only from a subset that matches in linear time on a backtracking engine (README, User-Agent rules); anything else is refused with 400 naming pattern and the construct. Refused with 400 when the rules would not fit the 8 shards of 1 KB the function reads.";
             s.Responses[201] = "Added.";
             s.Responses[200] = "Already present.";
         });
@@ -22,7 +22,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
     {
         var regex = req.Regex;
         var id = UserAgentRule.IdOf(req.List, regex);
-        var outcome = await this.SubmitOrRejectAsync(writer, HttpContext, state => UserAgentRules.Plan(state,
+        var outcome = await writer.SubmitAsync(HttpContext.ToActor(), state => UserAgentRules.Plan(state,
             rules => rules.Any(r => r.Id == id) ? rules : [.. rules, UserAgentRule.From(req.List, regex, -1)], "ua.add"), ct);
         // Read back for its shard; a delete that raced in after this add leaves only what was asked for.
         var rule = UserAgentRules.Read((await writer.GetStateAsync(ct)).Items).FirstOrDefault(r => r.Id == id) ?? UserAgentRule.From(req.List, regex, -1);
@@ -32,8 +32,8 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
 
 sealed record Request(string List, string Kind, string Pattern)
 {
-    /// <summary>The source the shard holds: a substring escaped, a regex as given.</summary>
-    public string Regex => Kind == UserAgentRule.Substring ? PatternGuard.Escape(Pattern) : Pattern;
+    /// <summary>The source the shard holds: a substring escaped, a regex compiled to its linear-time form.</summary>
+    public string Regex => Kind == UserAgentRule.Substring ? PatternGuard.Escape(Pattern) : PatternGuard.Compile(Pattern);
 
     internal sealed class Validator : Validator<Request>
     {

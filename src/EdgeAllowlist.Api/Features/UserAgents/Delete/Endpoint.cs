@@ -14,7 +14,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request>
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        await this.SubmitOrRejectAsync(writer, HttpContext, state => UserAgentRules.Plan(state, rules =>
+        await writer.SubmitAsync(HttpContext.ToActor(), state => UserAgentRules.Plan(state, rules =>
             rules.Any(r => r.Id == req.Id && r.List == req.List)
                 ? [.. rules.Where(r => r.Id != req.Id)]
                 : throw new MutationRejectedException(404, "id", $"There is no {req.List} pattern with id '{req.Id}'."), "ua.delete"), ct);

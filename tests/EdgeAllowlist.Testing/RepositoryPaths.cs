@@ -1,4 +1,4 @@
-namespace EdgeAllowlist.Api.Tests.Fixtures;
+namespace EdgeAllowlist.Testing;
 
 public static class RepositoryPaths
 {

@@ -6,7 +6,7 @@ using Amazon.Runtime.Internal.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace EdgeAllowlist.Cli.Tests.Fakes;
+namespace EdgeAllowlist.Testing;
 
 /// <summary>
 /// The service side of SigV4: rebuilds the canonical request from what arrived on the wire, written
@@ -14,7 +14,7 @@ namespace EdgeAllowlist.Cli.Tests.Fakes;
 /// <see cref="AWS4Signer.ComputeSignature(ImmutableCredentials,string,DateTime,string,string,string)"/>
 /// say what the Authorization header must be.
 /// </summary>
-sealed class SigV4Verifier(ImmutableCredentials credentials, string region, string service)
+public sealed class SigV4Verifier(ImmutableCredentials credentials, string region, string service)
 {
     /// <summary>Null when the signature is right, otherwise why it is not.</summary>
     public string? Problem(HttpContext context, byte[] body)

@@ -2,17 +2,22 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using EdgeAllowlist.Testing;
 
 namespace EdgeAllowlist.Reliability;
 
 /// <summary>
 /// The API as a real process (the built EdgeAllowlist.Api.dll under <c>dotnet</c>), so it can be
 /// killed with SIGKILL and started again on the same data folder, database and store. Its output is
-/// drained (an unread pipe would block it) and the last lines are kept for failure messages.
+/// drained (an unread pipe would block it) and the last lines are kept for failure messages; the first
+/// lines of each stream are kept apart, for checks of what goes where (the bootstrap token, log lines).
 /// </summary>
 public sealed class ApiProcess : IAsyncDisposable
 {
+    const int KeptLines = 2000;
     readonly Queue<string> tail = new();
+    readonly List<string> standardOutput = [];
+    readonly List<string> standardError = [];
     readonly Process process;
     bool disposed;
 
@@ -27,6 +32,24 @@ public sealed class ApiProcess : IAsyncDisposable
     public int Id => process.Id;
 
     public bool HasExited => process.HasExited;
+
+    /// <summary>The first lines the process wrote to standard output (the JSON log stream).</summary>
+    public IReadOnlyList<string> StandardOutput
+    {
+        get
+        {
+            lock (tail) return standardOutput.ToList();
+        }
+    }
+
+    /// <summary>The first lines the process wrote to standard error.</summary>
+    public IReadOnlyList<string> StandardError
+    {
+        get
+        {
+            lock (tail) return standardError.ToList();
+        }
+    }
 
     public string Tail
     {
@@ -43,13 +66,17 @@ public sealed class ApiProcess : IAsyncDisposable
     /// </summary>
     public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int port = 0, TimeSpan? readyWithin = null)
     {
-        port = port == 0 ? FreePort() : port;
-        var api = new ApiProcess(Process.Start(StartInfo(settings, port))!, new($"http://127.0.0.1:{port}"));
-        api.process.OutputDataReceived += (_, e) => api.Keep(e.Data);
-        api.process.ErrorDataReceived += (_, e) => api.Keep(e.Data);
-        api.process.BeginOutputReadLine();
-        api.process.BeginErrorReadLine();
-        await api.WaitUntilReadyAsync(readyWithin ?? TimeSpan.FromSeconds(60));
+        var api = Start(settings, port);
+        try
+        {
+            await api.WaitUntilReadyAsync(readyWithin ?? TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            // Not handed to the caller, so nobody else would end it.
+            await api.DisposeAsync();
+            throw;
+        }
         return api;
     }
 
@@ -59,40 +86,37 @@ public sealed class ApiProcess : IAsyncDisposable
     /// </summary>
     public static async Task<(int ExitCode, IReadOnlyList<string> StandardError)> RunUntilExitAsync(IReadOnlyDictionary<string, string> settings, TimeSpan within)
     {
-        using var process = Process.Start(StartInfo(settings, FreePort()))!;
-        var standardError = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(within);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw new TimeoutException($"The API was still running after {within}; it was expected to refuse to start.");
-        }
-        return (process.ExitCode, (await standardError).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var run = await RunCommandAsync(new Dictionary<string, string>(settings) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}" }, [], within);
+        return (run.ExitCode, run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> settings, int port)
+    /// <summary>Starts the API as <see cref="StartAsync"/> does, without waiting for it to be ready (for an API that never will be).</summary>
+    public static ApiProcess Start(IReadOnlyDictionary<string, string> settings, int port = 0)
     {
-        var dll = ApiAssemblyPath();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
+        port = port == 0 ? FreePort() : port;
+        var start = StartInfo(settings, []);
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
-        foreach (var (key, value) in settings)
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        return start;
+        var api = new ApiProcess(Process.Start(start)!, new($"http://127.0.0.1:{port}"));
+        api.process.OutputDataReceived += (_, e) => api.Keep(e.Data, api.standardOutput);
+        api.process.ErrorDataReceived += (_, e) => api.Keep(e.Data, api.standardError);
+        api.process.BeginOutputReadLine();
+        api.process.BeginErrorReadLine();
+        return api;
     }
+
+    /// <summary>
+    /// Runs the API binary with <paramref name="args"/> (a command such as <c>admin reset-token</c>) to its
+    /// exit, with <paramref name="settings"/> as for <see cref="StartAsync"/>.
+    /// </summary>
+    public static Task<CommandRun> RunCommandAsync(IReadOnlyDictionary<string, string> settings, IReadOnlyList<string> args, TimeSpan? within = null) =>
+        ChildProcess.RunAsync(StartInfo(settings, args), within);
+
+    static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> settings, IReadOnlyList<string> args) =>
+        ChildProcess.StartInfo(ChildProcess.BuiltAssembly("EdgeAllowlist.Api"), args, new Dictionary<string, string>
+        {
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        }.Concat(settings).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
 
     public HttpClient Client(string token)
     {
@@ -153,31 +177,18 @@ public sealed class ApiProcess : IAsyncDisposable
         throw new TimeoutException($"The API was not ready within {within}:\n{Tail}");
     }
 
-    void Keep(string? line)
+    void Keep(string? line, List<string> stream)
     {
         if (line is null)
             return;
         lock (tail)
         {
+            if (stream.Count < KeptLines)
+                stream.Add(line);
             tail.Enqueue(line);
             if (tail.Count > 40)
                 tail.Dequeue();
         }
-    }
-
-    /// <summary>The API built in the same configuration as the running code (Debug for tests, Release for the bench).</summary>
-    static string ApiAssemblyPath()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var framework = here.Name;
-        var configuration = here.Parent!.Name;
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "EdgeAllowlist.slnx")))
-            root = root.Parent;
-        if (root is null)
-            throw new InvalidOperationException($"No EdgeAllowlist.slnx above {AppContext.BaseDirectory}.");
-        var dll = Path.Combine(root.FullName, "src", "EdgeAllowlist.Api", "bin", configuration, framework, "EdgeAllowlist.Api.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the API first ({configuration}).", dll);
     }
 
     public static int FreePort()
@@ -187,3 +198,4 @@ public sealed class ApiProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+

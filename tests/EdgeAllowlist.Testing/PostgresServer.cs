@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace EdgeAllowlist.Api.Tests.Fixtures;
+namespace EdgeAllowlist.Testing;
 
 /// <summary>
 /// A real PostgreSQL for the tests: the one named by EDGE_ALLOWLIST_TEST_POSTGRES if set, else a
