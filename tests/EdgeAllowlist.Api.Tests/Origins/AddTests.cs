@@ -17,6 +17,16 @@ public sealed class AddTests(ApiHost host) : IClassFixture<ApiHost>
     [InlineData("http://127.0.0.1:3000", "http://127.0.0.1:3000")]
     [InlineData("http://[::1]:8080", "http://[::1]:8080")]
     [InlineData("https://[2001:DB8:0:0:0:0:0:1]", "https://[2001:db8::1]")]
+    [InlineData("https://*.example.co.uk", "https://*.example.co.uk")]
+    [InlineData("https://*.mysite.github.io", "https://*.mysite.github.io")]
+    [InlineData("https://*.d111111abcdef8.cloudfront.net", "https://*.d111111abcdef8.cloudfront.net")]
+    [InlineData("https://*.www.ck", "https://*.www.ck")]
+    [InlineData("https://ＥＸＡＭＰＬＥ.com", "https://example.com")]
+    [InlineData("https://www.ｅｘａｍｐｌｅ．com", "https://www.example.com")]
+    [InlineData("https://www.example。com", "https://www.example.com")]
+    [InlineData("https://XN--BCHER-KVA.example", "https://xn--bcher-kva.example")]
+    [InlineData("https://faß.example", "https://xn--fa-hia.example")]
+    [InlineData("https://example.com:8443", "https://example.com:8443")]
     public async Task Origins_are_stored_in_the_one_spelling_the_function_looks_up(string input, string normalized)
     {
         using var admin = host.Admin();

@@ -28,8 +28,72 @@ public sealed class MalformedInputTests(ApiHost host) : IClassFixture<ApiHost>
         new string('x', 5000),
     ];
 
+    /// <summary>Origins no browser sends (issue 9 item 4): public-suffix wildcards, invisible characters, broken punycode, odd ports.</summary>
+    static readonly string[] NonBrowserOrigins =
+    [
+        "https://*.co.uk", "https://*.github.io", "https://*.cloudfront.net", "https://*.s3.amazonaws.com", "https://exa\u200Bmple.com",
+        "https://exa\u202Emple.com", "https://exa\u00ADmple.com", "https://exa\uFEFFmple.com", "https://xn--a.com", "https://example.com:0",
+        "https://example.com:00000", "https://example.com:0443",
+    ];
+
+    /// <summary>Write routes with a body that is not declared JSON (issue 10 item 5): 415 naming application/json.</summary>
+    static IEnumerable<(HttpMethod Method, string Path, string? Body, string? ContentType)> NotJson()
+    {
+        foreach (var contentType in new string?[] { null, "text/plain", "application/x-www-form-urlencoded", "application/xml" })
+        {
+            yield return (HttpMethod.Post, "/v1/origins", """{"origin":"https://not-json.example.com"}""", contentType);
+            yield return (HttpMethod.Patch, "/v1/settings", """{"mode":"off"}""", contentType);
+            yield return (HttpMethod.Post, "/v1/tokens", """{"name":"x","scopes":["rules:read"]}""", contentType);
+            yield return (HttpMethod.Post, "/v1/desired-state/apply", """{"version":1,"origins":[]}""", contentType);
+        }
+    }
+
     static IEnumerable<(HttpMethod Method, string Path, string? Body)> Corpus()
     {
+        foreach (var origin in NonBrowserOrigins)
+        {
+            yield return (HttpMethod.Post, "/v1/origins", JsonSerializer.Serialize(new { origin }));
+            yield return (HttpMethod.Post, "/v1/origins/bulk", JsonSerializer.Serialize(new { origins = new[] { new { origin = "https://ok.example.com" }, new { origin } } }));
+            yield return (HttpMethod.Post, "/v1/desired-state/plan", JsonSerializer.Serialize(new { version = 1, origins = new[] { new { origin } } }));
+            yield return (HttpMethod.Post, "/v1/desired-state/apply", JsonSerializer.Serialize(new { version = 1, origins = new[] { new { origin } } }));
+        }
+        // Strict JSON (issue 10 item 6): duplicate members, unknown members, null and empty bodies on every kind of write route.
+        string[] strictBodies =
+        [
+            """{"name":"x","scopes":["rules:read"],"scopes":["tokens:admin"]}""", """{"name":"x","scopes":["rules:read"],"Scopes":["tokens:admin"]}""",
+            """{"name":"x","scopes":["rules:read"],"admin":true}""", "null", "",
+        ];
+        foreach (var body in strictBodies)
+            yield return (HttpMethod.Post, "/v1/tokens", body);
+        foreach (var body in new[] { """{"origin":"https://a.com","origin":"https://b.com"}""", """{"origin":"https://a.com","expires":"2999-01-01T00:00:00Z"}""", "null", "" })
+            yield return (HttpMethod.Post, "/v1/origins", body);
+        foreach (var body in new[] { """{"origins":[{"origin":"https://a.com","origin":"https://b.com"}]}""", """{"origins":[{"origin":"https://a.com","x":1}]}""", "null" })
+            yield return (HttpMethod.Post, "/v1/origins/bulk", body);
+        foreach (var body in new[] { """{"note":"a","note":"b"}""", """{"notes":"a"}""", "null", "" })
+            yield return (HttpMethod.Patch, "/v1/origins/https://exists.example.com", body);
+        foreach (var body in new[] { """{"list":"deny","kind":"substring","pattern":"a","pattern":"b"}""", """{"list":"deny","kind":"substring","pattern":"a","why":"x"}""", "null" })
+            yield return (HttpMethod.Post, "/v1/user-agents", body);
+        foreach (var body in new[] { """{"id":"p1","scope":"all","scope":"manifests"}""", """{"id":"p1","scope":"all","owner":"x"}""", "null" })
+            yield return (HttpMethod.Post, "/v1/partners", body);
+        foreach (var body in new[] { """{"version":1,"version":1}""", """{"version":1,"extra":1}""", """{"version":1,"settings":{"mode":"off","mode":"report"}}""", "null", "" })
+        {
+            yield return (HttpMethod.Post, "/v1/desired-state/plan", body);
+            yield return (HttpMethod.Post, "/v1/desired-state/apply", body);
+        }
+        foreach (var body in new[] { """{"uri":"/","uri":"/x"}""", """{"uri":"/","origin":"https://a.com"}""", "null" })
+            yield return (HttpMethod.Post, "/v1/simulate", body);
+        // Safe settings (issue 10 item 7): the whole site public only with the explicit flag.
+        string[] wholeSite =
+        [
+            """{"publicPaths":["/"]}""", """{"publicPaths":["//"]}""", """{"publicPaths":["/%2F"]}""", """{"publicPaths":["/healthz","/"]}""",
+            """{"publicPaths":["/"],"allowWholeSitePublic":false}""", """{"publicPaths":["/"],"allowWholeSitePublic":"yes"}""", """{"publicPath":["/x"]}""",
+            """{"mode":"report","mode":"off"}""", "null", "", "   ",
+        ];
+        foreach (var body in wholeSite)
+            yield return (HttpMethod.Patch, "/v1/settings", body);
+        yield return (HttpMethod.Post, "/v1/desired-state/plan", """{"version":1,"settings":{"publicPaths":["/"]}}""");
+        yield return (HttpMethod.Post, "/v1/desired-state/apply", """{"version":1,"settings":{"publicPaths":["//"]}}""");
+
         foreach (var origin in BadOrigins)
             yield return (HttpMethod.Post, "/v1/origins", JsonSerializer.Serialize(new { origin }));
         foreach (var origin in BadOrigins.Take(20))
@@ -194,15 +258,19 @@ public sealed class MalformedInputTests(ApiHost host) : IClassFixture<ApiHost>
         var etag = (await store.DescribeAsync()).ETag;
         var auditBefore = (await admin.GetJsonAsync("/v1/audit/verify"))["entries"]!.GetValue<long>();
 
-        var corpus = Corpus().ToList();
+        var corpus = Corpus().Select(c => (c.Method, c.Path, c.Body, ContentType: (string?)"application/json")).Concat(NotJson()).ToList();
         corpus.Count.ShouldBeGreaterThanOrEqualTo(150);
         var failures = new List<string>();
         var refusedChanges = 0;
-        foreach (var (method, path, body) in corpus)
+        foreach (var (method, path, body, contentType) in corpus)
         {
             var request = new HttpRequestMessage(method, path);
             if (body is not null)
-                request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            {
+                request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+                if (contentType is not null)
+                    request.Content.Headers.ContentType = new(contentType) { CharSet = contentType == "application/json" ? "utf-8" : null };
+            }
             var response = await admin.SendAsync(request);
             var status = (int)response.StatusCode;
             // Kestrel itself refuses some paths (a NUL byte) before the service sees them: a bare 400.

@@ -33,7 +33,8 @@ public static class CrashLoop
         {
             for (var round = 0; round < kills; round++)
             {
-                var workload = new MutationWorkload($"k{seed}x{round}", clients, mutationsPerRound);
+                // Clients retry through the restart: 40 attempts (about 35 s of backoff) cover a slow start on a loaded machine.
+                var workload = new MutationWorkload($"k{seed}x{round}", clients, mutationsPerRound, maxAttempts: 40);
                 using (var admin = api.Client(token))
                     await workload.PrepareAsync(admin);
                 var clientsOfRound = Enumerable.Range(0, clients).Select(_ => api.Client(token)).ToList();

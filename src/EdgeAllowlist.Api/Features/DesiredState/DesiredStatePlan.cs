@@ -55,7 +55,7 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
             if (changes.Count > 0)
             {
                 working[KvsLayout.ConfigKey] = wanted.MergeIntoWithinQuota(cfg, "settings.publicPaths");
-                writes[KvsLayout.ConfigKey] = new(KvsLayout.ConfigKey, working[KvsLayout.ConfigKey], action, KvsLayout.ConfigKey);
+                writes[KvsLayout.ConfigKey] = new(KvsLayout.ConfigKey, working[KvsLayout.ConfigKey], action, KvsLayout.ConfigKey, settings.AuditDetail(wanted));
             }
         }
 

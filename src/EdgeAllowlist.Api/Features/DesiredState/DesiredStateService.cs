@@ -206,7 +206,7 @@ sealed class DesiredStateService(
                 .Select(i => i.Key[KvsLayout.OriginPrefix.Length..])
                 .Select(origin => new OriginEntry(origin, KvsLayout.ReadExpiry(items[KvsLayout.OriginKey(origin)]), originNotes.GetValueOrDefault(origin)))],
             [.. UserAgentRules.Read(items).Select(UserAgentEntry.From)],
-            new(policy.Mode, policy.NoOrigin, policy.PublicPaths, policy.SecretMarker, policy.WildcardDepth, policy.DenyStatus, policy.FailPolicy, policy.RevealReason, policy.LogDenials),
+            Settings.Update.Request.From(policy),
             partnerList);
     }
 }

@@ -2,8 +2,8 @@ using EdgeAllowlist.Api.Infrastructure.Audit;
 
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 
-/// <summary>One key to put (<see cref="Value"/> set) or delete (null), and how to audit it.</summary>
-public sealed record KeyWrite(string Key, string? Value, string Action, string Target);
+/// <summary>One key to put (<see cref="Value"/> set) or delete (null), and how to audit it (<see cref="Detail"/>: a note for the audit entry).</summary>
+public sealed record KeyWrite(string Key, string? Value, string Action, string Target, string? Detail = null);
 
 /// <summary>Who asked for a change, for the audit trail.</summary>
 public sealed record Actor(string Name, string? RequestId, string? Client);

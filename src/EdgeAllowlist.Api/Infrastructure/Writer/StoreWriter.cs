@@ -389,7 +389,7 @@ public sealed class StoreWriter(
             metrics.KeysWritten(chunk.Length);
             var records = chunk.Select(w => new AuditRecord(
                 w.Owner.Actor.Name, w.Write.Action, w.Write.Target, AuditOutcome.Success, w.Before, w.Write.Value,
-                w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag, detail)).ToList();
+                w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag, w.Write.Detail is null ? detail : detail is null ? w.Write.Detail : $"{w.Write.Detail}; {detail}")).ToList();
             var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
             await MirrorRepository.SaveAsync(connection, transaction, chunk.Select(w => (w.Write.Key, w.Write.Value)), result.ETag, time.GetUtcNow(), cancellationToken);
             await MirrorRepository.DeleteStaleIntentsAsync(connection, transaction, result.ETag, cancellationToken);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Store;
@@ -19,8 +20,9 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
         await writer.SubmitAsync(HttpContext.ToActor(), state =>
         {
             var cfg = state.GetValueOrDefault(KvsLayout.ConfigKey);
-            var value = req.ApplyTo(EdgePolicy.From(cfg)).MergeIntoWithinQuota(cfg, "publicPaths");
-            return [new KeyWrite(KvsLayout.ConfigKey, value, "settings.update", KvsLayout.ConfigKey)];
+            var wanted = req.ApplyTo(EdgePolicy.From(cfg));
+            var value = wanted.MergeIntoWithinQuota(cfg, "publicPaths");
+            return [new KeyWrite(KvsLayout.ConfigKey, value, "settings.update", KvsLayout.ConfigKey, req.AuditDetail(wanted))];
         }, ct);
         await Send.OkAsync(EdgePolicy.From((await writer.GetStateAsync(ct)).Items.GetValueOrDefault(KvsLayout.ConfigKey)), ct);
     }
@@ -37,8 +39,31 @@ sealed partial record Request(
     int? DenyStatus,
     string? FailPolicy,
     bool? RevealReason,
-    bool? LogDenials)
+    bool? LogDenials,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? AllowWholeSitePublic = null)
 {
+    public const string WholeSitePublicDetail = "allowWholeSitePublic: publicPaths make the whole site public; every origin, User-Agent and secret check is skipped";
+
+    /// <summary>The settings in force, as a request that would set them again (a desired-state export).</summary>
+    public static Request From(EdgePolicy policy) => new(policy.Mode, policy.NoOrigin, policy.PublicPaths, policy.SecretMarker, policy.WildcardDepth,
+        policy.DenyStatus, policy.FailPolicy, policy.RevealReason, policy.LogDenials, policy.PublicPaths.Any(CoversWholeSite) ? true : null);
+
+    /// <summary>
+    /// Whether a public path prefix matches every URI: <c>/</c> and whatever reads as <c>/</c> once empty
+    /// and <c>.</c> segments, backslashes and percent-encoded <c>/</c>, <c>\</c> and <c>.</c> are taken as an
+    /// origin server might take them (<c>//</c>, <c>/./</c>, <c>/%2F</c>). Such a prefix turns the function off.
+    /// </summary>
+    public static bool CoversWholeSite(string path)
+    {
+        var decoded = path.Replace("%2f", "/", StringComparison.OrdinalIgnoreCase).Replace("%5c", "/", StringComparison.OrdinalIgnoreCase)
+            .Replace("%2e", ".", StringComparison.OrdinalIgnoreCase).Replace('\\', '/');
+        return decoded.StartsWith('/') && decoded.Split('/').All(segment => segment is "" or ".");
+    }
+
+    /// <summary>What the audit entry of this change records beyond the values: that the whole site was made public on purpose.</summary>
+    public string? AuditDetail(EdgePolicy wanted) =>
+        PublicPaths is not null && AllowWholeSitePublic == true && wanted.PublicPaths.Any(CoversWholeSite) ? WholeSitePublicDetail : null;
+
     /// <summary>The policy with this request's members applied; members left out keep their value.</summary>
     public EdgePolicy ApplyTo(EdgePolicy current) => new(
         Mode ?? current.Mode,
@@ -64,6 +89,9 @@ sealed partial record Request(
             // The pattern is the contract's (and the OpenAPI document's); in .NET its final $ also passes a trailing newline.
             RuleFor(r => r.SecretMarker).Matches(SecretMarkerPattern).WithMessage(marker).Must(m => m is null || !m.EndsWith('\n')).WithMessage(marker);
             RuleFor(r => r.PublicPaths).Must(p => p is null || p.Count <= 20).WithMessage("publicPaths may list at most 20 prefixes.");
+            RuleFor(r => r.PublicPaths).Must((r, p) => p is null || r.AllowWholeSitePublic == true || !p.Any(path => path is not null && CoversWholeSite(path)))
+                .WithMessage("publicPaths would make the whole site public ('/' or an equivalent such as '//'): every request would pass without any origin, User-Agent or secret check. "
+                    + "To do that on purpose, send \"allowWholeSitePublic\": true with it.");
             RuleForEach(r => r.PublicPaths).Must(BeAPathPrefix)
                 .WithMessage("each public path must start with '/', be at most 200 characters, and have no query, fragment, whitespace, "
                     + "';', backslash, encoded '.', '/', '\\', '%' or NUL, or '.'/'..' segment: the function never matches such a prefix.");
