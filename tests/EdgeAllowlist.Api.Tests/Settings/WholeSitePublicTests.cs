@@ -15,8 +15,6 @@ public sealed class WholeSitePublicTests(ApiHost host) : IClassFixture<ApiHost>
     [InlineData("/")]
     [InlineData("//")]
     [InlineData("///")]
-    [InlineData("/%2F")]
-    [InlineData("/%2f/")]
     public async Task A_public_path_covering_the_whole_site_is_refused_without_the_explicit_flag(string path)
     {
         using var admin = host.Admin();
@@ -32,6 +30,23 @@ public sealed class WholeSitePublicTests(ApiHost host) : IClassFixture<ApiHost>
         var plan = await (await admin.SendRawAsync(HttpMethod.Post, "/v1/desired-state/plan", document.ToJsonString())).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         plan.ErrorFields().ShouldBe(["settings.publicPaths"]);
         (await admin.ApplyAsync(document)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await host.Service<IKeyValueStore>().DescribeAsync()).ETag.ShouldBe(etag);
+    }
+
+    /// <summary>An encoded slash reads as "/" to some origins, but the function never matches an ambiguous prefix, so the flag cannot make it public.</summary>
+    [Theory]
+    [InlineData("/%2F")]
+    [InlineData("/%2f/")]
+    public async Task An_encoded_whole_site_path_is_refused_even_with_the_flag(string path)
+    {
+        using var admin = host.Admin();
+        var etag = (await host.Service<IKeyValueStore>().DescribeAsync()).ETag;
+        foreach (var flag in new[] { false, true })
+        {
+            var problem = await (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { publicPaths = new[] { path }, allowWholeSitePublic = flag }))
+                .ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+            problem.ErrorFields().ShouldContain("publicPaths[0]");
+        }
         (await host.Service<IKeyValueStore>().DescribeAsync()).ETag.ShouldBe(etag);
     }
 

@@ -60,8 +60,24 @@ public sealed class WebIdentityTests
         exception.ShouldContain("InvalidIdentityToken");
         exception.ShouldContain("Fix: check that the token file exists");
         sts.Calls.ShouldContain("AssumeRoleWithWebIdentity InvalidIdentityToken");
+        // The failure is logged by the start-up integrity check, before Kestrel listens: wait for it to answer.
         using var http = new HttpClient { BaseAddress = api.BaseAddress };
-        (await http.GetAsync("/readyz")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await ReadinessAsync(http)).ShouldBe(HttpStatusCode.ServiceUnavailable);
+    }
+
+    static async Task<HttpStatusCode> ReadinessAsync(HttpClient http)
+    {
+        for (var waited = TimeSpan.Zero; ; waited += TimeSpan.FromMilliseconds(200))
+        {
+            try
+            {
+                return (await http.GetAsync("/readyz")).StatusCode;
+            }
+            catch (HttpRequestException) when (waited < ReadyWithin)
+            {
+                await Task.Delay(200);
+            }
+        }
     }
 
     /// <summary>The first JSON log line that contains <paramref name="text"/>; starting the API takes a while on a busy machine.</summary>

@@ -108,7 +108,9 @@ public sealed class IntegrityMonitor(
                     await writer.CheckDriftAsync(cancellationToken);
             }
         }
-        catch (Exception e) when (e is KvsException or DbException)
+        // Any failure to reach the store (credentials that do not resolve included) only postpones the
+        // check: it must never stop the service from starting and answering /readyz with the cause.
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Could not compare the database mirror with the store; will try again");
         }

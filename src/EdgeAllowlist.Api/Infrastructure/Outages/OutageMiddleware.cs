@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 
 namespace EdgeAllowlist.Api.Infrastructure.Outages;
 
@@ -28,15 +29,11 @@ public sealed class OutageMiddleware(RequestDelegate next, IDatabase database, I
         }
     }
 
-    /// <summary>The 503 problem body: which dependency, why, and when to retry.</summary>
-    public static async Task WriteAsync(HttpContext context, string dependency, string reason)
-    {
-        context.Response.Headers.RetryAfter = RetryAfter.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-        await TypedResults.Problem(
+    /// <summary>The 503 problem body: which dependency (named in its errors), why, and when to retry.</summary>
+    public static Task WriteAsync(HttpContext context, string dependency, string reason) =>
+        Problems.WriteAsync(context, new ProblemException(StatusCodes.Status503ServiceUnavailable,
             $"The {dependency} is unavailable: {reason} Retry after {RetryAfter.TotalSeconds:0} s; a change this request started is either applied and audited by recovery or not applied.",
-            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
-            extensions: new Dictionary<string, object?> { ["errors"] = new[] { new { name = dependency, reason } } }).ExecuteAsync(context);
-    }
+            dependency, new Dictionary<string, string> { ["Retry-After"] = RetryAfter.TotalSeconds.ToString(CultureInfo.InvariantCulture) }));
 
     (string Dependency, string Reason)? Classify(Exception e) => e switch
     {
