@@ -70,14 +70,27 @@ public sealed class IntegrityMonitor(
         loop = Task.Run(() => LoopAsync(stopping.Token), CancellationToken.None);
     }
 
+    // The in-process test host can dispose the container before it stops the hosted services:
+    // stopping after Dispose (or twice) is a no-op instead of an ObjectDisposedException that aborts the stop.
+    bool disposed;
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref disposed))
+            return;
         await stopping.CancelAsync();
         if (loop is not null)
             await loop.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    public void Dispose() => stopping.Dispose();
+    public void Dispose()
+    {
+        if (Volatile.Read(ref disposed))
+            return;
+        Volatile.Write(ref disposed, true);
+        stopping.Cancel();
+        stopping.Dispose();
+    }
 
     async Task LoopAsync(CancellationToken cancellationToken)
     {
