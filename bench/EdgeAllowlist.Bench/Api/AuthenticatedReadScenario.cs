@@ -22,13 +22,7 @@ public sealed class AuthenticatedReadScenario : IScenario
         var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
         var data = Directory.CreateTempSubdirectory("edge-allowlist-bench-auth-").FullName;
         var token = ApiSettings.NewAdminToken();
-        await using var api = await ApiProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["DataDirectory"] = data,
-            ["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] = token,
-            // One token sends every request: lift the per-token limit, as the load runs do, to measure the request path itself.
-            ["Auth:MaxRequestsPerToken"] = "1000000",
-        });
+        await using var api = await ApiProcess.StartAsync(ApiSettings.Embedded(data, token));
         try
         {
             using var http = api.Client(token);

@@ -24,12 +24,7 @@ public sealed class DesiredStateScaleScenario : IScenario
         var full = args.Contains("full");
         var data = Directory.CreateTempSubdirectory("edge-allowlist-bench-ds-").FullName;
         var token = ApiSettings.NewAdminToken();
-        await using var api = await ApiProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["DataDirectory"] = data,
-            ["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] = token,
-            ["Auth:MaxRequestsPerToken"] = "1000000",
-        });
+        await using var api = await ApiProcess.StartAsync(ApiSettings.Embedded(data, token));
         try
         {
             using var http = api.Client(token);

@@ -44,6 +44,17 @@ public static class ApiSettings
         ["AWS_SECRET_ACCESS_KEY"] = SecretAccessKey,
     };
 
+    /// <summary>
+    /// Settings for an API on its embedded defaults (local store and SQLite in <paramref name="dataDirectory"/>)
+    /// driven through one admin token at bench rates, so the per-token limit is lifted to measure the request path itself.
+    /// </summary>
+    public static Dictionary<string, string> Embedded(string dataDirectory, string adminToken) => new()
+    {
+        ["DataDirectory"] = dataDirectory,
+        ["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] = adminToken,
+        ["Auth:MaxRequestsPerToken"] = "1000000",
+    };
+
     /// <summary>The AWS client on the same store, for checks and for the external writer; no retries, so faults are seen as they are.</summary>
     public static KeyValueStoreClient StoreClient(Uri emulator, int maxAttempts = 4) =>
         new(new() { Arn = Arn, EndpointOverride = emulator.ToString(), UseEndpointOverrideVerbatim = true, MaxAttempts = maxAttempts, BaseBackoff = TimeSpan.FromMilliseconds(10) }, Credentials);
