@@ -19,7 +19,7 @@ public static class EdgeAllowlistCli
         {
             options.Output,
             StoreCommands.Build(options, environment),
-            DeployCommand.Build(options, environment),
+            FunctionCommands.Build(options, environment),
             RotateCommand.Build(options, environment),
             MediaTailorCommands.Build(options, environment),
             AuditCommands.Build(options, environment),

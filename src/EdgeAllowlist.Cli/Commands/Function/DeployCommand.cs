@@ -17,8 +17,8 @@ static class DeployCommand
             if (!CloudFrontNames.IsValid(result.GetValueOrDefault<string>()))
                 result.AddError("--name must match [a-zA-Z0-9-_]{1,64}.");
         });
-        var code = new Option<FileInfo>("--code") { Description = "The function file", DefaultValueFactory = _ => new("function/allowlist.js") };
-        var events = new Option<DirectoryInfo>("--events") { Description = "Folder of test cases (function/README.md §7)", DefaultValueFactory = _ => new("function/events") };
+        var code = FunctionFiles.CodeOption();
+        var events = FunctionFiles.EventsOption();
         var kvsArn = new Option<string?>("--kvs-arn") { Description = "ARN of the KeyValueStore to associate" };
         var kvsName = new Option<string?>("--kvs-name") { Description = "Name of the KeyValueStore to associate (its ARN is looked up)" };
         var comment = new Option<string>("--comment") { Description = "Function comment", DefaultValueFactory = _ => "Edge Allowlist (managed by edge-allowlist)" };
@@ -41,40 +41,19 @@ static class DeployCommand
         });
         deploy.SetAction(options, environment, async (parse, output, cancellationToken) =>
         {
-            var codeFile = parse.GetRequiredValue(code);
-            var eventsFolder = parse.GetRequiredValue(events);
-            if (!codeFile.Exists)
-                return output.Fail(ExitCodes.InvalidInput, "NoCode", $"{codeFile.FullName} does not exist.");
-            var codeBytes = await File.ReadAllBytesAsync(codeFile.FullName, cancellationToken);
-            // The same checks the local runtime makes (CloudFront's size limit, module syntax), so that
-            // a file CloudFront would refuse is refused before anything is sent.
-            try
-            {
-                EdgeFunctionRuntime.FromSource(Encoding.UTF8.GetString(codeBytes));
-            }
-            catch (InvalidDataException error)
-            {
-                return output.Fail(ExitCodes.InvalidInput, "CodeTooLarge", $"{codeFile.Name}: {error.Message}");
-            }
-            catch (Exception error) when (error is Jint.ScriptPreparationException or Acornima.ParseErrorException)
-            {
-                return output.Fail(ExitCodes.InvalidInput, "InvalidCode", $"{codeFile.Name}: {error.Message}");
-            }
-            if (!eventsFolder.Exists)
-                return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{eventsFolder.FullName} does not exist.");
+            byte[] codeBytes;
             IReadOnlyList<EventCase> cases;
             try
             {
-                cases = EventCases.LoadAll(eventsFolder.FullName);
+                codeBytes = (await FunctionFiles.LoadCodeAsync(parse.GetRequiredValue(code), cancellationToken)).Bytes;
+                cases = FunctionFiles.LoadCases(parse.GetRequiredValue(events));
             }
-            catch (Exception error) when (error is JsonException or InvalidDataException)
+            catch (FunctionFiles.InvalidInputException error)
             {
-                return output.Fail(ExitCodes.InvalidInput, "InvalidEvent", error.Message);
+                return output.Fail(ExitCodes.InvalidInput, error.Code, error.Message);
             }
-            if (cases.FirstOrDefault(c => c.Event is null || c.Expect?.Action is not ("pass" or "deny")) is { } malformed)
-                return output.Fail(ExitCodes.InvalidInput, "InvalidEvent", $"{malformed.Name}: needs an \"event\" object and expect.action \"pass\" or \"deny\".");
             if (!cases.Any(c => c.UsesFixtureUnchanged))
-                return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{eventsFolder.FullName} has no case that runs against the store as it is; refusing to publish untested code.");
+                return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{parse.GetRequiredValue(events).FullName} has no case that runs against the store as it is; refusing to publish untested code.");
 
             var cloudFront = await options.CloudFrontAsync(parse);
             var arn = parse.GetValue(kvsArn)
@@ -89,7 +68,7 @@ static class DeployCommand
                 : !report.TestsPassed ? ExitCodes.FunctionTestsFailed
                 : ExitCodes.Ok;
         });
-        return new Command("function", "The CloudFront Function that enforces the rules") { deploy };
+        return deploy;
     }
 
     static void Render(IAnsiConsole console, DeploymentReport report)
