@@ -26,6 +26,7 @@ sealed partial class FakeCloudFront : IAsyncDisposable
 
     readonly ConcurrentDictionary<string, StoreState> stores = new();
     readonly ConcurrentDictionary<string, FunctionState> functions = new();
+    readonly ConcurrentDictionary<string, DistributionState> distributions = new();
     readonly Lock gate = new();
     readonly DirectoryInfo storeFolder = Directory.CreateTempSubdirectory("edge-allowlist-fake-cloudfront-");
     LocalKeyValueStore? unassociated;
@@ -78,6 +79,18 @@ sealed partial class FakeCloudFront : IAsyncDisposable
 
     public IReadOnlyDictionary<string, FunctionState> Functions => functions;
 
+    /// <summary>A distribution: its configuration exactly as last written, and the ETag of that version.</summary>
+    public sealed record DistributionState(string Id, XElement Config, string ETag, string Status);
+
+    public IReadOnlyDictionary<string, DistributionState> Distributions => distributions;
+
+    /// <summary>Adds a distribution with <paramref name="config"/>, which must conform to the model.</summary>
+    public DistributionState SeedDistribution(string id, XElement config)
+    {
+        CloudFrontModel.Problems("DistributionConfig", config).ShouldBeEmpty();
+        return distributions[id] = new(id, new XElement(config), NextETag(), "Deployed");
+    }
+
     public static async Task<FakeCloudFront> StartAsync()
     {
         var fake = new FakeCloudFront();
@@ -124,6 +137,9 @@ sealed partial class FakeCloudFront : IAsyncDisposable
         app.MapGet("/2020-05-31/function/{name}/describe", DescribeFunction);
         app.MapPost("/2020-05-31/function/{name}/test", TestFunction);
         app.MapPost("/2020-05-31/function/{name}/publish", PublishFunction);
+        app.MapGet("/2020-05-31/function/{name}", GetFunction);
+        app.MapGet("/2020-05-31/distribution/{id}/config", GetDistributionConfig);
+        app.MapPut("/2020-05-31/distribution/{id}/config", UpdateDistribution);
     }
 
     async Task CreateKeyValueStore(HttpContext context)
@@ -272,6 +288,79 @@ sealed partial class FakeCloudFront : IAsyncDisposable
         lock (gate)
             function.Live = function.Development with { ETag = NextETag() };
         await Xml(context, 200, SummaryElement(function, function.Live, "LIVE"));
+    }
+
+    async Task GetFunction(HttpContext context, string name)
+    {
+        if (await Function(context, name) is not { } function)
+            return;
+        var stage = context.Request.Query["Stage"].ToString() == "LIVE" ? function.Live : function.Development;
+        if (stage is null)
+        {
+            await Error(context, 404, "NoSuchFunctionExists", $"The function {name} has no LIVE stage.");
+            return;
+        }
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.Headers.ETag = stage.ETag;
+        await context.Response.Body.WriteAsync(stage.Code);
+    }
+
+    Task GetDistributionConfig(HttpContext context, string id) =>
+        distributions.TryGetValue(id, out var distribution)
+            ? Xml(context, 200, distribution.Config, ("ETag", distribution.ETag))
+            : Error(context, 404, "NoSuchDistribution", $"The distribution {id} does not exist.");
+
+    /// <summary>
+    /// UpdateDistribution as the model describes it: the If-Match of the current version, a body that
+    /// conforms to DistributionConfig, the same CallerReference, and only published functions associated.
+    /// </summary>
+    async Task UpdateDistribution(HttpContext context, string id)
+    {
+        if (await Body(context, "DistributionConfig") is not { } config)
+            return;
+        if (!distributions.TryGetValue(id, out var distribution))
+        {
+            await Error(context, 404, "NoSuchDistribution", $"The distribution {id} does not exist.");
+            return;
+        }
+        var ifMatch = context.Request.Headers.IfMatch.ToString();
+        if (ifMatch.Length == 0)
+        {
+            await Error(context, 400, "InvalidIfMatchVersion", "The If-Match version is missing or not valid.");
+            return;
+        }
+        if (ifMatch != distribution.ETag)
+        {
+            await Error(context, 412, "PreconditionFailed", "The precondition in one or more of the request fields evaluated to false.");
+            return;
+        }
+        if (CloudFrontModel.Problems("DistributionConfig", config) is { Count: > 0 } problems)
+        {
+            await Error(context, 400, "MalformedXML", string.Join("; ", problems));
+            return;
+        }
+        if (Text(config, "CallerReference") != Text(distribution.Config, "CallerReference"))
+        {
+            await Error(context, 400, "IllegalUpdate", "CallerReference cannot be changed.");
+            return;
+        }
+        // Functions already associated stand for ones created outside this fake; a new association must name a published one.
+        var before = distribution.Config.Descendants(Ns + "FunctionARN").Select(a => a.Value).ToHashSet();
+        var associated = config.Descendants(Ns + "FunctionAssociation").Select(a => Text(a, "FunctionARN") ?? "").Where(arn => !before.Contains(arn)).ToList();
+        if (associated.FirstOrDefault(arn => functions.Values.All(f => f.Arn != arn || f.Live is null)) is { } unpublished)
+        {
+            await Error(context, 400, "InvalidFunctionAssociation", $"The function {unpublished} does not exist or is not published.");
+            return;
+        }
+        var updated = distributions[id] = distribution with { Config = config, ETag = NextETag(), Status = "InProgress" };
+        await Xml(context, 200, new XElement(Ns + "Distribution",
+            new XElement(Ns + "Id", id),
+            new XElement(Ns + "ARN", $"arn:aws:cloudfront::{AccountId}:distribution/{id}"),
+            new XElement(Ns + "Status", updated.Status),
+            new XElement(Ns + "LastModifiedTime", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
+            new XElement(Ns + "InProgressInvalidationBatches", 0),
+            new XElement(Ns + "DomainName", "d111111abcdef8.cloudfront.net"),
+            new XElement(config)), ("ETag", updated.ETag));
     }
 
     static JsonObject? ParseEvent(byte[] eventObject)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Xml.Linq;
 
 namespace EdgeAllowlist.Cli.Aws.CloudFront;
 
@@ -87,6 +88,34 @@ public sealed class CloudFrontClient(SignedHttpClient http)
         var response = await SendAsync(HttpMethod.Post, $"{FunctionPath(name)}/publish", HttpStatusCode.OK, ifMatch: ifMatch, cancellationToken: cancellationToken);
         return CloudFrontXml.ReadFunctionSummary(CloudFrontXml.Parse(response.Body));
     }
+
+    /// <summary>GetFunction: the stage's code as it was uploaded, and that stage's ETag.</summary>
+    public async Task<FunctionCodeResult> GetFunctionAsync(string name, FunctionStage stage, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(HttpMethod.Get, FunctionPath(name), HttpStatusCode.OK,
+            query: $"Stage={CloudFrontXml.StageName(stage)}", cancellationToken: cancellationToken);
+        return new(response.Body, response.Header("ETag"));
+    }
+
+    /// <summary>
+    /// GetDistributionConfig. The configuration stays the XML CloudFront sent, so that an update sends
+    /// back every field, those this tool has no model for included.
+    /// </summary>
+    public async Task<DistributionConfigResult> GetDistributionConfigAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(HttpMethod.Get, DistributionConfigPath(id), HttpStatusCode.OK, cancellationToken: cancellationToken);
+        return new(CloudFrontXml.Parse(response.Body), response.Header("ETag"));
+    }
+
+    /// <summary>UpdateDistribution: replaces the whole configuration; <paramref name="ifMatch"/> is the ETag GetDistributionConfig answered with.</summary>
+    public async Task<DistributionResult> UpdateDistributionAsync(string id, string ifMatch, XElement distributionConfig, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(HttpMethod.Put, DistributionConfigPath(id), HttpStatusCode.OK,
+            body: CloudFrontXml.Serialize(distributionConfig), ifMatch: ifMatch, cancellationToken: cancellationToken);
+        return CloudFrontXml.ReadDistribution(CloudFrontXml.Parse(response.Body), response.Header("ETag"));
+    }
+
+    static string DistributionConfigPath(string id) => $"/2020-05-31/distribution/{Segment(id)}/config";
 
     static string FunctionPath(string name) => $"/2020-05-31/function/{Segment(name)}";
 

@@ -126,7 +126,14 @@ static class CloudFrontXml
         return new(Optional(element, "Comment") ?? "", Required(element, "Runtime"), arns);
     }
 
-    static byte[] Serialize(XElement root) => Encoding.UTF8.GetBytes(root.ToString(SaveOptions.DisableFormatting));
+    /// <summary>The Distribution of an UpdateDistribution answer; its configuration as sent back.</summary>
+    public static DistributionResult ReadDistribution(XElement element, string? etag) => new(
+        Required(element, "Id"),
+        Optional(element, "Status"),
+        Child(element, "DistributionConfig") ?? throw Missing("DistributionConfig"),
+        etag);
+
+    public static byte[] Serialize(XElement root) => Encoding.UTF8.GetBytes(root.ToString(SaveOptions.DisableFormatting));
 
     static XElement? Child(XElement element, string localName) =>
         element.Elements().FirstOrDefault(child => child.Name.LocalName == localName);

@@ -29,10 +29,11 @@ static class DeployCommand
                 result.AddError("--max-compute must be between 0 and 100.");
         });
         var noPublish = new Option<bool>("--no-publish") { Description = "Stop after the tests; leave LIVE as it is" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show the code diff against DEVELOPMENT and the KeyValueStore association; write nothing" };
 
         var deploy = new Command("deploy", "Create or update the function with its KeyValueStore association, run TestFunction for every case, then publish")
         {
-            name, code, events, kvsArn, kvsName, comment, maxCompute, noPublish, options.CloudFrontEndpoint,
+            name, code, events, kvsArn, kvsName, comment, maxCompute, noPublish, dryRun, options.CloudFrontEndpoint,
         };
         deploy.Validators.Add(result =>
         {
@@ -58,6 +59,13 @@ static class DeployCommand
             var cloudFront = await options.CloudFrontAsync(parse);
             var arn = parse.GetValue(kvsArn)
                 ?? (await cloudFront.DescribeKeyValueStoreAsync(parse.GetValue(kvsName)!, cancellationToken)).KeyValueStore.Arn;
+            if (parse.GetValue(dryRun))
+            {
+                var preview = await DeployPreview.ComputeAsync(cloudFront, parse.GetRequiredValue(name), parse.GetRequiredValue(comment), codeBytes,
+                    parse.GetRequiredValue(code).Name, arn, cases, cancellationToken);
+                output.Result(preview, console => DeployPreview.Render(console, preview));
+                return ExitCodes.Ok;
+            }
             var deployment = new FunctionDeployment(cloudFront, line => output.Progress(Markup.Escape(line)));
             var report = await deployment.RunAsync(new(
                 parse.GetRequiredValue(name), parse.GetRequiredValue(comment), codeBytes, arn, cases,

@@ -10,5 +10,6 @@ static class FunctionCommands
         {
             TestCommand.Build(options, environment),
             DeployCommand.Build(options, environment),
+            AttachCommand.Build(options, environment),
         };
 }
