@@ -114,6 +114,88 @@ public sealed class CredentialChainTests : IAsyncLifetime
         cloudFront.Requests.Single().Header("x-amz-security-token").ShouldBe(Issued.Token);
     }
 
+    const string SsoAccount = "123456789012";
+    const string SsoRole = "EdgeDeployer";
+    static readonly string SsoAccessToken = "aoaAAAAAGFAKESSOACCESSTOKEN" + Guid.NewGuid().ToString("N");
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task With_an_sso_profile_the_tool_signs_with_the_role_credentials_the_portal_gave_for_the_cached_token(bool ssoSession)
+    {
+        await using var portal = await FakeSsoPortal.StartAsync(SsoAccessToken, SsoAccount, SsoRole, Issued);
+        var environment = Sso(portal, ssoSession, SsoAccessToken, DateTimeOffset.UtcNow.AddHours(8));
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--output", "json", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        portal.Calls.ShouldBe(["GetRoleCredentials issued"]);
+        cloudFront.SignatureProblems.ShouldBeEmpty();
+        cloudFront.Requests.Single().Header("x-amz-security-token").ShouldBe(Issued.Token);
+    }
+
+    [Fact]
+    public async Task A_cached_token_the_portal_refuses_is_one_line_naming_the_profile_and_sso_login()
+    {
+        await using var portal = await FakeSsoPortal.StartAsync(SsoAccessToken, SsoAccount, SsoRole, Issued);
+        var environment = Sso(portal, ssoSession: true, "a-token-from-last-week", DateTimeOffset.UtcNow.AddHours(8));
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        var line = OneLine(run);
+        line.ShouldStartWith("error NoCredentials: No AWS credentials from profile 'sso-deployer' (AWS_PROFILE)");
+        line.ShouldContain("aws sso login --profile sso-deployer");
+        portal.Calls.ShouldBe(["GetRoleCredentials UnauthorizedException"]);
+        cloudFront.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task An_expired_cached_token_is_one_line_naming_the_profile_and_sso_login_without_calling_the_portal()
+    {
+        await using var portal = await FakeSsoPortal.StartAsync(SsoAccessToken, SsoAccount, SsoRole, Issued);
+        var environment = Sso(portal, ssoSession: false, SsoAccessToken, DateTimeOffset.UtcNow.AddHours(-1));
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        var line = OneLine(run);
+        line.ShouldContain("profile 'sso-deployer'");
+        line.ShouldContain("aws sso login --profile sso-deployer");
+        portal.Calls.ShouldBeEmpty();
+        cloudFront.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_profile_that_is_not_in_the_config_file_is_one_line_naming_it()
+    {
+        var environment = NoCredentials();
+        environment["AWS_PROFILE"] = "no-such-profile";
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        var line = OneLine(run);
+        line.ShouldContain("profile 'no-such-profile'");
+        line.ShouldContain("Fix:");
+        cloudFront.Requests.ShouldBeEmpty();
+    }
+
+    /// <summary>An SSO profile as <c>aws sso login</c> leaves it, under a home folder of the test's own.</summary>
+    Dictionary<string, string> Sso(FakeSsoPortal portal, bool ssoSession, string cachedToken, DateTimeOffset expiresAt)
+    {
+        var home = Path.Combine(folder, "home");
+        var config = ssoSession
+            ? FakeSsoPortal.WriteSsoSessionProfile(home, "sso-deployer", "corp", SsoAccount, SsoRole, cachedToken, expiresAt)
+            : FakeSsoPortal.WriteLegacyProfile(home, "sso-deployer", SsoAccount, SsoRole, cachedToken, expiresAt);
+        var environment = NoCredentials();
+        environment["HOME"] = home;
+        environment["AWS_PROFILE"] = "sso-deployer";
+        environment["AWS_CONFIG_FILE"] = config;
+        environment["AWS_ENDPOINT_URL_SSO"] = portal.Endpoint.ToString();
+        return environment;
+    }
+
     /// <summary>The single line on standard error, with nothing on standard output and no stack trace.</summary>
     static string OneLine(CommandRun run)
     {
