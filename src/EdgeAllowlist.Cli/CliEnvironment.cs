@@ -25,6 +25,9 @@ public sealed class CliEnvironment
     /// <summary>Token for the API promoted from (<c>--from</c>, env <c>EDGE_ALLOWLIST_FROM_TOKEN</c>); the target uses <see cref="ApiToken"/>.</summary>
     public string? SourceApiToken { get; init; }
 
+    /// <summary>Reads an environment variable (endpoints, region); the process's environment unless a test hands in its own.</summary>
+    public Func<string, string?> Variables { get; init; } = Environment.GetEnvironmentVariable;
+
     public HttpClient Http { get; init; } = new();
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;

@@ -18,6 +18,8 @@ public static class EdgeAllowlistCli
         var root = new RootCommand("Edge Allowlist: create the KeyValueStore, deploy and test the CloudFront Function, rotate partner secrets, plan and apply the rules.")
         {
             options.Output,
+            options.Profile,
+            options.EndpointUrl,
             StoreCommands.Build(options, environment),
             FunctionCommands.Build(options, environment),
             RotateCommand.Build(options, environment),

@@ -23,6 +23,10 @@ static class CommandAction
             {
                 return await action(parse, output, cancellationToken);
             }
+            catch (InvalidEndpointException error)
+            {
+                return output.Fail(ExitCodes.InvalidInput, "InvalidEndpoint", error.Message, $"set {error.Variable} to the service's http(s) URL, or unset it");
+            }
             catch (AwsCredentialsException error)
             {
                 // One line: the source the chain tried and the fix, never the SDK's stack trace.

@@ -181,6 +181,46 @@ public sealed class CredentialChainTests : IAsyncLifetime
         cloudFront.Requests.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task Profile_names_the_source_instead_of_the_default_chain()
+    {
+        var credentials = Path.Combine(folder, "credentials");
+        File.WriteAllText(credentials, $"[deploy-keys]\naws_access_key_id = {FakeAwsHost.Credentials.AccessKey}\naws_secret_access_key = {FakeAwsHost.Credentials.SecretKey}\n");
+        var environment = NoCredentials();
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = credentials;
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--profile", "deploy-keys", "--output", "json", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        cloudFront.SignatureProblems.ShouldBeEmpty();
+        cloudFront.Requests.Single().Header("authorization")!.ShouldContain($"Credential={FakeAwsHost.Credentials.AccessKey}/");
+    }
+
+    [Fact]
+    public async Task An_sso_profile_named_by_profile_signs_with_the_portals_role_credentials()
+    {
+        await using var portal = await FakeSsoPortal.StartAsync(SsoAccessToken, SsoAccount, SsoRole, Issued);
+        var environment = Sso(portal, ssoSession: true, SsoAccessToken, DateTimeOffset.UtcNow.AddHours(8));
+        environment["AWS_PROFILE"] = "";
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--profile", "sso-deployer", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        portal.Calls.ShouldBe(["GetRoleCredentials issued"]);
+        cloudFront.Requests.Single().Header("x-amz-security-token").ShouldBe(Issued.Token);
+    }
+
+    [Fact]
+    public async Task A_profile_named_by_profile_that_does_not_exist_is_one_line_naming_it_and_where_to_add_it()
+    {
+        var run = await RunAsync(NoCredentials(), "store", "create", "--name", "edge-rules", "--profile", "nope", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        var line = OneLine(run);
+        line.ShouldStartWith("error NoCredentials: No AWS credentials from profile 'nope' (--profile): no such profile. Fix: add [profile nope] to ~/.aws/config");
+        cloudFront.Requests.ShouldBeEmpty();
+    }
+
     /// <summary>An SSO profile as <c>aws sso login</c> leaves it, under a home folder of the test's own.</summary>
     Dictionary<string, string> Sso(FakeSsoPortal portal, bool ssoSession, string cachedToken, DateTimeOffset expiresAt)
     {
