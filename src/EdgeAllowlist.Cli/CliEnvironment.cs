@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store.Aws.Core;
 
 namespace EdgeAllowlist.Cli;
 
@@ -31,6 +32,9 @@ public sealed class CliEnvironment
     public HttpClient Http { get; init; } = new();
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Attempts and backoff of AWS calls; null: each client's default. Tests shorten the backoff.</summary>
+    public AwsRetryOptions? AwsRetry { get; init; }
 
     /// <summary>
     /// Stdout and stderr, and AWSSDK.Core's standard credential chain (environment, profile, SSO, web

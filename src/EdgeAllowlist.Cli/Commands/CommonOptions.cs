@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Amazon.Runtime;
 using EdgeAllowlist.Cli.Api;
-using EdgeAllowlist.Cli.Aws;
 using EdgeAllowlist.Cli.Aws.CloudFront;
 using EdgeAllowlist.Cli.Aws.MediaTailor;
 using EdgeAllowlist.Store.Aws;
@@ -61,15 +60,14 @@ sealed class CommonOptions(CliEnvironment environment)
         parse.GetValue(Api) is { } api && environment.ApiToken is { Length: > 0 } token ? new(environment.Http, api, token) : null;
 
     public async Task<CloudFrontClient> CloudFrontAsync(ParseResult parse) =>
-        new(new SignedHttpClient(environment.Http,
-            new(Endpoint(parse, CloudFrontEndpoint, AwsEndpoints.CloudFront) ?? CloudFrontClient.DefaultEndpoint, CloudFrontClient.SigningName, CloudFrontClient.SigningRegion),
-            await ResolveCredentialsAsync(parse), environment.Clock));
+        new(environment.Http, Endpoint(parse, CloudFrontEndpoint, AwsEndpoints.CloudFront) ?? CloudFrontClient.DefaultEndpoint,
+            await ResolveCredentialsAsync(parse), environment.Clock, environment.AwsRetry);
 
     public async Task<MediaTailorClient> MediaTailorAsync(ParseResult parse)
     {
         var region = RegionOf(parse);
         var endpoint = Endpoint(parse, MediaTailorEndpoint, AwsEndpoints.MediaTailor) ?? MediaTailorClient.DefaultEndpoint(region);
-        return new(new SignedHttpClient(environment.Http, new(endpoint, MediaTailorClient.SigningName, region), await ResolveCredentialsAsync(parse), environment.Clock));
+        return new(environment.Http, endpoint, region, await ResolveCredentialsAsync(parse), environment.Clock, environment.AwsRetry);
     }
 
     /// <summary>As the AWS CLI orders them: --region, AWS_REGION, AWS_DEFAULT_REGION, the region of the profile in use, us-east-1.</summary>

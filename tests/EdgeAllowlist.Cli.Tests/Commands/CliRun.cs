@@ -42,6 +42,7 @@ sealed record CliRun(int ExitCode, string Out, string Error)
             ApiToken = apiToken,
             SourceApiToken = sourceApiToken,
             Http = TestAws.Http,
+            AwsRetry = TestAws.Retry,
             Variables = variables is null ? Environment.GetEnvironmentVariable : name => variables.GetValueOrDefault(name),
         };
         var exitCode = await EdgeAllowlistCli.RunAsync(args, environment);

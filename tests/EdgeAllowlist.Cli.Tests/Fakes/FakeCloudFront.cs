@@ -48,6 +48,18 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     /// </summary>
     public int SpuriousPublishPreconditionFailures { get; set; }
 
+    /// <summary>How many calls are answered <c>Throttling</c> with <see cref="ThrottleStatus"/> before any is served.</summary>
+    public int ThrottleNext { get; set; }
+
+    /// <summary>CloudFront sends its rate limit as 400 Throttling (the model) and 429 at times.</summary>
+    public int ThrottleStatus { get; set; } = 400;
+
+    /// <summary>How many PublishFunction calls publish and then answer 503, so the caller cannot know from the answer that LIVE moved.</summary>
+    public int PublishAppliedThenUnavailable { get; set; }
+
+    /// <summary>How many PublishFunction calls answer 503 without publishing.</summary>
+    public int PublishUnavailable { get; set; }
+
     /// <summary>When set, function writes store no KeyValueStore association, whatever the request says.</summary>
     public bool DropAssociations { get; set; }
 
@@ -123,6 +135,16 @@ sealed partial class FakeCloudFront : IAsyncDisposable
 
     void Map(WebApplication app)
     {
+        app.Use(async (context, next) =>
+        {
+            if (ThrottleNext > 0)
+            {
+                ThrottleNext--;
+                await Error(context, ThrottleStatus, "Throttling", "Rate exceeded");
+                return;
+            }
+            await next(context);
+        });
         app.MapPost("/2020-05-31/key-value-store", CreateKeyValueStore);
         app.MapGet("/2020-05-31/key-value-store/{name}", (HttpContext context, string name) =>
         {
@@ -285,8 +307,20 @@ sealed partial class FakeCloudFront : IAsyncDisposable
             await Error(context, 412, "PreconditionFailed", "The precondition in one or more of the request fields evaluated to false.");
             return;
         }
+        if (PublishUnavailable > 0)
+        {
+            PublishUnavailable--;
+            await Error(context, 503, "ServiceUnavailable", "CloudFront is temporarily unavailable.");
+            return;
+        }
         lock (gate)
             function.Live = function.Development with { ETag = NextETag() };
+        if (PublishAppliedThenUnavailable > 0)
+        {
+            PublishAppliedThenUnavailable--;
+            await Error(context, 503, "ServiceUnavailable", "CloudFront is temporarily unavailable.");
+            return;
+        }
         await Xml(context, 200, SummaryElement(function, function.Live, "LIVE"));
     }
 

@@ -1,4 +1,7 @@
 using System.Net;
+using Amazon.Runtime;
+using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store.Aws.Core;
 using System.Xml.Linq;
 
 namespace EdgeAllowlist.Cli.Aws.CloudFront;
@@ -7,8 +10,18 @@ namespace EdgeAllowlist.Cli.Aws.CloudFront;
 /// The CloudFront control-plane operations for KeyValueStores and Functions (API 2020-05-31, rest-xml),
 /// named and shaped as in the model so that swapping to AWSSDK.CloudFront later is one adapter.
 /// </summary>
-public sealed class CloudFrontClient(SignedHttpClient http)
+public sealed class CloudFrontClient
 {
+    readonly AwsRequestPipeline pipeline;
+
+    /// <param name="credentials">Asked per attempt, so temporary ones refresh; a failure is an <see cref="AwsCredentialsException"/>.</param>
+    public CloudFrontClient(HttpClient http, Uri endpoint, AWSCredentials credentials, TimeProvider? clock = null, AwsRetryOptions? retry = null) =>
+        pipeline = new(http, new(AwsEndpoints.CloudFront, endpoint, SigningName, SigningRegion, AwsProtocol.RestXml),
+            () => AwsCredentialChain.ResolveAsync(credentials), CloudFrontException.From, retry ?? DefaultRetry, clock);
+
+    /// <summary>The control plane answers slowly at times (TestFunction runs code): a longer attempt than the data plane's.</summary>
+    public static readonly AwsRetryOptions DefaultRetry = new() { AttemptTimeout = TimeSpan.FromSeconds(30) };
+
     public const string SigningName = "cloudfront";
 
     /// <summary>CloudFront is global; its SigV4 scope is always us-east-1 in the aws partition.</summary>
@@ -121,11 +134,14 @@ public sealed class CloudFrontClient(SignedHttpClient http)
 
     static string Segment(string name) => Uri.EscapeDataString(name);
 
-    async Task<AwsHttpResponse> SendAsync(HttpMethod method, string path, HttpStatusCode expected, string? query = null,
+    async Task<AwsResponse> SendAsync(HttpMethod method, string path, HttpStatusCode expected, string? query = null,
         byte[]? body = null, string? ifMatch = null, CancellationToken cancellationToken = default)
     {
         var headers = ifMatch is null ? null : new Dictionary<string, string> { ["If-Match"] = ifMatch };
-        var response = await http.SendAsync(method, path, query, body, body is null ? null : Xml, headers, cancellationToken);
-        return response.StatusCode == expected ? response : throw CloudFrontException.FromResponse(response.StatusCode, response.Body);
+        var request = new AwsRequest(method, query is null ? path : $"{path}?{query}", body, body is null ? null : Xml, headers, IsWrite: method != HttpMethod.Get);
+        var response = await pipeline.SendAsync(request, cancellationToken);
+        return response.StatusCode == expected
+            ? response
+            : throw new FormatException($"CloudFront answered {(int)response.StatusCode} where the model says {(int)expected}.");
     }
 }

@@ -75,18 +75,6 @@ static class CloudFrontXml
             Optional(element, "FunctionOutput"));
     }
 
-    /// <summary>The body of <c>&lt;ErrorResponse&gt;&lt;Error&gt;&lt;Type/&gt;&lt;Code/&gt;&lt;Message/&gt;&lt;/Error&gt;&lt;RequestId/&gt;</c>, or nulls when the body is not that.</summary>
-    public static (string? Code, string? Message, string? RequestId) ReadError(byte[] body)
-    {
-        var root = TryParse(body);
-        if (root is null)
-            return (null, null, null);
-        var error = root.Name.LocalName == "Error" ? root : Child(root, "Error");
-        return (error is null ? null : Optional(error, "Code"),
-                error is null ? null : Optional(error, "Message"),
-                Optional(root, "RequestId"));
-    }
-
     public static XElement Parse(byte[] body) =>
         TryParse(body) ?? throw new FormatException("CloudFront answered with a body that is not XML.");
 

@@ -163,6 +163,44 @@ public sealed class DeployCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_publish_that_went_through_but_answered_503_every_time_is_checked_and_reported_published()
+    {
+        fake.PublishAppliedThenUnavailable = 100;
+
+        var run = await Deploy("-o", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        run.Json["published"]!.GetValue<bool>().ShouldBeTrue();
+        Encoding.UTF8.GetString(fake.Functions["allowlist"].Live!.Code).ShouldBe(Allowlist);
+        fake.Requests.Count(r => r.Path.EndsWith("/publish")).ShouldBe(TestAws.Retry.MaxAttempts);
+        fake.Requests.ShouldContain(r => r.Method == "GET" && r.Path == "/2020-05-31/function/allowlist" && r.Query == "?Stage=LIVE");
+    }
+
+    [Fact]
+    public async Task A_publish_that_answered_503_and_did_not_go_through_is_a_failure_with_live_unchanged()
+    {
+        fake.PublishUnavailable = 100;
+
+        var run = await Deploy();
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError, run.Out + run.Error);
+        run.Error.ShouldContain("ServiceUnavailable");
+        run.Error.ShouldContain("CloudFront answered 503 after retries");
+        fake.Functions["allowlist"].Live.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task A_throttled_deploy_is_retried_and_completes()
+    {
+        fake.ThrottleNext = 3;
+
+        var run = await Deploy();
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        fake.Functions["allowlist"].Live.ShouldNotBeNull();
+    }
+
+    [Fact]
     public async Task A_spurious_precondition_failure_on_publish_is_retried_once_with_the_tested_etag()
     {
         fake.SpuriousPublishPreconditionFailures = 1;
