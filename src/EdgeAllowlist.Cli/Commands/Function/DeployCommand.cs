@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using EdgeAllowlist.EdgeFunction;
+using EdgeAllowlist.Store.Aws;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.Function;
@@ -20,6 +21,19 @@ static class DeployCommand
         var code = FunctionFiles.CodeOption();
         var events = FunctionFiles.EventsOption();
         var kvsArn = new Option<string?>("--kvs-arn") { Description = "ARN of the KeyValueStore to associate" };
+        kvsArn.Validators.Add(result =>
+        {
+            // The ARN parser's own rules and messages, so a typo is caught before CloudFront is called.
+            try
+            {
+                if (result.GetValueOrDefault<string?>() is { } arn)
+                    KvsArn.Parse(arn);
+            }
+            catch (ArgumentException error)
+            {
+                result.AddError($"--kvs-arn: {error.Message.Split(" (Parameter")[0]}");
+            }
+        });
         var kvsName = new Option<string?>("--kvs-name") { Description = "Name of the KeyValueStore to associate (its ARN is looked up)" };
         var comment = new Option<string>("--comment") { Description = "Function comment", DefaultValueFactory = _ => "Edge Allowlist (managed by edge-allowlist)" };
         var maxCompute = new Option<int>("--max-compute") { Description = "Highest ComputeUtilization (0-100) a case may report", DefaultValueFactory = _ => 70 };
