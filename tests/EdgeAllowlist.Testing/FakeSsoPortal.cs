@@ -71,11 +71,8 @@ public sealed class FakeSsoPortal : IAsyncDisposable
     /// Writes what <c>aws sso login</c> leaves behind for an <c>sso-session</c> profile: the config file and the
     /// cached token at <c>&lt;home&gt;/.aws/sso/cache/&lt;sha1 of the session name&gt;.json</c>. Returns the config file.
     /// </summary>
-    public static string WriteSsoSessionProfile(string home, string profile, string session, string accountId, string roleName, string accessToken, DateTimeOffset expiresAt)
-    {
-        var config = Path.Combine(home, ".aws", "config");
-        Directory.CreateDirectory(Path.GetDirectoryName(config)!);
-        File.WriteAllText(config, $"""
+    public static string WriteSsoSessionProfile(string home, string profile, string session, string accountId, string roleName, string accessToken, DateTimeOffset expiresAt) =>
+        WriteProfile(home, $"""
             [profile {profile}]
             sso_session = {session}
             sso_account_id = {accountId}
@@ -87,17 +84,11 @@ public sealed class FakeSsoPortal : IAsyncDisposable
             sso_region = {Region}
             sso_registration_scopes = sso:account:access
 
-            """);
-        WriteCachedToken(home, session, accessToken, expiresAt);
-        return config;
-    }
+            """, session, accessToken, expiresAt);
 
     /// <summary>The legacy form (<c>sso_start_url</c> in the profile itself): the cache file is named by the SHA-1 of the start URL.</summary>
-    public static string WriteLegacyProfile(string home, string profile, string accountId, string roleName, string accessToken, DateTimeOffset expiresAt)
-    {
-        var config = Path.Combine(home, ".aws", "config");
-        Directory.CreateDirectory(Path.GetDirectoryName(config)!);
-        File.WriteAllText(config, $"""
+    public static string WriteLegacyProfile(string home, string profile, string accountId, string roleName, string accessToken, DateTimeOffset expiresAt) =>
+        WriteProfile(home, $"""
             [profile {profile}]
             sso_start_url = {StartUrl}
             sso_region = {Region}
@@ -105,8 +96,14 @@ public sealed class FakeSsoPortal : IAsyncDisposable
             sso_role_name = {roleName}
             region = {Region}
 
-            """);
-        WriteCachedToken(home, StartUrl, accessToken, expiresAt);
+            """, StartUrl, accessToken, expiresAt);
+
+    static string WriteProfile(string home, string configText, string cacheKey, string accessToken, DateTimeOffset expiresAt)
+    {
+        var config = Path.Combine(home, ".aws", "config");
+        Directory.CreateDirectory(Path.GetDirectoryName(config)!);
+        File.WriteAllText(config, configText);
+        WriteCachedToken(home, cacheKey, accessToken, expiresAt);
         return config;
     }
 

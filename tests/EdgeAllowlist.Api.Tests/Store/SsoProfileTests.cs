@@ -32,16 +32,10 @@ public sealed class SsoProfileTests
         var home = Path.Combine(data, "home");
         var config = FakeSsoPortal.WriteSsoSessionProfile(home, "edge-api", "corp", Account, RoleName, accessToken, DateTimeOffset.UtcNow.AddHours(8));
         var token = ApiSettings.NewAdminToken();
-        var settings = ApiSettings.For(emulator.Address, data, token);
-        settings["AWS_ACCESS_KEY_ID"] = "";
-        settings["AWS_SECRET_ACCESS_KEY"] = "";
-        settings["AWS_SESSION_TOKEN"] = "";
-        settings["AWS_WEB_IDENTITY_TOKEN_FILE"] = "";
-        settings["AWS_EC2_METADATA_DISABLED"] = "true";
+        var settings = ApiSettings.WithoutCredentialSources(ApiSettings.For(emulator.Address, data, token), data);
         settings["HOME"] = home;
         settings["AWS_PROFILE"] = "edge-api";
         settings["AWS_CONFIG_FILE"] = config;
-        settings["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(data, "no-aws-credentials");
         settings["AWS_ENDPOINT_URL_SSO"] = portal.Endpoint.ToString();
 
         await using var api = await ApiProcess.StartAsync(settings, readyWithin: TimeSpan.FromMinutes(3));
