@@ -75,7 +75,12 @@ sealed class CommonOptions(CliEnvironment environment)
         parse.GetValue(Region) is { Length: > 0 } region ? region
         : environment.Variables("AWS_REGION") is { Length: > 0 } fromEnvironment ? fromEnvironment
         : environment.Variables("AWS_DEFAULT_REGION") is { Length: > 0 } fromDefault ? fromDefault
-        : AwsCredentialChain.ProfileRegion(parse.GetValue(Profile) ?? environment.Variables("AWS_PROFILE") ?? "default") ?? "us-east-1";
+        : AwsCredentialChain.ProfileRegion(ProfileInUse(parse)) ?? "us-east-1";
+
+    string ProfileInUse(ParseResult parse) =>
+        parse.GetValue(Profile) is { Length: > 0 } profile ? profile
+        : environment.Variables("AWS_PROFILE") is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : "default";
 
     /// <summary>The service's own flag, then --endpoint-url, then AWS_ENDPOINT_URL_&lt;SERVICE&gt; and AWS_ENDPOINT_URL; null: the service's default.</summary>
     Uri? Endpoint(ParseResult parse, Option<Uri?> serviceFlag, string serviceId) =>

@@ -197,6 +197,30 @@ public sealed class CredentialChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_region_or_aws_region_the_profiles_region_scopes_the_mediatailor_signature()
+    {
+        await using var mediaTailor = await FakeMediaTailor.StartAsync();
+        mediaTailor.Seed(TestAws.FullPlaybackConfiguration("live", "https://d111111abcdef8.cloudfront.net/_p/ealp_" + new string('a', 43) + "/"));
+        var config = Path.Combine(folder, "config");
+        var credentials = Path.Combine(folder, "credentials");
+        File.WriteAllText(config, $"[profile video]\nregion = {FakeMediaTailor.Region}\n");
+        File.WriteAllText(credentials, $"[video]\naws_access_key_id = {FakeAwsHost.Credentials.AccessKey}\naws_secret_access_key = {FakeAwsHost.Credentials.SecretKey}\n");
+        var environment = NoCredentials();
+        environment["AWS_REGION"] = "";
+        environment["AWS_DEFAULT_REGION"] = "";
+        environment["AWS_CONFIG_FILE"] = config;
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = credentials;
+
+        var run = await ChildProcess.RunAsync(ChildProcess.StartInfo(ChildProcess.BuiltAssembly("EdgeAllowlist.Cli"),
+            ["mediatailor", "set-secret", "--config", "live", "--profile", "video", "--mediatailor-endpoint", mediaTailor.Endpoint.ToString()], environment),
+            TimeSpan.FromMinutes(3), "ealp_" + new string('b', 43) + "\n");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        mediaTailor.SignatureProblems.ShouldBeEmpty();
+        mediaTailor.Requests.ShouldAllBe(r => r.Header("authorization")!.Contains($"/{FakeMediaTailor.Region}/mediatailor/aws4_request"));
+    }
+
+    [Fact]
     public async Task An_sso_profile_named_by_profile_signs_with_the_portals_role_credentials()
     {
         await using var portal = await FakeSsoPortal.StartAsync(SsoAccessToken, SsoAccount, SsoRole, Issued);
