@@ -55,10 +55,11 @@ public static class LineDiff
                 ops.Add((' ', a[x++]));
                 y++;
             }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y]))
-                ops.Add(('+', b[y++]));
-            else
+            // Deletions before insertions on a tie, as diff -u prints a changed line.
+            else if (x < a.Length && (y == b.Length || lcs[x + 1, y] >= lcs[x, y + 1]))
                 ops.Add(('-', a[x++]));
+            else
+                ops.Add(('+', b[y++]));
         }
         return ops;
     }
