@@ -28,19 +28,28 @@ public static class LogInput
     public static async IAsyncEnumerable<LogMessage> ReadAsync(Stream stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var buffer = new Buffer(stream);
-        await buffer.FillAsync(cancellationToken);
-        var source = IsEventsDocument(buffer.Span) ? ReadEventsAsync(buffer, cancellationToken) : ReadLinesAsync(buffer, cancellationToken);
+        bool? events;
+        do
+            await buffer.FillAsync(cancellationToken);
+        while ((events = IsEventsDocument(buffer.Span, buffer.Ended)) is null);
+        var source = events.Value ? ReadEventsAsync(buffer, cancellationToken) : ReadLinesAsync(buffer, cancellationToken);
         await foreach (var message in source)
             yield return message;
     }
 
-    static bool IsEventsDocument(ReadOnlySpan<byte> start)
+    /// <summary>Null while the bytes so far cannot tell (a slow stream), else whether the first member is one of FilterLogEvents' output.</summary>
+    static bool? IsEventsDocument(ReadOnlySpan<byte> start, bool ended)
     {
-        var reader = new Utf8JsonReader(start, isFinalBlock: false, default);
+        var reader = new Utf8JsonReader(start, isFinalBlock: ended, default);
         try
         {
-            return reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.Read() && reader.TokenType == JsonTokenType.PropertyName
-                && EventsMembers.Contains(reader.GetString());
+            if (!reader.Read())
+                return ended || start.Length >= MaxMessageBytes ? false : null;
+            if (reader.TokenType != JsonTokenType.StartObject)
+                return false;
+            if (!reader.Read())
+                return ended || start.Length >= MaxMessageBytes ? false : null;
+            return reader.TokenType == JsonTokenType.PropertyName && EventsMembers.Contains(reader.GetString());
         }
         catch (JsonException)
         {

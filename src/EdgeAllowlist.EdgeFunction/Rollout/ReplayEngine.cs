@@ -180,13 +180,23 @@ public sealed class ReplayEngine
         var reason = outcome.Action switch
         {
             EdgeAction.Pass => null,
-            EdgeAction.Respond => outcome.Header("x-allowlist-reason") ?? "error",
+            // Without a usable cfg the reason header is off, but the function logs the reason cfg (function/README.md §6).
+            EdgeAction.Respond => outcome.Header("x-allowlist-reason") ?? LoggedReason(outcome.Logs) ?? "error",
             _ => "error",
         };
         if (decisions.Count >= MaxCachedDecisions)
             decisions.Clear();
         decisions[key] = reason;
         return reason;
+    }
+
+    static string? LoggedReason(IReadOnlyList<string> logs)
+    {
+        var parser = new FunctionLogParser();
+        foreach (var log in logs)
+            if (parser.Parse(new(0, log, null), out var line) == LineKind.Function)
+                return line!.Reason;
+        return null;
     }
 
     /// <summary>The candidate's <c>cfg</c> with <c>mode</c> enforce and <c>reason</c> on; everything else as the candidate has it.</summary>
