@@ -180,7 +180,8 @@ public sealed partial class RolloutAnalyzer(IRolloutRules rules, int capacity = 
 
     IEnumerable<Suggestion> UserAgentSuggestions() =>
         userAgentCandidates.All.Where(c => rules.AddableUserAgentSubstring(c.Value)).Select(c => new Suggestion(
-            "userAgent", "add", c.Value, c.Count, c.Reasons, $"allow User-Agent {c.Value} (substring)",
+            "userAgent", "add", c.Value, c.Count, c.Reasons,
+            $"allow User-Agent {c.Value} (substring); once any allow rule exists every request needs one, browsers with Origin too: replay before applying",
             new JsonObject { ["userAgents"] = new JsonArray(new JsonObject { ["list"] = "allow", ["kind"] = "substring", ["pattern"] = c.Value }) }));
 
     /// <summary><c>https://*.b.example.com</c> for <c>https://a.b.example.com</c>: the wildcard one label up, while two labels remain after the <c>*</c>.</summary>

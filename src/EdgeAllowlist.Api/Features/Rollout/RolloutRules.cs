@@ -54,7 +54,9 @@ public sealed class RolloutRules : IRolloutRules
         }
         if (document is null)
             return (null, [new(field, "The rules document is null; send a desired-state document.")]);
-        var errors = new DesiredStateDocument.Validator().Validate(document).Errors.Concat(document.Duplicates())
+        // Duplicates show only once every origin normalises, so they are looked for after the validator passes.
+        var failures = new DesiredStateDocument.Validator().Validate(document).Errors;
+        var errors = (failures.Count > 0 ? failures : document.Duplicates())
             .Select(f => new ValidationFailure($"{field}.{CamelPath(f.PropertyName)}", f.ErrorMessage)).ToList();
         if (errors.Count > 0)
             return (null, errors);
