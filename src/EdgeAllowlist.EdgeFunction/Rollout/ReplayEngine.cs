@@ -84,12 +84,16 @@ public sealed class ReplayEngine
         partnerPrefix = "/" + marker + "/";
     }
 
-    public static async Task<ReplayDocument> ReplayAsync(Stream input, EdgeFunctionRuntime runtime, IReadOnlyDictionary<string, string> candidate, long threshold,
-        DateTimeOffset now, CancellationToken cancellationToken = default)
+    public static Task<ReplayDocument> ReplayAsync(Stream input, EdgeFunctionRuntime runtime, IReadOnlyDictionary<string, string> candidate, long threshold,
+        DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ReplayAsync(LogInput.ReadAsync(input, cancellationToken), runtime, candidate, threshold, now, cancellationToken);
+
+    public static async Task<ReplayDocument> ReplayAsync(IAsyncEnumerable<LogMessage> messages, EdgeFunctionRuntime runtime, IReadOnlyDictionary<string, string> candidate,
+        long threshold, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var engine = new ReplayEngine(runtime, candidate, threshold, now);
         var parser = new FunctionLogParser();
-        await foreach (var message in LogInput.ReadAsync(input, cancellationToken))
+        await foreach (var message in messages.WithCancellation(cancellationToken))
         {
             switch (parser.Parse(message, out var line))
             {

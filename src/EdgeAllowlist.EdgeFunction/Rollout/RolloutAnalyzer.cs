@@ -81,11 +81,15 @@ public sealed partial class RolloutAnalyzer(IRolloutRules rules, int capacity = 
     DateTimeOffset? from;
     DateTimeOffset? to;
 
-    public static async Task<AnalysisDocument> AnalyzeAsync(Stream input, IRolloutRules rules, CancellationToken cancellationToken = default)
+    public static Task<AnalysisDocument> AnalyzeAsync(Stream input, IRolloutRules rules, CancellationToken cancellationToken = default) =>
+        AnalyzeAsync(LogInput.ReadAsync(input, cancellationToken), rules, cancellationToken);
+
+    /// <summary>Messages from any source: a file, an upload, or CloudWatch Logs page by page.</summary>
+    public static async Task<AnalysisDocument> AnalyzeAsync(IAsyncEnumerable<LogMessage> messages, IRolloutRules rules, CancellationToken cancellationToken = default)
     {
         var analyzer = new RolloutAnalyzer(rules);
         var parser = new FunctionLogParser();
-        await foreach (var message in LogInput.ReadAsync(input, cancellationToken))
+        await foreach (var message in messages.WithCancellation(cancellationToken))
             analyzer.Add(parser, message);
         return analyzer.Build();
     }
