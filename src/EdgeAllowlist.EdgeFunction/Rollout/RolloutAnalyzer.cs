@@ -149,14 +149,14 @@ public sealed partial class RolloutAnalyzer(IRolloutRules rules, int capacity = 
     {
         // Spellings of one origin (case, default port) count together, under the form the store keys.
         var byOrigin = new Dictionary<string, (long Count, SortedDictionary<string, long> Reasons)>(StringComparer.Ordinal);
-        foreach (var candidate in originCandidates.All)
+        foreach (var candidate in originCandidates.All.Where(c => Sure(c) > 0))
         {
             if (rules.AddableOrigin(candidate.Value) is not { } origin || origin.Contains('*'))
                 continue;
             var (count, reasons) = byOrigin.GetValueOrDefault(origin, (0, new(StringComparer.Ordinal)));
             foreach (var (reason, n) in candidate.Reasons)
                 reasons[reason] = reasons.GetValueOrDefault(reason) + n;
-            byOrigin[origin] = (count + candidate.Count, reasons);
+            byOrigin[origin] = (count + Sure(candidate), reasons);
         }
         var covered = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in byOrigin.Keys.GroupBy(Parent).Where(g => g.Key is not null && g.Count() >= WildcardHosts))
@@ -182,9 +182,15 @@ public sealed partial class RolloutAnalyzer(IRolloutRules rules, int capacity = 
         "origin", reasons.ContainsKey("origin-unknown") ? "add" : "renew", origin, passes, reasons, description,
         new JsonObject { ["origins"] = new JsonArray(new JsonObject { ["origin"] = origin }) });
 
+    /// <summary>
+    /// The denials a candidate surely had: its count less the count it may have inherited when it took
+    /// an evicted value's place, so <c>passes</c> never overstates (it is exact while <c>exact</c> is true).
+    /// </summary>
+    static long Sure(TopEntry candidate) => candidate.Count - (candidate.Error ?? 0);
+
     IEnumerable<Suggestion> UserAgentSuggestions() =>
-        userAgentCandidates.All.Where(c => rules.AddableUserAgentSubstring(c.Value)).Select(c => new Suggestion(
-            "userAgent", "add", c.Value, c.Count, c.Reasons,
+        userAgentCandidates.All.Where(c => Sure(c) > 0 && rules.AddableUserAgentSubstring(c.Value)).Select(c => new Suggestion(
+            "userAgent", "add", c.Value, Sure(c), c.Reasons,
             $"allow User-Agent {c.Value} (substring); once any allow rule exists every request needs one, browsers with Origin too: replay before applying",
             new JsonObject { ["userAgents"] = new JsonArray(new JsonObject { ["list"] = "allow", ["kind"] = "substring", ["pattern"] = c.Value }) }));
 
