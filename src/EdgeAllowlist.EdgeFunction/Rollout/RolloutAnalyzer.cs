@@ -40,7 +40,7 @@ public sealed record AnalysisDocument(
 /// userAgents entries) to merge into the rules file; <c>passes</c> counts the recorded denials it
 /// would turn into passes.
 /// </summary>
-public sealed record Suggestion(string Kind, string Op, string Value, long Passes, SortedDictionary<string, long> Reasons, string Description, JsonObject Patch);
+public sealed record Suggestion(string Kind, string Op, string Value, long Passes, SortedDictionary<string, long> Reasons, string Description, JsonObject Patch, string? Note = null);
 
 /// <summary>
 /// Streams the function's log lines into an <see cref="AnalysisDocument"/> in memory that does not
@@ -191,8 +191,12 @@ public sealed partial class RolloutAnalyzer(IRolloutRules rules, int capacity = 
     IEnumerable<Suggestion> UserAgentSuggestions() =>
         userAgentCandidates.All.Where(c => Sure(c) > 0 && rules.AddableUserAgentSubstring(c.Value)).Select(c => new Suggestion(
             "userAgent", "add", c.Value, Sure(c), c.Reasons,
-            $"allow User-Agent {c.Value} (substring); once any allow rule exists every request needs one, browsers with Origin too: replay before applying",
-            new JsonObject { ["userAgents"] = new JsonArray(new JsonObject { ["list"] = "allow", ["kind"] = "substring", ["pattern"] = c.Value }) }));
+            $"allow User-Agent {c.Value} (substring)",
+            new JsonObject { ["userAgents"] = new JsonArray(new JsonObject { ["list"] = "allow", ["kind"] = "substring", ["pattern"] = c.Value }) },
+            AllowRuleNote));
+
+    /// <summary>function/README.md §3 step 6: allow rules are not only for requests without Origin.</summary>
+    public const string AllowRuleNote = "Once any User-Agent allow rule exists, every request needs to match one, browsers with an Origin too: replay before applying.";
 
     /// <summary><c>https://*.b.example.com</c> for <c>https://a.b.example.com</c>: the wildcard one label up, while two labels remain after the <c>*</c>.</summary>
     static string? Parent(string origin)

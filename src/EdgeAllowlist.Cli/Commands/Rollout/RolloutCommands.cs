@@ -213,6 +213,8 @@ static class RolloutCommands
         foreach (var s in d.Suggestions)
             suggestions.AddRow(Markup.Escape(s.Description), s.Passes.ToString("N0", CultureInfo.InvariantCulture));
         console.Write(suggestions);
+        if (d.Suggestions.FirstOrDefault(s => s.Note is not null) is { Note: { } note })
+            console.MarkupLine($"[yellow]note[/] {Markup.Escape(note)}");
     }
 
     static void RenderReplay(IAnsiConsole console, ReplayDocument r)
