@@ -11,7 +11,8 @@ sealed class Endpoint(IOptions<RolloutOptions> options) : EndpointWithoutRequest
     {
         Post("/rollout/analyze");
         Permissions(ApiScopes.RulesRead);
-        Options(b => b.WithMetadata(new StreamedUpload()).Accepts<string>("application/x-ndjson", "application/json", "text/plain"));
+        // No Accepts metadata: routing would answer a content type it does not list with 415 before authentication.
+        Options(b => b.WithMetadata(new StreamedUpload()));
         Summary(s =>
         {
             s.Summary = "Analyse the function's report-mode log lines: counts by reason, top origins, User-Agents and paths, the time span, and suggested rule changes with the denials each turns into passes.";

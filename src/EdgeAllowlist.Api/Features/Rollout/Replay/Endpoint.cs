@@ -20,7 +20,8 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, TimeProvider time, IOptions<R
     {
         Post("/rollout/replay");
         Permissions(ApiScopes.RulesRead);
-        Options(b => b.WithMetadata(new StreamedUpload()).Accepts<string>("multipart/form-data"));
+        // No Accepts metadata: routing would answer a content type it does not list with 415 before authentication.
+        Options(b => b.WithMetadata(new StreamedUpload()));
         Summary(s =>
         {
             s.Summary = "Replay recorded would-be denials against candidate rules through the real function: nowPass and stillDenied by reason with examples, and whether enforcing would be safe.";
