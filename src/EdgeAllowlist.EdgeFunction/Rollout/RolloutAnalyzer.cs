@@ -33,7 +33,13 @@ public sealed record AnalysisDocument(
     DateTimeOffset? To,
     long Skipped,
     bool Exact,
-    IReadOnlyList<Suggestion> Suggestions);
+    IReadOnlyList<Suggestion> Suggestions,
+    Timeline? Timeline);
+
+/// <summary>Would-be denials over time by reason, in buckets of <c>bucketSeconds</c> (an hour, doubled as often as needed to stay within <see cref="RolloutAnalyzer.MaxBuckets"/>); null when the input has no times.</summary>
+public sealed record Timeline(long BucketSeconds, IReadOnlyList<TimelineBucket> Buckets);
+
+public sealed record TimelineBucket(DateTimeOffset Start, SortedDictionary<string, long> ByReason);
 
 /// <summary>
 /// One desired-state change. <c>patch</c> is a fragment of a desired-state document (origins or
@@ -56,6 +62,9 @@ public sealed partial class RolloutAnalyzer(IRolloutRules rules, int capacity = 
 
     public const int MaxSuggestions = 50;
 
+    /// <summary>Timeline buckets at most; a longer span widens them.</summary>
+    public const int MaxBuckets = 500;
+
     /// <summary>Distinct hosts under one parent domain before a wildcard is suggested instead of each host.</summary>
     public const int WildcardHosts = 3;
 
@@ -76,6 +85,8 @@ public sealed partial class RolloutAnalyzer(IRolloutRules rules, int capacity = 
     readonly TopCounter distributions = new(capacity);
     readonly TopCounter originCandidates = new(capacity);
     readonly TopCounter userAgentCandidates = new(capacity);
+    readonly SortedDictionary<long, long[]> timeline = [];
+    long bucketSeconds = 3600;
     long total;
     long skipped;
     DateTimeOffset? from;
@@ -124,6 +135,7 @@ public sealed partial class RolloutAnalyzer(IRolloutRules rules, int capacity = 
                 from = at;
             if (to is null || at > to)
                 to = at;
+            Count(at.ToUnixTimeSeconds(), reason);
         }
         if (line.Reason is "origin-unknown" or "origin-expired" && line.Origin.Length > 0)
             originCandidates.Add(line.Origin, reason);
@@ -143,7 +155,33 @@ public sealed partial class RolloutAnalyzer(IRolloutRules rules, int capacity = 
         to,
         skipped,
         new[] { origins, userAgents, paths, distributions, originCandidates, userAgentCandidates }.All(c => c.Exact),
-        [.. OriginSuggestions().Concat(UserAgentSuggestions()).OrderByDescending(s => s.Passes).ThenBy(s => s.Value, StringComparer.Ordinal).Take(MaxSuggestions)]);
+        [.. OriginSuggestions().Concat(UserAgentSuggestions()).OrderByDescending(s => s.Passes).ThenBy(s => s.Value, StringComparer.Ordinal).Take(MaxSuggestions)],
+        BuildTimeline());
+
+    void Count(long seconds, int reason)
+    {
+        var start = seconds - (seconds % bucketSeconds + bucketSeconds) % bucketSeconds;
+        if (!timeline.TryGetValue(start, out var counts))
+        {
+            timeline[start] = counts = new long[Reasons.All.Count];
+            if (timeline.Count > MaxBuckets)
+            {
+                // Twice as wide: each pair of buckets becomes one, so memory stays bounded whatever the span.
+                bucketSeconds *= 2;
+                var merged = timeline.GroupBy(b => b.Key - (b.Key % bucketSeconds + bucketSeconds) % bucketSeconds)
+                    .ToDictionary(g => g.Key, g => g.Select(b => b.Value).Aggregate(new long[Reasons.All.Count], (sum, c) => { for (var i = 0; i < c.Length; i++) sum[i] += c[i]; return sum; }));
+                timeline.Clear();
+                foreach (var (key, value) in merged)
+                    timeline[key] = value;
+                Count(seconds, reason);
+                return;
+            }
+        }
+        counts[reason]++;
+    }
+
+    Timeline? BuildTimeline() => timeline.Count == 0 ? null : new(bucketSeconds, [.. timeline.Select(b => new TimelineBucket(DateTimeOffset.FromUnixTimeSeconds(b.Key),
+        new(Enumerable.Range(0, b.Value.Length).Where(i => b.Value[i] > 0).ToDictionary(i => Reasons.All[i], i => b.Value[i]), StringComparer.Ordinal)))]);
 
     IEnumerable<Suggestion> OriginSuggestions()
     {

@@ -71,6 +71,10 @@ public sealed class RolloutTests(ApiHost host) : IClassFixture<ApiHost>
         analysis["topDistributions"]![0]!["value"]!.GetValue<string>().ShouldBe("E2ROLLOUTEXAMPLE");
         DateTimeOffset.Parse(analysis["from"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(DateTimeOffset.Parse("2026-11-30T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         analysis["to"].ShouldNotBeNull();
+        // Would-be denials over time by reason, for the console's chart: every line in one bucket of an hour.
+        var timeline = analysis["timeline"]!;
+        timeline["bucketSeconds"]!.GetValue<long>().ShouldBe(3600);
+        timeline["buckets"]!.AsArray().Sum(b => b!["byReason"]!.AsObject().Sum(r => r.Value!.GetValue<long>())).ShouldBe(printed.Count);
 
         var player = analysis["topOrigins"]!.AsArray().Single(o => o!["value"]!.GetValue<string>() == "https://player.example.net")!;
         player["count"]!.GetValue<long>().ShouldBe(printed.Count(l => l["origin"]!.GetValue<string>() == "https://player.example.net"));
