@@ -118,3 +118,30 @@ static class RolloutCommandsExitCodes
 {
     public const int NotSafe = Cli.Commands.Rollout.RolloutCommands.NotSafe;
 }
+
+/// <summary>The CLI and the API answer one document for one log: the same engine, the same rules, the same JSON.</summary>
+public sealed class RolloutCliMatchesApiTests(Fixtures.AdminApiHost api) : IClassFixture<Fixtures.AdminApiHost>
+{
+    [Fact]
+    public async Task Analyze_and_replay_print_the_documents_the_api_routes_answer()
+    {
+        var folder = Path.Combine(RepositoryPaths.Root, "function", "rollout");
+        var log = Path.Combine(folder, "report-mode.filter-log-events.json");
+        using var http = new HttpClient { BaseAddress = api.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", api.AdminToken);
+
+        using var analyzed = await http.PostAsync("/v1/rollout/analyze", new StreamContent(File.OpenRead(log)) { Headers = { ContentType = new("application/json") } });
+        var cli = await CliRun.RunAsync("rollout", "analyze", log, "-o", "json");
+        JsonNode.DeepEquals(JsonNode.Parse(await analyzed.Content.ReadAsStringAsync()), cli.Json).ShouldBeTrue();
+
+        var rules = Path.Combine(folder, "rules.yaml");
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent(JsonSerializer.Serialize(await Cli.Commands.Rules.DesiredStateFile.ReadAsync(rules, default)), System.Text.Encoding.UTF8, "application/json"), "rules" },
+            { new StreamContent(File.OpenRead(log)), "log", "log.json" },
+        };
+        using var replayed = await http.PostAsync("/v1/rollout/replay", form);
+        var cliReplay = await CliRun.RunAsync("rollout", "replay", "--rules", rules, log, "-o", "json");
+        JsonNode.DeepEquals(JsonNode.Parse(await replayed.Content.ReadAsStringAsync()), cliReplay.Json).ShouldBeTrue();
+    }
+}
