@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Cli.Aws.CloudWatchLogs;
 using EdgeAllowlist.Cli.Aws.MediaTailor;
 using EdgeAllowlist.Cli.Tests.Fakes;
 
@@ -80,6 +81,28 @@ public sealed class RetryTests
         error.Service.ShouldBe("MediaTailor");
         error.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
         fake.Requests.Count.ShouldBe(TestAws.Retry.MaxAttempts);
+    }
+
+    [Fact]
+    public async Task CloudWatch_Logs_throttling_is_retried_until_an_attempt_gets_through_and_then_a_typed_error()
+    {
+        await using var fake = await FakeCloudWatchLogs.StartAsync();
+        fake.Seed("/aws/cloudfront/function/edge-allowlist", []);
+        fake.ThrottleNext = 2;
+        var client = new CloudWatchLogsClient(TestAws.Http, fake.Endpoint, TestAws.Credentials, TimeProvider.System, TestAws.Retry);
+
+        await foreach (var _ in client.FilterLogEventsAsync("/aws/cloudfront/function/edge-allowlist", DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow)) { }
+
+        fake.Requests.Count.ShouldBe(3);
+        fake.ThrottleNext = 100;
+        var error = await Should.ThrowAsync<CloudWatchLogsException>(async () =>
+        {
+            await foreach (var _ in client.FilterLogEventsAsync("/aws/cloudfront/function/edge-allowlist", DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow)) { }
+        });
+        error.ErrorCode.ShouldBe("ThrottlingException");
+        error.Service.ShouldBe("CloudWatch Logs");
+        error.IsRetryable.ShouldBeTrue();
+        fake.Requests.Count.ShouldBe(3 + TestAws.Retry.MaxAttempts);
     }
 
     [Fact]

@@ -1,12 +1,10 @@
-extern alias api;
 using System.CommandLine;
+using EdgeAllowlist.Api.Features.DesiredState;
 using EdgeAllowlist.Cli.Commands.Rules;
 using EdgeAllowlist.EdgeFunction;
 using EdgeAllowlist.Store;
 using EdgeAllowlist.Store.Local;
 using Spectre.Console;
-using DesiredStateStore = api::EdgeAllowlist.Api.Features.DesiredState.DesiredStateStore;
-using InvalidDesiredStateException = api::EdgeAllowlist.Api.Features.DesiredState.InvalidDesiredStateException;
 
 namespace EdgeAllowlist.Cli.Commands.Function;
 
