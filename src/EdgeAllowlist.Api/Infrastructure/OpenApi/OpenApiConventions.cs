@@ -10,6 +10,8 @@ namespace EdgeAllowlist.Api.Infrastructure.OpenApi;
 /// <summary>How the OpenAPI document names things, so that openapi/v1.json reads well and stays stable.</summary>
 public static class OpenApiConventions
 {
+    public const string SecurityScheme = "ApiToken";
+
     public static void Apply(AspNetCoreOpenApiDocumentGeneratorSettings settings)
     {
         settings.DocumentName = "v1";
@@ -18,7 +20,7 @@ public static class OpenApiConventions
         settings.Description = "Maintains the CloudFront KeyValueStore rules read by the fixed allowlist function, with scoped tokens and a hash-chained audit trail.";
         settings.SchemaSettings.SchemaNameGenerator = new FeatureSchemaNames();
         settings.DocumentProcessors.Add(new CatchAllParameters());
-        Extensions.AddAuth(settings, "ApiToken", new()
+        Extensions.AddAuth(settings, SecurityScheme, new()
         {
             Type = OpenApiSecuritySchemeType.Http,
             Scheme = "Bearer",

@@ -43,6 +43,7 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, IKeyValueStore store, TimePro
             },
             outcome.KvsReads,
             recording.KeysRead,
+            recording.Reads,
             outcome.Logs), ct);
     }
 
@@ -107,4 +108,5 @@ sealed partial class Request
     private static partial Regex HeaderName();
 }
 
-sealed record Response(string Action, int? Status, string? Uri, string? Reason, int KvsReads, IReadOnlyList<string> KeysRead, IReadOnlyList<string> Logs);
+/// <param name="Reads">The keys read in order, each with whether it was there and its value: the steps the function took.</param>
+sealed record Response(string Action, int? Status, string? Uri, string? Reason, int KvsReads, IReadOnlyList<string> KeysRead, IReadOnlyList<KeyRead> Reads, IReadOnlyList<string> Logs);
