@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+
+namespace EdgeAllowlist.Api.WebConsole.Pages;
+
+public sealed class TokensModel(InProcessApi api, ConsoleSessions sessions) : ConsolePage(api, sessions)
+{
+    public List<JsonElement> Items { get; } = [];
+
+    /// <summary>The token just made, shown in this response only.</summary>
+    public JsonElement? Created { get; private set; }
+
+    /// <summary>A token with an expiry mints only tokens expiring no later (the API's rule; the form says so up front).</summary>
+    public bool MustExpire { get; private set; }
+
+    public async Task OnGetAsync() => await LoadAsync();
+
+    async Task LoadAsync()
+    {
+        var me = await Api("GET", "/v1/tokens/current");
+        MustExpire = me.Json.Str("expiresAt").Length > 0;
+        var list = await Api("GET", "/v1/tokens");
+        if (list.Ok)
+            Items.AddRange(list.Json.Items());
+        else
+            Refused(list);
+    }
+
+    public async Task<IActionResult> OnPostCreateAsync(string? name, string[]? scopes, string? expires)
+    {
+        DateTimeOffset? expiresAt = DateTime.TryParse(expires, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+        var answer = await Api("POST", "/v1/tokens", new { name = name ?? "", scopes = scopes ?? [], expiresAt });
+        if (answer.Ok)
+            Created = answer.Json;
+        else
+            Refused(answer);
+        await LoadAsync();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(string? id)
+    {
+        var answer = await Api("DELETE", "/v1/tokens/" + Escape(id ?? ""));
+        if (answer.Ok)
+            return Done($"Revoked {answer.Json.Str("name")}.");
+        Refused(answer);
+        await LoadAsync();
+        return Page();
+    }
+}
