@@ -110,6 +110,10 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
         await Assertions.Expect(page.Locator("li[data-action='secret.rotate']")).ToContainTextAsync("mediatailor");
         await page.GetByRole(AriaRole.Button, new() { Name = "Verify the chain" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("The chain verifies");
+        var rotation = page.Locator("li[data-action='secret.rotate']");
+        await Assertions.Expect(rotation).ToHaveCountAsync(1);
+        await rotation.GetByText("Before / after").ClickAsync();
+        await Assertions.Expect(rotation.Locator("td.diff-after").First).ToBeVisibleAsync();
         await ShotAsync(page, "audit.png");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();

@@ -32,14 +32,14 @@ public sealed class AuditModel(InProcessApi api, ConsoleSessions sessions) : Con
         NextCursor = page.Json.Str("nextCursor");
     }
 
-    public async Task<IActionResult> OnPostVerifyAsync()
+    public async Task<IActionResult> OnPostVerifyAsync(string? actor, string? action, string? target, string? from, string? to)
     {
         var verification = await Api("GET", "/v1/audit/verify");
         if (verification.Ok)
             Verification = verification.Json;
         else
             Refused(verification);
-        await LoadAsync(Filter);
+        await LoadAsync(new(actor, action, target, from, to));
         return Page();
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeAllowlist.Api.Features.Simulate;
 using Microsoft.AspNetCore.Mvc;
 
 namespace EdgeAllowlist.Api.WebConsole.Pages;
@@ -14,17 +15,11 @@ public sealed class SimulateModel(InProcessApi api, ConsoleSessions sessions) : 
 
     public sealed record Preset(string Label, SimulatedRequest Request);
 
-    const string Browser = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15";
+    public const string SecretToPaste = "PASTE-THE-SECRET";
 
-    public static readonly IReadOnlyDictionary<string, Preset> Presets = new Dictionary<string, Preset>
-    {
-        ["template"] = new("MediaTailor template fetch", new("GET", "/_p/PASTE-THE-SECRET/test/ACCUSSED_Stereo.m3u8", UserAgent: "AWSElementalMediaTailor/1.0",
-            Hint: "Replace PASTE-THE-SECRET with the partner secret (ealp_…): MediaTailor fetches the VideoContentSourceUrl plus the manifest's path.")),
-        ["manifest"] = new("Player manifest", new("GET", "/v1/master/abc123/index.m3u8", "https://www.example.com", UserAgent: Browser)),
-        ["segment"] = new("Segment", new("GET", "/content/abc123/seg_00042.ts", "https://www.example.com", UserAgent: Browser)),
-        ["forged"] = new("Forged MediaTailor UA", new("GET", "/test/ACCUSSED_Stereo.m3u8", UserAgent: "AWSElementalMediaTailor/1.0",
-            Hint: "Anyone can send MediaTailor's User-Agent; without the secret in the path it opens nothing.")),
-    };
+    public static readonly IReadOnlyDictionary<string, Preset> Presets = SimulatePresets.All.ToDictionary(p => p.Key, p => new Preset(p.Label,
+        new("GET", p.Uri.Replace(SimulatePresets.SecretPlaceholder, SecretToPaste, StringComparison.Ordinal), p.Origin, null, p.UserAgent,
+            Hint: p.Uri.Contains(SimulatePresets.SecretPlaceholder, StringComparison.Ordinal) ? $"Replace {SecretToPaste} with the partner secret (ealp_…). {p.Hint}" : p.Hint)));
 
     static readonly Dictionary<string, string> Reasons = new(StringComparer.Ordinal)
     {
