@@ -22,10 +22,23 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
         var page = await browser.NewPageAsync(host.BaseAddress);
         await page.GotoAsync("/");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console/sign-in$"));
-        await page.GetByLabel("API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        // By keyboard: the field, the token, Enter.
+        await page.GetByLabel("API token").FocusAsync();
+        await page.Keyboard.TypeAsync(token);
+        await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview", Level = 1 })).ToBeVisibleAsync();
         return page;
+    }
+
+    /// <summary>Every control a person can reach has a label (its own, or aria-label).</summary>
+    static async Task EveryControlIsLabelledAsync(IPage page)
+    {
+        var unlabelled = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
+                .filter(e => !e.hidden && (e.tagName === "BUTTON" ? !e.textContent.trim() && !e.getAttribute("aria-label") : e.labels.length === 0 && !e.getAttribute("aria-label")))
+                .map(e => e.outerHTML)
+            """);
+        unlabelled.ShouldBeEmpty(page.Url);
     }
 
     async Task<string> TokenAsync(string name, params string[] scopes)
@@ -49,6 +62,13 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
         await Assertions.Expect(page.GetByTestId("mode")).ToHaveTextAsync("enforce");
         await Assertions.Expect(page.GetByText("Native players without Origin are denied: no User-Agent allow rule")).ToBeVisibleAsync();
         await ShotAsync(page, "overview.png");
+        foreach (var path in new[] { "/console", "/console/origins", "/console/user-agents", "/console/partners", "/console/settings", "/console/tokens", "/console/simulate", "/console/audit" })
+        {
+            var view = await page.GotoAsync(path);
+            view!.Status.ShouldBe(200, path);
+            await EveryControlIsLabelledAsync(page);
+        }
+        await page.GotoAsync("/console");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Origins" }).ClickAsync();
         await page.GetByLabel("Origin", new() { Exact = true }).FillAsync("https://WWW.Example.com");
@@ -71,6 +91,7 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
         url.ShouldBe($"https://{Distribution}/_p/{secret}/");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Copy" }).First).ToBeVisibleAsync();
         await ShotAsync(page, "partner-secret.png");
+        await EveryControlIsLabelledAsync(page);
         // Shown once: the next view of the page has it nowhere.
         await page.GotoAsync("/console/partners");
         (await page.ContentAsync()).ShouldNotContain(secret);
@@ -85,6 +106,7 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
         await Assertions.Expect(page.Locator("li.step[data-key='cfg']")).ToContainTextAsync("mode enforce");
         await Assertions.Expect(page.Locator("li.step[data-key^='x:']")).ToContainTextAsync("Partner secret of mediatailor");
         await ShotAsync(page, "simulate.png");
+        await EveryControlIsLabelledAsync(page);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Forged MediaTailor UA" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Simulate" }).ClickAsync();
@@ -110,6 +132,7 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
         await Assertions.Expect(page.Locator("li[data-action='secret.rotate']")).ToContainTextAsync("mediatailor");
         await page.GetByRole(AriaRole.Button, new() { Name = "Verify the chain" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("The chain verifies");
+        await EveryControlIsLabelledAsync(page);
         var rotation = page.Locator("li[data-action='secret.rotate']");
         await Assertions.Expect(rotation).ToHaveCountAsync(1);
         await rotation.GetByText("Before / after").ClickAsync();
