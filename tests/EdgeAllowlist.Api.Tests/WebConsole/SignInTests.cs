@@ -1,31 +1,16 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using EdgeAllowlist.Api.Tests.Auth;
 using EdgeAllowlist.Api.Tests.Fixtures;
 
 namespace EdgeAllowlist.Api.Tests.WebConsole;
 
 /// <summary>Failed console sign-ins meet the API's failure limiter and its aggregated audit, counted per client address.</summary>
-public sealed partial class SignInTests(FewAddressesApiHost host) : IClassFixture<FewAddressesApiHost>
+public sealed class SignInTests(FewAddressesApiHost host) : IClassFixture<FewAddressesApiHost>
 {
-    sealed class Browserless(Uri baseAddress) : IDisposable
-    {
-        readonly HttpClient http = new(new HttpClientHandler { CookieContainer = new(), AllowAutoRedirect = false }) { BaseAddress = baseAddress };
-
-        public async Task<HttpResponseMessage> SignInAsync(string token)
-        {
-            var form = await http.GetStringAsync("/console/sign-in");
-            var antiforgery = Antiforgery().Match(form).Groups[1].Value;
-            return await http.PostAsync("/console/sign-in", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token, ["__RequestVerificationToken"] = antiforgery }));
-        }
-
-        public void Dispose() => http.Dispose();
-    }
-
     [Fact]
     public async Task Wrong_tokens_are_limited_per_address_and_audited_like_API_failures_while_a_valid_one_still_signs_in()
     {
-        using var browser = new Browserless(host.BaseAddress);
+        using var browser = new ConsoleClient(host.BaseAddress);
         for (var i = 0; i < 3; i++)
         {
             var refused = await browser.SignInAsync(Flood.RandomToken());
@@ -46,7 +31,4 @@ public sealed partial class SignInTests(FewAddressesApiHost host) : IClassFixtur
         entry["detail"]!.GetValue<string>().ShouldContain("unknown");
         entry["detail"]!.GetValue<string>().ShouldContain("GET /v1/tokens/current");
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex Antiforgery();
 }
