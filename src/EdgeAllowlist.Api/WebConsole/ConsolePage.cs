@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
@@ -75,6 +76,10 @@ public abstract class ConsolePage(InProcessApi api, ConsoleSessions sessions) : 
     }
 
     protected static string Escape(string segment) => Uri.EscapeDataString(segment);
+
+    /// <summary>A <c>datetime-local</c> field, read as UTC (the forms say so); null when empty or unreadable, and the API judges the rest.</summary>
+    protected static DateTimeOffset? Utc(string? local) =>
+        DateTime.TryParse(local, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 }
 
 /// <summary>Reading the API's JSON in views without a type per answer.</summary>

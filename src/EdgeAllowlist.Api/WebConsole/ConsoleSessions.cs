@@ -75,14 +75,13 @@ public sealed class ConsoleSessions(TimeProvider time)
     // Keyed by a hash, so the ids a memory dump shows are not cookies anyone can present.
     static string Key(string id) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(id)));
 
-    public static CookieOptions CookieOptions(HttpRequest request, DateTimeOffset? expires = null) => new()
+    public static CookieOptions CookieOptions(HttpRequest request) => new()
     {
         HttpOnly = true,
         SameSite = SameSiteMode.Strict,
         Secure = request.IsHttps,
         Path = "/console",
         IsEssential = true,
-        Expires = expires,
     };
 }
 

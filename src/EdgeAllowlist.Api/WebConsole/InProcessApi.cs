@@ -40,7 +40,8 @@ public sealed record ApiAnswer(int Status, IReadOnlyDictionary<string, string> H
 {
     public bool Ok => Status is >= 200 and < 300;
 
-    public JsonElement Json => Body.Length == 0 ? default : JsonDocument.Parse(Body).RootElement;
+    /// <summary>The body as JSON (undefined when empty); parsed once, into an element that needs no disposing.</summary>
+    public JsonElement Json => field.ValueKind != JsonValueKind.Undefined || Body.Length == 0 ? field : field = JsonSerializer.Deserialize<JsonElement>(Body);
 
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 

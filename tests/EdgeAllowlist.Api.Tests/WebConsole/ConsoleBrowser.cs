@@ -22,7 +22,13 @@ public sealed class ConsoleBrowser : IAsyncLifetime
         File.Exists(ExecutablePath).ShouldBeTrue($"The console tests drive Chromium at {ExecutablePath}: apt-get install -y chromium (or set EDGE_ALLOWLIST_CHROMIUM).");
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         playwright = await Playwright.CreateAsync();
-        Browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ExecutablePath, Headless = true });
+        Browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            // Containers often give /dev/shm only 64 MB, which Chromium outgrows.
+            Args = ["--disable-dev-shm-usage"],
+        });
     }
 
     /// <summary>A fresh browser profile (cookies of its own) on the service.</summary>

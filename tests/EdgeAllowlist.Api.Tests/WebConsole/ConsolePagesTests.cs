@@ -111,4 +111,18 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
         (await console.PostAsync($"/console/partners?revoke=confirm-me/{id}", "&handler=Revoke", ("partner", "confirm-me"), ("id", id))).StatusCode.ShouldBe(HttpStatusCode.Found);
         (await admin.GetJsonAsync("/v1/partners/confirm-me/secrets"))["items"]!.AsArray().ShouldBeEmpty();
     }
+
+    [Theory]
+    [InlineData("https", true)]
+    [InlineData("http", false)]
+    public void The_session_cookie_is_HttpOnly_SameSite_Strict_and_Secure_over_HTTPS(string scheme, bool secure)
+    {
+        var request = new Microsoft.AspNetCore.Http.DefaultHttpContext().Request;
+        request.Scheme = scheme;
+        var options = EdgeAllowlist.Api.WebConsole.ConsoleSessions.CookieOptions(request);
+        options.HttpOnly.ShouldBeTrue();
+        options.SameSite.ShouldBe(Microsoft.AspNetCore.Http.SameSiteMode.Strict);
+        options.Secure.ShouldBe(secure);
+        options.Path.ShouldBe("/console");
+    }
 }

@@ -68,9 +68,8 @@ public sealed class AuditModel(InProcessApi api, ConsoleSessions sessions) : Con
         {
             if (string.IsNullOrWhiteSpace(value))
                 continue;
-            if (utc && name is "from" or "to"
-                && DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
-                yield return (name, new DateTimeOffset(t, TimeSpan.Zero).ToString("O", CultureInfo.InvariantCulture));
+            if (utc && name is "from" or "to" && Utc(value) is { } t)
+                yield return (name, t.ToString("O", CultureInfo.InvariantCulture));
             else
                 yield return (name, value.Trim());
         }

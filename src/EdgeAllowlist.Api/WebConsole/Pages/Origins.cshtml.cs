@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 
@@ -106,7 +105,4 @@ public sealed class OriginsModel(InProcessApi api, ConsoleSessions sessions) : C
         return start < 0 ? null : detail[start..].Split(' ')[0].TrimEnd('.');
     }
 
-    /// <summary>A datetime-local value, read as UTC; the API refuses what is not a future time.</summary>
-    static DateTimeOffset? Utc(string? local) =>
-        DateTime.TryParse(local, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 }

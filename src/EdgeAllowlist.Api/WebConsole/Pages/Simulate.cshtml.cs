@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using EdgeAllowlist.Api.Features.Simulate;
 using Microsoft.AspNetCore.Mvc;
@@ -58,9 +57,7 @@ public sealed class SimulateModel(InProcessApi api, ConsoleSessions sessions) : 
             headers["referer"] = referer;
         if (!string.IsNullOrEmpty(userAgent))
             headers["user-agent"] = userAgent;
-        DateTimeOffset? when = DateTime.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? new DateTimeOffset(t, TimeSpan.Zero) : null;
-        var answer = await Api("POST", "/v1/simulate", new { method = Form.Method, uri = Form.Uri, headers, at = when });
+        var answer = await Api("POST", "/v1/simulate", new { method = Form.Method, uri = Form.Uri, headers, at = Utc(at) });
         if (answer.Ok)
             Result = answer.Json;
         else

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 
@@ -29,9 +28,7 @@ public sealed class TokensModel(InProcessApi api, ConsoleSessions sessions) : Co
 
     public async Task<IActionResult> OnPostCreateAsync(string? name, string[]? scopes, string? expires)
     {
-        DateTimeOffset? expiresAt = DateTime.TryParse(expires, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? new DateTimeOffset(t, TimeSpan.Zero) : null;
-        var answer = await Api("POST", "/v1/tokens", new { name = name ?? "", scopes = scopes ?? [], expiresAt });
+        var answer = await Api("POST", "/v1/tokens", new { name = name ?? "", scopes = scopes ?? [], expiresAt = Utc(expires) });
         if (answer.Ok)
             Created = answer.Json;
         else
