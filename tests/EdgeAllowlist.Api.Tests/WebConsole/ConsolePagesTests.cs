@@ -30,6 +30,13 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
         (await console.PageAsync("/console/origins")).ShouldContain("Bulk paste applied: 2 added, 0 updated, 0 unchanged.");
         (await admin.GetAsync("/v1/origins/https://www.bulk-one.example")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await admin.GetAsync("/v1/origins/https://bulk-two.example")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var found = await console.PageAsync("/console/origins?q=BULK-two");
+        found.ShouldContain("data-origin=\"https://bulk-two.example\"");
+        found.ShouldNotContain("data-origin=\"https://already.example\"");
+        (await console.PostAsync("/console/origins", "?handler=Delete", ("origin", "https://bulk-two.example"))).StatusCode.ShouldBe(HttpStatusCode.Found);
+        (await admin.GetAsync("/v1/origins/https://bulk-two.example")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await admin.GetJsonAsync("/v1/audit?action=origin.delete&target=https://bulk-two.example"))["items"]!.AsArray().ShouldHaveSingleItem()!["actor"]!.GetValue<string>().ShouldBe("bootstrap-admin");
     }
 
     [Fact]
@@ -49,6 +56,10 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
         body.ShouldContain("pattern");
         using var admin = host.Admin();
         (await admin.GetJsonAsync("/v1/user-agents"))["deny"]!.AsArray().ShouldBeEmpty();
+
+        var rule = (await admin.GetJsonAsync("/v1/user-agents"))["allow"]!.AsArray().Single(r => r!["pattern"]!.GetValue<string>() == "AppleCoreMedia/1.0 (iPhone")!;
+        (await console.PostAsync("/console/user-agents", "?handler=Delete", ("list", "allow"), ("id", rule["id"]!.GetValue<string>()))).StatusCode.ShouldBe(HttpStatusCode.Found);
+        (await admin.GetJsonAsync("/v1/user-agents"))["allow"]!.AsArray().ShouldNotContain(r => r!["id"]!.GetValue<string>() == rule["id"]!.GetValue<string>());
     }
 
     [Fact]
@@ -88,6 +99,10 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
         using (var made = host.Client(token))
             (await made.GetJsonAsync("/v1/tokens/current"))["name"]!.GetValue<string>().ShouldBe("console-made");
         (await console.PageAsync("/console/tokens")).ShouldNotContain(token);
+        var madeId = (await admin.GetJsonAsync("/v1/tokens"))["items"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "console-made")!["id"]!.GetValue<string>();
+        (await console.PostAsync("/console/tokens", "?handler=Revoke", ("id", madeId))).StatusCode.ShouldBe(HttpStatusCode.Found);
+        using (var revoked = host.Client(token))
+            (await revoked.GetAsync("/v1/tokens/current")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
         // Beyond its scopes: the API's lattice refuses it, with the API's 403.
         var beyond = await console.PostAsync("/console/tokens", "?handler=Create", ("name", "too-much"), ("scopes", "rules:write"));
