@@ -20,12 +20,21 @@ public sealed partial class ConsoleClient(Uri baseAddress) : IDisposable
     }
 
     /// <summary>Posts a form the way the page's own form does: the antiforgery token from a fresh view of <paramref name="page"/>.</summary>
-    public async Task<HttpResponseMessage> PostAsync(string page, string handlerQuery, params (string Name, string Value)[] fields)
+    public async Task<HttpResponseMessage> PostAsync(string page, string handlerQuery, params (string Name, string Value)[] fields) =>
+        await PostWithAsync(await AntiforgeryAsync(page), page + handlerQuery, fields);
+
+    /// <summary>The antiforgery token of a form on <paramref name="page"/>.</summary>
+    public async Task<string> AntiforgeryAsync(string page)
     {
         var antiforgery = Antiforgery().Match(await PageAsync(page)).Groups[1].Value;
         antiforgery.ShouldNotBeEmpty();
-        return await http.PostAsync(page + handlerQuery, new FormUrlEncodedContent([.. fields.Select(f => KeyValuePair.Create(f.Name, f.Value)), KeyValuePair.Create("__RequestVerificationToken", antiforgery)]));
+        return antiforgery;
     }
+
+    public async Task<HttpResponseMessage> PostWithAsync(string antiforgery, string pathAndQuery, params (string Name, string Value)[] fields) =>
+        await http.PostAsync(pathAndQuery, new FormUrlEncodedContent([.. fields.Select(f => KeyValuePair.Create(f.Name, f.Value)), KeyValuePair.Create("__RequestVerificationToken", antiforgery)]));
+
+    public async Task<HttpResponseMessage> GetAsync(string path) => await http.GetAsync(path);
 
     public async Task<HttpResponseMessage> SignInAsync(string token) => await PostAsync("/console/sign-in", "", ("token", token));
 
