@@ -67,6 +67,10 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
             var view = await page.GotoAsync(path);
             view!.Status.ShouldBe(200, path);
             await EveryControlIsLabelledAsync(page);
+            var axe = await Deque.AxeCore.Playwright.PageExtensions.RunAxe(page);
+            // axe-core's checks (labels, names, contrast, landmarks, ARIA) over the whole page.
+            axe.Passes.ShouldContain(r => r.Id == "label" || r.Id == "color-contrast", path);
+            axe.Violations.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ShouldBeEmpty(path);
         }
         await page.GotoAsync("/console");
 
