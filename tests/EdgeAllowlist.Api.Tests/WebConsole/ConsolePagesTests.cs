@@ -110,6 +110,18 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task A_rotation_token_made_in_the_console_is_limited_to_the_partners_named()
+    {
+        using var console = await AdminAsync();
+        (await console.PageAsync("/console/tokens")).ShouldContain("Partners for secrets:rotate");
+        var created = await console.PostAsync("/console/tokens", "?handler=Create", ("name", "rotate-mt"), ("scopes", "secrets:rotate"), ("partners", " mediatailor  other-cdn "));
+        created.StatusCode.ShouldBe(HttpStatusCode.OK, await created.Content.ReadAsStringAsync());
+        using var admin = host.Admin();
+        var made = (await admin.GetJsonAsync("/v1/tokens"))["items"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "rotate-mt")!;
+        made["partners"]!.AsArray().Select(p => p!.GetValue<string>()).ShouldBe(["mediatailor", "other-cdn"]);
+    }
+
+    [Fact]
     public async Task Revoking_a_secret_asks_for_confirmation_first()
     {
         using var admin = host.Admin();

@@ -13,12 +13,16 @@ public sealed class TokensModel(InProcessApi api, ConsoleSessions sessions) : Co
     /// <summary>A token with an expiry mints only tokens expiring no later (the API's rule; the form says so up front).</summary>
     public bool MustExpire { get; private set; }
 
+    /// <summary>The partners the signed-in token may rotate for (none: all); a token it makes may name only these.</summary>
+    public IReadOnlyList<string> Partners { get; private set; } = [];
+
     public async Task OnGetAsync() => await LoadAsync();
 
     async Task LoadAsync()
     {
         var me = await Api("GET", "/v1/tokens/current");
         MustExpire = me.Json.Str("expiresAt").Length > 0;
+        Partners = [.. me.Json.Items("partners").Select(p => p.GetString()!)];
         var list = await Api("GET", "/v1/tokens");
         if (list.Ok)
             Items.AddRange(list.Json.Items());
@@ -26,9 +30,10 @@ public sealed class TokensModel(InProcessApi api, ConsoleSessions sessions) : Co
             Refused(list);
     }
 
-    public async Task<IActionResult> OnPostCreateAsync(string? name, string[]? scopes, string? expires)
+    public async Task<IActionResult> OnPostCreateAsync(string? name, string[]? scopes, string? expires, string? partners)
     {
-        var answer = await Api("POST", "/v1/tokens", new { name = name ?? "", scopes = scopes ?? [], expiresAt = Utc(expires) });
+        var limitedTo = partners?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var answer = await Api("POST", "/v1/tokens", new { name = name ?? "", scopes = scopes ?? [], expiresAt = Utc(expires), partners = limitedTo is { Length: > 0 } ? limitedTo : null });
         if (answer.Ok)
             Created = answer.Json;
         else
