@@ -122,6 +122,33 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task A_token_that_may_only_rotate_gets_the_rotation_form_for_its_partners_and_nothing_else()
+    {
+        using var admin = host.Admin();
+        foreach (var partner in new[] { "rot-only", "rot-other" })
+        {
+            (await admin.PostAsJsonAsync("/v1/partners", new { id = partner, scope = "manifests" })).EnsureSuccessStatusCode();
+            (await admin.PostAsJsonAsync($"/v1/partners/{partner}/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" })).EnsureSuccessStatusCode();
+        }
+        var rotator = await (await admin.PostAsJsonAsync("/v1/tokens", new { name = "console-rotator", scopes = new[] { "secrets:rotate" }, partners = new[] { "rot-only" } })).JsonAsync();
+        using var console = await new ConsoleClient(host.BaseAddress).SignedInAsync(rotator["token"]!.GetValue<string>());
+        var page = await console.PageAsync("/console/partners");
+        page.ShouldContain("Rotate a partner's secret");
+        page.ShouldContain("value=\"rot-only\"");
+        page.ShouldNotContain("Register a partner");
+
+        var rotated = await console.PostAsync("/console/partners", "?handler=Rotate", ("partner", "rot-only"), ("distributionDomain", "d111111abcdef8.cloudfront.net"), ("graceSeconds", "3600"), ("idempotencyKey", Guid.NewGuid().ToString("N")));
+        var shown = await rotated.Content.ReadAsStringAsync();
+        rotated.StatusCode.ShouldBe(HttpStatusCode.OK, shown);
+        shown.ShouldContain("New secret for rot-only");
+        (await admin.GetJsonAsync("/v1/partners/rot-only/secrets"))["items"]!.AsArray().Count.ShouldBe(2);
+
+        var other = await console.PostAsync("/console/partners", "?handler=Rotate", ("partner", "rot-other"), ("distributionDomain", "d111111abcdef8.cloudfront.net"), ("idempotencyKey", Guid.NewGuid().ToString("N")));
+        other.StatusCode.ShouldBe(HttpStatusCode.Forbidden, await other.Content.ReadAsStringAsync());
+        (await admin.GetJsonAsync("/v1/partners/rot-other/secrets"))["items"]!.AsArray().Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Revoking_a_secret_asks_for_confirmation_first()
     {
         using var admin = host.Admin();

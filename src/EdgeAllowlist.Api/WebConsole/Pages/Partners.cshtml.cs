@@ -18,6 +18,9 @@ public sealed class PartnersModel(InProcessApi api, ConsoleSessions sessions, Ti
 
     public DateTimeOffset Now => time.GetUtcNow();
 
+    /// <summary>For a token that may only rotate: the partners it is limited to (none: every partner).</summary>
+    public IReadOnlyList<string> RotatablePartners { get; private set; } = [];
+
     public async Task OnGetAsync(string? revoke)
     {
         if (revoke?.Split('/') is [var partner, var id])
@@ -27,6 +30,11 @@ public sealed class PartnersModel(InProcessApi api, ConsoleSessions sessions, Ti
 
     async Task LoadAsync()
     {
+        if (!Has(Infrastructure.Auth.ApiScopes.SecretsAdmin))
+        {
+            RotatablePartners = [.. (await Api("GET", "/v1/tokens/current")).Json.Items("partners").Select(p => p.GetString()!)];
+            return;
+        }
         var partners = await Api("GET", "/v1/partners");
         if (!partners.Ok)
         {
