@@ -10,6 +10,21 @@ namespace EdgeAllowlist.Cli.Commands;
 static class CommandAction
 {
     /// <summary>
+    /// An admin-API command: adds <c>--api</c>/<c>--token</c> and hands <paramref name="action"/> the
+    /// client, or fails with <see cref="ExitCodes.InvalidInput"/> naming what to set and the scope needed.
+    /// </summary>
+    public static T SetApiAction<T>(this T command, CommonOptions options, CliEnvironment environment, string scope,
+        Func<ParseResult, CommandOutput, AdminApiClient, CancellationToken, Task<int>> action) where T : Command
+    {
+        options.WithApi(command);
+        command.SetAction(options, environment, (parse, output, cancellationToken) =>
+            options.AdminApi(parse) is { } api
+                ? action(parse, output, api, cancellationToken)
+                : Task.FromResult(output.Fail(ExitCodes.InvalidInput, "NoApi", CommonOptions.NoApi(scope))));
+        return command;
+    }
+
+    /// <summary>
     /// Runs <paramref name="action"/> with the output the user asked for, and turns the failures
     /// a remote call can have into a printed error and <see cref="ExitCodes.ServiceError"/>
     /// instead of a stack trace.

@@ -47,15 +47,18 @@ static class DesiredStateFile
 
     public static string ToJson(JsonObject document) => document.ToJsonString(Indented) + "\n";
 
-    public static string ToYaml(JsonObject document)
+    public static string ToYaml(JsonObject document) => Header + YamlOf(document);
+
+    /// <summary>Any JSON value as a YAML document that reads back equal (used by <c>-o yaml</c> as well).</summary>
+    public static string YamlOf(JsonNode node)
     {
         var writer = new StringWriter(CultureInfo.InvariantCulture);
-        new YamlStream(new YamlDocument(ToYamlNode(document))).Save(writer, assignAnchors: false);
+        new YamlStream(new YamlDocument(ToYamlNode(node))).Save(writer, assignAnchors: false);
         // The emitter closes the document with "..."; a file people edit reads better without it.
         var text = writer.ToString().TrimEnd();
         if (text.EndsWith("...", StringComparison.Ordinal))
             text = text[..^3].TrimEnd();
-        return Header + text + "\n";
+        return text + "\n";
     }
 
     static JsonNode? FromYaml(string text)

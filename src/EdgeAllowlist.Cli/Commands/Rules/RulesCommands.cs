@@ -51,7 +51,7 @@ static class RulesCommands
             if (await PrepareAsync(parse, output, cancellationToken) is not { } prepared)
                 return ExitCodes.InvalidInput;
             var planned = await prepared.Target.PlanDesiredStateAsync(prepared.Document, cancellationToken);
-            output.Result(planned, console => Render(console.MarkupLine, planned));
+            output.Result(planned, console => PlanText.Render(console.MarkupLine, planned));
             return ExitCodes.Ok;
         });
 
@@ -64,7 +64,7 @@ static class RulesCommands
             if (await PrepareAsync(parse, output, cancellationToken) is not { } prepared)
                 return ExitCodes.InvalidInput;
             var planned = await prepared.Target.PlanDesiredStateAsync(prepared.Document, cancellationToken);
-            Render(output.Progress, planned);
+            PlanText.Render(output.Progress, planned);
             if (planned["changes"]?.AsArray().Count is null or 0)
             {
                 output.Result(new { applied = false, plan = planned }, console => console.MarkupLine("[green]nothing to apply[/]"));
@@ -73,7 +73,7 @@ static class RulesCommands
             if (planned["needsForce"]?.GetValue<bool>() == true && !parse.GetValue(force))
                 return output.Fail(ExitCodes.DeletionGate, "TooManyDeletions",
                     $"The plan deletes {planned["counts"]?["deletions"]} rules, more than the limit of {planned["maxDeletions"]}; nothing was written.", "review the plan, then run apply again with --force");
-            if (!parse.GetValue(yes) && !Confirmed(output, environment))
+            if (!parse.GetValue(yes) && !PlanText.Confirmed(output, environment, "Apply this plan"))
                 return output.Fail(ExitCodes.NotConfirmed, "NotConfirmed", "The plan was not confirmed; nothing was written.", "answer yes, or pass --yes in CI");
             JsonObject applied;
             try
@@ -136,40 +136,6 @@ static class RulesCommands
             }
         }
     }
-
-    static bool Confirmed(CommandOutput output, CliEnvironment environment)
-    {
-        if (output.Format == OutputFormat.Json)
-            return false;
-        environment.Out.Write("Apply this plan? Type yes to continue: ");
-        return environment.In.ReadLine()?.Trim() == "yes";
-    }
-
-    /// <summary>One line per change (+ add, - delete, ~ change) and the counts.</summary>
-    static void Render(Action<string> markupLine, JsonObject plan)
-    {
-        foreach (var change in plan["changes"]?.AsArray().OfType<JsonObject>() ?? [])
-        {
-            var (sign, colour, detail) = change["op"]?.GetValue<string>() switch
-            {
-                "add" => ("+", "green", Compact(change["after"])),
-                "remove" => ("-", "red", Compact(change["before"])),
-                _ => ("~", "yellow", $"{Compact(change["before"])} -> {Compact(change["after"])}"),
-            };
-            markupLine($"[{colour}]{sign} {Markup.Escape(change["kind"]?.ToString() ?? "")} {Markup.Escape(change["id"]?.ToString() ?? "")}[/] {Markup.Escape(detail)}");
-        }
-        var counts = plan["counts"];
-        markupLine($"Plan: {counts?["additions"]} to add, {counts?["deletions"]} to delete, {counts?["changes"]} to change.");
-        if (plan["needsForce"]?.GetValue<bool>() == true)
-            markupLine($"[red]The plan deletes more than {plan["maxDeletions"]} rules: apply needs --force.[/]");
-    }
-
-    static string Compact(JsonNode? node) => node switch
-    {
-        null => "",
-        JsonObject o => string.Join(", ", o.Where(m => m.Value is not null).Select(m => $"{m.Key}={m.Value!.ToJsonString()}")),
-        _ => node.ToJsonString(),
-    };
 
     static int Count(JsonObject document, string section) => document[section]?.AsArray().Count ?? 0;
 

@@ -29,12 +29,13 @@ static class RotateCommand
 
         var rotate = new Command("rotate", "Issue a new partner secret (the previous ones expire after the grace period), check it at the function, and point the MediaTailor configuration at it")
         {
-            partner, configuration, graceHours, probe, options.Api, options.Region, options.MediaTailorEndpoint,
+            partner, configuration, graceHours, probe, options.Region, options.MediaTailorEndpoint,
         };
+        options.WithApi(rotate);
         rotate.SetAction(options, environment, async (parse, output, cancellationToken) =>
         {
             if (options.AdminApi(parse) is not { } api)
-                return output.Fail(ExitCodes.InvalidInput, "NoApi", "Set --api (or EDGE_ALLOWLIST_API) and EDGE_ALLOWLIST_TOKEN (a token with secrets:rotate).");
+                return output.Fail(ExitCodes.InvalidInput, "NoApi", CommonOptions.NoApi("secrets:rotate and rules:read"));
             var partnerId = parse.GetRequiredValue(partner);
             var name = parse.GetRequiredValue(configuration);
             var mediaTailor = await options.MediaTailorAsync(parse);
@@ -78,6 +79,6 @@ static class RotateCommand
             output.Progress("[yellow]next[/] " + Markup.Escape(retry));
             return ExitCodes.VerificationFailed;
         });
-        return new Command("secrets", "Partner exemption secrets (through the admin API)") { rotate };
+        return rotate;
     }
 }
