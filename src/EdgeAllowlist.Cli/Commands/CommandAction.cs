@@ -29,44 +29,51 @@ static class CommandAction
     /// a remote call can have into a printed error and <see cref="ExitCodes.ServiceError"/>
     /// instead of a stack trace.
     /// </summary>
+    /// <param name="exitCode">Maps the exit code at the end, failures included (plan --detailed-exitcode makes every error 1).</param>
     public static void SetAction(this Command command, CommonOptions options, CliEnvironment environment,
-        Func<ParseResult, CommandOutput, CancellationToken, Task<int>> action) =>
+        Func<ParseResult, CommandOutput, CancellationToken, Task<int>> action, Func<ParseResult, int, int>? exitCode = null) =>
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = new CommandOutput(environment, parse.GetValue(options.Output));
-            try
-            {
-                return await action(parse, output, cancellationToken);
-            }
-            catch (AwsCredentialsException error)
-            {
-                // One line: the source the chain tried and the fix, never the SDK's stack trace.
-                return output.Fail(ExitCodes.ServiceError, "NoCredentials", error.OneLine);
-            }
-            catch (CloudFrontException error)
-            {
-                return output.Fail(ExitCodes.ServiceError, error.ErrorCode, $"CloudFront answered {(int)error.StatusCode}: {error.Message}");
-            }
-            catch (MediaTailorException error)
-            {
-                return output.Fail(ExitCodes.ServiceError, error.ErrorCode, $"MediaTailor answered {(int)error.StatusCode}: {error.Message}");
-            }
-            catch (AdminApiException error)
-            {
-                return output.Fail(ExitCodes.ServiceError, error.StatusCode.ToString(), $"The admin API answered {(int)error.StatusCode}: {error.Message}");
-            }
-            catch (AmazonClientException error)
-            {
-                return output.Fail(ExitCodes.ServiceError, "NoCredentials", error.Message,
-                    "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available");
-            }
-            catch (HttpRequestException error)
-            {
-                return output.Fail(ExitCodes.ServiceError, "Unreachable", error.Message);
-            }
-            catch (FormatException error)
-            {
-                return output.Fail(ExitCodes.ServiceError, "InvalidResponse", error.Message);
-            }
+            var code = await RunAsync(parse, output, action, cancellationToken);
+            return exitCode is null ? code : exitCode(parse, code);
         });
+
+    static async Task<int> RunAsync(ParseResult parse, CommandOutput output, Func<ParseResult, CommandOutput, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await action(parse, output, cancellationToken);
+        }
+        catch (AwsCredentialsException error)
+        {
+            // One line: the source the chain tried and the fix, never the SDK's stack trace.
+            return output.Fail(ExitCodes.ServiceError, "NoCredentials", error.OneLine);
+        }
+        catch (CloudFrontException error)
+        {
+            return output.Fail(ExitCodes.ServiceError, error.ErrorCode, $"CloudFront answered {(int)error.StatusCode}: {error.Message}");
+        }
+        catch (MediaTailorException error)
+        {
+            return output.Fail(ExitCodes.ServiceError, error.ErrorCode, $"MediaTailor answered {(int)error.StatusCode}: {error.Message}");
+        }
+        catch (AdminApiException error)
+        {
+            return output.Fail(ExitCodes.ServiceError, error.StatusCode.ToString(), $"The admin API answered {(int)error.StatusCode}: {error.Message}");
+        }
+        catch (AmazonClientException error)
+        {
+            return output.Fail(ExitCodes.ServiceError, "NoCredentials", error.Message,
+                "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available");
+        }
+        catch (HttpRequestException error)
+        {
+            return output.Fail(ExitCodes.ServiceError, "Unreachable", error.Message);
+        }
+        catch (FormatException error)
+        {
+            return output.Fail(ExitCodes.ServiceError, "InvalidResponse", error.Message);
+        }
+    }
 }

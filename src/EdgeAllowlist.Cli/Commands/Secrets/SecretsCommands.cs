@@ -45,6 +45,18 @@ static class SecretsCommands
                 return ExitCodes.Ok;
             });
 
-        return new Command("secrets", "Partner exemption secrets (through the admin API)") { list, create, RotateCommand.Build(options, environment), revoke };
+        var issuedId = new Argument<string>("id") { Description = "The id of the secret the rotation issued" };
+        var undo = new Command("undo-rotation", "Take back a rotation whose MediaTailor step failed: revoke the secret it issued and give the previous secrets back their earlier expiry")
+        {
+            partner, issuedId,
+        }.SetApiAction(options, environment, "secrets:rotate", async (parse, output, api, ct) =>
+        {
+            var undone = await api.UndoRotationAsync(parse.GetRequiredValue(partner), parse.GetRequiredValue(issuedId), ct);
+            output.Result(undone, console => console.MarkupLine(
+                $"revoked [bold]{Markup.Escape(parse.GetRequiredValue(issuedId))}[/]; restored the expiry of {undone["restored"]?.AsArray().Count ?? 0} previous secret(s)"));
+            return ExitCodes.Ok;
+        });
+
+        return new Command("secrets", "Partner exemption secrets (through the admin API)") { list, create, RotateCommand.Build(options, environment), revoke, undo };
     }
 }
