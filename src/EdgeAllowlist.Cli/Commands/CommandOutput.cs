@@ -31,8 +31,8 @@ sealed class CommandOutput
     {
         this.environment = environment;
         Format = format;
-        console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(environment.Out) });
-        errorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(environment.Error) });
+        console = Console(environment.Out);
+        errorConsole = Console(environment.Error);
         // Logs and pipes have no width; wrapping an ARN or an ETag there breaks copy and grep.
         if (!console.Profile.Out.IsTerminal)
             console.Profile.Width = 240;
@@ -42,6 +42,13 @@ sealed class CommandOutput
     }
 
     public OutputFormat Format { get; }
+
+    /// <summary>Colours only on a terminal: a pipe, a file or a CI log gets plain text that grep and diff read.</summary>
+    static IAnsiConsole Console(TextWriter writer)
+    {
+        var output = new AnsiConsoleOutput(writer);
+        return AnsiConsole.Create(new AnsiConsoleSettings { Out = output, Ansi = output.IsTerminal ? AnsiSupport.Detect : AnsiSupport.No, ColorSystem = output.IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors });
+    }
 
     bool ForPeople => Format is OutputFormat.Text or OutputFormat.Table;
 

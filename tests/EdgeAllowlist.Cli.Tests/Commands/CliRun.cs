@@ -9,6 +9,9 @@ sealed record CliRun(int ExitCode, string Out, string Error)
 {
     public JsonObject Json => JsonNode.Parse(Out)!.AsObject();
 
+    /// <summary>Under -o json a failure is one JSON object on stderr.</summary>
+    public JsonObject ErrorJson => JsonNode.Parse(Error)!.AsObject();
+
     public static Task<CliRun> RunAsync(params string[] args) => RunWithInputAsync("", args);
 
     public static Task<CliRun> RunWithInputAsync(string stdin, params string[] args) =>
@@ -24,7 +27,11 @@ sealed record CliRun(int ExitCode, string Out, string Error)
     public static Task<CliRun> RunWithApiTokensAsync(string? apiToken, string? sourceApiToken, string stdin, params string[] args) =>
         RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, stdin, args, sourceApiToken);
 
-    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args, string? sourceApiToken = null)
+    /// <summary>A run where EDGE_ALLOWLIST_OUTPUT is <paramref name="defaultOutput"/>.</summary>
+    public static Task<CliRun> RunWithDefaultOutputAsync(string? apiToken, string defaultOutput, params string[] args) =>
+        RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, "", args, defaultOutput: defaultOutput);
+
+    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args, string? sourceApiToken = null, string? defaultOutput = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -36,6 +43,7 @@ sealed record CliRun(int ExitCode, string Out, string Error)
             Credentials = credentials,
             ApiToken = apiToken,
             SourceApiToken = sourceApiToken,
+            DefaultOutput = defaultOutput,
             Http = TestAws.Http,
         };
         var exitCode = await EdgeAllowlistCli.RunAsync(args, environment);

@@ -52,7 +52,7 @@ public sealed class CliTests
         var run = await CliRun.RunAsync("store", "describe", "--name", "rules", "--cloudfront-endpoint", endpoint, "--output", "json");
 
         run.ExitCode.ShouldBe(ExitCodes.ServiceError);
-        run.Json["error"]!["code"]!.GetValue<string>().ShouldBe("Unreachable");
+        run.ErrorJson["error"]!["code"]!.GetValue<string>().ShouldBe("Unreachable");
     }
 
     [Fact]

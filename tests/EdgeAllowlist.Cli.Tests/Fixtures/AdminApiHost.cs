@@ -66,6 +66,23 @@ public sealed class AdminApiHost : IAsyncLifetime
     public async Task<string> DecisionAsync(string uri) =>
         (await PostAsync("/v1/simulate", new { method = "GET", uri }))["action"]!.GetValue<string>();
 
+    /// <summary>A token with exactly these grants, in clear.</summary>
+    public async Task<string> CreateTokenAsync(string name, string[] scopes, string[]? partners = null) =>
+        (await PostAsync("/v1/tokens", new { name, scopes, partners }))["token"]!.GetValue<string>();
+
+    /// <summary>Writes a key straight into the API's store, as another tool sharing the store would.</summary>
+    public async Task PutForeignKeyAsync(string key, string value)
+    {
+        var store = factory.Services.GetRequiredService<EdgeAllowlist.Store.IKeyValueStore>();
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [new(key, value)], []);
+    }
+
+    public async Task DeleteForeignKeyAsync(string key)
+    {
+        var store = factory.Services.GetRequiredService<EdgeAllowlist.Store.IKeyValueStore>();
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [], [key]);
+    }
+
     async Task<JsonObject> PostAsync(string path, object body)
     {
         using var client = Admin();

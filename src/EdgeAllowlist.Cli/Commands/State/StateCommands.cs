@@ -39,7 +39,7 @@ static class StateCommands
             {
                 var action = decision["action"]?.ToString() ?? "";
                 console.MarkupLine($"[{(action == "pass" ? "green" : "red")}]{Markup.Escape(action)}[/] {Markup.Escape(decision["status"]?.ToString() ?? "")} {Markup.Escape(decision["reason"]?.ToString() ?? "")}".TrimEnd());
-                console.MarkupLine($"uri {Markup.Escape(decision["uri"]?.ToString() ?? "")}, {decision["kvsReads"]} KVS reads");
+                console.MarkupLine(decision["uri"] is { } passedOn ? $"origin request {Markup.Escape(passedOn.ToString())}, {decision["kvsReads"]} KVS reads" : $"{decision["kvsReads"]} KVS reads");
             });
             return ExitCodes.Ok;
         });
