@@ -14,6 +14,9 @@ namespace EdgeAllowlist.Cli.Commands.Rules;
 /// </summary>
 static class RulesCommands
 {
+    /// <summary>What the plan action returns when there are changes; the exit code it becomes depends on --detailed-exitcode.</summary>
+    const int ChangesPlanned = -2;
+
     public static IEnumerable<Command> Build(CommonOptions options, CliEnvironment environment)
     {
         var file = new Argument<string?>("file") { Description = "Desired-state file (.yaml, .yml or .json)", Arity = ArgumentArity.ZeroOrOne };
@@ -71,8 +74,15 @@ static class RulesCommands
                 if (outPath is not null)
                     console.MarkupLine($"saved the plan to [bold]{Markup.Escape(outPath)}[/]: edge-allowlist apply {Markup.Escape(outPath)} applies exactly this plan");
             });
-            return parse.GetValue(detailedExitCode) && planned["changes"]?.AsArray().Count is > 0 ? ExitCodes.PlanHasChanges : ExitCodes.Ok;
-        }, exitCode: (parse, code) => parse.GetValue(detailedExitCode) && code is not (ExitCodes.Ok or ExitCodes.PlanHasChanges) ? ExitCodes.InvalidInput : code);
+            return planned["changes"]?.AsArray().Count is > 0 ? ChangesPlanned : ExitCodes.Ok;
+        }, exitCode: (parse, code) => (code, parse.GetValue(detailedExitCode)) switch
+        {
+            (ChangesPlanned, true) => ExitCodes.PlanHasChanges,
+            (ChangesPlanned, false) => ExitCodes.Ok,
+            // Every failure is 1, so that 2 means "changes" and nothing else.
+            (not ExitCodes.Ok, true) => ExitCodes.InvalidInput,
+            _ => code,
+        });
 
         var apply = new Command("apply", "Apply a plan saved by plan -out exactly (or refuse, naming what moved), or show the plan of a desired-state file (or of a promotion --from --to) and apply exactly that plan, as one audited change")
         {
