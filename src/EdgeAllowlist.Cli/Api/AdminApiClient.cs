@@ -26,17 +26,9 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
 {
     public async Task<AuditPage> QueryAuditAsync(AuditFilter filter, string? cursor, int limit, CancellationToken cancellationToken = default)
     {
-        var query = new Dictionary<string, string?>
-        {
-            ["from"] = filter.From?.ToString("O", CultureInfo.InvariantCulture),
-            ["to"] = filter.To?.ToString("O", CultureInfo.InvariantCulture),
-            ["actor"] = filter.Actor,
-            ["action"] = filter.Action,
-            ["target"] = filter.Target,
-            ["outcome"] = filter.Outcome,
-            ["cursor"] = cursor,
-            ["limit"] = limit.ToString(CultureInfo.InvariantCulture),
-        };
+        var query = Filter(filter);
+        query["cursor"] = cursor;
+        query["limit"] = limit.ToString(CultureInfo.InvariantCulture);
         var body = await GetAsync("v1/audit" + Query(query), cancellationToken);
         var items = body["items"]?.AsArray().OfType<JsonObject>().ToList()
             ?? throw Malformed("items");
@@ -92,16 +84,8 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     /// <summary><c>GET /v1/audit/export</c>: every matching entry as NDJSON or CSV, oldest first, as the API streams it.</summary>
     public async Task<Stream> ExportAuditAsync(AuditFilter filter, string format, CancellationToken cancellationToken = default)
     {
-        var query = new Dictionary<string, string?>
-        {
-            ["format"] = format,
-            ["from"] = filter.From?.ToString("O", CultureInfo.InvariantCulture),
-            ["to"] = filter.To?.ToString("O", CultureInfo.InvariantCulture),
-            ["actor"] = filter.Actor,
-            ["action"] = filter.Action,
-            ["target"] = filter.Target,
-            ["outcome"] = filter.Outcome,
-        };
+        var query = Filter(filter);
+        query["format"] = format;
         using var request = Request(HttpMethod.Get, "v1/audit/export" + Query(query));
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -189,6 +173,16 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     Task<JsonObject> GetAsync(string relative, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, relative, null, null, cancellationToken);
 
     Task<JsonObject> PostAsync(string relative, JsonObject body, CancellationToken cancellationToken) => SendAsync(HttpMethod.Post, relative, body, null, cancellationToken);
+
+    static Dictionary<string, string?> Filter(AuditFilter filter) => new()
+    {
+        ["from"] = filter.From?.ToString("O", CultureInfo.InvariantCulture),
+        ["to"] = filter.To?.ToString("O", CultureInfo.InvariantCulture),
+        ["actor"] = filter.Actor,
+        ["action"] = filter.Action,
+        ["target"] = filter.Target,
+        ["outcome"] = filter.Outcome,
+    };
 
     static string Query(Dictionary<string, string?> query) =>
         query.Any(p => p.Value is not null)

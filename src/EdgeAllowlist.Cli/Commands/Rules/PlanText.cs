@@ -39,4 +39,14 @@ static class PlanText
         JsonObject o => string.Join(", ", o.Where(m => m.Value is not null).Select(m => $"{m.Key}={m.Value!.ToJsonString()}")),
         _ => node.ToJsonString(),
     };
+
+    /// <summary>
+    /// The API refuses a plan that deletes more rules than its limit unless forced; saying so before
+    /// the call gives the user the count and the flag. Null when the plan may go ahead.
+    /// </summary>
+    public static int? DeletionGate(CommandOutput output, JsonObject plan, bool force, string what = "plan") =>
+        plan["needsForce"]?.GetValue<bool>() == true && !force
+            ? output.Fail(ExitCodes.DeletionGate, "TooManyDeletions",
+                $"The {what} deletes {plan["counts"]?["deletions"]} rules, more than the limit of {plan["maxDeletions"]}; nothing was written.", "review the plan, then run again with --force")
+            : null;
 }

@@ -102,9 +102,8 @@ static class RulesCommands
                 output.Result(new { applied = false, plan = planned }, console => console.MarkupLine("[green]nothing to apply[/]"));
                 return ExitCodes.Ok;
             }
-            if (planned["needsForce"]?.GetValue<bool>() == true && !parse.GetValue(force))
-                return output.Fail(ExitCodes.DeletionGate, "TooManyDeletions",
-                    $"The plan deletes {planned["counts"]?["deletions"]} rules, more than the limit of {planned["maxDeletions"]}; nothing was written.", "review the plan, then run apply again with --force");
+            if (PlanText.DeletionGate(output, planned, parse.GetValue(force)) is { } gated)
+                return gated;
             if (!parse.GetValue(yes) && !PlanText.Confirmed(output, environment, "Apply this plan"))
                 return output.Fail(ExitCodes.NotConfirmed, "NotConfirmed", "The plan was not confirmed; nothing was written.", "answer yes, or pass --yes in CI");
             JsonObject applied;
@@ -153,9 +152,8 @@ static class RulesCommands
                 output.Result(new { applied = false, plan = saved.Plan }, console => console.MarkupLine("[green]nothing to apply[/]"));
                 return ExitCodes.Ok;
             }
-            if (saved.Plan["needsForce"]?.GetValue<bool>() == true && !parse.GetValue(force))
-                return output.Fail(ExitCodes.DeletionGate, "TooManyDeletions",
-                    $"The plan deletes {saved.Plan["counts"]?["deletions"]} rules, more than the limit of {saved.Plan["maxDeletions"]}; nothing was written.", "review the plan, then run apply again with --force");
+            if (PlanText.DeletionGate(output, saved.Plan, parse.GetValue(force)) is { } gated)
+                return gated;
             JsonObject applied;
             try
             {

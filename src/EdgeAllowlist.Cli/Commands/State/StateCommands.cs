@@ -73,9 +73,8 @@ static class StateCommands
                 return ExitCodes.Ok;
             }
             PlanText.Render(output.Progress, plan);
-            if (plan["needsForce"]?.GetValue<bool>() == true && !parse.GetValue(force))
-                return output.Fail(ExitCodes.DeletionGate, "TooManyDeletions",
-                    $"The rollback deletes {plan["counts"]?["deletions"]} rules, more than the limit of {plan["maxDeletions"]}; nothing was written.", "review the plan, then run again with --force");
+            if (PlanText.DeletionGate(output, plan, parse.GetValue(force), "rollback") is { } gated)
+                return gated;
             if (!parse.GetValue(yes) && !PlanText.Confirmed(output, environment, "Roll back"))
                 return output.Fail(ExitCodes.NotConfirmed, "NotConfirmed", "The rollback was not confirmed; nothing was written.", "answer yes, or pass --yes in CI");
             JsonObject applied;
