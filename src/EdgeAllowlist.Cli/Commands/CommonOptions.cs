@@ -20,11 +20,14 @@ sealed class CommonOptions(CliEnvironment environment)
         HelpName = "text|json|yaml|table",
     };
 
+    // No DefaultValueFactory: help prints defaults, and this one would be the token.
     public Option<string?> Token { get; } = new("--token")
     {
         Description = "Admin API bearer token (default: EDGE_ALLOWLIST_TOKEN; prefer the variable: arguments show in the process list and shell history)",
-        DefaultValueFactory = _ => environment.ApiToken,
     };
+
+    /// <summary><c>--token</c>, else EDGE_ALLOWLIST_TOKEN.</summary>
+    public string? TokenOf(ParseResult parse) => parse.GetValue(Token) ?? environment.ApiToken;
 
     /// <summary>The formats by their lower-case names; anything else is a usage error naming the choices.</summary>
     public static OutputFormat ParseFormat(string text, ArgumentResult result, string source)
@@ -84,7 +87,7 @@ sealed class CommonOptions(CliEnvironment environment)
 
     /// <summary>The admin API client, or null when the URL or the token is missing (the caller says which).</summary>
     public AdminApiClient? AdminApi(ParseResult parse) =>
-        parse.GetValue(Api) is { } api && parse.GetValue(Token) is { Length: > 0 } token ? new(environment.Http, api, token) : null;
+        parse.GetValue(Api) is { } api && TokenOf(parse) is { Length: > 0 } token ? new(environment.Http, api, token) : null;
 
     /// <summary>What to say when <see cref="AdminApi"/> is null: the URL and token to set, and the scope the command needs.</summary>
     public static string NoApi(string scope) =>

@@ -39,6 +39,7 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         ["POST /v1/partners/{partner}/secrets"] = ("/v1/partners/matrix/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" }),
         ["POST /v1/partners/{partner}/secrets/rotate"] = ("/v1/partners/matrix/secrets/rotate", new { distributionDomain = "d111111abcdef8.cloudfront.net" }),
         ["DELETE /v1/partners/{partner}/secrets/{id}"] = ("/v1/partners/matrix/secrets/sec_unknown", null),
+        ["POST /v1/partners/{partner}/secrets/{id}/undo-rotation"] = ("/v1/partners/matrix/secrets/sec_unknown/undo-rotation", new { }),
         ["GET /v1/user-agents"] = ("/v1/user-agents", null),
         ["POST /v1/user-agents"] = ("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "matrix" }),
         ["DELETE /v1/user-agents/{list}/{id}"] = ("/v1/user-agents/allow/0123456789ab", null),
@@ -150,14 +151,15 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         denials.ShouldContain(e => e["detail"]!.GetValue<string>().Contains("gamma"));
     }
 
+    /// <summary>Besides health, only a token's view of itself: any valid token may read its own grants (401 without one: <c>UndoRotationTests</c>).</summary>
     [Fact]
-    public void Only_the_health_endpoints_need_no_scope()
+    public void Only_the_health_endpoints_and_the_tokens_own_grants_need_no_scope()
     {
         var all = host.Service<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<FastEndpoints.EndpointDefinition>() is not null)
             .Select(e => (Route: Route(e), Permissions: e.Metadata.GetMetadata<FastEndpoints.EndpointDefinition>()!.AllowedPermissions?.Count() ?? 0))
             .ToList();
-        all.Where(e => e.Permissions == 0).Select(e => e.Route).Order().ShouldBe(["GET /healthz", "GET /readyz"]);
+        all.Where(e => e.Permissions == 0).Select(e => e.Route).Order().ShouldBe(["GET /healthz", "GET /readyz", "GET /v1/tokens/self"]);
     }
 
     Dictionary<string, string[]> Endpoints() =>

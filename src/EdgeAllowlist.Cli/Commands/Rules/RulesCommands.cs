@@ -134,7 +134,7 @@ static class RulesCommands
                 return output.Fail(ExitCodes.InvalidInput, "PlanHasDocument", $"{path} is a saved plan; it carries its own document, so --from does not apply.");
             if ((parse.GetValue(to) ?? parse.GetValue(options.Api)) is { } named && named.AbsoluteUri != saved.Api.AbsoluteUri)
                 return output.Fail(ExitCodes.InvalidInput, "PlanForOtherApi", $"{path} was planned against {saved.Api}, not {named}; nothing was written.", $"plan against {named} and apply that plan");
-            if (parse.GetValue(options.Token) is not { Length: > 0 } token)
+            if (options.TokenOf(parse) is not { Length: > 0 } token)
                 return output.Fail(ExitCodes.InvalidInput, "NoApi", CommonOptions.NoApi("rules:write"));
             var api = new AdminApiClient(environment.Http, saved.Api, token);
             var next = $"run plan again, review it, save it with -out and apply that ({path} is from {saved.CreatedAt:u})";
@@ -176,7 +176,7 @@ static class RulesCommands
         async Task<Prepared?> PrepareAsync(ParseResult parse, CommandOutput output, CancellationToken cancellationToken)
         {
             var targetUri = parse.GetValue(to) ?? parse.GetValue(options.Api);
-            if (targetUri is null || parse.GetValue(options.Token) is not { Length: > 0 } token)
+            if (targetUri is null || options.TokenOf(parse) is not { Length: > 0 } token)
             {
                 output.Fail(ExitCodes.InvalidInput, "NoApi", "Set --to or --api (or EDGE_ALLOWLIST_API) and --token (or EDGE_ALLOWLIST_TOKEN) for the API to plan against.");
                 return null;

@@ -80,6 +80,31 @@ public sealed class SavedPlanTests(AdminApiHost api) : IClassFixture<AdminApiHos
     }
 
     [Fact]
+    public async Task A_saved_plan_whose_changes_are_not_what_the_api_would_do_is_refused_by_the_api_naming_the_difference()
+    {
+        var rules = await RulesWith("edited.yaml", "https://edited.plan.example");
+        (await Run("plan", rules, "-out", File("edited.plan"))).ExitCode.ShouldBe(ExitCodes.Ok);
+        // A plan file changed after review: its changes and digest no longer match what the document does.
+        var saved = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(File("edited.plan")))!.AsObject();
+        saved["plan"]!["changes"] = new JsonArray();
+        saved["plan"]!["planDigest"] = "sha256:" + new string('0', 64);
+        await System.IO.File.WriteAllTextAsync(File("edited.plan"), saved.ToJsonString());
+
+        var applied = await Run("apply", File("edited.plan"), "-o", "json");
+
+        applied.ExitCode.ShouldBe(ExitCodes.Ok, "a plan with no changes has nothing to apply");
+        saved["plan"]!["changes"] = new JsonArray(new JsonObject { ["kind"] = "origin", ["op"] = "add", ["id"] = "https://other.edited.example" });
+        await System.IO.File.WriteAllTextAsync(File("edited.plan"), saved.ToJsonString());
+        var refused = await Run("apply", File("edited.plan"), "-o", "json");
+
+        refused.ExitCode.ShouldBe(ExitCodes.PlanStale, refused.Error);
+        var message = refused.ErrorJson["error"]!["message"]!.GetValue<string>();
+        message.ShouldContain("origin https://edited.plan.example: not planned, now add");
+        message.ShouldContain("origin https://other.edited.example: planned add, now nothing to do");
+        (await Origins("edited.plan.example")).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_saved_plan_is_refused_against_another_api()
     {
         await System.IO.File.WriteAllTextAsync(File("other.yaml"), "version: 1\norigins:\n- origin: https://other.api.example\n");

@@ -35,4 +35,14 @@ public sealed class TokensCommandsTests(AdminApiHost api) : IClassFixture<AdminA
         run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
         run.Json["policyPresent"]!.GetValue<bool>().ShouldBeTrue();
     }
+
+    [Fact]
+    public async Task Help_never_shows_the_token_from_the_environment()
+    {
+        var run = await CliRun.RunWithApiTokenAsync("eaat_secret_from_the_environment", "status", "--help");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok);
+        run.Out.ShouldContain("--token");
+        run.Out.ShouldNotContain("eaat_secret_from_the_environment");
+    }
 }
