@@ -75,5 +75,10 @@ static class CommandAction
         {
             return output.Fail(ExitCodes.ServiceError, "InvalidResponse", error.Message);
         }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // A file the command reads or writes (plan -out, export, audit export --file).
+            return output.Fail(ExitCodes.InvalidInput, "FileError", error.Message);
+        }
     }
 }

@@ -56,6 +56,10 @@ public sealed class AdminApiHost : IAsyncLifetime
     public async Task<string> CreateSecretAsync(string partner) =>
         (await PostAsync($"/v1/partners/{partner}/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" }))["secret"]!.GetValue<string>();
 
+    /// <summary>Rotates through the API as the admin (the previous secrets get an hour of grace); returns the new secret's id.</summary>
+    public async Task<string> RotateAsync(string partner) =>
+        (await PostAsync($"/v1/partners/{partner}/secrets/rotate", new { graceSeconds = 3600, distributionDomain = "d111111abcdef8.cloudfront.net" }))["id"]!.GetValue<string>();
+
     public async Task<JsonArray> SecretsAsync(string partner)
     {
         using var client = Admin();

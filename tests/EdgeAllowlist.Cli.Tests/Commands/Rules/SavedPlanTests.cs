@@ -105,6 +105,18 @@ public sealed class SavedPlanTests(AdminApiHost api) : IClassFixture<AdminApiHos
     }
 
     [Fact]
+    public async Task A_plan_that_cannot_be_saved_is_one_error_line_not_a_stack_trace()
+    {
+        await System.IO.File.WriteAllTextAsync(File("nowhere.yaml"), "version: 1\norigins: []\n");
+
+        var run = await Run("plan", File("nowhere.yaml"), "-out", Path.Combine(folder, "no-such-folder", "p.plan"), "-o", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.InvalidInput);
+        run.ErrorJson["error"]!["code"]!.GetValue<string>().ShouldBe("FileError");
+        run.Error.ShouldNotContain("   at ");
+    }
+
+    [Fact]
     public async Task A_saved_plan_is_refused_against_another_api()
     {
         await System.IO.File.WriteAllTextAsync(File("other.yaml"), "version: 1\norigins:\n- origin: https://other.api.example\n");

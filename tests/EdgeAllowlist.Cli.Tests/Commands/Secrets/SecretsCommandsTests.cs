@@ -41,4 +41,21 @@ public sealed class SecretsCommandsTests(AdminApiHost api) : IClassFixture<Admin
         retry.Json["secret"]!.GetValue<string>().ShouldBe(first.Json["secret"]!.GetValue<string>());
         (await api.SecretsAsync("cli-secrets-retry")).Count.ShouldBe(1);
     }
+
+    [Fact]
+    public async Task Undo_rotation_revokes_the_rotations_secret_and_lifts_the_grace_expiry_it_gave()
+    {
+        await api.CreatePartnerAsync("cli-undo");
+        var old = (await Cli("secrets", "create", "cli-undo", "-o", "json")).Json["id"]!.GetValue<string>();
+        var rotated = await api.RotateAsync("cli-undo");
+        (await api.SecretsAsync("cli-undo")).Single(s => s!["id"]!.GetValue<string>() == old)!["expiresAt"].ShouldNotBeNull();
+
+        var run = await Cli("secrets", "undo-rotation", "cli-undo", rotated, "-o", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        run.Json["restored"]!.AsArray().Select(i => i!.GetValue<string>()).ShouldBe([old]);
+        var left = (await api.SecretsAsync("cli-undo")).ShouldHaveSingleItem()!;
+        left["id"]!.GetValue<string>().ShouldBe(old);
+        left["expiresAt"].ShouldBeNull();
+    }
 }
