@@ -31,7 +31,11 @@ sealed record CliRun(int ExitCode, string Out, string Error)
     public static Task<CliRun> RunWithDefaultOutputAsync(string? apiToken, string defaultOutput, params string[] args) =>
         RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, "", args, defaultOutput: defaultOutput);
 
-    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args, string? sourceApiToken = null, string? defaultOutput = null)
+    /// <summary>A run where EDGE_ALLOWLIST_API is <paramref name="defaultApi"/>.</summary>
+    public static Task<CliRun> RunWithDefaultApiAsync(string? apiToken, Uri defaultApi, params string[] args) =>
+        RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, "", args, defaultApi: defaultApi.ToString());
+
+    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args, string? sourceApiToken = null, string? defaultOutput = null, string? defaultApi = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -44,6 +48,7 @@ sealed record CliRun(int ExitCode, string Out, string Error)
             ApiToken = apiToken,
             SourceApiToken = sourceApiToken,
             DefaultOutput = defaultOutput,
+            DefaultApi = defaultApi,
             Http = TestAws.Http,
         };
         var exitCode = await EdgeAllowlistCli.RunAsync(args, environment);

@@ -45,4 +45,14 @@ public sealed class TokensCommandsTests(AdminApiHost api) : IClassFixture<AdminA
         run.Out.ShouldContain("--token");
         run.Out.ShouldNotContain("eaat_secret_from_the_environment");
     }
+
+    [Fact]
+    public async Task The_api_comes_from_EDGE_ALLOWLIST_API_when_api_is_not_given()
+    {
+        var fromEnvironment = await CliRun.RunWithDefaultApiAsync(api.AdminToken, api.BaseAddress, "status", "-o", "json");
+        var overridden = await CliRun.RunWithDefaultApiAsync(api.AdminToken, new Uri("http://127.0.0.1:9/"), "status", "--api", api.BaseAddress.ToString(), "-o", "json");
+
+        fromEnvironment.ExitCode.ShouldBe(ExitCodes.Ok, fromEnvironment.Error);
+        overridden.ExitCode.ShouldBe(ExitCodes.Ok, overridden.Error);
+    }
 }
