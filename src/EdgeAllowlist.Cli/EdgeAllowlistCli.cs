@@ -34,6 +34,7 @@ public static class EdgeAllowlistCli
             SettingsCommands.Build(options, environment),
             MediaTailorCommands.Build(options, environment),
             AuditCommands.Build(options, environment),
+            Commands.Rollout.RolloutCommands.Build(options, environment),
         };
         foreach (var command in RulesCommands.Build(options, environment).Concat(StateCommands.Build(options, environment)))
             root.Subcommands.Add(command);

@@ -26,9 +26,12 @@ public static class ExitCodes
     /// <summary>apply: the plan was not confirmed (no --yes, or an answer other than yes); nothing was written.</summary>
     public const int NotConfirmed = 6;
 
+    /// <summary>rollout replay: the candidate rules would block more recorded, not attack-like requests than the threshold.</summary>
+    public const int RolloutNotSafe = 7;
+
     /// <summary>apply PLAN: the rules moved since the plan was saved (named in the message); nothing was written.</summary>
-    public const int PlanStale = 7;
+    public const int PlanStale = 8;
 
     /// <summary>secrets rotate: a step after issuing failed and undoing the rotation failed too; the message says what to run.</summary>
-    public const int RotationNotUndone = 8;
+    public const int RotationNotUndone = 9;
 }

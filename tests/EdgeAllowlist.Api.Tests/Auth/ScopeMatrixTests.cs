@@ -48,6 +48,9 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         ["POST /v1/desired-state/plan"] = ("/v1/desired-state/plan", new { version = 1 }),
         ["POST /v1/desired-state/apply"] = ("/v1/desired-state/apply", new { version = 1 }),
         ["POST /v1/desired-state/rollback"] = ("/v1/desired-state/rollback", new { toSeq = 1 }),
+        ["POST /v1/rollout/analyze"] = ("/v1/rollout/analyze", new { events = Array.Empty<object>() }),
+        // JSON where multipart belongs: past the scope check, a 415 (RolloutTests covers the real body).
+        ["POST /v1/rollout/replay"] = ("/v1/rollout/replay", new { events = Array.Empty<object>() }),
     };
 
     [Fact]
