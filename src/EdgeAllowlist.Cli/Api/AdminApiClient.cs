@@ -142,8 +142,8 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     public Task<JsonObject> RevokeSecretAsync(string partner, string id, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Delete, $"v1/partners/{Uri.EscapeDataString(partner)}/secrets/{Uri.EscapeDataString(id)}", null, null, cancellationToken);
 
-    /// <summary><c>GET /v1/tokens/self</c>: the calling token's id, name, scopes and partner limit.</summary>
-    public Task<JsonObject> SelfAsync(CancellationToken cancellationToken = default) => GetAsync("v1/tokens/self", cancellationToken);
+    /// <summary><c>GET /v1/tokens/current</c>: the calling token's name, scopes and partner limit.</summary>
+    public Task<JsonObject> CurrentTokenAsync(CancellationToken cancellationToken = default) => GetAsync("v1/tokens/current", cancellationToken);
 
     /// <summary><c>POST …/secrets/{id}/undo-rotation</c>: revokes the secret a rotation issued and restores the expiry of the ones it rotated out.</summary>
     public Task<JsonObject> UndoRotationAsync(string partner, string id, CancellationToken cancellationToken = default) =>

@@ -57,12 +57,12 @@ public sealed class UndoRotationTests(ApiHost host) : IClassFixture<ApiHost>
         var token = await host.CreateTokenAsync("ci-self", ["secrets:rotate", "rules:read"], ["self-check"]);
         using var ci = host.Client(token);
 
-        var self = await ci.GetJsonAsync("/v1/tokens/self");
+        var self = await ci.GetJsonAsync("/v1/tokens/current");
         self.Text("name").ShouldBe("ci-self");
-        self["scopes"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(["rules:read", "secrets:rotate"]);
+        self["scopes"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(["rules:read", "secrets:rotate"], ignoreOrder: true);
         self["partners"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(["self-check"]);
         (await ci.GetJsonAsync("/v1/partners/self-check")).Text("id").ShouldBe("self-check");
         (await ci.GetAsync("/v1/partners/not-mine")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await host.Client().GetAsync("/v1/tokens/self")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await host.Client().GetAsync("/v1/tokens/current")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 }

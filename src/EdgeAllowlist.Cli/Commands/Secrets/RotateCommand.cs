@@ -141,7 +141,7 @@ static class RotateCommand
     /// <summary>What the token lacks for the whole rotation, or null when it has it all.</summary>
     static async Task<string?> MissingGrantAsync(AdminApiClient api, string partner, CancellationToken cancellationToken)
     {
-        var self = await api.SelfAsync(cancellationToken);
+        var self = await api.CurrentTokenAsync(cancellationToken);
         var scopes = self["scopes"]?.AsArray().Select(s => s?.GetValue<string>()).ToHashSet() ?? [];
         var partners = self["partners"]?.AsArray().Select(s => s?.GetValue<string>()).ToList() ?? [];
         var mayRotate = scopes.Contains("secrets:admin") || (scopes.Contains("secrets:rotate") && (partners.Count == 0 || partners.Contains(partner)));
