@@ -20,7 +20,7 @@ public sealed class CliEnvironment
     /// <summary>Resolved only when a command calls AWS, so that <c>--help</c> never needs credentials.</summary>
     public required Func<Task<AWSCredentials>> Credentials { get; init; }
 
-    /// <summary>Bearer token for the admin API (env <c>EDGE_ALLOWLIST_TOKEN</c>); never a command-line argument.</summary>
+    /// <summary>Bearer token for the admin API (env <c>EDGE_ALLOWLIST_TOKEN</c>) when <c>--token</c> is not given.</summary>
     public string? ApiToken { get; init; }
 
     /// <summary>Token for the API promoted from (<c>--from</c>, env <c>EDGE_ALLOWLIST_FROM_TOKEN</c>); the target uses <see cref="ApiToken"/>.</summary>
@@ -28,6 +28,12 @@ public sealed class CliEnvironment
 
     /// <summary>Reads an environment variable (endpoints, region); the process's environment unless a test hands in its own.</summary>
     public Func<string, string?> Variables { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>The admin API's URL when <c>--api</c> is not given (env <c>EDGE_ALLOWLIST_API</c>).</summary>
+    public string? DefaultApi { get; init; }
+
+    /// <summary>The <c>-o</c> format when it is not given (env <c>EDGE_ALLOWLIST_OUTPUT</c>): text, json, yaml or table.</summary>
+    public string? DefaultOutput { get; init; }
 
     public HttpClient Http { get; init; } = new();
 
@@ -48,5 +54,7 @@ public sealed class CliEnvironment
         Credentials = AwsCredentialChain.DefaultAsync,
         ApiToken = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_TOKEN"),
         SourceApiToken = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_FROM_TOKEN"),
+        DefaultApi = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_API"),
+        DefaultOutput = Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_OUTPUT"),
     };
 }

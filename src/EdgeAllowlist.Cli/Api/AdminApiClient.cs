@@ -26,18 +26,10 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
 {
     public async Task<AuditPage> QueryAuditAsync(AuditFilter filter, string? cursor, int limit, CancellationToken cancellationToken = default)
     {
-        var query = new Dictionary<string, string?>
-        {
-            ["from"] = filter.From?.ToString("O", CultureInfo.InvariantCulture),
-            ["to"] = filter.To?.ToString("O", CultureInfo.InvariantCulture),
-            ["actor"] = filter.Actor,
-            ["action"] = filter.Action,
-            ["target"] = filter.Target,
-            ["outcome"] = filter.Outcome,
-            ["cursor"] = cursor,
-            ["limit"] = limit.ToString(CultureInfo.InvariantCulture),
-        };
-        var body = await GetAsync("v1/audit?" + string.Join('&', query.Where(p => p.Value is not null).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}")), cancellationToken);
+        var query = Filter(filter);
+        query["cursor"] = cursor;
+        query["limit"] = limit.ToString(CultureInfo.InvariantCulture);
+        var body = await GetAsync("v1/audit" + Query(query), cancellationToken);
         var items = body["items"]?.AsArray().OfType<JsonObject>().ToList()
             ?? throw Malformed("items");
         return new(items, body["nextCursor"]?.GetValue<string>());
@@ -86,12 +78,127 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     public Task<JsonObject> ApplyDesiredStateAsync(JsonObject document, string planDigest, bool force, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, "v1/desired-state/apply" + (force ? "?force=true" : ""), document, null, cancellationToken, ifMatch: planDigest);
 
+    /// <summary><c>GET /v1/audit/verify</c>: whether the hash chain holds, and where it breaks.</summary>
+    public Task<JsonObject> VerifyAuditAsync(CancellationToken cancellationToken = default) => GetAsync("v1/audit/verify", cancellationToken);
+
+    /// <summary><c>GET /v1/audit/export</c>: every matching entry as NDJSON or CSV, oldest first, as the API streams it.</summary>
+    public async Task<Stream> ExportAuditAsync(AuditFilter filter, string format, CancellationToken cancellationToken = default)
+    {
+        var query = Filter(filter);
+        query["format"] = format;
+        using var request = Request(HttpMethod.Get, "v1/audit/export" + Query(query));
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+                throw AdminApiException.FromProblem(response.StatusCode, Parse(await response.Content.ReadAsStringAsync(cancellationToken)));
+        }
+        return await response.Content.ReadAsStreamAsync(cancellationToken);
+    }
+
+    public Task<JsonObject> ListOriginsAsync(string? contains, bool? expired, string? cursor, int limit, CancellationToken cancellationToken = default) =>
+        GetAsync("v1/origins" + Query(new()
+        {
+            ["contains"] = contains,
+            ["expired"] = expired?.ToString().ToLowerInvariant(),
+            ["cursor"] = cursor,
+            ["limit"] = limit.ToString(CultureInfo.InvariantCulture),
+        }), cancellationToken);
+
+    public Task<JsonObject> AddOriginAsync(JsonObject origin, CancellationToken cancellationToken = default) => PostAsync("v1/origins", origin, cancellationToken);
+
+    /// <summary><c>POST /v1/origins/bulk</c>: up to 20,000 origins in one store change.</summary>
+    public Task<JsonObject> AddOriginsAsync(JsonArray origins, CancellationToken cancellationToken = default) =>
+        PostAsync("v1/origins/bulk", new JsonObject { ["origins"] = origins }, cancellationToken);
+
+    public Task<JsonObject> UpdateOriginAsync(string origin, JsonObject patch, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Patch, "v1/origins/" + Uri.EscapeDataString(origin), patch, null, cancellationToken);
+
+    public Task<JsonObject> DeleteOriginAsync(string origin, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, "v1/origins/" + Uri.EscapeDataString(origin), null, null, cancellationToken);
+
+    public Task<JsonObject> ListUserAgentsAsync(CancellationToken cancellationToken = default) => GetAsync("v1/user-agents", cancellationToken);
+
+    public Task<JsonObject> AddUserAgentAsync(JsonObject rule, CancellationToken cancellationToken = default) => PostAsync("v1/user-agents", rule, cancellationToken);
+
+    public Task<JsonObject> DeleteUserAgentAsync(string list, string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"v1/user-agents/{Uri.EscapeDataString(list)}/{Uri.EscapeDataString(id)}", null, null, cancellationToken);
+
+    public Task<JsonObject> ListPartnersAsync(CancellationToken cancellationToken = default) => GetAsync("v1/partners", cancellationToken);
+
+    public Task<JsonObject> CreatePartnerAsync(JsonObject partner, CancellationToken cancellationToken = default) => PostAsync("v1/partners", partner, cancellationToken);
+
+    public Task<JsonObject> GetPartnerAsync(string partner, CancellationToken cancellationToken = default) =>
+        GetAsync("v1/partners/" + Uri.EscapeDataString(partner), cancellationToken);
+
+    public Task<JsonObject> ListSecretsAsync(string partner, CancellationToken cancellationToken = default) =>
+        GetAsync($"v1/partners/{Uri.EscapeDataString(partner)}/secrets", cancellationToken);
+
+    /// <summary><c>POST /v1/partners/{partner}/secrets</c>: a new secret, in this answer only; the key makes a retry return the same one.</summary>
+    public Task<JsonObject> CreateSecretAsync(string partner, string? distributionDomain, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"v1/partners/{Uri.EscapeDataString(partner)}/secrets",
+            distributionDomain is null ? new JsonObject() : new JsonObject { ["distributionDomain"] = distributionDomain }, idempotencyKey, cancellationToken);
+
+    public Task<JsonObject> RevokeSecretAsync(string partner, string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"v1/partners/{Uri.EscapeDataString(partner)}/secrets/{Uri.EscapeDataString(id)}", null, null, cancellationToken);
+
+    /// <summary><c>GET /v1/tokens/current</c>: the calling token's name, scopes and partner limit.</summary>
+    public Task<JsonObject> CurrentTokenAsync(CancellationToken cancellationToken = default) => GetAsync("v1/tokens/current", cancellationToken);
+
+    /// <summary><c>POST …/secrets/{id}/undo-rotation</c>: revokes the secret a rotation issued and restores the expiry of the ones it rotated out.</summary>
+    public Task<JsonObject> UndoRotationAsync(string partner, string id, CancellationToken cancellationToken = default) =>
+        PostAsync($"v1/partners/{Uri.EscapeDataString(partner)}/secrets/{Uri.EscapeDataString(id)}/undo-rotation", [], cancellationToken);
+
+    public Task<JsonObject> ListTokensAsync(CancellationToken cancellationToken = default) => GetAsync("v1/tokens", cancellationToken);
+
+    public Task<JsonObject> CreateTokenAsync(JsonObject token, CancellationToken cancellationToken = default) => PostAsync("v1/tokens", token, cancellationToken);
+
+    public Task<JsonObject> RevokeTokenAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, "v1/tokens/" + Uri.EscapeDataString(id), null, null, cancellationToken);
+
+    public Task<JsonObject> GetSettingsAsync(CancellationToken cancellationToken = default) => GetAsync("v1/settings", cancellationToken);
+
+    public Task<JsonObject> UpdateSettingsAsync(JsonObject patch, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Patch, "v1/settings", patch, null, cancellationToken);
+
+    /// <summary><c>POST /v1/simulate</c> with the whole request (method, uri, headers, query, viewerIp, at).</summary>
+    public Task<JsonObject> SimulateAsync(JsonObject request, CancellationToken cancellationToken = default) => PostAsync("v1/simulate", request, cancellationToken);
+
+    public Task<JsonObject> StatusAsync(CancellationToken cancellationToken = default) => GetAsync("v1/status", cancellationToken);
+
+    /// <summary><c>POST /v1/desired-state/rollback</c>: the rules as of audit entry <c>toSeq</c>, as a plan (dryRun) or applied.</summary>
+    public Task<JsonObject> RollbackAsync(JsonObject request, CancellationToken cancellationToken = default) =>
+        PostAsync("v1/desired-state/rollback", request, cancellationToken);
+
     Task<JsonObject> GetAsync(string relative, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, relative, null, null, cancellationToken);
+
+    Task<JsonObject> PostAsync(string relative, JsonObject body, CancellationToken cancellationToken) => SendAsync(HttpMethod.Post, relative, body, null, cancellationToken);
+
+    static Dictionary<string, string?> Filter(AuditFilter filter) => new()
+    {
+        ["from"] = filter.From?.ToString("O", CultureInfo.InvariantCulture),
+        ["to"] = filter.To?.ToString("O", CultureInfo.InvariantCulture),
+        ["actor"] = filter.Actor,
+        ["action"] = filter.Action,
+        ["target"] = filter.Target,
+        ["outcome"] = filter.Outcome,
+    };
+
+    static string Query(Dictionary<string, string?> query) =>
+        query.Any(p => p.Value is not null)
+            ? "?" + string.Join('&', query.Where(p => p.Value is not null).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}"))
+            : "";
+
+    HttpRequestMessage Request(HttpMethod method, string relative)
+    {
+        var request = new HttpRequestMessage(method, new Uri(WithSlash(baseAddress), relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
 
     async Task<JsonObject> SendAsync(HttpMethod method, string relative, JsonObject? content, string? idempotencyKey, CancellationToken cancellationToken, string? ifMatch = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(WithSlash(baseAddress), relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var request = Request(method, relative);
         if (idempotencyKey is not null)
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         if (ifMatch is not null)
@@ -103,6 +210,9 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
         var json = Parse(text);
         if (!response.IsSuccessStatusCode)
             throw AdminApiException.FromProblem(response.StatusCode, json);
+        // A delete answers 204 with no body.
+        if (response.StatusCode == HttpStatusCode.NoContent)
+            return [];
         return json ?? throw new AdminApiException(response.StatusCode, "The API answered with a body that is not a JSON object.", null);
     }
 

@@ -11,6 +11,9 @@ public static class ExitCodes
     /// <summary>AWS or the admin API refused or could not be reached (credentials, not found, conflict, 5xx).</summary>
     public const int ServiceError = 2;
 
+    /// <summary>plan --detailed-exitcode: the plan has changes (0 then means none).</summary>
+    public const int PlanHasChanges = 2;
+
     /// <summary>A TestFunction case failed or used too much compute; nothing was published.</summary>
     public const int FunctionTestsFailed = 3;
 
@@ -22,4 +25,13 @@ public static class ExitCodes
 
     /// <summary>apply: the plan was not confirmed (no --yes, or an answer other than yes); nothing was written.</summary>
     public const int NotConfirmed = 6;
+
+    /// <summary>rollout replay: the candidate rules would block more recorded, not attack-like requests than the threshold.</summary>
+    public const int RolloutNotSafe = 7;
+
+    /// <summary>apply PLAN: the rules moved since the plan was saved (named in the message); nothing was written.</summary>
+    public const int PlanStale = 8;
+
+    /// <summary>secrets rotate: a step after issuing failed and undoing the rotation failed too; the message says what to run.</summary>
+    public const int RotationNotUndone = 9;
 }

@@ -39,6 +39,7 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         ["POST /v1/partners/{partner}/secrets"] = ("/v1/partners/matrix/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" }),
         ["POST /v1/partners/{partner}/secrets/rotate"] = ("/v1/partners/matrix/secrets/rotate", new { distributionDomain = "d111111abcdef8.cloudfront.net" }),
         ["DELETE /v1/partners/{partner}/secrets/{id}"] = ("/v1/partners/matrix/secrets/sec_unknown", null),
+        ["POST /v1/partners/{partner}/secrets/{id}/undo-rotation"] = ("/v1/partners/matrix/secrets/sec_unknown/undo-rotation", new { }),
         ["GET /v1/user-agents"] = ("/v1/user-agents", null),
         ["POST /v1/user-agents"] = ("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "matrix" }),
         ["DELETE /v1/user-agents/{list}/{id}"] = ("/v1/user-agents/allow/0123456789ab", null),
@@ -153,6 +154,7 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         denials.ShouldContain(e => e["detail"]!.GetValue<string>().Contains("gamma"));
     }
 
+    /// <summary>Besides health, only a token's view of itself: any valid token may read its own grants (401 without one: <c>UndoRotationTests</c>).</summary>
     [Fact]
     public async Task Only_the_health_endpoints_and_a_tokens_look_at_itself_need_no_scope_and_that_one_needs_a_token()
     {

@@ -32,3 +32,24 @@ public sealed class StatusTests(ApiHost host) : IClassFixture<ApiHost>
         (await admin.GetJsonAsync("/v1/origins/https://console.example.com"))["origin"]!.GetValue<string>().ShouldBe("https://console.example.com");
     }
 }
+
+/// <summary>Its own host: the other status test counts every external change in the trail.</summary>
+public sealed class UnmanagedKeysTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    [Fact]
+    public async Task Status_counts_and_names_keys_this_service_does_not_manage()
+    {
+        using var admin = host.Admin();
+        var store = host.Service<IKeyValueStore>();
+        var before = await admin.GetJsonAsync("/v1/status");
+        before["unmanagedKeys"]!.GetValue<int>().ShouldBe(0);
+
+        // Another tool (Terraform's keys_exclusive, say) writes its own key into the same store.
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [new("terraform-owned", "1")], []);
+
+        var after = await admin.GetJsonAsync("/v1/status");
+        after["unmanagedKeys"]!.GetValue<int>().ShouldBe(1);
+        after["unmanagedKeySample"]!.AsArray().Select(k => k!.GetValue<string>()).ShouldBe(["terraform-owned"]);
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [], ["terraform-owned"]);
+    }
+}

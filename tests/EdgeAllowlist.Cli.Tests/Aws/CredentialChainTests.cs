@@ -86,7 +86,8 @@ public sealed class CredentialChainTests : IAsyncLifetime
         var run = await RunAsync(NoCredentials(), "store", "create", "--name", "edge-rules", "--output", "json", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
 
         run.ExitCode.ShouldBe(ExitCodes.ServiceError);
-        var error = System.Text.Json.Nodes.JsonNode.Parse(run.Output)!["error"]!;
+        run.Output.ShouldBeEmpty();
+        var error = System.Text.Json.Nodes.JsonNode.Parse(run.Error)!["error"]!;
         error["code"]!.GetValue<string>().ShouldBe("NoCredentials");
         error["message"]!.GetValue<string>().ShouldStartWith("No AWS credentials from the default chain");
         error["message"]!.GetValue<string>().ShouldContain("Fix: set AWS_PROFILE");

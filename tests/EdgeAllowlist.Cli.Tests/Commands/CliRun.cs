@@ -9,6 +9,9 @@ sealed record CliRun(int ExitCode, string Out, string Error)
 {
     public JsonObject Json => JsonNode.Parse(Out)!.AsObject();
 
+    /// <summary>Under -o json a failure is one JSON object on stderr.</summary>
+    public JsonObject ErrorJson => JsonNode.Parse(Error)!.AsObject();
+
     public static Task<CliRun> RunAsync(params string[] args) => RunWithInputAsync("", args);
 
     public static Task<CliRun> RunWithInputAsync(string stdin, params string[] args) =>
@@ -28,8 +31,17 @@ sealed record CliRun(int ExitCode, string Out, string Error)
     public static Task<CliRun> RunWithVariablesAsync(IReadOnlyDictionary<string, string> variables, params string[] args) =>
         RunAsync(() => Task.FromResult(TestAws.Credentials), null, "", args, variables: variables);
 
+
+    /// <summary>A run where EDGE_ALLOWLIST_OUTPUT is <paramref name="defaultOutput"/>.</summary>
+    public static Task<CliRun> RunWithDefaultOutputAsync(string? apiToken, string defaultOutput, params string[] args) =>
+        RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, "", args, defaultOutput: defaultOutput);
+
+    /// <summary>A run where EDGE_ALLOWLIST_API is <paramref name="defaultApi"/>.</summary>
+    public static Task<CliRun> RunWithDefaultApiAsync(string? apiToken, Uri defaultApi, params string[] args) =>
+        RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, "", args, defaultApi: defaultApi.ToString());
+
     static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args, string? sourceApiToken = null,
-        IReadOnlyDictionary<string, string>? variables = null)
+        IReadOnlyDictionary<string, string>? variables = null, string? defaultOutput = null, string? defaultApi = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -41,6 +53,8 @@ sealed record CliRun(int ExitCode, string Out, string Error)
             Credentials = credentials,
             ApiToken = apiToken,
             SourceApiToken = sourceApiToken,
+            DefaultOutput = defaultOutput,
+            DefaultApi = defaultApi,
             Http = TestAws.Http,
             AwsRetry = TestAws.Retry,
             Variables = variables is null ? Environment.GetEnvironmentVariable : name => variables.GetValueOrDefault(name),

@@ -53,8 +53,8 @@ public sealed class CliTests
 
         run.ExitCode.ShouldBe(ExitCodes.ServiceError);
         // The one code the AWS pipeline gives a call that got no answer, whichever service (KVS included).
-        run.Json["error"]!["code"]!.GetValue<string>().ShouldBe("RequestFailed");
-        run.Json["error"]!["message"]!.GetValue<string>().ShouldContain("CloudFront gave no answer after retries");
+        run.ErrorJson["error"]!["code"]!.GetValue<string>().ShouldBe("RequestFailed");
+        run.ErrorJson["error"]!["message"]!.GetValue<string>().ShouldContain("CloudFront gave no answer after retries");
     }
 
     [Fact]

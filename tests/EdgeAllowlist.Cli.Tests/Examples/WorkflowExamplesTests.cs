@@ -35,6 +35,55 @@ public sealed partial class WorkflowExamplesTests
     }
 
     /// <summary>
+    /// A path in an example that does not exist fails the copied workflow (the trigger never fires,
+    /// the deploy finds no cases), so every path it names must be in the repository: trigger paths,
+    /// <c>global-json-file</c>, <c>dotnet pack</c> projects, <c>--events</c>/<c>--code</c>/<c>--rules</c>
+    /// values and the files <c>plan</c>/<c>apply</c> read (a plan saved by an earlier <c>-out</c> excepted).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Workflows))]
+    public void Every_path_the_workflow_refers_to_exists(string workflow)
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "examples", "github-actions", workflow));
+        var root = (YamlMappingNode)LoadYaml(text).RootNode;
+        var paths = new List<string>();
+        if (root.Children.TryGetValue(new YamlScalarNode("on"), out var on) && on is YamlMappingNode triggers)
+            foreach (var trigger in triggers.Children.Values.OfType<YamlMappingNode>())
+                if (trigger.Children.TryGetValue(new YamlScalarNode("paths"), out var globs))
+                    paths.AddRange(((YamlSequenceNode)globs).Children.OfType<YamlScalarNode>().Select(g => g.Value!.Split('*')[0].TrimEnd('/')));
+        paths.AddRange(GlobalJson().Matches(text).Select(m => m.Groups[1].Value));
+        paths.AddRange(DotnetPack().Matches(text).Select(m => m.Groups[1].Value));
+        var saved = new HashSet<string>();
+        foreach (var args in RunScripts(root).SelectMany(CommandLines))
+        {
+            for (var i = 0; i < args.Length - 1; i++)
+                if (args[i] is "--events" or "--code" or "--rules")
+                    paths.Add(args[i + 1]);
+                else if (args[i] is "-out" or "--out")
+                    saved.Add(args[i + 1]);
+            if (args is ["plan" or "apply", var file, ..] && !file.StartsWith('-') && !saved.Contains(file))
+                paths.Add(file);
+        }
+
+        paths.ShouldNotBeEmpty();
+        paths.Where(path => !File.Exists(Path.Combine(RepositoryPaths.Root, path)) && !Directory.Exists(Path.Combine(RepositoryPaths.Root, path)))
+            .ShouldBeEmpty($"{workflow} refers to paths that are not in the repository");
+    }
+
+    static YamlDocument LoadYaml(string text)
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(text));
+        return yaml.Documents.Single();
+    }
+
+    [GeneratedRegex(@"global-json-file:\s*(\S+)")]
+    private static partial Regex GlobalJson();
+
+    [GeneratedRegex(@"dotnet pack (\S+)")]
+    private static partial Regex DotnetPack();
+
+    /// <summary>
     /// The workflow-level <c>env</c>, each as a scheduled run sees it: <c>${{ inputs.x || 'default' }}</c>
     /// is its default, since a scheduled run has no inputs.
     /// </summary>

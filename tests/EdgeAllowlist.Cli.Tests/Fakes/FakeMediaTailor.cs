@@ -16,6 +16,7 @@ sealed class FakeMediaTailor : IAsyncDisposable
     public const string Region = "eu-west-1";
 
     readonly ConcurrentDictionary<string, JsonObject> configurations = new();
+    readonly ConcurrentDictionary<string, JsonObject> newerMembers = new();
     FakeAwsHost host = null!;
 
     public Uri Endpoint => host.Endpoint;
@@ -41,6 +42,16 @@ sealed class FakeMediaTailor : IAsyncDisposable
         return fake;
     }
 
+    /// <summary>
+    /// A member a newer MediaTailor model has (BeaconingConfiguration, say): Get returns it, and a
+    /// Put from a client that does not know it resets it, as Put replaces the whole configuration.
+    /// </summary>
+    public void SeedNewerMember(string name, string member, JsonNode value) =>
+        newerMembers.GetOrAdd(name, _ => [])[member] = value.DeepClone();
+
+    /// <summary>The newer-model members still set on <paramref name="name"/>.</summary>
+    public JsonObject NewerMembers(string name) => newerMembers.GetValueOrDefault(name) ?? [];
+
     public void Seed(JsonObject settable) => configurations[settable["Name"]!.GetValue<string>()] = (JsonObject)settable.DeepClone();
 
     /// <summary>How many calls are answered 429 TooManyRequestsException before any is served, as MediaTailor throttles.</summary>
@@ -60,7 +71,7 @@ sealed class FakeMediaTailor : IAsyncDisposable
         });
         app.MapGet("/playbackConfiguration/{name}", (HttpContext context, string name) =>
             configurations.TryGetValue(name, out var stored)
-                ? Json(context, 200, WithResponseOnlyFields(stored))
+                ? Json(context, 200, WithNewerMembers(name, WithResponseOnlyFields(stored)))
                 : Error(context, 404, "NotFoundException", $"Playback configuration {name} not found."));
         app.MapPut("/playbackConfiguration", Put);
     }
@@ -95,7 +106,15 @@ sealed class FakeMediaTailor : IAsyncDisposable
         if (IgnoreOnPut is not null)
             body.Remove(IgnoreOnPut);
         configurations[name] = body;
+        newerMembers.TryRemove(name, out _);
         await Json(context, 200, WithResponseOnlyFields(body));
+    }
+
+    JsonObject WithNewerMembers(string name, JsonObject response)
+    {
+        foreach (var (member, value) in NewerMembers(name))
+            response[member] = value?.DeepClone();
+        return response;
     }
 
     static JsonObject WithResponseOnlyFields(JsonObject settable)

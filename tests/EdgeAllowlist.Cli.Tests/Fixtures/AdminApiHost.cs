@@ -63,6 +63,10 @@ public sealed class AdminApiHost : IAsyncLifetime
     public async Task<string> CreateSecretAsync(string partner) =>
         (await PostAsync($"/v1/partners/{partner}/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" }))["secret"]!.GetValue<string>();
 
+    /// <summary>Rotates through the API as the admin (the previous secrets get an hour of grace); returns the new secret's id.</summary>
+    public async Task<string> RotateAsync(string partner) =>
+        (await PostAsync($"/v1/partners/{partner}/secrets/rotate", new { graceSeconds = 3600, distributionDomain = "d111111abcdef8.cloudfront.net" }))["id"]!.GetValue<string>();
+
     public async Task<JsonArray> SecretsAsync(string partner)
     {
         using var client = Admin();
@@ -72,6 +76,23 @@ public sealed class AdminApiHost : IAsyncLifetime
     /// <summary>What the real function file decides for a GET of <paramref name="uri"/> on the API's store: pass or deny.</summary>
     public async Task<string> DecisionAsync(string uri) =>
         (await PostAsync("/v1/simulate", new { method = "GET", uri }))["action"]!.GetValue<string>();
+
+    /// <summary>A token with exactly these grants, in clear.</summary>
+    public async Task<string> CreateTokenAsync(string name, string[] scopes, string[]? partners = null) =>
+        (await PostAsync("/v1/tokens", new { name, scopes, partners }))["token"]!.GetValue<string>();
+
+    /// <summary>Writes a key straight into the API's store, as another tool sharing the store would.</summary>
+    public async Task PutForeignKeyAsync(string key, string value)
+    {
+        var store = factory.Services.GetRequiredService<EdgeAllowlist.Store.IKeyValueStore>();
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [new(key, value)], []);
+    }
+
+    public async Task DeleteForeignKeyAsync(string key)
+    {
+        var store = factory.Services.GetRequiredService<EdgeAllowlist.Store.IKeyValueStore>();
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [], [key]);
+    }
 
     async Task<JsonObject> PostAsync(string path, object body)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Features.Partners;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
@@ -161,6 +162,32 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyC
     {
         var outcome = await writer.SubmitAsync(actor, state => [.. select(state).Select(s => new KeyWrite(s.Key, null, action, s.Target))], ct);
         await idempotency.RetireAsync([.. outcome.Entries.Select(e => e.Target)], CancellationToken.None);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Deletes the secret a rotation issued and writes back, for each secret it rotated out, the
+    /// value the audit trail recorded before the rotation, as one store change. A previous secret
+    /// whose value is no longer what the rotation wrote has been changed since and is left alone.
+    /// </summary>
+    public async Task<WriteOutcome> UndoRotationAsync(Actor actor, string partner, string id, IReadOnlyList<AuditEntry> rotatedOut, CancellationToken ct)
+    {
+        const string action = "secret.rotation-undo";
+        var outcome = await writer.SubmitAsync(actor, state =>
+        {
+            var stored = StoredSecret.OfPartner(state, partner).ToList();
+            var issued = stored.FirstOrDefault(s => s.Id == id)
+                ?? throw new MutationRejectedException(404, "id", $"Partner '{partner}' has no secret '{id}' in the store (already revoked?).");
+            return
+            [
+                new KeyWrite(issued.Key, null, action, issued.Target),
+                .. rotatedOut
+                    .Select(e => (Entry: e, Secret: stored.FirstOrDefault(s => s.Target == e.Target)))
+                    .Where(p => p.Secret is not null && p.Entry.Before is not null && state.GetValueOrDefault(p.Secret.Key) == p.Entry.After)
+                    .Select(p => new KeyWrite(p.Secret!.Key, p.Entry.Before, action, p.Secret.Target)),
+            ];
+        }, ct);
+        await idempotency.RetireAsync([Target(partner, id)], CancellationToken.None);
         return outcome;
     }
 

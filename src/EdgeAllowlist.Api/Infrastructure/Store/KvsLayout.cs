@@ -31,6 +31,17 @@ public static class KvsLayout
     public static string OriginKey(string origin) => OriginPrefix + origin;
 
     /// <summary>
+    /// A key this service writes (the policy, origins, secrets, User-Agent shards). Any other key was
+    /// put there by something else, such as Terraform's aws_cloudfrontkeyvaluestore_keys_exclusive,
+    /// which would delete this service's keys on its next run.
+    /// </summary>
+    public static bool IsManaged(string key) =>
+        key == ConfigKey
+        || key.StartsWith(OriginPrefix, StringComparison.Ordinal)
+        || key.StartsWith(SecretPrefix, StringComparison.Ordinal)
+        || key.StartsWith(UserAgentPrefix, StringComparison.Ordinal);
+
+    /// <summary>
     /// The one form an audit entry names what it changed: an origin by its name (<c>https://x</c>),
     /// whichever route, apply, rollback or external change wrote its key; other keys as they are. So
     /// <c>?target=https://x</c> finds an origin's whole history.

@@ -12,25 +12,18 @@ static class AuditCommands
 {
     public static Command Build(CommonOptions options, CliEnvironment environment)
     {
-        var from = new Option<DateTimeOffset?>("--from") { Description = "Entries at or after this time (ISO 8601)", CustomParser = Timestamp };
-        var to = new Option<DateTimeOffset?>("--to") { Description = "Entries before this time (ISO 8601)", CustomParser = Timestamp };
+        var from = new Option<DateTimeOffset?>("--from") { Description = "Entries at or after this time (ISO 8601)", CustomParser = CommandArguments.Timestamp };
+        var to = new Option<DateTimeOffset?>("--to") { Description = "Entries before this time (ISO 8601)", CustomParser = CommandArguments.Timestamp };
         var actor = new Option<string?>("--actor") { Description = "Token name, or kvs-external, system, anonymous" };
         var action = new Option<string?>("--action") { Description = "e.g. origin.add, token.create, auth.denied, kvs.external-change" };
         var target = new Option<string?>("--target") { Description = "e.g. https://www.example.com" };
         var outcome = new Option<string?>("--outcome") { Description = "success, unauthenticated, forbidden, rejected or detected" };
-        var limit = new Option<int>("--limit") { Description = "Entries per page (1-1000)", DefaultValueFactory = _ => 100 };
-        limit.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 1000)
-                result.AddError("--limit must be between 1 and 1000.");
-        });
+        var limit = CommandArguments.Limit(1000);
         var all = new Option<bool>("--all") { Description = "Follow the cursor to the oldest entry instead of stopping after one page" };
 
-        var query = new Command("query", "Query the audit trail, newest first") { options.Api, from, to, actor, action, target, outcome, limit, all };
-        query.SetAction(options, environment, async (parse, output, cancellationToken) =>
+        var query = new Command("query", "Query the audit trail, newest first") { from, to, actor, action, target, outcome, limit, all }
+            .SetApiAction(options, environment, "audit:read", async (parse, output, api, cancellationToken) =>
         {
-            if (options.AdminApi(parse) is not { } api)
-                return output.Fail(ExitCodes.InvalidInput, "NoApi", "Set --api (or EDGE_ALLOWLIST_API) and EDGE_ALLOWLIST_TOKEN (a token with audit:read).");
             var filter = new AuditFilter(parse.GetValue(from), parse.GetValue(to), parse.GetValue(actor), parse.GetValue(action), parse.GetValue(target), parse.GetValue(outcome));
             var entries = new List<JsonObject>();
             string? cursor = null;
@@ -53,15 +46,40 @@ static class AuditCommands
             });
             return ExitCodes.Ok;
         });
-        return new Command("audit", "The admin API's audit trail") { query };
-    }
 
-    static DateTimeOffset? Timestamp(ArgumentResult result)
-    {
-        var text = result.Tokens.Single().Value;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
-            return value;
-        result.AddError($"{text} is not an ISO 8601 time.");
-        return null;
+        var verify = new Command("verify", "Check the audit trail's hash chain: exit 0 if it holds, 4 if an entry was changed or removed")
+            .SetApiAction(options, environment, "audit:read", async (parse, output, api, cancellationToken) =>
+            {
+                var result = await api.VerifyAuditAsync(cancellationToken);
+                output.Fields(result);
+                return result["valid"]?.GetValue<bool>() == false ? ExitCodes.VerificationFailed : ExitCodes.Ok;
+            });
+
+        var format = new Option<string>("--format") { Description = "ndjson (one entry per line) or csv", DefaultValueFactory = _ => "ndjson" };
+        format.AcceptOnlyFromAmong("ndjson", "csv");
+        var file = new Option<string?>("--file") { Description = "Write to this file instead of stdout" };
+        var export = new Command("export", "Every matching entry, oldest first, as NDJSON or CSV (streamed, whatever the size)") { from, to, actor, action, target, outcome, format, file }
+            .SetApiAction(options, environment, "audit:read", async (parse, output, api, cancellationToken) =>
+            {
+                var filter = new AuditFilter(parse.GetValue(from), parse.GetValue(to), parse.GetValue(actor), parse.GetValue(action), parse.GetValue(target), parse.GetValue(outcome));
+                await using var stream = await api.ExportAuditAsync(filter, parse.GetRequiredValue(format), cancellationToken);
+                if (parse.GetValue(file) is { } path)
+                {
+                    await using (var target = File.Create(path))
+                        await stream.CopyToAsync(target, cancellationToken);
+                    output.Result(new { file = path }, console => console.MarkupLine($"wrote [bold]{Markup.Escape(path)}[/]"));
+                }
+                else
+                {
+                    using var reader = new StreamReader(stream);
+                    // The export is the document: it goes to stdout as the API sent it, in every output format.
+                    char[] buffer = new char[16 * 1024];
+                    int read;
+                    while ((read = await reader.ReadAsync(buffer, cancellationToken)) > 0)
+                        await environment.Out.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+                return ExitCodes.Ok;
+            });
+        return new Command("audit", "The admin API's audit trail") { query, verify, export };
     }
 }

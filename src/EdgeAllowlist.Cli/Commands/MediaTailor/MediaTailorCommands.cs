@@ -17,12 +17,16 @@ static class MediaTailorCommands
                 result.AddError("--marker must match [A-Za-z0-9_-]{1,32}.");
         });
 
+        var dropUnknown = new Option<bool>("--drop-unknown-members")
+        {
+            Description = "Put even when Get returns members this version does not know (e.g. BeaconingConfiguration); they are left out of the Put and may reset",
+        };
         var setSecret = new Command("set-secret",
             "Point a playback configuration's VideoContentSourceUrl at a new partner secret, read from stdin. "
             + "Every other setting is copied (PutPlaybackConfiguration replaces the whole configuration) and the result is read back. "
             + "Create the secret in the store first and keep the old one valid until this succeeds.")
         {
-            configuration, marker, options.Region, options.MediaTailorEndpoint,
+            configuration, marker, dropUnknown, options.Region, options.MediaTailorEndpoint,
         };
         setSecret.SetAction(options, environment, async (parse, output, cancellationToken) =>
         {
@@ -31,11 +35,16 @@ static class MediaTailorCommands
                 return output.Fail(ExitCodes.InvalidInput, "InvalidSecret", "stdin must hold one secret: ealp_ followed by 43 base64url characters.");
 
             var name = parse.GetRequiredValue(configuration);
-            var update = new MediaTailorSecretUpdate(await options.MediaTailorAsync(parse), line => output.Progress(Markup.Escape(line)));
+            var update = new MediaTailorSecretUpdate(await options.MediaTailorAsync(parse), line => output.Progress(Markup.Escape(line)), parse.GetValue(dropUnknown));
             MediaTailorSecretReport report;
             try
             {
                 report = await update.RunAsync(name, parse.GetRequiredValue(marker), secret, cancellationToken);
+            }
+            catch (UnknownMembersException error)
+            {
+                return output.Fail(ExitCodes.InvalidInput, "UnknownMembers", error.Message,
+                    "update edge-allowlist, or pass --drop-unknown-members after checking those members can go back to their defaults");
             }
             catch (MediaTailorException error)
             {
@@ -48,7 +57,7 @@ static class MediaTailorCommands
                 console.MarkupLine($"new source      [bold]{Markup.Escape(report.NewSource)}[/]");
                 console.MarkupLine(report.Verified
                     ? "[green]verified[/] every setting read back as written"
-                    : $"[red]not verified[/] these settings read back differently: {Markup.Escape(string.Join(", ", report.Differences))}");
+                    : $"[red]not verified[/] these members read back differently: {Markup.Escape(string.Join(", ", report.Differences))}");
             });
             if (report.Verified)
                 return ExitCodes.Ok;

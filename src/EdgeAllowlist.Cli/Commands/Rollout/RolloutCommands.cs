@@ -22,7 +22,7 @@ namespace EdgeAllowlist.Cli.Commands.Rollout;
 static class RolloutCommands
 {
     /// <summary>replay: enforcing the candidate would block more recorded requests that are not attack-like than the threshold.</summary>
-    public const int NotSafe = 7;
+    public const int NotSafe = ExitCodes.RolloutNotSafe;
 
     public static Command Build(CommonOptions options, CliEnvironment environment)
     {

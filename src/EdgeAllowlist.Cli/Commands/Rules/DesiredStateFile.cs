@@ -31,15 +31,100 @@ static class DesiredStateFile
     {
         var yaml = IsYaml(path);
         var text = await File.ReadAllTextAsync(path, cancellationToken);
+        JsonObject document;
         try
         {
-            return (yaml ? FromYaml(text) : JsonNode.Parse(text)) as JsonObject
+            document = (yaml ? FromYaml(text) : JsonNode.Parse(text)) as JsonObject
                 ?? throw new FormatException($"{path}: a desired-state document is a mapping with version, origins, userAgents, settings, partners.");
         }
         catch (Exception e) when (e is YamlException or JsonException)
         {
             throw new FormatException($"{path}: {e.Message}", e);
         }
+        CheckKeys(path, text);
+        return document;
+    }
+
+    /// <summary>
+    /// Every key the document may hold, by where it sits. A key outside these is an error before
+    /// anything is sent: a typo such as <c>origin:</c> for <c>origins:</c> would otherwise leave the
+    /// section unmanaged and plan "no changes".
+    /// </summary>
+    static readonly Dictionary<string, string[]> Keys = new()
+    {
+        [""] = ["version", "origins", "userAgents", "settings", "partners"],
+        ["origins"] = ["origin", "expiresAt", "note"],
+        ["userAgents"] = ["list", "kind", "pattern"],
+        ["settings"] = ["mode", "noOrigin", "publicPaths", "allowWholeSitePublic", "secretMarker", "wildcardDepth", "denyStatus", "failPolicy", "revealReason", "logDenials"],
+        ["partners"] = ["id", "scope", "description"],
+    };
+
+    /// <summary>
+    /// Finds the first unknown key and names it with its line and the closest known key. JSON is
+    /// YAML too, so one walk over YAML nodes (which carry their line) covers both formats.
+    /// </summary>
+    static void CheckKeys(string path, string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException)
+        {
+            // JSON that YAML does not read (rare escapes): the API still refuses unknown members, without a line.
+            return;
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            return;
+        Check(root, "", "");
+
+        void Check(YamlMappingNode mapping, string section, string where)
+        {
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                var known = Keys[section];
+                if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
+                {
+                    var suggestion = Closest(key, known);
+                    throw new FormatException($"{path}:{keyNode.Start.Line}: unknown key '{key}'{where}" + (suggestion is null ? $"; known keys: {string.Join(", ", known)}." : $" (did you mean '{suggestion}'?)."));
+                }
+                if (section.Length > 0)
+                    continue;
+                var name = known.First(k => k.Equals(key, StringComparison.OrdinalIgnoreCase));
+                if (value is YamlMappingNode settings && name == "settings")
+                    Check(settings, name, " in settings");
+                else if (value is YamlSequenceNode items && Keys.ContainsKey(name))
+                    foreach (var item in items.Children.OfType<YamlMappingNode>())
+                        Check(item, name, $" in an item of {name}");
+            }
+        }
+    }
+
+    /// <summary>The known key within two edits of <paramref name="key"/> (or sharing its start), if any.</summary>
+    static string? Closest(string key, string[] known) =>
+        known.Select(k => (Key: k, Distance: Distance(key.ToLowerInvariant(), k.ToLowerInvariant())))
+            .Where(c => c.Distance <= 2 || (key.Length >= 3 && c.Key.StartsWith(key, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(c => c.Distance)
+            .Select(c => c.Key)
+            .FirstOrDefault();
+
+    static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+        return row[b.Length];
     }
 
     public static async Task WriteAsync(string path, JsonObject document, CancellationToken cancellationToken) =>
@@ -47,15 +132,18 @@ static class DesiredStateFile
 
     public static string ToJson(JsonObject document) => document.ToJsonString(Indented) + "\n";
 
-    public static string ToYaml(JsonObject document)
+    public static string ToYaml(JsonObject document) => Header + YamlOf(document);
+
+    /// <summary>Any JSON value as a YAML document that reads back equal (used by <c>-o yaml</c> as well).</summary>
+    public static string YamlOf(JsonNode node)
     {
         var writer = new StringWriter(CultureInfo.InvariantCulture);
-        new YamlStream(new YamlDocument(ToYamlNode(document))).Save(writer, assignAnchors: false);
+        new YamlStream(new YamlDocument(ToYamlNode(node))).Save(writer, assignAnchors: false);
         // The emitter closes the document with "..."; a file people edit reads better without it.
         var text = writer.ToString().TrimEnd();
         if (text.EndsWith("...", StringComparison.Ordinal))
             text = text[..^3].TrimEnd();
-        return Header + text + "\n";
+        return text + "\n";
     }
 
     static JsonNode? FromYaml(string text)

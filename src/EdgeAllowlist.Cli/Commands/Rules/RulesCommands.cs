@@ -14,6 +14,9 @@ namespace EdgeAllowlist.Cli.Commands.Rules;
 /// </summary>
 static class RulesCommands
 {
+    /// <summary>What the plan action returns when there are changes; the exit code it becomes depends on --detailed-exitcode.</summary>
+    const int ChangesPlanned = -2;
+
     public static IEnumerable<Command> Build(CommonOptions options, CliEnvironment environment)
     {
         var file = new Argument<string?>("file") { Description = "Desired-state file (.yaml, .yml or .json)", Arity = ArgumentArity.ZeroOrOne };
@@ -24,12 +27,13 @@ static class RulesCommands
 
         var export = new Command("export", "Write the rules as a desired-state file (YAML or JSON by extension), or YAML on stdout (JSON with --output json); never secrets")
         {
-            file, options.Api,
+            file,
         };
+        options.WithApi(export);
         export.SetAction(options, environment, async (parse, output, cancellationToken) =>
         {
             if (options.AdminApi(parse) is not { } api)
-                return output.Fail(ExitCodes.InvalidInput, "NoApi", "Set --api (or EDGE_ALLOWLIST_API) and EDGE_ALLOWLIST_TOKEN (a token with rules:read).");
+                return output.Fail(ExitCodes.InvalidInput, "NoApi", CommonOptions.NoApi("rules:read"));
             var document = await api.ExportDesiredStateAsync(cancellationToken);
             if (parse.GetValue(file) is { } path)
             {
@@ -42,43 +46,72 @@ static class RulesCommands
             return ExitCodes.Ok;
         });
 
+        var planOut = new Option<string?>("--out", "-out") { Description = "Save the exact plan, with the store state it was computed against, to this file; apply it with apply PLAN" };
+        var detailedExitCode = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when there is nothing to change, 2 when there are changes, 1 on any error" };
         var plan = new Command("plan", "Show what applying a desired-state file (or promoting --from one API --to another) would change: + added, - deleted, ~ changed")
         {
-            file, from, to, options.Api,
+            file, from, to, planOut, detailedExitCode,
         };
+        options.WithApi(plan);
         plan.SetAction(options, environment, async (parse, output, cancellationToken) =>
         {
             if (await PrepareAsync(parse, output, cancellationToken) is not { } prepared)
                 return ExitCodes.InvalidInput;
+            var status = await prepared.Target.StatusAsync(cancellationToken);
+            WarnUnmanaged(output, status);
+            var outPath = parse.GetValue(planOut);
+            // The base is read before the plan: if the rules move in between, apply sees a move and refuses.
+            var baseRules = outPath is null ? null : SavedPlan.Managed(prepared.Document, await prepared.Target.ExportDesiredStateAsync(cancellationToken));
             var planned = await prepared.Target.PlanDesiredStateAsync(prepared.Document, cancellationToken);
-            output.Result(planned, console => Render(console.MarkupLine, planned));
-            return ExitCodes.Ok;
+            if (outPath is not null)
+            {
+                await new SavedPlan(prepared.TargetUri, environment.Clock.GetUtcNow(), prepared.Document, planned, status["eTag"]?.GetValue<string>(), baseRules!)
+                    .WriteAsync(outPath, cancellationToken);
+            }
+            output.Result(planned, console =>
+            {
+                PlanText.Render(console.MarkupLine, planned);
+                if (outPath is not null)
+                    console.MarkupLine($"saved the plan to [bold]{Markup.Escape(outPath)}[/]: edge-allowlist apply {Markup.Escape(outPath)} applies exactly this plan");
+            });
+            return planned["changes"]?.AsArray().Count is > 0 ? ChangesPlanned : ExitCodes.Ok;
+        }, exitCode: (parse, code) => (code, parse.GetValue(detailedExitCode)) switch
+        {
+            (ChangesPlanned, true) => ExitCodes.PlanHasChanges,
+            (ChangesPlanned, false) => ExitCodes.Ok,
+            // Every failure is 1, so that 2 means "changes" and nothing else.
+            (not ExitCodes.Ok, true) => ExitCodes.InvalidInput,
+            _ => code,
         });
 
-        var apply = new Command("apply", "Show the plan of a desired-state file (or of a promotion --from --to), then apply exactly that plan as one audited change")
+        var apply = new Command("apply", "Apply a plan saved by plan -out exactly (or refuse, naming what moved), or show the plan of a desired-state file (or of a promotion --from --to) and apply exactly that plan, as one audited change")
         {
-            file, from, to, options.Api, force, yes,
+            file, from, to, force, yes,
         };
+        options.WithApi(apply);
         apply.SetAction(options, environment, async (parse, output, cancellationToken) =>
         {
+            if (parse.GetValue(file) is { } path && SavedPlan.TryRead(path) is { } saved)
+                return await ApplySavedAsync(parse, output, path, saved, cancellationToken);
             if (await PrepareAsync(parse, output, cancellationToken) is not { } prepared)
                 return ExitCodes.InvalidInput;
             var planned = await prepared.Target.PlanDesiredStateAsync(prepared.Document, cancellationToken);
-            Render(output.Progress, planned);
+            PlanText.Render(output.Progress, planned);
             if (planned["changes"]?.AsArray().Count is null or 0)
             {
                 output.Result(new { applied = false, plan = planned }, console => console.MarkupLine("[green]nothing to apply[/]"));
                 return ExitCodes.Ok;
             }
-            if (planned["needsForce"]?.GetValue<bool>() == true && !parse.GetValue(force))
-                return output.Fail(ExitCodes.DeletionGate, "TooManyDeletions",
-                    $"The plan deletes {planned["counts"]?["deletions"]} rules, more than the limit of {planned["maxDeletions"]}; nothing was written.", "review the plan, then run apply again with --force");
-            if (!parse.GetValue(yes) && !Confirmed(output, environment))
+            if (PlanText.DeletionGate(output, planned, parse.GetValue(force)) is { } gated)
+                return gated;
+            if (!parse.GetValue(yes) && !PlanText.Confirmed(output, environment, "Apply this plan"))
                 return output.Fail(ExitCodes.NotConfirmed, "NotConfirmed", "The plan was not confirmed; nothing was written.", "answer yes, or pass --yes in CI");
             JsonObject applied;
             try
             {
+                output.Counter("applying", 0, 1);
                 applied = await prepared.Target.ApplyDesiredStateAsync(prepared.Document, planned["planDigest"]!.GetValue<string>(), parse.GetValue(force), cancellationToken);
+                output.Counter("applying", 1, 1);
             }
             catch (AdminApiException error) when (error.StatusCode == HttpStatusCode.Conflict)
             {
@@ -94,12 +127,58 @@ static class RulesCommands
         });
         return [export, plan, apply];
 
+        // A saved plan was reviewed when it was made: it runs without a prompt, exactly as saved, or not at all.
+        async Task<int> ApplySavedAsync(ParseResult parse, CommandOutput output, string path, SavedPlan saved, CancellationToken cancellationToken)
+        {
+            if (parse.GetValue(from) is not null)
+                return output.Fail(ExitCodes.InvalidInput, "PlanHasDocument", $"{path} is a saved plan; it carries its own document, so --from does not apply.");
+            if ((parse.GetValue(to) ?? parse.GetValue(options.Api)) is { } named && named.AbsoluteUri != saved.Api.AbsoluteUri)
+                return output.Fail(ExitCodes.InvalidInput, "PlanForOtherApi", $"{path} was planned against {saved.Api}, not {named}; nothing was written.", $"plan against {named} and apply that plan");
+            if (options.TokenOf(parse) is not { Length: > 0 } token)
+                return output.Fail(ExitCodes.InvalidInput, "NoApi", CommonOptions.NoApi("rules:write"));
+            var api = new AdminApiClient(environment.Http, saved.Api, token);
+            var next = $"run plan again, review it, save it with -out and apply that ({path} is from {saved.CreatedAt:u})";
+
+            var moved = SavedPlan.Moved(saved.BaseRules, SavedPlan.Managed(saved.Document, await api.ExportDesiredStateAsync(cancellationToken)));
+            if (moved.Count > 0)
+                return output.Fail(ExitCodes.PlanStale, "PlanStale", $"The rules moved since the plan was made; nothing was written. {string.Join("; ", moved)}", next);
+            var eTag = (await api.StatusAsync(cancellationToken))["eTag"]?.GetValue<string>();
+            if (eTag != saved.BaseETag)
+                output.Progress($"[grey]the store changed since the plan (ETag {Markup.Escape(saved.BaseETag ?? "none")} -> {Markup.Escape(eTag ?? "none")}) outside the rules this plan manages; the plan still holds[/]");
+
+            PlanText.Render(output.Progress, saved.Plan);
+            if (saved.Plan["changes"]?.AsArray().Count is null or 0)
+            {
+                output.Result(new { applied = false, plan = saved.Plan }, console => console.MarkupLine("[green]nothing to apply[/]"));
+                return ExitCodes.Ok;
+            }
+            if (PlanText.DeletionGate(output, saved.Plan, parse.GetValue(force)) is { } gated)
+                return gated;
+            JsonObject applied;
+            try
+            {
+                output.Counter("applying", 0, 1);
+                applied = await api.ApplyDesiredStateAsync(saved.Document, saved.Plan["planDigest"]!.GetValue<string>(), parse.GetValue(force), cancellationToken);
+                output.Counter("applying", 1, 1);
+            }
+            catch (AdminApiException error) when (error.StatusCode == HttpStatusCode.Conflict)
+            {
+                // The API re-plans under its write lock: it answers 409 with the plan it would run instead.
+                var differences = error.Problem?["currentPlan"] is JsonObject current ? SavedPlan.Differences(saved.Plan, current) : [];
+                return output.Fail(ExitCodes.PlanStale, "PlanStale",
+                    $"The rules moved while the plan was applied; nothing was written. {(differences.Count > 0 ? string.Join("; ", differences) : error.Message)}", next);
+            }
+            output.Result(new { applied = true, plan = path, result = applied }, console =>
+                console.MarkupLine($"[green]applied[/] {Markup.Escape(path)} as change {Markup.Escape(applied["changeId"]?.ToString() ?? "")} (audit entry {applied["auditSeq"]})"));
+            return ExitCodes.Ok;
+        }
+
         async Task<Prepared?> PrepareAsync(ParseResult parse, CommandOutput output, CancellationToken cancellationToken)
         {
             var targetUri = parse.GetValue(to) ?? parse.GetValue(options.Api);
-            if (targetUri is null || environment.ApiToken is not { Length: > 0 } token)
+            if (targetUri is null || options.TokenOf(parse) is not { Length: > 0 } token)
             {
-                output.Fail(ExitCodes.InvalidInput, "NoApi", "Set --to or --api (or EDGE_ALLOWLIST_API) and EDGE_ALLOWLIST_TOKEN for the API to plan against.");
+                output.Fail(ExitCodes.InvalidInput, "NoApi", "Set --to or --api (or EDGE_ALLOWLIST_API) and --token (or EDGE_ALLOWLIST_TOKEN) for the API to plan against.");
                 return null;
             }
             var target = new AdminApiClient(environment.Http, targetUri, token);
@@ -118,7 +197,7 @@ static class RulesCommands
                     return null;
                 }
                 output.Progress($"exporting the rules of {Markup.Escape(source.ToString())}");
-                return new(target, await new AdminApiClient(environment.Http, source, sourceToken).ExportDesiredStateAsync(cancellationToken));
+                return new(targetUri, target, await new AdminApiClient(environment.Http, source, sourceToken).ExportDesiredStateAsync(cancellationToken));
             }
             if (!File.Exists(path))
             {
@@ -127,7 +206,7 @@ static class RulesCommands
             }
             try
             {
-                return new(target, await DesiredStateFile.ReadAsync(path!, cancellationToken));
+                return new(targetUri, target, await DesiredStateFile.ReadAsync(path!, cancellationToken));
             }
             catch (FormatException error)
             {
@@ -137,41 +216,15 @@ static class RulesCommands
         }
     }
 
-    static bool Confirmed(CommandOutput output, CliEnvironment environment)
-    {
-        if (output.Format == OutputFormat.Json)
-            return false;
-        environment.Out.Write("Apply this plan? Type yes to continue: ");
-        return environment.In.ReadLine()?.Trim() == "yes";
-    }
-
-    /// <summary>One line per change (+ add, - delete, ~ change) and the counts.</summary>
-    static void Render(Action<string> markupLine, JsonObject plan)
-    {
-        foreach (var change in plan["changes"]?.AsArray().OfType<JsonObject>() ?? [])
-        {
-            var (sign, colour, detail) = change["op"]?.GetValue<string>() switch
-            {
-                "add" => ("+", "green", Compact(change["after"])),
-                "remove" => ("-", "red", Compact(change["before"])),
-                _ => ("~", "yellow", $"{Compact(change["before"])} -> {Compact(change["after"])}"),
-            };
-            markupLine($"[{colour}]{sign} {Markup.Escape(change["kind"]?.ToString() ?? "")} {Markup.Escape(change["id"]?.ToString() ?? "")}[/] {Markup.Escape(detail)}");
-        }
-        var counts = plan["counts"];
-        markupLine($"Plan: {counts?["additions"]} to add, {counts?["deletions"]} to delete, {counts?["changes"]} to change.");
-        if (plan["needsForce"]?.GetValue<bool>() == true)
-            markupLine($"[red]The plan deletes more than {plan["maxDeletions"]} rules: apply needs --force.[/]");
-    }
-
-    static string Compact(JsonNode? node) => node switch
-    {
-        null => "",
-        JsonObject o => string.Join(", ", o.Where(m => m.Value is not null).Select(m => $"{m.Key}={m.Value!.ToJsonString()}")),
-        _ => node.ToJsonString(),
-    };
-
     static int Count(JsonObject document, string section) => document[section]?.AsArray().Count ?? 0;
 
-    sealed record Prepared(AdminApiClient Target, JsonObject Document);
+    /// <summary>Says when the store holds keys this service does not write: another tool (Terraform's keys_exclusive, say) may delete this service's keys.</summary>
+    static void WarnUnmanaged(CommandOutput output, JsonObject status)
+    {
+        if (status["unmanagedKeys"]?.GetValue<int>() is > 0 and var count)
+            output.Warn($"the store holds {count} key(s) this service does not manage ({string.Join(", ", status["unmanagedKeySample"]?.AsArray().Select(k => k?.ToString()) ?? [])}{(count > 10 ? ", ..." : "")}): "
+                + "another tool writes the same store; one that owns the whole store (Terraform's aws_cloudfrontkeyvaluestore_keys_exclusive) deletes these rules on its next run.");
+    }
+
+    sealed record Prepared(Uri TargetUri, AdminApiClient Target, JsonObject Document);
 }

@@ -57,7 +57,8 @@ public sealed class MediaTailorClientTests : IAsyncLifetime
         var expected = (JsonObject)seeded.DeepClone();
         expected["VideoContentSourceUrl"] = NewUrl;
         JsonNode.DeepEquals(fake.Stored("live"), expected).ShouldBeTrue(fake.Stored("live").ToJsonString());
-        PlaybackConfigurationUpdate.Differences(sent, answer).ShouldBeEmpty();
+        answer["VideoContentSourceUrl"]!.GetValue<string>().ShouldBe(NewUrl);
+        PlaybackConfigurationUpdate.Changed(current, await client.GetPlaybackConfigurationAsync("live"), NewUrl).ShouldBeEmpty();
     }
 
     [Fact]
@@ -71,13 +72,16 @@ public sealed class MediaTailorClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_field_that_came_back_different_is_reported()
+    public async Task Every_member_that_reads_back_different_is_reported_not_only_the_ones_sent()
     {
         fake.Seed(TestAws.FullPlaybackConfiguration("live", OldUrl));
-        var sent = PlaybackConfigurationUpdate.WithVideoContentSourceUrl(await client.GetPlaybackConfigurationAsync("live"), NewUrl);
-        var answer = await client.GetPlaybackConfigurationAsync("live");
+        var before = await client.GetPlaybackConfigurationAsync("live");
+        fake.IgnoreOnPut = "Bumper";
+        await client.PutPlaybackConfigurationAsync(PlaybackConfigurationUpdate.WithVideoContentSourceUrl(before, NewUrl));
+        var after = await client.GetPlaybackConfigurationAsync("live");
 
-        PlaybackConfigurationUpdate.Differences(sent, answer).ShouldBe(["VideoContentSourceUrl"]);
+        PlaybackConfigurationUpdate.Changed(before, after, NewUrl).ShouldBe(["Bumper"]);
+        PlaybackConfigurationUpdate.Changed(before, after, "https://elsewhere.example.com/").ShouldBe(["Bumper", "VideoContentSourceUrl"]);
     }
 
     [Fact]

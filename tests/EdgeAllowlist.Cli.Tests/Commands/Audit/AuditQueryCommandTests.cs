@@ -56,7 +56,7 @@ public sealed class AuditQueryCommandTests(AdminApiHost api) : IClassFixture<Adm
         var run = await Query("ea_not_a_real_token_0000000000000000000000", "--output", "json");
 
         run.ExitCode.ShouldBe(ExitCodes.ServiceError);
-        run.Json["error"]!["code"]!.GetValue<string>().ShouldBe("Unauthorized");
+        run.ErrorJson["error"]!["code"]!.GetValue<string>().ShouldBe("Unauthorized");
     }
 
     [Fact]

@@ -87,8 +87,9 @@ public sealed class TestCommandTests : IClassFixture<AdminApiHost>, IDisposable
         var run = await CliRun.RunAsync("function", "test", "--code", Code, "--events", Events, "--rules", Rules);
 
         run.ExitCode.ShouldBe(ExitCodes.InvalidInput);
-        run.Error.ShouldContain("InvalidRules");
-        run.Error.ShouldContain("origin");
+        // The rules-file reader the plan uses: the key, its line and a did-you-mean, before the API's validators.
+        run.Error.ShouldContain("rules.yaml:2: unknown key 'origin'");
+        run.Error.ShouldContain("origins");
         run.Out.ShouldNotContain("site-passes");
     }
 

@@ -99,4 +99,22 @@ public sealed class SetSecretCommandTests : IAsyncLifetime
         run.ExitCode.ShouldBe(ExitCodes.ServiceError);
         run.Error.ShouldContain("NotFoundException");
     }
+
+    [Fact]
+    public async Task A_member_a_newer_model_added_stops_the_put_naming_it_unless_dropping_is_explicit()
+    {
+        fake.SeedNewerMember("live", "YieldOptimizationConfiguration", new JsonObject { ["Enabled"] = true });
+        fake.SeedNewerMember("live", "BeaconingConfiguration", new JsonObject { ["Mode"] = "SERVER" });
+
+        var refused = await SetSecret(NewSecret, "--output", "json");
+        var dropped = await SetSecret(NewSecret, "--drop-unknown-members", "--output", "json");
+
+        refused.ExitCode.ShouldBe(ExitCodes.InvalidInput);
+        var message = refused.ErrorJson["error"]!["message"]!.GetValue<string>();
+        message.ShouldContain("YieldOptimizationConfiguration");
+        message.ShouldContain("BeaconingConfiguration");
+        fake.Requests.Count(r => r.Method == "PUT").ShouldBe(1);
+        dropped.ExitCode.ShouldBe(ExitCodes.VerificationFailed);
+        dropped.Json["differences"]!.AsArray().Select(d => d!.GetValue<string>()).ShouldBe(["BeaconingConfiguration", "YieldOptimizationConfiguration"]);
+    }
 }

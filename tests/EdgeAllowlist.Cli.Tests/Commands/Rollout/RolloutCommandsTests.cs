@@ -110,7 +110,7 @@ public sealed class RolloutCommandsTests : IDisposable
         await File.WriteAllTextAsync(bad, "version: 1\norigins:\n- origin: https://*.co.uk\n");
         var invalid = await CliRun.RunAsync("rollout", "replay", "--rules", bad, Events, "-o", "json");
         invalid.ExitCode.ShouldBe(1);
-        invalid.Json["error"]!["message"]!.GetValue<string>().ShouldContain("rules.origins[0].origin");
+        invalid.ErrorJson["error"]!["message"]!.GetValue<string>().ShouldContain("rules.origins[0].origin");
     }
 }
 

@@ -91,7 +91,7 @@ public sealed class StoreCommandsTests : IAsyncLifetime
         var run = await CliRun.RunAsync("store", "describe", "--name", "nope", "--output", "json", "--cloudfront-endpoint", fake.Endpoint.ToString());
 
         run.ExitCode.ShouldBe(ExitCodes.ServiceError);
-        run.Json["error"]!["code"]!.GetValue<string>().ShouldBe("EntityNotFound");
+        run.ErrorJson["error"]!["code"]!.GetValue<string>().ShouldBe("EntityNotFound");
     }
 
     [Fact]

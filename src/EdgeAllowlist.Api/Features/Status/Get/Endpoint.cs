@@ -9,11 +9,14 @@ namespace EdgeAllowlist.Api.Features.Status.Get;
 
 sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor integrity) : EndpointWithoutRequest<Response>
 {
+    /// <summary>Unmanaged keys named in the answer; the count covers them all.</summary>
+    const int UnmanagedSample = 10;
+
     public override void Configure()
     {
         Get("/status");
         Permissions(ApiScopes.RulesRead);
-        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), the audit chain as last verified, and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
+        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, keys this service does not manage (unmanagedKeys, the first 10 in unmanagedKeySample: another tool writes the same store), drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), the audit chain as last verified, and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
     }
 
     public override async Task HandleAsync(CancellationToken ct)
@@ -23,6 +26,7 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
         var state = await writer.GetStateAsync(ct);
         var origins = state.Items.Keys.Count(k => k.StartsWith(KvsLayout.OriginPrefix, StringComparison.Ordinal));
         var secrets = state.Items.Keys.Count(k => k.StartsWith(KvsLayout.SecretPrefix, StringComparison.Ordinal));
+        var unmanaged = state.Items.Keys.Where(k => !KvsLayout.IsManaged(k)).ToList();
         await Send.OkAsync(new(
             state.Items.Count,
             state.TotalBytes,
@@ -36,6 +40,8 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
             state.Items.ContainsKey(KvsLayout.ConfigKey),
             origins,
             secrets,
+            unmanaged.Count,
+            [.. unmanaged.Take(UnmanagedSample)],
             database.Provider,
             report.AuditChain,
             report.AuditVerifiedThrough,
@@ -87,6 +93,8 @@ sealed record Response(
     bool PolicyPresent,
     int Origins,
     int Secrets,
+    int UnmanagedKeys,
+    IReadOnlyList<string> UnmanagedKeySample,
     string Database,
     string AuditChain,
     long AuditVerifiedThrough,
