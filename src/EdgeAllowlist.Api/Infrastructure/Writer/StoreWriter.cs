@@ -113,7 +113,7 @@ public sealed class StoreWriter(
         {
             try
             {
-                await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, stoppingToken), stoppingToken);
+                await SyncAsync(stoppingToken);
                 // Without cfg the function denies everything: give it the contract's defaults before serving.
                 await ProcessAsync([new(new("system", null, null), items => items.ContainsKey(KvsLayout.ConfigKey)
                     ? []
@@ -177,7 +177,7 @@ public sealed class StoreWriter(
         var conflicts = 0;
         if (batch.Any(p => p.SyncFirst))
         {
-            var drift = await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+            var drift = await SyncAsync(cancellationToken);
             foreach (var pending in batch)
                 pending.DriftFound = drift;
         }
@@ -194,7 +194,7 @@ public sealed class StoreWriter(
                 verified = true;
                 if (await IsStaleAsync(cancellationToken))
                 {
-                    await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+                    await SyncAsync(cancellationToken);
                     SettleRecovered();
                     continue;
                 }
@@ -361,17 +361,21 @@ public sealed class StoreWriter(
         }
     }
 
+    /// <summary>
+    /// Sends one chunk as the store's only writer, then audits it and saves it in the mirror in one
+    /// short transaction: no transaction is open while the store answers (<see cref="IDatabase.StoreLockedAsync{T}"/>).
+    /// </summary>
     Task<IReadOnlyList<AuditEntry>> WriteLockedChunkAsync(PlannedWrite[] chunk, WriteIntent intent, Stopwatch acknowledged, StrongBox<bool> ambiguous, CancellationToken cancellationToken) =>
-        database.WriteLockedAsync(async (connection, transaction) =>
+        database.StoreLockedAsync(async () =>
         {
             var etagBefore = intent.ETagBefore;
             // Another instance sharing this database may have written since: then our plan is stale.
-            var databaseETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
-            if (databaseETag != etagBefore)
+            if (await mirror.ReadETagAsync(cancellationToken) != etagBefore)
                 throw KvsException.Conflict("Another instance wrote to the store since this plan was made.");
             var puts = chunk.Where(w => w.Write.Value is not null).Select(w => new KeyValueItem(w.Write.Key, w.Write.Value!)).ToList();
             var deletes = chunk.Where(w => w.Write.Value is null).Select(w => w.Write.Key).ToList();
             WriteResult result;
+            IReadOnlyList<KeyChange> external = [];
             string? detail = null;
             try
             {
@@ -381,7 +385,7 @@ public sealed class StoreWriter(
             {
                 // No definite answer, then a retry that failed: find out whether our write landed.
                 ambiguous.Value = true;
-                result = await RecoverAsync(connection, transaction, intent, e, cancellationToken);
+                (result, external) = await RecoverAsync(intent, e, cancellationToken);
                 detail = WriteIntent.RecoveryDetail;
             }
             acknowledged.Restart();
@@ -390,10 +394,18 @@ public sealed class StoreWriter(
             var records = chunk.Select(w => new AuditRecord(
                 w.Owner.Actor.Name, w.Write.Action, w.Write.Target, AuditOutcome.Success, w.Before, w.Write.Value,
                 w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag, w.Write.Detail is null ? detail : detail is null ? w.Write.Detail : $"{w.Write.Detail}; {detail}")).ToList();
-            var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
-            await MirrorRepository.SaveAsync(connection, transaction, chunk.Select(w => (w.Write.Key, w.Write.Value)), result.ETag, time.GetUtcNow(), cancellationToken);
-            await MirrorRepository.DeleteStaleIntentsAsync(connection, transaction, result.ETag, cancellationToken);
+            var appended = await database.WriteLockedAsync(async (connection, transaction) =>
+            {
+                await AuditExternalAsync(connection, transaction, external, etagBefore, result.ETag, cancellationToken);
+                var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
+                await MirrorRepository.SaveAsync(connection, transaction, external.Select(c => (c.Key, c.After)).Concat(chunk.Select(w => (w.Write.Key, w.Write.Value))),
+                    result.ETag, time.GetUtcNow(), cancellationToken);
+                await MirrorRepository.DeleteStaleIntentsAsync(connection, transaction, result.ETag, cancellationToken);
+                return appended;
+            }, cancellationToken);
             var items = state.Items;
+            foreach (var change in external)
+                items = change.After is { } value ? items.SetItem(change.Key, value) : items.Remove(change.Key);
             foreach (var w in chunk)
                 items = w.Write.Value is null ? items.Remove(w.Write.Key) : items.SetItem(w.Write.Key, w.Write.Value);
             state = new(items, result.TotalSizeInBytes, result.ETag, time.GetUtcNow());
@@ -402,29 +414,23 @@ public sealed class StoreWriter(
 
     /// <summary>
     /// After an ambiguous write: if the store now holds every key of the chunk as planned, the write
-    /// landed and is acknowledged and audited as ours (anything else that changed is recorded as an
-    /// external change); otherwise the original failure stands.
+    /// landed and is acknowledged as ours, with whatever else changed as external changes to audit;
+    /// otherwise the original failure stands.
     /// </summary>
-    async Task<WriteResult> RecoverAsync(DbConnection connection, DbTransaction transaction, WriteIntent intent, KvsException failure, CancellationToken cancellationToken)
+    async Task<(WriteResult Result, IReadOnlyList<KeyChange> External)> RecoverAsync(WriteIntent intent, KvsException failure, CancellationToken cancellationToken)
     {
         var (items, etag) = await ReadWholeStoreAsync((await store.DescribeAsync(cancellationToken)).ETag, cancellationToken);
         var observed = StoreState.Of(items, etag, time.GetUtcNow());
         var outcome = Reconciler.Reconcile(state, observed, [intent]);
         if (outcome.Applied != intent)
             throw failure;
-        await AuditExternalAsync(connection, transaction, outcome.External, etag, cancellationToken);
-        await MirrorRepository.SaveAsync(connection, transaction, outcome.External.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
-        var mirror = state.Items;
-        foreach (var change in outcome.External)
-            mirror = change.After is { } value ? mirror.SetItem(change.Key, value) : mirror.Remove(change.Key);
-        state = state with { Items = mirror };
         logger.LogWarning("A write got no definite answer but is in the store; acknowledging it ({Others} other keys changed outside)", outcome.External.Count);
-        return new(etag, observed.Items.Count, observed.TotalBytes);
+        return (new(etag, observed.Items.Count, observed.TotalBytes), outcome.External);
     }
 
-    Task<IReadOnlyList<AuditEntry>> AuditExternalAsync(DbConnection connection, DbTransaction transaction, IEnumerable<KeyChange> external, string etagAfter, CancellationToken cancellationToken) =>
+    Task<IReadOnlyList<AuditEntry>> AuditExternalAsync(DbConnection connection, DbTransaction transaction, IEnumerable<KeyChange> external, string? etagBefore, string etagAfter, CancellationToken cancellationToken) =>
         audit.AppendAsync(connection, transaction, [.. external.Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected,
-            c.Before, c.After, ETagBefore: state.ETag, ETagAfter: etagAfter))], cancellationToken);
+            c.Before, c.After, ETagBefore: etagBefore, ETagAfter: etagAfter))], cancellationToken);
 
     /// <summary>
     /// Re-reads after a failed write, a few times if the store or the database keeps failing, and
@@ -438,7 +444,7 @@ public sealed class StoreWriter(
         {
             try
             {
-                await database.WriteLockedAsync((connection, transaction) => SyncAsync(connection, transaction, cancellationToken), cancellationToken);
+                await SyncAsync(cancellationToken);
                 break;
             }
             catch (Exception e) when ((e is KvsException or DbException or IOException) && attempt < options.Value.MaxReadAttempts)
@@ -463,35 +469,45 @@ public sealed class StoreWriter(
     /// <summary>
     /// Brings the mirror up to date: first with what other instances recorded in the database, then
     /// with the store itself. Whatever differs between the two was written outside this service and
-    /// is audited as an external change.
+    /// is audited as an external change. The store is read before the transaction that records the
+    /// outcome, never inside it.
     /// </summary>
-    async Task<bool> SyncAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
-    {
-        recovered.Clear();
-        var databaseETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
-        if (databaseETag != state.ETag || state.ETag is null)
-            state = await MirrorRepository.LoadAsync(connection, transaction, databaseETag, cancellationToken);
-        var description = await store.DescribeAsync(cancellationToken);
-        if (description.ETag == state.ETag)
-            return false;
-        var (items, etag) = await ReadWholeStoreAsync(description.ETag, cancellationToken);
-        var observed = StoreState.Of(items, etag, time.GetUtcNow());
-        var outcome = Reconciler.Reconcile(state, observed, await MirrorRepository.ReadJournalAsync(connection, transaction, cancellationToken));
-        if (outcome.Applied is { } applied)
+    Task<bool> SyncAsync(CancellationToken cancellationToken) =>
+        database.StoreLockedAsync(async () =>
         {
-            recovered[applied.Id] = await audit.AppendAsync(connection, transaction, [.. applied.Writes.Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success,
-                w.Before, w.Value, w.RequestId, w.Client, state.ETag, etag, WriteIntent.RecoveryDetail))], cancellationToken);
-            logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
-        }
-        await AuditExternalAsync(connection, transaction, outcome.External, etag, cancellationToken);
-        var changes = outcome.Changes(state).ToList();
-        await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
-        await MirrorRepository.ForgetIntentsAsync(connection, transaction, outcome.Applied is null ? outcome.Dead : [outcome.Applied, .. outcome.Dead], cancellationToken);
-        state = observed with { LastChange = changes.Count > 0 ? time.GetUtcNow() : state.LastChange };
-        if (outcome.External.Count > 0)
-            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", outcome.External.Count);
-        return outcome.External.Count > 0;
-    }
+            recovered.Clear();
+            var databaseETag = await mirror.ReadETagAsync(cancellationToken);
+            var description = await store.DescribeAsync(cancellationToken);
+            if (description.ETag == databaseETag && databaseETag == state.ETag && state.ETag is not null)
+                return false;
+            // The mirror already holds what the store holds (another instance wrote and saved it): loading it is enough.
+            var read = description.ETag == databaseETag ? ((ImmutableSortedDictionary<string, string> Items, string ETag)?)null : await ReadWholeStoreAsync(description.ETag, cancellationToken);
+            var (synced, drift) = await database.WriteLockedAsync(async (connection, transaction) =>
+            {
+                var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
+                var known = mirrorETag == state.ETag && state.ETag is not null ? state : await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, cancellationToken);
+                if (read is not { } current || current.ETag == known.ETag)
+                    return (known, false);
+                var (items, etag) = current;
+                var observed = StoreState.Of(items, etag, time.GetUtcNow());
+                var outcome = Reconciler.Reconcile(known, observed, await MirrorRepository.ReadJournalAsync(connection, transaction, cancellationToken));
+                if (outcome.Applied is { } applied)
+                {
+                    recovered[applied.Id] = await audit.AppendAsync(connection, transaction, [.. applied.Writes.Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success,
+                        w.Before, w.Value, w.RequestId, w.Client, known.ETag, etag, WriteIntent.RecoveryDetail))], cancellationToken);
+                    logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
+                }
+                await AuditExternalAsync(connection, transaction, outcome.External, known.ETag, etag, cancellationToken);
+                var changes = outcome.Changes(known).ToList();
+                await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
+                await MirrorRepository.ForgetIntentsAsync(connection, transaction, outcome.Applied is null ? outcome.Dead : [outcome.Applied, .. outcome.Dead], cancellationToken);
+                if (outcome.External.Count > 0)
+                    logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", outcome.External.Count);
+                return (observed with { LastChange = changes.Count > 0 ? time.GetUtcNow() : known.LastChange }, outcome.External.Count > 0);
+            }, cancellationToken);
+            state = synced;
+            return drift;
+        }, cancellationToken);
 
     async Task<(ImmutableSortedDictionary<string, string> Items, string ETag)> ReadWholeStoreAsync(string etag, CancellationToken cancellationToken)
     {
