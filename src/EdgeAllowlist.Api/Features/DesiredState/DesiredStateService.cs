@@ -35,7 +35,7 @@ sealed class DesiredStateService(
     PartnerDirectory partners,
     AuditTrail audit,
     IOptions<DesiredStateOptions> options,
-    IOptions<WriterOptions> writerOptions)
+    RetryPolicy policy)
 {
     public const string ApplyAction = "desired-state.apply";
     public const string RollbackAction = "desired-state.rollback";
@@ -114,7 +114,7 @@ sealed class DesiredStateService(
         if (plan.StoreWrites.Count == 0)
             return (await writer.GetStateAsync(ct)).ETag ?? "";
         static bool IsPolicy(KeyWrite w) => w.Key == KvsLayout.ConfigKey || w.Key.StartsWith(KvsLayout.UserAgentPrefix, StringComparison.Ordinal);
-        var split = plan.StoreWrites.Count > writerOptions.Value.MaxKeysPerBatch && plan.StoreWrites.Any(IsPolicy);
+        var split = plan.StoreWrites.Count > policy.Limits.MaxKeysPerBatch && plan.StoreWrites.Any(IsPolicy);
         try
         {
             var outcome = await writer.SubmitAsync(actor, state =>
@@ -150,7 +150,7 @@ sealed class DesiredStateService(
     {
         // A change made outside the service is recorded first, so undoing the trail starts from the store as it is.
         await writer.CheckDriftAsync(ct);
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             var state = await writer.GetStateAsync(ct);
             var later = new List<AuditEntry>();
@@ -166,7 +166,7 @@ sealed class DesiredStateService(
             if (seq < 1 || seq > head)
                 throw new MutationRejectedException(404, "toSeq", $"The audit trail has entries 1 to {head}.");
             // A write that landed between reading the store and reading the trail would be undone wrongly: read both again.
-            if (lastETag != state.ETag && attempt < 3)
+            if (lastETag != state.ETag && attempt < policy.Limits.MaxReadAttempts)
                 continue;
             var items = new Dictionary<string, string>(state.Items, StringComparer.Ordinal);
             var originNotes = new Dictionary<string, string>(await notes.ReadAllAsync(ct), StringComparer.Ordinal);
