@@ -37,9 +37,6 @@ sealed class DesiredStateService(
     IOptions<DesiredStateOptions> options,
     RetryPolicy policy)
 {
-    public const string ApplyAction = "desired-state.apply";
-    public const string RollbackAction = "desired-state.rollback";
-    public const string AuditTarget = "desired-state";
 
     public async Task<DesiredStateDocument> ExportAsync(CancellationToken ct)
     {
@@ -49,11 +46,11 @@ sealed class DesiredStateService(
         return Document(items, originNotes, [.. partnerList.Select(p => new Partners.Create.Request(p.Id, p.Scope, p.Description))]);
     }
 
-    public async Task<ComputedPlan> PlanAsync(DesiredStateDocument document, string action, CancellationToken ct)
+    public async Task<ComputedPlan> PlanAsync(DesiredStateDocument document, CancellationToken ct)
     {
         var items = (await writer.GetStateAsync(ct)).Items;
         var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, ct);
-        return Plan(document, items, notesNow, partnersNow, action);
+        return Plan(document, items, notesNow, partnersNow);
     }
 
     /// <summary>
@@ -66,7 +63,7 @@ sealed class DesiredStateService(
     {
         var items = (await writer.GetStateAsync(ct)).Items;
         var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, ct);
-        var plan = Plan(document, items, notesNow, partnersNow, action);
+        var plan = Plan(document, items, notesNow, partnersNow);
         if (expectedDigest is not null && expectedDigest != plan.View.PlanDigest)
             throw new StalePlanException(plan.View, "The rules changed since that plan was made; review the current plan and apply it with its digest.");
         if (plan.View.NeedsForce && !force)
@@ -86,7 +83,7 @@ sealed class DesiredStateService(
             await notes.SetAsync(plan.NoteWrites, actor, ct);
         foreach (var (_, partner) in plan.PartnerAdds)
             await partners.CreateAsync(partner.Id, partner.Scope, partner.Description, actor, ct);
-        var summary = await audit.AppendAsync(new AuditRecord(actor.Name, action, AuditTarget, AuditOutcome.Success,
+        var summary = await audit.AppendAsync(new AuditRecord(actor.Name, action, AuditActions.DesiredStateTarget, AuditOutcome.Success,
             RequestId: actor.RequestId, Client: actor.Client, ETagAfter: etag,
             Detail: JsonSerializer.Serialize(new
             {
@@ -119,7 +116,7 @@ sealed class DesiredStateService(
         {
             var outcome = await writer.SubmitAsync(actor, state =>
             {
-                var again = Plan(document, state, notesNow, partnersNow, action);
+                var again = Plan(document, state, notesNow, partnersNow);
                 if (again.View.PlanDigest != plan.View.PlanDigest)
                     throw new MutationRejectedException(409, "If-Match", "The rules changed while the plan was being applied.");
                 return split ? [.. again.StoreWrites.Where(IsPolicy)] : again.StoreWrites;
@@ -129,14 +126,14 @@ sealed class DesiredStateService(
         }
         catch (MutationRejectedException e) when (e.StatusCode == 409)
         {
-            throw new StalePlanException((await PlanAsync(document, action, ct)).View, "The rules changed since the plan was made; nothing was written. Review the current plan.");
+            throw new StalePlanException((await PlanAsync(document, ct)).View, "The rules changed since the plan was made; nothing was written. Review the current plan.");
         }
-        return (await writer.SubmitAsync(actor, state => [.. Plan(document, state, notesNow, partnersNow, action).StoreWrites.Where(w => !IsPolicy(w))], ct)).ETag;
+        return (await writer.SubmitAsync(actor, state => [.. Plan(document, state, notesNow, partnersNow).StoreWrites.Where(w => !IsPolicy(w))], ct)).ETag;
     }
 
     ComputedPlan Plan(DesiredStateDocument document, IReadOnlyDictionary<string, string> state, IReadOnlyDictionary<string, string> notesNow,
-        IReadOnlyList<Partner> partnersNow, string action) =>
-        ComputedPlan.Compute(document, state, notesNow, partnersNow, options.Value.MaxDeletions, action);
+        IReadOnlyList<Partner> partnersNow) =>
+        ComputedPlan.Compute(document, state, notesNow, partnersNow, options.Value.MaxDeletions);
 
     async Task<(IReadOnlyDictionary<string, string> Notes, IReadOnlyList<Partner> Partners)> ReadDatabaseSideAsync(DesiredStateDocument document, CancellationToken ct) =>
         (await notes.ReadAllAsync(ct), document.Partners is null ? [] : await partners.ListAsync(ct));
@@ -179,7 +176,7 @@ sealed class DesiredStateService(
                     else
                         items[key] = entry.Before;
                 }
-                else if (entry.Action == "origin.note" && entry.ETagAfter is null)
+                else if (entry.Action == AuditActions.OriginNote && entry.ETagAfter is null)
                 {
                     if (entry.Before is null)
                         originNotes.Remove(entry.Target);

@@ -58,7 +58,7 @@ sealed class OriginNotes(IDatabase database, AuditTrail audit, TimeProvider time
                     await connection.ExecuteAsync(
                         "INSERT INTO origin_notes (origin, note, updated_at, updated_by) VALUES (@o, @n, @t, @b) ON CONFLICT (origin) DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
                         transaction, ct, ("o", origin), ("n", after), ("t", time.GetUtcNow().ToUnixTimeMilliseconds()), ("b", actor.Name));
-                records.Add(new(actor.Name, "origin.note", origin, AuditOutcome.Success, before, after, actor.RequestId, actor.Client));
+                records.Add(new(actor.Name, AuditActions.OriginNote, origin, AuditOutcome.Success, before, after, actor.RequestId, actor.Client));
             }
             await audit.AppendAsync(connection, transaction, records, ct);
             return records.Count;

@@ -26,7 +26,6 @@ public sealed class StoreApplier(
     ILogger<StoreApplier> logger)
 {
     public const string ExternalActor = "kvs-external";
-    public const string ExternalChangeAction = "kvs.external-change";
 
     volatile StoreState state = StoreState.Empty;
 
@@ -132,7 +131,7 @@ public sealed class StoreApplier(
     }
 
     Task<IReadOnlyList<AuditEntry>> AuditExternalAsync(DbConnection connection, DbTransaction transaction, IEnumerable<KeyChange> external, string? etagBefore, string etagAfter, CancellationToken cancellationToken) =>
-        audit.AppendAsync(connection, transaction, [.. external.Select(c => new AuditRecord(ExternalActor, ExternalChangeAction, c.Key, AuditOutcome.Detected,
+        audit.AppendAsync(connection, transaction, [.. external.Select(c => new AuditRecord(ExternalActor, AuditActions.ExternalChange, c.Key, AuditOutcome.Detected,
             c.Before, c.After, ETagBefore: etagBefore, ETagAfter: etagAfter))], cancellationToken);
 
     /// <summary>True when the store (or the shared mirror) is at another ETag than the state the writer plans against.</summary>

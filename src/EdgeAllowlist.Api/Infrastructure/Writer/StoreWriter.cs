@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using Microsoft.Extensions.Options;
 
@@ -80,7 +81,7 @@ public sealed class StoreWriter(
                 // Without cfg the function denies everything: give it the contract's defaults before serving.
                 await processor.ProcessAsync([new(new("system", null, null), items => items.ContainsKey(KvsLayout.ConfigKey)
                     ? []
-                    : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, "settings.initialize", KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
+                    : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, AuditActions.SettingsInitialize, KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
             }
             catch (Exception e) when (RetryPolicy.IsTransient(e))
             {
