@@ -22,6 +22,7 @@ public sealed class AuthenticatedReadScenario : IScenario
         var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
         var data = Directory.CreateTempSubdirectory("edge-allowlist-bench-auth-").FullName;
         var token = ApiSettings.NewAdminToken();
+        BenchProgress.Step("the API to start");
         await using var api = await ApiProcess.StartAsync(ApiSettings.Embedded(data, token));
         try
         {
@@ -33,6 +34,7 @@ public sealed class AuthenticatedReadScenario : IScenario
             // request says the same without depending on what else the machine runs.
             string[] paths = ["/healthz", "/v1/settings", "/v1/origins?limit=1", "/v1/origins?limit=100"];
             // Warm every path (JIT, pools), then measure each for the same time.
+            BenchProgress.Step("the warm-up and timed runs of each path");
             foreach (var path in paths)
                 await RunAsync(http, path, TimeSpan.FromSeconds(2), concurrency);
             var rates = new Dictionary<string, (double Rate, double CpuMicroseconds)>();
