@@ -44,7 +44,7 @@ public sealed class AuditQueryScenario : IScenario
             var connectionString = PostgresServer.CreateDatabase();
             var postgres = new PostgresDatabase(connectionString);
             await RunOnAsync("PostgreSQL", postgres, entries, queries, metrics, SeedPostgresAsync);
-            await RunOverHttpAsync("PostgreSQL", Directory.CreateTempSubdirectory(Path.Combine(folder, "pg-")).FullName, connectionString, queries);
+            await RunOverHttpAsync("PostgreSQL", Directory.CreateDirectory(Path.Combine(folder, "pg")).FullName, connectionString, queries);
             return 0;
         }
         finally
