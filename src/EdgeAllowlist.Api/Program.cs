@@ -3,6 +3,7 @@ using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
+using EdgeAllowlist.Api.WebConsole;
 using FastEndpoints.Swagger;
 using Scalar.AspNetCore;
 
@@ -16,6 +17,7 @@ builder.Services
     .AddPartnerSecrets(builder.Configuration)
     .AddTokenAuthentication(builder.Configuration)
     .AddObservability()
+    .AddWebConsole()
     .AddFastEndpoints()
     .SwaggerDocument(o =>
     {
@@ -28,10 +30,12 @@ if (admin is not null)
     return await admin.RunAsync(app.Services);
 if (await app.InitializeAsync() is var refused and not 0)
     return refused;
-app.UseSecurityHeaders()
+app.UseApiPipelineCapture()
+    .UseSecurityHeaders()
     .UseRequestIds()
     .UseOutageAnswers()
     .UseAuthentication()
+    .UseConsole()
     .UseRequestLimit()
     .UseAuthorization()
     .UseRejectionAudit()
@@ -46,7 +50,12 @@ app.UseSecurityHeaders()
         c.UseStrictJson();
     })
     .UseSwaggerGen();
-app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json"));
+app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json")
+    .AddPreferredSecuritySchemes(OpenApiConventions.SecurityScheme)
+    // Offline and to the point: no fonts from a CDN, no upsell of Scalar's own client, agent or MCP.
+    .DisableDefaultFonts().HideClientButton().HideDeveloperTools().DisableAgent().DisableMcp().DisableTelemetry());
+app.MapConsoleAssets();
+app.MapRazorPages();
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization();
 await app.RunAsync();
 return 0;

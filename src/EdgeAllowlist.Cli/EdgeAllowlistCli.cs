@@ -23,6 +23,7 @@ public static class EdgeAllowlistCli
             RotateCommand.Build(options, environment),
             MediaTailorCommands.Build(options, environment),
             AuditCommands.Build(options, environment),
+            Commands.Rollout.RolloutCommands.Build(options, environment),
         };
         foreach (var command in RulesCommands.Build(options, environment))
             root.Subcommands.Add(command);

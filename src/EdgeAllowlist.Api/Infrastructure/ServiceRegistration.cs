@@ -45,6 +45,7 @@ public static class ServiceRegistration
             .Configure<Features.DesiredState.DesiredStateOptions>(configuration.GetSection("DesiredState"))
             .AddSingleton<Features.DesiredState.DesiredStateService>()
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
+            .Configure<Features.Rollout.RolloutOptions>(configuration.GetSection("Rollout"))
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
             .AddSingleton<MirrorRepository>()

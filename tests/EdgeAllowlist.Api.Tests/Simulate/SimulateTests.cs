@@ -21,6 +21,24 @@ public sealed class SimulateTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task Reads_give_each_key_the_function_read_with_whether_it_was_there_and_its_stored_value()
+    {
+        using var admin = host.Admin();
+        await admin.PostJsonAsync("/v1/origins", new { origin = "https://reads.example.com", expiresAt = DateTimeOffset.UtcNow.AddDays(3) });
+        var result = await admin.SimulateAsync("/v1/master/x.m3u8", new() { ["Origin"] = "https://player.reads.example.com" });
+        result.Text("action").ShouldBe("deny");
+        var reads = result["reads"]!.AsArray();
+        reads.Select(r => r!["key"]!.GetValue<string>()).ShouldBe(result["keysRead"]!.AsArray().Select(k => k!.GetValue<string>()));
+        reads.Select(r => (r!["key"]!.GetValue<string>(), r["found"]!.GetValue<bool>()))
+            .ShouldBe([("cfg", true), ("o:https://player.reads.example.com", false), ("o:https://*.reads.example.com", false)]);
+        // As stored: the simulation's own reason switch is not in the value shown.
+        reads[0]!["value"]!.GetValue<string>().ShouldBe((await host.Service<IKeyValueStore>().GetAsync("cfg"))!.Value);
+
+        var exact = await admin.SimulateAsync("/v1/master/x.m3u8", new() { ["Origin"] = "https://reads.example.com" });
+        exact["reads"]!.AsArray()[1]!["value"]!.GetValue<string>().ShouldStartWith("{\"exp\":");
+    }
+
+    [Fact]
     public async Task Report_mode_passes_and_names_the_would_be_denial_from_the_log_line()
     {
         using var admin = host.Admin();

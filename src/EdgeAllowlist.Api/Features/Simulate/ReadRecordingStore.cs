@@ -10,22 +10,36 @@ namespace EdgeAllowlist.Api.Features.Simulate;
 /// </summary>
 sealed class ReadRecordingStore(IKeyValueStore inner) : IKeyValueStore
 {
-    readonly List<string> keysRead = [];
+    readonly List<KeyRead> reads = [];
 
-    public IReadOnlyList<string> KeysRead
+    public IReadOnlyList<string> KeysRead => [.. Reads.Select(r => r.Key)];
+
+    /// <summary>The function's trace: every key in the order it read them, with what the store gave it (as stored, before <c>reason</c> is switched on).</summary>
+    public IReadOnlyList<KeyRead> Reads
     {
         get
         {
-            lock (keysRead)
-                return [.. keysRead];
+            lock (reads)
+                return [.. reads];
         }
     }
 
     public async Task<KeyValueItem?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        lock (keysRead)
-            keysRead.Add(key);
-        var item = await inner.GetAsync(key, cancellationToken);
+        KeyValueItem? item;
+        try
+        {
+            item = await inner.GetAsync(key, cancellationToken);
+        }
+        catch
+        {
+            // The function saw the read fail: still a step of its trace.
+            lock (reads)
+                reads.Add(new(key, false, null, Failed: true));
+            throw;
+        }
+        lock (reads)
+            reads.Add(new(key, item is not null, item?.Value));
         if (item is null || key != KvsLayout.ConfigKey)
             return item;
         try
@@ -48,3 +62,6 @@ sealed class ReadRecordingStore(IKeyValueStore inner) : IKeyValueStore
     public Task<WriteResult> UpdateKeysAsync(string ifMatch, IReadOnlyCollection<KeyValueItem> puts, IReadOnlyCollection<string> deletes, CancellationToken cancellationToken = default) =>
         throw new InvalidOperationException("A simulation never writes to the store.");
 }
+
+/// <summary>One key the function read: whether the store had it, and its value (KVS values hold no secret in clear).</summary>
+sealed record KeyRead(string Key, bool Found, string? Value, bool Failed = false);

@@ -62,7 +62,9 @@ public sealed class SecretShapedInputMiddleware(RequestDelegate next)
     static async Task<(string Field, string Prefix)?> InBodyAsync(HttpContext context)
     {
         var request = context.Request;
-        if (request.ContentLength == 0 || request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
+        // An upload is streamed, never buffered, and the function's log lines it carries have their secrets masked already.
+        if (request.ContentLength == 0 || request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true
+            || context.GetEndpoint()?.Metadata.GetMetadata<Features.Rollout.StreamedUpload>() is not null)
             return null;
         request.EnableBuffering();
         JsonDocument document;

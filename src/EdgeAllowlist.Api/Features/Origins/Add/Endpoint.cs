@@ -15,6 +15,8 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
         Summary(s =>
         {
             s.Summary = "Allow a browser origin (idempotent: adding it again changes nothing).";
+            s.RequestExamples.Add(new(new { origin = "https://www.example.com", note = "main player site" }, "A site"));
+            s.RequestExamples.Add(new(new { origin = "https://*.example.com", expiresAt = "2027-01-31T00:00:00Z", note = "preview builds, until the end of January" }, "Every subdomain, with an expiry"));
             s.Responses[201] = "Added.";
             s.Responses[200] = "Already present; expiry updated if it differed.";
         });

@@ -13,7 +13,11 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
         Post("/origins/bulk");
         Permissions(ApiScopes.RulesWrite);
         Description(b => b.ProducesProblemDetails(422).ProducesProblemDetails(503));
-        Summary(s => s.Summary = $"Allow up to {MaxOrigins} origins in one change (idempotent); written in batches of at most 50 keys.");
+        Summary(s =>
+        {
+            s.Summary = $"Allow up to {MaxOrigins} origins in one change (idempotent); written in batches of at most 50 keys.";
+            s.RequestExamples.Add(new(new { origins = new object[] { new { origin = "https://www.example.com" }, new { origin = "https://player.example.org", note = "partner site" } } }, "Two sites"));
+        });
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)

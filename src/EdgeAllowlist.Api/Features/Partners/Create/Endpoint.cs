@@ -11,6 +11,7 @@ sealed class Endpoint(PartnerDirectory partners) : Endpoint<Request, Partner>
         Summary(s =>
         {
             s.Summary = "Register a server-side partner (e.g. MediaTailor) whose secrets carry its scope.";
+            s.RequestExamples.Add(new(new { id = "mediatailor", scope = "manifests", description = "AWS Elemental MediaTailor template fetches" }, "MediaTailor"));
             s.Responses[201] = "Created.";
             s.Responses[409] = "A partner with this id exists.";
         });

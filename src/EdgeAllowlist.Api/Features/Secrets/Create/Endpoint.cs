@@ -13,6 +13,7 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, TimePro
         Summary(s =>
         {
             s.Summary = "Create a partner secret; the secret and the VideoContentSourceUrl prefix are in this response only.";
+            s.RequestExamples.Add(new(new Request { Partner = "mediatailor", DistributionDomain = "d111111abcdef8.cloudfront.net" }, "MediaTailor secret", "POST /v1/partners/mediatailor/secrets with an Idempotency-Key"));
             s.Description = "Send an Idempotency-Key: a retry with the same key and token gets this same response (kept encrypted under the caller's token) and no second secret; once the secret is revoked, the key answers 409.";
             s.Responses[201] = "Created; configure videoContentSourceUrl now, the secret is never shown again.";
         });

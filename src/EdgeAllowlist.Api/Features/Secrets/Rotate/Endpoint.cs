@@ -16,6 +16,7 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, AuditTr
         Summary(s =>
         {
             s.Summary = "Create a new secret and let the partner's other secrets expire after a grace period (default 24 h).";
+            s.RequestExamples.Add(new(new Request { Partner = "mediatailor", GraceSeconds = 86400, DistributionDomain = "d111111abcdef8.cloudfront.net" }, "MediaTailor, a day's grace"));
             s.Description = "secrets:rotate tokens limited to named partners may rotate only those. Send an Idempotency-Key so a CI retry does not rotate twice.";
             s.Responses[201] = "Rotated; the new secret is in this response only.";
         });

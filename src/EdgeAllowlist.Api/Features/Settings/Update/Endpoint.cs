@@ -13,7 +13,12 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
     {
         Patch("/settings");
         Permissions(ApiScopes.RulesWrite);
-        Summary(s => s.Summary = "Change some settings; members left out keep their value. Use mode 'report' to try a change safely.");
+        Summary(s =>
+        {
+            s.Summary = "Change some settings; members left out keep their value. Use mode 'report' to try a change safely.";
+            s.RequestExamples.Add(new(new { mode = "report" }, "Report only"));
+            s.RequestExamples.Add(new(new { mode = "enforce", noOrigin = "ua" }, "Enforce; native players by User-Agent"));
+        });
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)

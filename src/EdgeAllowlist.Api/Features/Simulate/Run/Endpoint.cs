@@ -12,12 +12,25 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, IKeyValueStore store, TimePro
 {
     const string DefaultViewerIp = "198.51.100.11";
 
+    /// <summary>Shaped like a secret, issued nowhere.</summary>
+    const string ExampleSecret = "ealp_EXAMPLEexampleEXAMPLEexampleEXAMPLEexample0";
+
     public override void Configure()
     {
         Post("/simulate");
         Permissions(ApiScopes.RulesRead);
         Options(b => b.WithMetadata(new CarriesSecrets("uri"))); // a partner request's path carries its secret
-        Summary(s => s.Summary = "Would this request pass the edge, and why? Runs function/allowlist.js on it against the current store; writes nothing.");
+        Summary(s =>
+        {
+            s.Summary = "Would this request pass the edge, and why? Runs function/allowlist.js on it against the current store; writes nothing.";
+            foreach (var preset in SimulatePresets.All)
+            {
+                var headers = new Dictionary<string, string> { ["user-agent"] = preset.UserAgent };
+                if (preset.Origin is not null)
+                    headers["origin"] = preset.Origin;
+                s.RequestExamples.Add(new(new { uri = preset.Uri.Replace(SimulatePresets.SecretPlaceholder, ExampleSecret, StringComparison.Ordinal), headers }, preset.Label, preset.Hint));
+            }
+        });
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
@@ -43,6 +56,7 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, IKeyValueStore store, TimePro
             },
             outcome.KvsReads,
             recording.KeysRead,
+            recording.Reads,
             outcome.Logs), ct);
     }
 
@@ -107,4 +121,5 @@ sealed partial class Request
     private static partial Regex HeaderName();
 }
 
-sealed record Response(string Action, int? Status, string? Uri, string? Reason, int KvsReads, IReadOnlyList<string> KeysRead, IReadOnlyList<string> Logs);
+/// <param name="Reads">The keys read in order, each with whether it was there and its value: the steps the function took.</param>
+sealed record Response(string Action, int? Status, string? Uri, string? Reason, int KvsReads, IReadOnlyList<string> KeysRead, IReadOnlyList<KeyRead> Reads, IReadOnlyList<string> Logs);

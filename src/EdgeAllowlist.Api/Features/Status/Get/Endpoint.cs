@@ -1,3 +1,5 @@
+using EdgeAllowlist.Api.Features.Settings;
+using EdgeAllowlist.Api.Features.UserAgents;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Integrity;
 using EdgeAllowlist.Api.Infrastructure.Store;
@@ -11,7 +13,7 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
     {
         Get("/status");
         Permissions(ApiScopes.RulesRead);
-        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), and the audit chain as last verified.");
+        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), the audit chain as last verified, and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
     }
 
     public override async Task HandleAsync(CancellationToken ct)
@@ -37,8 +39,39 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
             database.Provider,
             report.AuditChain,
             report.AuditVerifiedThrough,
-            report.AuditFirstInvalidSeq), ct);
+            report.AuditFirstInvalidSeq,
+            Warnings(state.Items)), ct);
     }
+
+    /// <summary>
+    /// What the policy in force does that an operator who has not chosen it would not expect. A fresh
+    /// install enforces (a forgotten install must not leave the origin open), so the surprise it can
+    /// hold is native players (AppleCoreMedia, ExoPlayer, smart TVs), which send no Origin: with
+    /// noOrigin "ua" and no allow rule, or noOrigin "deny", every one of them is denied.
+    /// </summary>
+    public static IReadOnlyList<string> Warnings(IReadOnlyDictionary<string, string> items)
+    {
+        var warnings = new List<string>();
+        if (!items.TryGetValue(KvsLayout.ConfigKey, out var cfg))
+            return warnings;
+        var policy = EdgePolicy.From(cfg);
+        var allowRules = UserAgentRules.Read(items).Count(r => r.List == UserAgentRule.Allow);
+        if (policy.Mode == "enforce" && (policy.NoOrigin == "deny" || policy.NoOrigin == "ua" && allowRules == 0))
+            warnings.Add(NativePlayersDenied + (policy.NoOrigin == "deny"
+                ? " (noOrigin is deny)."
+                : " (noOrigin is ua and there is no User-Agent allow rule)."));
+        if (policy.Mode == "report")
+            warnings.Add(ReportMode);
+        if (policy.Mode == "off")
+            warnings.Add("mode is off: the function lets every request through and logs nothing.");
+        return warnings;
+    }
+
+    public const string NativePlayersDenied =
+        "NATIVE PLAYERS WITHOUT ORIGIN ARE DENIED: AppleCoreMedia (Safari/iOS native HLS), ExoPlayer and smart TVs send no Origin or Referer, and the policy in force answers them 403. Allow their User-Agents (POST /v1/user-agents, list allow), or run mode report first and let rollout analyze say which";
+
+    public const string ReportMode =
+        "mode is report: nothing is blocked; each would-be denial is logged. Analyse the log (POST /v1/rollout/analyze, edge-allowlist rollout analyze), replay the candidate rules, then switch to enforce.";
 }
 
 sealed record Response(
@@ -57,4 +90,5 @@ sealed record Response(
     string Database,
     string AuditChain,
     long AuditVerifiedThrough,
-    long? AuditFirstInvalidSeq);
+    long? AuditFirstInvalidSeq,
+    IReadOnlyList<string> Warnings);

@@ -15,6 +15,8 @@ sealed class Endpoint(ApiTokenStore tokens, AuditTrail audit, TimeProvider time)
         Summary(s =>
         {
             s.Summary = "Create an API token; the token is in this response only.";
+            s.RequestExamples.Add(new(new { name = "ci-deploy", scopes = new[] { ApiScopes.RulesRead, ApiScopes.RulesWrite }, expiresAt = "2027-06-30T00:00:00Z" }, "CI that maintains the rules"));
+            s.RequestExamples.Add(new(new { name = "mediatailor-rotation", scopes = new[] { ApiScopes.SecretsRotate }, partners = new[] { "mediatailor" } }, "Rotates MediaTailor's secret only"));
             s.Description = "A token grants at most what it holds: scopes that are a subset of its own, an expiry no later than its own, and, "
                 + "when it is limited to partners, only tokens limited to some of those partners. Anything more is a 403 naming what exceeds.";
             s.Responses[201] = "Created; store the token now, it is never shown again.";

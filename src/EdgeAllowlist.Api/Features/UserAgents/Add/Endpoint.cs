@@ -13,6 +13,8 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
         Summary(s =>
         {
             s.Summary = "Add an allow or deny User-Agent pattern (case-insensitive substring or JavaScript regex); idempotent.";
+            s.RequestExamples.Add(new(new { list = "allow", kind = "substring", pattern = "AppleCoreMedia/" }, "Safari's native HLS player"));
+            s.RequestExamples.Add(new(new { list = "deny", kind = "regex", pattern = "^curl/" }, "Deny curl"));
             s.Description = "A regex is accepted only from a subset that matches in linear time on a backtracking engine (README, User-Agent rules); anything else is refused with 400 naming pattern and the construct. Refused with 400 when the rules would not fit the 8 shards of 1 KB the function reads.";
             s.Responses[201] = "Added.";
             s.Responses[200] = "Already present.";

@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace EdgeAllowlist.Api.WebConsole;
+
+/// <summary>
+/// A console page: signed in, with the token checked through the API on every request (a revoked or
+/// expired token ends the session here), and every read and change sent to the API as that token.
+/// The page never decides what a token may do; it hides controls the token's scopes do not allow,
+/// and what the API refuses is shown with the API's status (a forged post answers 403).
+/// </summary>
+public abstract class ConsolePage(InProcessApi api, ConsoleSessions sessions) : PageModel
+{
+    public string TokenName { get; private set; } = "";
+
+    public IReadOnlyList<string> Scopes { get; private set; } = [];
+
+    /// <summary>What the last change said went wrong, one line each (the API's problem detail and field errors).</summary>
+    public List<string> Errors { get; } = [];
+
+    /// <summary>What the last change did, for the page to confirm.</summary>
+    [TempData]
+    public string? Notice { get; set; }
+
+    public bool Has(string scope) => Scopes.Contains(scope);
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        var session = HttpContext.ConsoleSession();
+        if (session is null)
+        {
+            context.Result = SignInRedirect(ended: HttpContext.Request.Cookies.ContainsKey(ConsoleSessions.CookieName));
+            return;
+        }
+        var me = await api.SendAsync(HttpContext, session.Token, "GET", "/v1/tokens/current");
+        if (me.Status == StatusCodes.Status401Unauthorized)
+        {
+            sessions.End(session.Id);
+            context.Result = SignInRedirect(ended: true);
+            return;
+        }
+        if (!me.Ok)
+        {
+            context.Result = new ContentResult { StatusCode = me.Status, ContentType = "text/plain; charset=utf-8", Content = string.Join('\n', me.ProblemLines()) };
+            return;
+        }
+        TokenName = me.Json.GetProperty("name").GetString()!;
+        Scopes = [.. me.Json.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()!)];
+        await next();
+    }
+
+    IActionResult SignInRedirect(bool ended)
+    {
+        Response.Cookies.Delete(ConsoleSessions.CookieName, ConsoleSessions.CookieOptions(Request));
+        return Redirect(ended ? "/console/sign-in?ended=1" : "/console/sign-in");
+    }
+
+    protected Task<ApiAnswer> Api(string method, string pathAndQuery, object? body = null, string? idempotencyKey = null) =>
+        api.SendAsync(HttpContext, HttpContext.ConsoleSession()!.Token, method, pathAndQuery, body, idempotencyKey);
+
+    /// <summary>Shows what the API refused, answering with the API's own status.</summary>
+    protected void Refused(ApiAnswer answer)
+    {
+        Errors.AddRange(answer.ProblemLines());
+        Response.StatusCode = answer.Status;
+    }
+
+    /// <summary>After a change that worked: back to the page (GET), with a notice.</summary>
+    protected IActionResult Done(string notice, object? routeValues = null)
+    {
+        Notice = notice;
+        return RedirectToPage(routeValues);
+    }
+
+    protected static string Escape(string segment) => Uri.EscapeDataString(segment);
+
+    /// <summary>A <c>datetime-local</c> field, read as UTC (the forms say so); null when empty or unreadable, and the API judges the rest.</summary>
+    protected static DateTimeOffset? Utc(string? local) =>
+        DateTime.TryParse(local, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+}
+
+/// <summary>Reading the API's JSON in views without a type per answer.</summary>
+public static class JsonRead
+{
+    public static string Str(this JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString()!,
+            JsonValueKind.Null or JsonValueKind.Undefined => "",
+            _ => v.GetRawText(),
+        } : "";
+
+    public static JsonElement Get(this JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v : default;
+
+    public static IEnumerable<JsonElement> Items(this JsonElement e, string name = "items") =>
+        e.Get(name) is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray() : [];
+
+    public static long Long(this JsonElement e, string name) => e.Get(name) is { ValueKind: JsonValueKind.Number } n ? n.GetInt64() : 0;
+
+    public static bool Bool(this JsonElement e, string name) => e.Get(name).ValueKind == JsonValueKind.True;
+
+    public static DateTimeOffset? Time(this JsonElement e, string name) =>
+        e.Get(name) is { ValueKind: JsonValueKind.String } s && DateTimeOffset.TryParse(s.GetString(), System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : null;
+}

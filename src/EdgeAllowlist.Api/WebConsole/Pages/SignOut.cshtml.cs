@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace EdgeAllowlist.Api.WebConsole.Pages;
+
+public sealed class SignOutModel(ConsoleSessions sessions) : PageModel
+{
+    public IActionResult OnGet() => Redirect("/console");
+
+    public IActionResult OnPost()
+    {
+        sessions.End(Request.Cookies[ConsoleSessions.CookieName]);
+        Response.Cookies.Delete(ConsoleSessions.CookieName, ConsoleSessions.CookieOptions(Request));
+        return Redirect("/console/sign-in");
+    }
+}

@@ -1,0 +1,51 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace EdgeAllowlist.Api.Tests.WebConsole;
+
+/// <summary>
+/// The console as a form-posting client without a browser: a cookie jar, the antiforgery token read from
+/// each page, redirects not followed (so the status of each answer is seen).
+/// </summary>
+public sealed partial class ConsoleClient(Uri baseAddress) : IDisposable
+{
+    readonly HttpClient http = new(new HttpClientHandler { CookieContainer = new(), AllowAutoRedirect = false }) { BaseAddress = baseAddress };
+
+    public async Task<string> PageAsync(string path)
+    {
+        var response = await http.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, $"GET {path}: {body}");
+        return body;
+    }
+
+    /// <summary>Posts a form the way the page's own form does: the antiforgery token from a fresh view of <paramref name="page"/>.</summary>
+    public async Task<HttpResponseMessage> PostAsync(string page, string handlerQuery, params (string Name, string Value)[] fields) =>
+        await PostWithAsync(await AntiforgeryAsync(page), page + handlerQuery, fields);
+
+    /// <summary>The antiforgery token of a form on <paramref name="page"/>.</summary>
+    public async Task<string> AntiforgeryAsync(string page)
+    {
+        var antiforgery = Antiforgery().Match(await PageAsync(page)).Groups[1].Value;
+        antiforgery.ShouldNotBeEmpty();
+        return antiforgery;
+    }
+
+    public async Task<HttpResponseMessage> PostWithAsync(string antiforgery, string pathAndQuery, params (string Name, string Value)[] fields) =>
+        await http.PostAsync(pathAndQuery, new FormUrlEncodedContent([.. fields.Select(f => KeyValuePair.Create(f.Name, f.Value)), KeyValuePair.Create("__RequestVerificationToken", antiforgery)]));
+
+    public async Task<HttpResponseMessage> GetAsync(string path) => await http.GetAsync(path);
+
+    public async Task<HttpResponseMessage> SignInAsync(string token) => await PostAsync("/console/sign-in", "", ("token", token));
+
+    public async Task<ConsoleClient> SignedInAsync(string token)
+    {
+        (await SignInAsync(token)).StatusCode.ShouldBe(HttpStatusCode.Found);
+        return this;
+    }
+
+    public void Dispose() => http.Dispose();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex Antiforgery();
+}
