@@ -26,4 +26,5 @@ if (chosen is null)
     return args.Length > 0 ? 2 : 0;
 }
 
-return await chosen.RunAsync(args[1..]);
+// Every run ends: a hung one is stopped and says what it was waiting for.
+return await BenchProgress.RunWithinAsync(chosen.Name, TimeSpan.FromMinutes(60), () => chosen.RunAsync(args[1..]));

@@ -30,6 +30,7 @@ public sealed class DesiredStateScaleScenario : IScenario
             using var http = api.Client(token);
             http.Timeout = TimeSpan.FromMinutes(20);
 
+            BenchProgress.Step("plans of 20,000 and 40,000 origins");
             var plan20 = await TimeAsync(() => PlanAsync(http, Document(Names("p", 20_000))));
             var plan40 = await TimeAsync(() => PlanAsync(http, Document(Names("p", 40_000))));
             Console.WriteLine($"plan of 20,000 origins (all new)       {plan20.TotalSeconds,8:F2} s");
@@ -37,6 +38,7 @@ public sealed class DesiredStateScaleScenario : IScenario
             Console.WriteLine($"ratio 40k / 20k                        {plan40 / plan20,8:F2}   (goal <= 2.3)");
 
             var bulkNames = Names("b", 20_000);
+            BenchProgress.Step("the bulk route and the CLI-style apply of 20,000 origins");
             var bulk = await TimeAsync(async () =>
                 (await http.PostAsJsonAsync("/v1/origins/bulk", new { origins = bulkNames.Select(o => new { origin = o }) })).EnsureSuccessStatusCode());
             var applyDocument = Document([.. bulkNames, .. Names("a", 20_000)]);
@@ -54,6 +56,7 @@ public sealed class DesiredStateScaleScenario : IScenario
                     (await http.PostAsJsonAsync("/v1/origins/bulk", new { origins = chunk })).EnsureSuccessStatusCode();
                 }
                 var exportWatch = Stopwatch.StartNew();
+                BenchProgress.Step("export, plan and apply at full scale");
                 var exportResponse = await http.GetAsync("/v1/desired-state");
                 var exported = JsonNode.Parse(await exportResponse.Content.ReadAsStringAsync())!;
                 Console.WriteLine($"export of {exported["origins"]!.AsArray().Count:N0} origins: {(int)exportResponse.StatusCode}, {exportWatch.Elapsed.TotalSeconds:F2} s");

@@ -54,6 +54,7 @@ public sealed class ReliabilityScenario : IScenario
         settings["Kvs:MaxAttempts"] = "2";
         try
         {
+            BenchProgress.Step("fault injection: the API to start");
             await using var api = await ApiProcess.StartAsync(settings);
             using var admin = api.Client(token);
             var workload = new MutationWorkload("fault", clients, perClient);
@@ -67,10 +68,12 @@ public sealed class ReliabilityScenario : IScenario
             });
             proxy.StallRate = 0.01;
             var clock = Stopwatch.StartNew();
+            BenchProgress.Step("fault injection: the clients' mutations to be answered");
             await workload.RunAsync(_ => api.Client(token));
             var elapsed = clock.Elapsed;
             emulator.SetFaults(new());
             proxy.StallRate = 0;
+            BenchProgress.Step("fault injection: the invariant check (store, audit trail, answers)");
             var (summary, violations) = await InvariantCheck.RunAsync(admin, emulator.Store, workload.Outcomes);
             var retried = workload.Outcomes.Count(o => o.Attempts > 1);
             Console.WriteLine($"  {summary.Acknowledged}/{summary.Mutations} acknowledged, {summary.Failed} not acknowledged, {retried} needed client retries, " +
@@ -90,6 +93,7 @@ public sealed class ReliabilityScenario : IScenario
     {
         Console.WriteLine($"crash recovery: {kills} SIGKILLs of the API process during writes (4 clients, 12 mutations each per round)");
         await using var emulator = await StartEmulatorAsync();
+        BenchProgress.Step("crash recovery: the kill-and-restart rounds");
         var (figures, violations) = await CrashLoop.RunAsync(emulator.Address, kills, clients: 4, mutationsPerRound: 12, seed: 7);
         var s = figures.Summary;
         Console.WriteLine($"  {figures.Kills} kills, {s.Acknowledged}/{s.Mutations} acknowledged, {s.Recovered} writes completed by recovery on restart, " +
@@ -115,8 +119,10 @@ public sealed class ReliabilityScenario : IScenario
             await workload.PrepareAsync(admin);
             using var stop = new CancellationTokenSource();
             var external = Task.Run(() => ExternalWriterAsync(emulator.Address, stop.Token));
+            BenchProgress.Step("contention: the clients' mutations on two instances");
             await workload.RunAsync(c => instances[c % 2].Client(token));
             await stop.CancelAsync();
+            BenchProgress.Step("contention: the external writer to stop");
             var (written, conflicts) = await external;
             // Each instance records what it finds changed when it next reads; a drift check makes both look now.
             foreach (var instance in instances)
@@ -124,6 +130,7 @@ public sealed class ReliabilityScenario : IScenario
                 using var client = instance.Client(token);
                 (await client.GetAsync("/v1/status")).EnsureSuccessStatusCode();
             }
+            BenchProgress.Step("contention: the invariant check");
             var (summary, violations) = await InvariantCheck.RunAsync(admin, emulator.Store, workload.Outcomes, written.ToHashSet());
             Console.WriteLine($"  {summary.Acknowledged}/{summary.Mutations} acknowledged, {written.Count} external edits ({conflicts} of its attempts met a moved ETag), " +
                 $"{summary.ExternalChanges} external-change entries, {summary.AuditEntries} audit entries, chain verified");
@@ -178,6 +185,7 @@ public sealed class ReliabilityScenario : IScenario
         try
         {
             await using var api = await ApiProcess.StartAsync(ApiSettings.For(emulator.Address, data, token));
+            BenchProgress.Step("sustained load: the load run");
             var figures = await LoadRun.RunAsync(api, token, duration, workers: 8);
             var mb = figures.WorkingSetSamples.Select(b => b / 1048576.0).ToList();
             var third = Math.Max(1, mb.Count / 3);

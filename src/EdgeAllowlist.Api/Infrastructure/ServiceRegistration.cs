@@ -53,6 +53,9 @@ public static class ServiceRegistration
             .AddSingleton<Integrity.IntegrityMonitor>()
             // Before the writer: the first check repairs the mirror before the writer loads it.
             .AddHostedService(sp => sp.GetRequiredService<Integrity.IntegrityMonitor>())
+            .AddSingleton<RetryPolicy>()
+            .AddSingleton<StoreApplier>()
+            .AddSingleton<BatchProcessor>()
             .AddSingleton<StoreWriter>()
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 

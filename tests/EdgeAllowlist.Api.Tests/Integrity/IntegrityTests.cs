@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Api.Infrastructure.Integrity;
@@ -39,7 +40,7 @@ public sealed class IntegrityTests : IDisposable
             status["driftedKeys"]!.AsArray().Select(k => k!.GetValue<string>()).ShouldBe(["o:" + Edited, "o:" + Phantom]);
             (await Origins(admin)).ShouldBe([Edited, Kept]);
             (await admin.GetAsync($"/v1/origins/{Phantom}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
-            var audited = (await admin.GetJsonAsync($"/v1/audit?action={IntegrityMonitor.DriftAction}"))["items"]!.AsArray();
+            var audited = (await admin.GetJsonAsync($"/v1/audit?action={AuditActions.MirrorDrift}"))["items"]!.AsArray();
             audited.Select(e => e!["target"]!.GetValue<string>()).Order().ShouldBe([Edited, Phantom]);
             audited.ShouldAllBe(e => e!["outcome"]!.GetValue<string>() == "detected");
 

@@ -9,13 +9,15 @@ namespace EdgeAllowlist.Api.Tests.Reliability;
 /// <summary>The real KVS emulator on 127.0.0.1 (random port, fresh folder) holding the reliability store, for tests that run the API as a process.</summary>
 public sealed class EmulatedStore : IAsyncDisposable
 {
-    readonly WebApplication app;
     readonly string folder;
+    readonly Amazon.Runtime.ImmutableCredentials? credentials;
+    WebApplication app;
 
-    EmulatedStore(WebApplication app, string folder)
+    EmulatedStore(WebApplication app, string folder, Amazon.Runtime.ImmutableCredentials? credentials)
     {
         this.app = app;
         this.folder = folder;
+        this.credentials = credentials;
         Address = EmulatorHost.ListeningAddress(app);
     }
 
@@ -25,6 +27,11 @@ public sealed class EmulatedStore : IAsyncDisposable
     public static async Task<EmulatedStore> StartAsync(int port = 0, Amazon.Runtime.ImmutableCredentials? credentials = null)
     {
         var folder = Directory.CreateTempSubdirectory("ea-rel-kvs-").FullName;
+        return new(await StartAppAsync(port, folder, credentials), folder, credentials);
+    }
+
+    static async Task<WebApplication> StartAppAsync(int port, string folder, Amazon.Runtime.ImmutableCredentials? credentials)
+    {
         var app = EmulatorHost.Create(["--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning"], o =>
         {
             o.DataPath = folder;
@@ -32,8 +39,17 @@ public sealed class EmulatedStore : IAsyncDisposable
             o.Credentials = [new() { AccessKeyId = credentials?.AccessKey ?? ApiSettings.AccessKeyId, SecretAccessKey = credentials?.SecretKey ?? ApiSettings.SecretAccessKey }];
         });
         await app.StartAsync();
-        return new(app, folder);
+        return app;
     }
+
+    /// <summary>Stops listening (a connection is then refused) and starts again on the same port and data, as a store process restarted.</summary>
+    public async Task StopAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    public async Task StartAgainAsync() => app = await StartAppAsync(Address.Port, folder, credentials);
 
     /// <summary>
     /// 20 % of data-plane calls fail: 500/503/429 before running, and writes applied and then

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Reliability;
 using Xunit.Abstractions;
 using emulator::EdgeAllowlist.Emulator;
 
@@ -57,6 +58,42 @@ public sealed class OutageTests(ITestOutputHelper output)
         (await direct.GetAsync("o:https://kvs-outage.example")).ShouldNotBeNull();
         (await anonymous.GetAsync("/readyz")).StatusCode.ShouldBe(HttpStatusCode.OK);
         await ShouldBeAuditedOnceAsync(admin, ["https://kvs-outage.example"]);
+    }
+
+    [Fact]
+    public async Task With_the_key_value_store_stopped_connections_are_refused_writes_get_503_naming_the_store_and_the_service_recovers_when_it_starts_again()
+    {
+        await using var emulator = await EmulatedStore.StartAsync();
+        var data = Directory.CreateTempSubdirectory("ea-rel-kvs-stopped-").FullName;
+        var token = ApiSettings.NewAdminToken();
+        using var store = ApiSettings.StoreClient(emulator.Address);
+        try
+        {
+            await using var api = await ApiProcess.StartAsync(ApiSettings.For(emulator.Address, data, token));
+            using var admin = api.Client(token);
+            using var anonymous = new HttpClient { BaseAddress = api.BaseAddress };
+            (await admin.PostJsonAsync("/v1/origins", new { origin = "https://before.kvs-stopped.example" })).EnsureSuccessStatusCode();
+
+            await emulator.StopAsync();
+            var refused = await admin.PostJsonAsync("/v1/origins", new { origin = "https://while.kvs-stopped.example" });
+            (await ShouldBeOutageAsync(refused, "store")).ShouldNotContain("Exception");
+            var ready = await anonymous.GetAsync("/readyz");
+            ready.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            ready.Headers.RetryAfter.ShouldNotBeNull();
+            (await ready.JsonAsync())["store"]!.GetValue<string>().ShouldBe("unreachable");
+
+            await emulator.StartAgainAsync();
+            var (response, attempts, took) = await UntilNot503Async(() => admin.PostJsonAsync("/v1/origins", new { origin = "https://while.kvs-stopped.example" }));
+            output.WriteLine($"KVS started again: first write succeeded after {attempts} attempt(s), {took.TotalMilliseconds:F0} ms");
+            response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+            (await store.GetAsync("o:https://while.kvs-stopped.example")).ShouldNotBeNull();
+            (await anonymous.GetAsync("/readyz")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await ShouldBeAuditedOnceAsync(admin, ["https://before.kvs-stopped.example", "https://while.kvs-stopped.example"]);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
     }
 
     [Fact]

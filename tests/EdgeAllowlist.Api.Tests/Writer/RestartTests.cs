@@ -43,6 +43,41 @@ public sealed class RestartTests : IDisposable
     /// The in-process host releases the store's lock as its container is disposed, which can trail
     /// the factory's dispose by a moment; a separate process (production) holds no such lock after exit.
     /// </summary>
+    [Fact]
+    public async Task Notes_kept_in_memory_follow_every_change_and_come_back_from_the_database_after_a_restart()
+    {
+        const string origin = "https://noted.restart.example";
+        var first = new RestartableApiHost(data, token);
+        await first.InitializeAsync();
+        using (var admin = first.Admin())
+        {
+            (await admin.PostJsonAsync("/v1/origins", new { origin, note = "first" })).EnsureSuccessStatusCode();
+            (await NoteOnPageAsync(admin, origin)).ShouldBe("first");
+            (await admin.SendJsonAsync(HttpMethod.Patch, $"/v1/origins/{origin}", new { note = "second" })).EnsureSuccessStatusCode();
+            (await NoteOnPageAsync(admin, origin)).ShouldBe("second");
+            (await admin.SendJsonAsync(HttpMethod.Patch, $"/v1/origins/{origin}", new { note = "" })).EnsureSuccessStatusCode();
+            (await NoteOnPageAsync(admin, origin)).ShouldBeNull();
+            (await admin.SendJsonAsync(HttpMethod.Patch, $"/v1/origins/{origin}", new { note = "kept" })).EnsureSuccessStatusCode();
+        }
+        await first.DisposeAsync();
+        await (await OpenWhenReleasedAsync(Path.Combine(data, "kvs"))).DisposeAsync();
+
+        var second = new RestartableApiHost(data, token);
+        await second.InitializeAsync();
+        try
+        {
+            using var admin = second.Admin();
+            (await NoteOnPageAsync(admin, origin)).ShouldBe("kept");
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+    }
+
+    static async Task<string?> NoteOnPageAsync(HttpClient admin, string origin) =>
+        (await admin.GetJsonAsync("/v1/origins?limit=1000"))["items"]!.AsArray().Single(o => o!["origin"]!.GetValue<string>() == origin)!["note"]?.GetValue<string>();
+
     static async Task<LocalKeyValueStore> OpenWhenReleasedAsync(string folder)
     {
         for (var tries = 0; ; tries++)

@@ -157,12 +157,13 @@ public static class InvariantCheck
 
     static void CheckExternal(List<JsonNode> changes, IReadOnlySet<string> externalKeys, List<string> violations)
     {
-        var external = changes.Where(e => (string)e["action"]! == ExternalChange).ToList();
-        foreach (var entry in external.Where(e => !externalKeys.Contains((string)e["target"]!)))
+        // The edits are known by store key, the entries name origins by name: compare keys.
+        var external = changes.Where(e => (string)e["action"]! == ExternalChange).Select(e => (Entry: e, Key: IdentityOf(e) ?? (string)e["target"]!)).ToList();
+        foreach (var (entry, _) in external.Where(e => !externalKeys.Contains(e.Key)))
             violations.Add($"a change of the service's own was audited as an anonymous external change: {(string)entry["target"]!} → {(string?)entry["after"] ?? "(deleted)"}");
         foreach (var key in externalKeys)
         {
-            var count = external.Count(e => (string)e["target"]! == key);
+            var count = external.Count(e => e.Key == key);
             if (count != 1)
                 violations.Add($"the external edit of {key} has {count} external-change entries");
         }

@@ -6,6 +6,7 @@ using EdgeAllowlist.Api.Features.Origins;
 using EdgeAllowlist.Api.Features.Partners;
 using EdgeAllowlist.Api.Features.Settings;
 using EdgeAllowlist.Api.Features.UserAgents;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
@@ -35,7 +36,7 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
     /// against the state it is about to write over and compare digests.
     /// </summary>
     public static ComputedPlan Compute(DesiredStateDocument document, IReadOnlyDictionary<string, string> state, IReadOnlyDictionary<string, string> notes,
-        IReadOnlyList<Partner> partners, int maxDeletions, string action)
+        IReadOnlyList<Partner> partners, int maxDeletions)
     {
         var changes = new List<PlannedChange>();
         var writes = new Dictionary<string, KeyWrite>(StringComparer.Ordinal);
@@ -55,7 +56,7 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
             if (changes.Count > 0)
             {
                 working[KvsLayout.ConfigKey] = wanted.MergeIntoWithinQuota(cfg, "settings.publicPaths");
-                writes[KvsLayout.ConfigKey] = new(KvsLayout.ConfigKey, working[KvsLayout.ConfigKey], action, KvsLayout.ConfigKey, settings.AuditDetail(wanted));
+                writes[KvsLayout.ConfigKey] = new(KvsLayout.ConfigKey, working[KvsLayout.ConfigKey], AuditActions.SettingsUpdate, KvsLayout.ConfigKey, settings.AuditDetail(wanted));
             }
         }
 
@@ -67,7 +68,7 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
             foreach (var (origin, value) in existing.Where(e => !desired.ContainsKey(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal))
             {
                 changes.Add(new("origin", PlannedChange.Remove, origin, Describe(value, notes.GetValueOrDefault(origin)), null));
-                writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), null, action, origin);
+                writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), null, AuditActions.OriginDelete, origin);
                 if (notes.ContainsKey(origin))
                     noteWrites.Add((origin, ""));
             }
@@ -82,7 +83,7 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
                 else if (oldValue != value || oldNote != note)
                     changes.Add(new("origin", PlannedChange.Change, origin, Describe(oldValue, oldNote), Describe(value, note)));
                 if (oldValue != value)
-                    writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), value, action, origin);
+                    writes[KvsLayout.OriginKey(origin)] = new(KvsLayout.OriginKey(origin), value, AuditActions.ForOrigin(oldValue, value), origin);
                 if (oldNote != note)
                     noteWrites.Add((origin, note ?? ""));
             }
@@ -100,8 +101,9 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
             changes.AddRange(added.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => new PlannedChange("userAgent", PlannedChange.Add, r.Id, null, Describe(r))));
             // Rules are re-packed only when the set changes; the same set in another order is no change.
             if (removed.Count + added.Count > 0)
-                foreach (var write in UserAgentRules.Plan(working, _ => desired, action))
-                    writes[write.Key] = write;
+                foreach (var write in UserAgentRules.Plan(working, _ => desired, AuditActions.UserAgentUpdate))
+                    // cfg carries both the settings and the shard count: a settings change names it.
+                    writes[write.Key] = writes.TryGetValue(write.Key, out var settingsWrite) ? write with { Action = settingsWrite.Action, Detail = settingsWrite.Detail } : write;
         }
 
         var partnerAdds = new List<(int, Partners.Create.Request)>();

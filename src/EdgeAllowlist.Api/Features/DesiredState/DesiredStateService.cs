@@ -35,11 +35,8 @@ sealed class DesiredStateService(
     PartnerDirectory partners,
     AuditTrail audit,
     IOptions<DesiredStateOptions> options,
-    IOptions<WriterOptions> writerOptions)
+    RetryPolicy policy)
 {
-    public const string ApplyAction = "desired-state.apply";
-    public const string RollbackAction = "desired-state.rollback";
-    public const string AuditTarget = "desired-state";
 
     public async Task<DesiredStateDocument> ExportAsync(CancellationToken ct)
     {
@@ -49,11 +46,11 @@ sealed class DesiredStateService(
         return Document(items, originNotes, [.. partnerList.Select(p => new Partners.Create.Request(p.Id, p.Scope, p.Description))]);
     }
 
-    public async Task<ComputedPlan> PlanAsync(DesiredStateDocument document, string action, CancellationToken ct)
+    public async Task<ComputedPlan> PlanAsync(DesiredStateDocument document, CancellationToken ct)
     {
         var items = (await writer.GetStateAsync(ct)).Items;
         var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, ct);
-        return Plan(document, items, notesNow, partnersNow, action);
+        return Plan(document, items, notesNow, partnersNow);
     }
 
     /// <summary>
@@ -66,7 +63,7 @@ sealed class DesiredStateService(
     {
         var items = (await writer.GetStateAsync(ct)).Items;
         var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, ct);
-        var plan = Plan(document, items, notesNow, partnersNow, action);
+        var plan = Plan(document, items, notesNow, partnersNow);
         if (expectedDigest is not null && expectedDigest != plan.View.PlanDigest)
             throw new StalePlanException(plan.View, "The rules changed since that plan was made; review the current plan and apply it with its digest.");
         if (plan.View.NeedsForce && !force)
@@ -86,7 +83,7 @@ sealed class DesiredStateService(
             await notes.SetAsync(plan.NoteWrites, actor, ct);
         foreach (var (_, partner) in plan.PartnerAdds)
             await partners.CreateAsync(partner.Id, partner.Scope, partner.Description, actor, ct);
-        var summary = await audit.AppendAsync(new AuditRecord(actor.Name, action, AuditTarget, AuditOutcome.Success,
+        var summary = await audit.AppendAsync(new AuditRecord(actor.Name, action, AuditActions.DesiredStateTarget, AuditOutcome.Success,
             RequestId: actor.RequestId, Client: actor.Client, ETagAfter: etag,
             Detail: JsonSerializer.Serialize(new
             {
@@ -114,12 +111,12 @@ sealed class DesiredStateService(
         if (plan.StoreWrites.Count == 0)
             return (await writer.GetStateAsync(ct)).ETag ?? "";
         static bool IsPolicy(KeyWrite w) => w.Key == KvsLayout.ConfigKey || w.Key.StartsWith(KvsLayout.UserAgentPrefix, StringComparison.Ordinal);
-        var split = plan.StoreWrites.Count > writerOptions.Value.MaxKeysPerBatch && plan.StoreWrites.Any(IsPolicy);
+        var split = plan.StoreWrites.Count > policy.Limits.MaxKeysPerBatch && plan.StoreWrites.Any(IsPolicy);
         try
         {
             var outcome = await writer.SubmitAsync(actor, state =>
             {
-                var again = Plan(document, state, notesNow, partnersNow, action);
+                var again = Plan(document, state, notesNow, partnersNow);
                 if (again.View.PlanDigest != plan.View.PlanDigest)
                     throw new MutationRejectedException(409, "If-Match", "The rules changed while the plan was being applied.");
                 return split ? [.. again.StoreWrites.Where(IsPolicy)] : again.StoreWrites;
@@ -129,14 +126,14 @@ sealed class DesiredStateService(
         }
         catch (MutationRejectedException e) when (e.StatusCode == 409)
         {
-            throw new StalePlanException((await PlanAsync(document, action, ct)).View, "The rules changed since the plan was made; nothing was written. Review the current plan.");
+            throw new StalePlanException((await PlanAsync(document, ct)).View, "The rules changed since the plan was made; nothing was written. Review the current plan.");
         }
-        return (await writer.SubmitAsync(actor, state => [.. Plan(document, state, notesNow, partnersNow, action).StoreWrites.Where(w => !IsPolicy(w))], ct)).ETag;
+        return (await writer.SubmitAsync(actor, state => [.. Plan(document, state, notesNow, partnersNow).StoreWrites.Where(w => !IsPolicy(w))], ct)).ETag;
     }
 
     ComputedPlan Plan(DesiredStateDocument document, IReadOnlyDictionary<string, string> state, IReadOnlyDictionary<string, string> notesNow,
-        IReadOnlyList<Partner> partnersNow, string action) =>
-        ComputedPlan.Compute(document, state, notesNow, partnersNow, options.Value.MaxDeletions, action);
+        IReadOnlyList<Partner> partnersNow) =>
+        ComputedPlan.Compute(document, state, notesNow, partnersNow, options.Value.MaxDeletions);
 
     async Task<(IReadOnlyDictionary<string, string> Notes, IReadOnlyList<Partner> Partners)> ReadDatabaseSideAsync(DesiredStateDocument document, CancellationToken ct) =>
         (await notes.ReadAllAsync(ct), document.Partners is null ? [] : await partners.ListAsync(ct));
@@ -150,7 +147,7 @@ sealed class DesiredStateService(
     {
         // A change made outside the service is recorded first, so undoing the trail starts from the store as it is.
         await writer.CheckDriftAsync(ct);
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             var state = await writer.GetStateAsync(ct);
             var later = new List<AuditEntry>();
@@ -166,7 +163,7 @@ sealed class DesiredStateService(
             if (seq < 1 || seq > head)
                 throw new MutationRejectedException(404, "toSeq", $"The audit trail has entries 1 to {head}.");
             // A write that landed between reading the store and reading the trail would be undone wrongly: read both again.
-            if (lastETag != state.ETag && attempt < 3)
+            if (lastETag != state.ETag && attempt < policy.Limits.MaxReadAttempts)
                 continue;
             var items = new Dictionary<string, string>(state.Items, StringComparer.Ordinal);
             var originNotes = new Dictionary<string, string>(await notes.ReadAllAsync(ct), StringComparer.Ordinal);
@@ -179,7 +176,7 @@ sealed class DesiredStateService(
                     else
                         items[key] = entry.Before;
                 }
-                else if (entry.Action == "origin.note" && entry.ETagAfter is null)
+                else if (entry.Action == AuditActions.OriginNote && entry.ETagAfter is null)
                 {
                     if (entry.Before is null)
                         originNotes.Remove(entry.Target);

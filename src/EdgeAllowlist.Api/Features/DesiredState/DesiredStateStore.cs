@@ -20,8 +20,6 @@ public sealed class InvalidDesiredStateException(IReadOnlyList<string> problems)
 /// </summary>
 public static class DesiredStateStore
 {
-    const string Action = "function.test";
-
     // The reading StrictJson gives request bodies: a repeated or unknown member is refused, never guessed at.
     static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
     {
@@ -52,7 +50,7 @@ public static class DesiredStateStore
         ComputedPlan plan;
         try
         {
-            plan = ComputedPlan.Compute(document, items, new Dictionary<string, string>(), [], int.MaxValue, Action);
+            plan = ComputedPlan.Compute(document, items, new Dictionary<string, string>(), [], int.MaxValue);
         }
         catch (MutationRejectedException e)
         {

@@ -28,7 +28,7 @@ sealed class PartnerDirectory(IDatabase database, AuditTrail audit, TimeProvider
             await connection.ExecuteAsync(
                 $"INSERT INTO partners ({Columns}) VALUES (@id, @scope, @description, @created, @by)", transaction, ct,
                 ("id", id), ("scope", scope), ("description", description), ("created", partner.CreatedAt.ToUnixTimeMilliseconds()), ("by", actor.Name));
-            await audit.AppendAsync(connection, transaction, [new AuditRecord(actor.Name, "partner.create", id, AuditOutcome.Success,
+            await audit.AppendAsync(connection, transaction, [new AuditRecord(actor.Name, AuditActions.PartnerCreate, id, AuditOutcome.Success,
                 After: System.Text.Json.JsonSerializer.Serialize(new { scope, description }), RequestId: actor.RequestId, Client: actor.Client)], ct);
             return partner;
         }, ct);

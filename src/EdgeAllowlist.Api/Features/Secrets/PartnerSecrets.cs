@@ -132,14 +132,14 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyC
         // Whole seconds, as the KVS holds them, so the comparison below matches what is stored.
         var othersExpire = command.GraceForOthers is { } grace ? DateTimeOffset.FromUnixTimeSeconds((now + grace).ToUnixTimeSeconds()) : (DateTimeOffset?)null;
         var write = new KeyWrite(KvsLayout.SecretKey(hash), KvsLayout.SecretValue(partner.Id, id, partner.Scope, command.ExpiresAt),
-            othersExpire is null ? "secret.create" : "secret.rotate", Target(partner.Id, id));
+            othersExpire is null ? AuditActions.SecretCreate : AuditActions.SecretRotate, Target(partner.Id, id));
         // A secret already stored by the attempt that died is left as the store has it: rewriting it
         // would lift an expiry a later rotation gave it.
         var outcome = await writer.SubmitAsync(command.Actor, state =>
         [
             .. othersExpire is { } at
                 ? StoredSecret.OfPartner(state, partner.Id).Where(s => s.Key != write.Key && (s.Expires is null || s.Expires > at))
-                    .Select(s => new KeyWrite(s.Key, KvsLayout.SecretValue(s.Partner, s.Id, s.Scope, at), "secret.rotate-out", s.Target))
+                    .Select(s => new KeyWrite(s.Key, KvsLayout.SecretValue(s.Partner, s.Id, s.Scope, at), AuditActions.SecretRotateOut, s.Target))
                 : [],
             .. state.ContainsKey(write.Key) ? [] : new[] { write },
         ], ct);
@@ -148,7 +148,7 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyC
             await connection.ExecuteAsync("INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by) VALUES (@id, @p, @f, @c, @b) ON CONFLICT (id) DO NOTHING",
                 null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", command.Actor.Name));
         var state = (await writer.GetStateAsync(ct)).Items;
-        var rotatedTargets = outcome.Entries.Where(e => e.Action == "secret.rotate-out").Select(e => e.Target).ToHashSet();
+        var rotatedTargets = outcome.Entries.Where(e => e.Action == AuditActions.SecretRotateOut).Select(e => e.Target).ToHashSet();
         var rotated = await ViewsAsync(StoredSecret.OfPartner(state, partner.Id).Where(s => rotatedTargets.Contains(s.Target)).ToList(), ct);
         var url = $"https://{command.Domain}/{KvsLayout.Marker(state)}/{secret}/";
         return new(id, partner.Id, partner.Scope, secret, Fingerprint(hash), now, command.ExpiresAt, url, rotated);

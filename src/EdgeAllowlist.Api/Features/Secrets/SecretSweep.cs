@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using Microsoft.Extensions.Options;
@@ -44,7 +45,7 @@ sealed class SecretSweep(PartnerSecrets secrets, StoreWriter writer, Idempotency
             await idempotency.RetireAsync(abandoned, ct);
             return 0;
         }
-        var outcome = await secrets.EndAsync(new(ActorName, null, null), "secret.sweep", items => StoredSecret.All(items).Where(Ends), ct);
+        var outcome = await secrets.EndAsync(new(ActorName, null, null), AuditActions.SecretSweep, items => StoredSecret.All(items).Where(Ends), ct);
         await idempotency.RetireAsync(abandoned, ct);
         if (outcome.Entries.Count > 0)
             logger.LogInformation("Deleted {Count} expired or abandoned partner secrets", outcome.Entries.Count);

@@ -27,6 +27,7 @@ public sealed record AuditVerification(bool Valid, long Entries, long? FirstInva
 public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics metrics)
 {
     const string Columns = "seq, ts, actor, action, target, outcome, before_json, after_json, request_id, client, etag_before, etag_after, detail, prev_hash, hash";
+    const string HashedColumns = "seq, ts, actor, COALESCE(hashed_action, action), COALESCE(hashed_target, target), outcome, before_json, after_json, request_id, client, etag_before, etag_after, detail, prev_hash, hash";
 
     public Task<IReadOnlyList<AuditEntry>> AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default) =>
         database.WriteLockedAsync((connection, transaction) => AppendAsync(connection, transaction, records, cancellationToken), cancellationToken);
@@ -116,8 +117,8 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
             if ((string?)await connection.ScalarAsync("SELECT hash FROM audit_entries WHERE seq = @s", null, cancellationToken, ("s", afterSeq)) != afterHash)
                 return new(false, afterSeq - 1, afterSeq, "the last verified entry was changed or removed since it was verified");
         }
-        // Entries written before the one target form keep the target they were hashed with (DatabaseSchema's migration).
-        await foreach (var entry in StreamAsync(Columns.Replace("target", "COALESCE(hashed_target, target)", StringComparison.Ordinal), new(), cancellationToken, afterSeq))
+        // Entries written before the one target form and the one action vocabulary keep what they were hashed with (DatabaseSchema's migrations).
+        await foreach (var entry in StreamAsync(HashedColumns, new(), cancellationToken, afterSeq))
         {
             if (entry.Seq != expectedSeq)
                 return new(false, expectedSeq - 1, expectedSeq, $"entry {expectedSeq} is missing");

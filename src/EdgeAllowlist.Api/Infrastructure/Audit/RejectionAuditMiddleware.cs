@@ -18,7 +18,7 @@ public sealed class RejectionAuditMiddleware(RequestDelegate next, AuditTrail au
             return;
         metrics.Rejected(status == 422 ? "unprocessable" : "invalid");
         var actor = context.ToActor();
-        await audit.AppendAsync(new AuditRecord(actor.Name, "request.rejected", $"{context.Request.Method} {context.Request.Path}", AuditOutcome.Rejected,
+        await audit.AppendAsync(new AuditRecord(actor.Name, AuditActions.RequestRejected, $"{context.Request.Method} {context.Request.Path}", AuditOutcome.Rejected,
             RequestId: actor.RequestId, Client: actor.Client, Detail: $"HTTP {status}"), CancellationToken.None);
     }
 }

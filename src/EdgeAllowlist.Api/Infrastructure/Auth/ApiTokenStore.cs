@@ -83,11 +83,11 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
             foreach (var before in admins)
             {
                 await connection.ExecuteAsync("UPDATE api_tokens SET revoked_at = @t WHERE id = @id", transaction, cancellationToken, ("t", now.ToUnixTimeMilliseconds()), ("id", before.Id));
-                records.Add(new(actor.Name, "token.revoke", before.Id, AuditOutcome.Success, Describe(before), Describe(before with { RevokedAt = now }),
+                records.Add(new(actor.Name, AuditActions.TokenRevoke, before.Id, AuditOutcome.Success, Describe(before), Describe(before with { RevokedAt = now }),
                     actor.RequestId, actor.Client, Detail: "admin reset-token"));
             }
             await InsertAsync(connection, transaction, created, cancellationToken);
-            records.Add(new(actor.Name, "token.reset", created.Id, AuditOutcome.Success, After: Describe(created), RequestId: actor.RequestId, Client: actor.Client,
+            records.Add(new(actor.Name, AuditActions.TokenReset, created.Id, AuditOutcome.Success, After: Describe(created), RequestId: actor.RequestId, Client: actor.Client,
                 Detail: $"admin reset-token: revoked {admins.Count} admin token(s)"));
             await audit.AppendAsync(connection, transaction, records, cancellationToken);
             return (created, (IReadOnlyList<ApiToken>)admins);
@@ -164,7 +164,7 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
                 return before;
             var revoked = before with { RevokedAt = time.GetUtcNow() };
             await connection.ExecuteAsync("UPDATE api_tokens SET revoked_at = @t WHERE id = @id", transaction, cancellationToken, ("t", revoked.RevokedAt!.Value.ToUnixTimeMilliseconds()), ("id", id));
-            await audit.AppendAsync(connection, transaction, [new AuditRecord(actor.Name, "token.revoke", id, AuditOutcome.Success,
+            await audit.AppendAsync(connection, transaction, [new AuditRecord(actor.Name, AuditActions.TokenRevoke, id, AuditOutcome.Success,
                 Describe(before), Describe(revoked), actor.RequestId, actor.Client)], cancellationToken);
             return revoked;
         }, cancellationToken);

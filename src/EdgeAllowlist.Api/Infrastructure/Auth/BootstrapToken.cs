@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
@@ -20,7 +21,7 @@ public sealed class BootstrapToken(ApiTokenStore tokens, IOptions<AuthOptions> o
         if (configured is not null && !ApiTokenStore.LooksLikeToken(configured))
             throw new InvalidOperationException("Auth:BootstrapToken (EDGE_ALLOWLIST_BOOTSTRAP_TOKEN) must be 32 to 256 printable ASCII characters.");
         var token = configured ?? ApiTokenStore.NewToken();
-        await tokens.CreateAsync(token, Name, ApiScopes.All, [], null, new("system", null, null), "token.bootstrap", cancellationToken);
+        await tokens.CreateAsync(token, Name, ApiScopes.All, [], null, new("system", null, null), AuditActions.TokenBootstrap, cancellationToken);
         if (configured is not null)
         {
             logger.LogInformation("Created the bootstrap admin token from configuration");

@@ -13,7 +13,7 @@ public static class Forbidden
     public static async Task ForbidAsync(this HttpContext context, AuditTrail audit, string detail, CancellationToken ct)
     {
         var actor = context.ToActor();
-        await audit.AppendAsync(new AuditRecord(actor.Name, "auth.denied", $"{context.Request.Method} {context.Request.Path}", AuditOutcome.Forbidden,
+        await audit.AppendAsync(new AuditRecord(actor.Name, AuditActions.AuthDenied, $"{context.Request.Method} {context.Request.Path}", AuditOutcome.Forbidden,
             RequestId: actor.RequestId, Client: actor.Client, Detail: detail), ct);
         await Problems.WriteAsync(context, new(StatusCodes.Status403Forbidden, detail));
     }

@@ -135,7 +135,7 @@ public sealed class RequestLimiter(IOptions<AuthOptions> options, TimeProvider t
     {
         var reasons = string.Join("; ", window.Reasons.OrderByDescending(r => r.Value).Select(r => $"{r.Value} × {r.Key}"));
         var refused = window.Refused == 0 ? "" : $", then {window.Refused} more refused with 429 after the limit of {Options.MaxFailures}";
-        return new(RequestActor.Anonymous, "auth.denied", key, AuditOutcome.Unauthenticated, Client: key,
+        return new(RequestActor.Anonymous, AuditActions.AuthDenied, key, AuditOutcome.Unauthenticated, Client: key,
             Detail: $"{window.Failures + window.Refused} requests without a valid token from {key} between {Iso(window.Starts)} and {Iso(window.Ends)}: "
                 + $"{window.Failures} answered 401 ({reasons}){refused}. First: {window.FirstRequest}.");
     }

@@ -1,3 +1,6 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Store;
+
 namespace EdgeAllowlist.Api.Infrastructure.Database;
 
 /// <summary>
@@ -38,7 +41,8 @@ public static class DatabaseSchema
             detail TEXT NULL,
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL,
-            hashed_target TEXT NULL)
+            hashed_target TEXT NULL,
+            hashed_action TEXT NULL)
         """,
         // Every filter is paired with seq so a filtered page is an index range scan in seq order.
         "CREATE INDEX IF NOT EXISTS ix_audit_ts ON audit_entries (ts, seq)",
@@ -138,11 +142,24 @@ public static class DatabaseSchema
         // ("o:https://x": apply, rollback, external changes) name it as the single routes do. The
         // hash covers the target as written, so that is kept in hashed_target for verification.
         ("audit-origin-targets", "UPDATE audit_entries SET hashed_target = target, target = substr(target, 3) WHERE hashed_target IS NULL AND substr(target, 1, 2) = 'o:'"),
+        // One action vocabulary (AuditActions): the item entries of an apply or rollback say what
+        // happened to the item, as the single routes do; only the summary entry (target
+        // desired-state) keeps the desired-state action. The action they were hashed with is kept.
+        ("audit-item-actions", $"""
+            UPDATE audit_entries SET hashed_action = action, action = CASE
+                WHEN target = '{KvsLayout.ConfigKey}' THEN '{AuditActions.SettingsUpdate}'
+                WHEN substr(target, 1, {KvsLayout.UserAgentPrefix.Length}) = '{KvsLayout.UserAgentPrefix}' THEN '{AuditActions.UserAgentUpdate}'
+                WHEN before_json IS NULL THEN '{AuditActions.OriginAdd}'
+                WHEN after_json IS NULL THEN '{AuditActions.OriginDelete}'
+                ELSE '{AuditActions.OriginExpiry}' END
+            WHERE hashed_action IS NULL AND action IN ('{AuditActions.DesiredStateApply}', '{AuditActions.DesiredStateRollback}') AND target <> '{AuditActions.DesiredStateTarget}'
+            """),
     ];
 
     public static async Task EnsureAsync(IDatabase database, CancellationToken cancellationToken = default)
     {
         await AddColumnAsync(database, "audit_entries", "hashed_target", "TEXT NULL", cancellationToken);
+        await AddColumnAsync(database, "audit_entries", "hashed_action", "TEXT NULL", cancellationToken);
         await database.WriteLockedAsync(async (connection, transaction) =>
         {
             foreach (var statement in Statements)

@@ -31,6 +31,16 @@ public interface IDatabase
     /// the KVS snapshot are only ever written this way, so each has one writer at a time.
     /// </summary>
     Task<T> WriteLockedAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> as the only writer of the key value store among the instances
+    /// sharing this database, holding neither a transaction nor the lock of
+    /// <see cref="WriteLockedAsync{T}"/> meanwhile: the work waits on the store between short
+    /// transactions of its own. A SQLite write transaction held across a store call locks the whole
+    /// file, so every other write (an idempotency lease renewal among them) would wait for as long
+    /// as the store takes to answer.
+    /// </summary>
+    Task<T> StoreLockedAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The locking shared by both providers; each supplies only its way to begin a locked transaction.</summary>
@@ -38,6 +48,7 @@ public abstract class LockingDatabase : IDatabase
 {
     // Waiting here is cheaper than spinning on SQLite's busy handler or queueing on PostgreSQL's lock.
     readonly SemaphoreSlim processLock = new(1, 1);
+    readonly SemaphoreSlim storeLock = new(1, 1);
 
     public abstract string Provider { get; }
 
@@ -54,6 +65,31 @@ public abstract class LockingDatabase : IDatabase
     public abstract bool IsOutage(DbException exception);
 
     protected abstract Task<DbTransaction> BeginLockedAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>Takes the store lock across processes until the result is disposed; null where no other process shares the database.</summary>
+    protected abstract Task<IAsyncDisposable?> HoldStoreLockAsync(CancellationToken cancellationToken);
+
+    public async Task<T> StoreLockedAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        await storeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var held = await HoldStoreLockAsync(cancellationToken);
+            try
+            {
+                return await work();
+            }
+            finally
+            {
+                if (held is not null)
+                    await held.DisposeAsync();
+            }
+        }
+        finally
+        {
+            storeLock.Release();
+        }
+    }
 
     public async Task<T> WriteLockedAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {

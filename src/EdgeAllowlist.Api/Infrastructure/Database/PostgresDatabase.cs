@@ -7,6 +7,7 @@ public sealed class PostgresDatabase(string connectionString) : LockingDatabase,
 {
     // Any fixed number works; it only has to be the same in every instance of this service.
     const long WriterLockId = 0x4544_4745_414C_4C57; // "EDGEALLW"
+    const long StoreLockId = 0x4544_4745_4B56_5357; // "EDGEKVSW"
 
     readonly NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
 
@@ -23,6 +24,39 @@ public sealed class PostgresDatabase(string connectionString) : LockingDatabase,
         // Released by commit or rollback, so a crashed writer never leaves the lock behind.
         await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@id)", transaction, cancellationToken, ("id", WriterLockId));
         return transaction;
+    }
+
+    // A session lock on a connection of its own, held while the store answers; a crashed holder's
+    // connection closes and takes the lock with it, and a connection returned to the pool is reset
+    // (DISCARD ALL), so a failed unlock cannot leave it behind either.
+    protected override async Task<IAsyncDisposable?> HoldStoreLockAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await connection.ExecuteAsync("SELECT pg_advisory_lock(@id)", null, cancellationToken, ("id", StoreLockId));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+        return new HeldLock(connection);
+    }
+
+    sealed class HeldLock(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(@id)", null, CancellationToken.None, ("id", StoreLockId));
+            }
+            catch (DbException)
+            {
+            }
+            await connection.DisposeAsync();
+        }
     }
 
     // Npgsql marks connection failures transient; class 08 is a lost connection, 53 out of

@@ -60,6 +60,9 @@ public sealed class SqliteDatabase(string path) : LockingDatabase
 
     // A deferred transaction would take the write lock only at its first write, after it had already
     // read the chain head; a non-deferred one (BEGIN IMMEDIATE) takes it up front.
+    // One instance per SQLite file (IsShared is false): the in-process lock is the whole store lock.
+    protected override Task<IAsyncDisposable?> HoldStoreLockAsync(CancellationToken cancellationToken) => Task.FromResult<IAsyncDisposable?>(null);
+
     protected override Task<DbTransaction> BeginLockedAsync(DbConnection connection, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 }

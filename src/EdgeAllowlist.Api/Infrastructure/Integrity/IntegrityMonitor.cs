@@ -53,7 +53,6 @@ public sealed class IntegrityMonitor(
     IOptions<IntegrityOptions> options,
     ILogger<IntegrityMonitor> logger) : IHostedService, IDisposable
 {
-    public const string DriftAction = "mirror.drift";
     const string SystemActor = "system";
     // Not an ETag the store can have: the writer sees the mirror "moved", reloads it and re-reads the store.
     const string RepairedETag = "mirror-repaired";
@@ -158,12 +157,12 @@ public sealed class IntegrityMonitor(
                 .ToList();
             if (drifted.Count == 0)
                 return drifted;
-            await audit.AppendAsync(connection, transaction, [.. drifted.Select(key => new AuditRecord(SystemActor, DriftAction, key, AuditOutcome.Detected,
+            await audit.AppendAsync(connection, transaction, [.. drifted.Select(key => new AuditRecord(SystemActor, AuditActions.MirrorDrift, key, AuditOutcome.Detected,
                 mirror.GetValueOrDefault(key), items.GetValueOrDefault(key), ETagBefore: etag, ETagAfter: etag,
                 Detail: "the database mirror differed from the store; the store's value was restored in the mirror"))], cancellationToken);
             await MirrorRepository.SaveAsync(connection, transaction, drifted.Select(key => (key, items.GetValueOrDefault(key))), RepairedETag, time.GetUtcNow(), cancellationToken);
             logger.LogError("The database mirror differed from the store in {Count} keys ({Keys}); restored from the store and audited as {Action}",
-                drifted.Count, string.Join(", ", drifted.Take(20)), DriftAction);
+                drifted.Count, string.Join(", ", drifted.Take(20)), AuditActions.MirrorDrift);
             return drifted;
         }, cancellationToken);
     }

@@ -86,6 +86,9 @@ public static class KvsLayout
     /// <summary>The <c>exp</c> member of an origin or secret value; null when absent, 0 or unreadable.</summary>
     public static DateTimeOffset? ReadExpiry(string value)
     {
+        // What OriginValue writes for an origin without expiry, on every page of a listing.
+        if (value == "{}")
+            return null;
         try
         {
             return JsonNode.Parse(value)?["exp"]?.GetValue<long>() is { } seconds and > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;

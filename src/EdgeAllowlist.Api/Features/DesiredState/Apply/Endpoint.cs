@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Features.DesiredState.Plan;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 
 namespace EdgeAllowlist.Api.Features.DesiredState.Apply;
@@ -23,8 +24,8 @@ sealed class Endpoint(DesiredStateService desiredState) : Endpoint<DesiredStateD
     {
         var force = Query<bool?>("force", isRequired: false) ?? false;
         var expected = HttpContext.Request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch ? ifMatch.Trim('"') : null;
-        await this.PlanOrRejectAsync(desiredState, req, DesiredStateService.ApplyAction, ct);
+        await this.PlanOrRejectAsync(desiredState, req, ct);
         await Send.OkAsync(await desiredState.ApplyAsync(
-            req, force, expected, HttpContext.MayCreatePartners(), HttpContext.ToActor(), DesiredStateService.ApplyAction, null, ct), ct);
+            req, force, expected, HttpContext.MayCreatePartners(), HttpContext.ToActor(), AuditActions.DesiredStateApply, null, ct), ct);
     }
 }

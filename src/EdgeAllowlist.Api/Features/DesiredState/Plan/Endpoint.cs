@@ -18,21 +18,21 @@ sealed class Endpoint(DesiredStateService desiredState) : Endpoint<DesiredStateD
 
     public override async Task HandleAsync(DesiredStateDocument req, CancellationToken ct)
     {
-        await Send.OkAsync((await this.PlanOrRejectAsync(desiredState, req, DesiredStateService.ApplyAction, ct)).View, ct);
+        await Send.OkAsync((await this.PlanOrRejectAsync(desiredState, req, ct)).View, ct);
     }
 }
 
 static class PlanRequests
 {
     /// <summary>Rejects duplicates the validator cannot see (they appear only after normalisation) and rules too large for the shards, naming the path.</summary>
-    public static async Task<ComputedPlan> PlanOrRejectAsync(this IValidationErrors endpoint, DesiredStateService desiredState, DesiredStateDocument document, string action, CancellationToken ct)
+    public static async Task<ComputedPlan> PlanOrRejectAsync(this IValidationErrors endpoint, DesiredStateService desiredState, DesiredStateDocument document, CancellationToken ct)
     {
         foreach (var duplicate in document.Duplicates())
             endpoint.AddError(duplicate);
         endpoint.ThrowIfAnyErrors();
         try
         {
-            return await desiredState.PlanAsync(document, action, ct);
+            return await desiredState.PlanAsync(document, ct);
         }
         catch (MutationRejectedException e) when (e.Field == "pattern")
         {

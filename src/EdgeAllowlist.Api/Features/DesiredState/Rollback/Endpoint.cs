@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Features.DesiredState.Plan;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using FluentValidation.Results;
 
@@ -27,12 +28,12 @@ sealed class Endpoint(DesiredStateService desiredState) : Endpoint<Request, Resp
         ThrowIfAnyErrors(422);
         if (req.DryRun ?? true)
         {
-            var plan = await this.PlanOrRejectAsync(desiredState, document, DesiredStateService.RollbackAction, ct);
+            var plan = await this.PlanOrRejectAsync(desiredState, document, ct);
             await Send.OkAsync(new(req.ToSeq, document, plan.View, null), ct);
             return;
         }
         var result = await desiredState.ApplyAsync(
-            document, req.Force ?? false, req.ExpectedPlanDigest, mayCreatePartners: false, HttpContext.ToActor(), DesiredStateService.RollbackAction, new { toSeq = req.ToSeq }, ct);
+            document, req.Force ?? false, req.ExpectedPlanDigest, mayCreatePartners: false, HttpContext.ToActor(), AuditActions.DesiredStateRollback, new { toSeq = req.ToSeq }, ct);
         await Send.OkAsync(new(req.ToSeq, document, result.Plan, result), ct);
     }
 }

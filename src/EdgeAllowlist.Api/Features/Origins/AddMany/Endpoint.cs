@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
@@ -30,7 +31,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
         var items = req.Origins
             .Select(o => (Origin: OriginRules.Normalize(o.Origin), o.ExpiresAt, o.Note))
             .GroupBy(o => o.Origin).Select(g => g.Last()).ToList();
-        var outcome = await writer.SubmitAsync(HttpContext.ToActor(), _ => [.. items.Select(o => OriginRules.Put(o.Origin, o.ExpiresAt, "origin.add"))], ct);
+        var outcome = await writer.SubmitAsync(HttpContext.ToActor(), _ => [.. items.Select(o => OriginRules.Put(o.Origin, o.ExpiresAt, AuditActions.OriginAdd))], ct);
         var withNotes = items.Where(o => o.Note is not null).Select(o => (o.Origin, o.Note!)).ToList();
         if (withNotes.Count > 0)
             await notes.SetAsync(withNotes, HttpContext.ToActor(), ct);

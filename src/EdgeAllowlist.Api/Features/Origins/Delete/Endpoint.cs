@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
@@ -19,7 +20,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes) : Endpoint<Request>
         var origin = req.Normalized;
         var key = KvsLayout.OriginKey(origin);
         await writer.SubmitAsync(HttpContext.ToActor(), state => state.ContainsKey(key)
-            ? [new KeyWrite(key, null, "origin.delete", origin)]
+            ? [new KeyWrite(key, null, AuditActions.OriginDelete, origin)]
             : throw new MutationRejectedException(404, "origin", $"{origin} is not an allowed origin."), ct);
         await notes.SetAsync([(origin, "")], HttpContext.ToActor(), ct);
         await Send.NoContentAsync(ct);

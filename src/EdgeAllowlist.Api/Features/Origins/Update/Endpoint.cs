@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
@@ -23,7 +24,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
         var outcome = await writer.SubmitAsync(HttpContext.ToActor(), state => !state.ContainsKey(key)
             ? throw new MutationRejectedException(404, "origin", $"{origin} is not an allowed origin.")
             : req.ExpiresAt is not null || req.RemoveExpiry
-                ? [OriginRules.Put(origin, req.RemoveExpiry ? null : req.ExpiresAt, "origin.expiry")]
+                ? [OriginRules.Put(origin, req.RemoveExpiry ? null : req.ExpiresAt, AuditActions.OriginExpiry)]
                 : [], ct);
         if (req.Note is not null)
             await notes.SetAsync([(origin, req.Note)], HttpContext.ToActor(), ct);

@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Features.Partners;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
@@ -15,7 +16,7 @@ sealed class Endpoint(PartnerSecrets secrets) : Endpoint<Request>
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        await secrets.EndAsync(HttpContext.ToActor(), "secret.revoke", state =>
+        await secrets.EndAsync(HttpContext.ToActor(), AuditActions.SecretRevoke, state =>
             StoredSecret.OfPartner(state, req.Partner).FirstOrDefault(s => s.Id == req.Id) is { } secret
                 ? [secret]
                 : throw new MutationRejectedException(404, "id", $"Partner '{req.Partner}' has no secret '{req.Id}' in the store."), ct);

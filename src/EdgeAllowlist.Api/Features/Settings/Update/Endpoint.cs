@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
@@ -27,7 +28,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
             var cfg = state.GetValueOrDefault(KvsLayout.ConfigKey);
             var wanted = req.ApplyTo(EdgePolicy.From(cfg));
             var value = wanted.MergeIntoWithinQuota(cfg, "publicPaths");
-            return [new KeyWrite(KvsLayout.ConfigKey, value, "settings.update", KvsLayout.ConfigKey, req.AuditDetail(wanted))];
+            return [new KeyWrite(KvsLayout.ConfigKey, value, AuditActions.SettingsUpdate, KvsLayout.ConfigKey, req.AuditDetail(wanted))];
         }, ct);
         await Send.OkAsync(EdgePolicy.From((await writer.GetStateAsync(ct)).Items.GetValueOrDefault(KvsLayout.ConfigKey)), ct);
     }

@@ -35,7 +35,7 @@ sealed class Endpoint(ApiTokenStore tokens, AuditTrail audit, TimeProvider time)
         }
         var token = ApiTokenStore.NewToken();
         var created = await tokens.CreateAsync(token, req.Name, [.. req.Scopes.Distinct()], [.. (req.Partners ?? []).Distinct()], req.ExpiresAt,
-            HttpContext.ToActor(), "token.create", ct);
+            HttpContext.ToActor(), AuditActions.TokenCreate, ct);
         await Send.ResponseAsync(new(token, TokenView.From(created)), 201, ct);
     }
 

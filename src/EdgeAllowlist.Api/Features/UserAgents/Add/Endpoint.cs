@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
@@ -25,7 +26,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
         var regex = req.Regex;
         var id = UserAgentRule.IdOf(req.List, regex);
         var outcome = await writer.SubmitAsync(HttpContext.ToActor(), state => UserAgentRules.Plan(state,
-            rules => rules.Any(r => r.Id == id) ? rules : [.. rules, UserAgentRule.From(req.List, regex, -1)], "ua.add"), ct);
+            rules => rules.Any(r => r.Id == id) ? rules : [.. rules, UserAgentRule.From(req.List, regex, -1)], AuditActions.UserAgentAdd), ct);
         // Read back for its shard; a delete that raced in after this add leaves only what was asked for.
         var rule = UserAgentRules.Read((await writer.GetStateAsync(ct)).Items).FirstOrDefault(r => r.Id == id) ?? UserAgentRule.From(req.List, regex, -1);
         await Send.ResponseAsync(rule, outcome.Entries.Count > 0 ? 201 : 200, ct);

@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
@@ -17,7 +18,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request>
         await writer.SubmitAsync(HttpContext.ToActor(), state => UserAgentRules.Plan(state, rules =>
             rules.Any(r => r.Id == req.Id && r.List == req.List)
                 ? [.. rules.Where(r => r.Id != req.Id)]
-                : throw new MutationRejectedException(404, "id", $"There is no {req.List} pattern with id '{req.Id}'."), "ua.delete"), ct);
+                : throw new MutationRejectedException(404, "id", $"There is no {req.List} pattern with id '{req.Id}'."), AuditActions.UserAgentDelete), ct);
         await Send.NoContentAsync(ct);
     }
 }

@@ -1,0 +1,36 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Store;
+
+namespace EdgeAllowlist.Api.Infrastructure.Writer;
+
+/// <summary>One change waiting in the writer's queue, and what the writer learned of it so far.</summary>
+public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst)
+{
+    /// <summary>A change that nothing but a fresh read of the store can answer (drift check, a shared mirror that moved).</summary>
+    public static PendingChange Sync() => new(new(StoreApplier.ExternalActor, null, null), _ => [], syncFirst: true);
+
+    public bool SyncFirst { get; } = syncFirst;
+
+    public bool DriftFound { get; set; }
+
+    public Actor Actor { get; } = actor;
+
+    public MutationPlan Plan { get; } = plan;
+
+    public List<AuditEntry> Entries { get; } = [];
+
+    /// <summary>Planned writes not yet in the store; none left after some were written means the change is done.</summary>
+    public int Outstanding { get; set; } = -1;
+
+    public bool Settled => Outstanding == 0 && Entries.Count > 0;
+
+    public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Complete(StoreState answeredAgainst) => Completion.TrySetResult(new(answeredAgainst.ETag ?? "", Entries, answeredAgainst.Items));
+}
+
+/// <summary>One key a pending change writes, with the value it replaces.</summary>
+public sealed record PlannedWrite(PendingChange Owner, KeyWrite Write, string? Before)
+{
+    public bool IsRestricting { get; } = KvsLayout.IsRestricting(Write.Key, Before, Write.Value);
+}

@@ -1,0 +1,19 @@
+namespace EdgeAllowlist.Api.Infrastructure.Writer;
+
+public sealed class WriterOptions
+{
+    /// <summary>Keys per UpdateKeys call; KVS allows 50, some accounts were seen to refuse more than 32.</summary>
+    public int MaxKeysPerBatch { get; set; } = KvsLimits.MaxKeysPerUpdate;
+
+    /// <summary>How many times one batch is re-planned after the store's ETag moved under it.</summary>
+    public int MaxConflictRetries { get; set; } = 5;
+
+    /// <summary>How many times a re-read after a failed write is tried before the batch fails with the re-read's error.</summary>
+    public int MaxReadAttempts { get; set; } = 4;
+
+    /// <summary>How many listings of a store that keeps moving are tried before one is paired with the ETag from before it.</summary>
+    public int MaxListings { get; set; } = 6;
+
+    /// <summary>How long a request waits for a writer that has not read the store yet before it is answered 503.</summary>
+    public TimeSpan StartWait { get; set; } = TimeSpan.FromSeconds(5);
+}
