@@ -34,6 +34,17 @@ public sealed partial class ConsoleClient(Uri baseAddress) : IDisposable
     public async Task<HttpResponseMessage> PostWithAsync(string antiforgery, string pathAndQuery, params (string Name, string Value)[] fields) =>
         await http.PostAsync(pathAndQuery, new FormUrlEncodedContent([.. fields.Select(f => KeyValuePair.Create(f.Name, f.Value)), KeyValuePair.Create("__RequestVerificationToken", antiforgery)]));
 
+    /// <summary>Posts a file the way a form with <c>enctype="multipart/form-data"</c> does, with the antiforgery token of <paramref name="page"/> (or of <paramref name="tokenFrom"/>).</summary>
+    public async Task<HttpResponseMessage> UploadAsync(string page, string handlerQuery, string field, string path, string? tokenFrom = null)
+    {
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(await AntiforgeryAsync(tokenFrom ?? page)), "__RequestVerificationToken" },
+            { new ByteArrayContent(await File.ReadAllBytesAsync(path)), field, Path.GetFileName(path) },
+        };
+        return await http.PostAsync(page + handlerQuery, form);
+    }
+
     public async Task<HttpResponseMessage> GetAsync(string path) => await http.GetAsync(path);
 
     public async Task<HttpResponseMessage> SignInAsync(string token) => await PostAsync("/console/sign-in", "", ("token", token));
