@@ -94,6 +94,44 @@ public sealed partial class ConsoleRolloutTests(ApiHost host) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task Replay_of_a_candidate_rules_file_shows_the_APIs_verdict_and_the_lines_enforce_would_block()
+    {
+        var candidate = Path.Combine(Path.GetTempPath(), $"candidate-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(candidate, """
+            {"version":1,"origins":[{"origin":"https://www.example.com"},{"origin":"https://player.example.net"}],
+             "userAgents":[{"list":"allow","kind":"substring","pattern":"AppleCoreMedia"}]}
+            """);
+        try
+        {
+            using var admin = host.Admin();
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent(await File.ReadAllTextAsync(candidate), System.Text.Encoding.UTF8, "application/json"), "rules" },
+                { new ByteArrayContent(await File.ReadAllBytesAsync(Events)), "log", "log.json" },
+            };
+            var expected = await (await admin.PostAsync("/v1/rollout/replay?threshold=3", form)).JsonAsync();
+            expected["blockedLines"]!.AsArray().Count.ShouldBeGreaterThan(0);
+
+            using var console = await new ConsoleClient(host.BaseAddress).SignedInAsync(host.AdminToken);
+            var replayed = await console.UploadAsync("/console/rollout", "?handler=Replay", [("log", Events), ("rules", candidate)], ("threshold", "3"));
+            var page = await replayed.Content.ReadAsStringAsync();
+            replayed.StatusCode.ShouldBe(HttpStatusCode.OK, page);
+            page.ShouldContain($"data-safe=\"{(expected["safeToEnforce"]!.GetValue<bool>() ? "true" : "false")}\"");
+            WebUtility.HtmlDecode(page).ShouldContain(expected["verdict"]!.GetValue<string>());
+            BlockedLine().Matches(page).Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+                .ShouldBe(expected["blockedLines"]!.AsArray().Select(b => b!["line"]!.GetValue<long>()));
+
+            var refused = await console.UploadAsync("/console/rollout", "?handler=Replay", [("log", Events)], ("threshold", "-1"));
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            (await refused.Content.ReadAsStringAsync()).ShouldContain("threshold");
+        }
+        finally
+        {
+            File.Delete(candidate);
+        }
+    }
+
+    [Fact]
     public async Task A_token_that_may_plan_but_not_apply_sees_the_plan_without_the_apply_button()
     {
         using var admin = host.Admin();
@@ -133,6 +171,9 @@ public sealed partial class ConsoleRolloutTests(ApiHost host) : IClassFixture<Ap
 
     [GeneratedRegex("name=\"patch\" value=\"([^\"]+)\" data-value=\"([^\"]*)\"")]
     private static partial Regex Checkbox();
+
+    [GeneratedRegex("<tr data-line=\"(\\d+)\"")]
+    private static partial Regex BlockedLine();
 
     [GeneratedRegex("name=\"planDigest\" value=\"([^\"]+)\"")]
     private static partial Regex PlanDigest();

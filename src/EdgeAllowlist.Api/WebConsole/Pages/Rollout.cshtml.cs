@@ -20,6 +20,8 @@ public sealed class RolloutModel(InProcessApi api, ConsoleSessions sessions) : C
 
     public JsonElement? Plan { get; private set; }
 
+    public JsonElement? Replay { get; private set; }
+
     /// <summary>The patches the plan was made from, posted again to apply it.</summary>
     public IReadOnlyList<string> Patches { get; private set; } = [];
 
@@ -39,6 +41,45 @@ public sealed class RolloutModel(InProcessApi api, ConsoleSessions sessions) : C
         var answer = await ApiUpload("/v1/rollout/analyze", body, "application/octet-stream", log.Length);
         if (answer.Ok)
             Analysis = answer.Json;
+        else
+            Refused(answer);
+        return Page();
+    }
+
+    /// <summary>
+    /// The log replayed against a candidate rules file (desired-state JSON), or the rules in force
+    /// when none is given, by <c>POST /v1/rollout/replay</c>: both parts streamed, rules first as the route reads them.
+    /// </summary>
+    public async Task<IActionResult> OnPostReplayAsync(IFormFile? log, IFormFile? rules, string? threshold)
+    {
+        if (!await LoadAsync())
+            return Page();
+        if (log is null || log.Length == 0)
+        {
+            Errors.Add("log: choose the function's log file to replay.");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        HttpContent candidate;
+        if (rules is { Length: > 0 })
+            candidate = new StreamContent(rules.OpenReadStream());
+        else
+        {
+            var export = await Api("GET", "/v1/desired-state");
+            if (!export.Ok)
+            {
+                Refused(export);
+                return Page();
+            }
+            candidate = new ByteArrayContent(export.Body);
+        }
+        candidate.Headers.ContentType = new("application/json");
+        using var form = new MultipartFormDataContent { { candidate, "rules", "rules.json" }, { new StreamContent(log.OpenReadStream()), "log", "log" } };
+        await using var body = await form.ReadAsStreamAsync();
+        var query = string.IsNullOrWhiteSpace(threshold) ? "" : $"?threshold={Escape(threshold.Trim())}";
+        var answer = await ApiUpload("/v1/rollout/replay" + query, body, form.Headers.ContentType!.ToString(), form.Headers.ContentLength);
+        if (answer.Ok)
+            Replay = answer.Json;
         else
             Refused(answer);
         return Page();
