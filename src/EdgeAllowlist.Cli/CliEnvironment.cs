@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store.Aws.Core;
 
 namespace EdgeAllowlist.Cli;
 
@@ -25,9 +26,15 @@ public sealed class CliEnvironment
     /// <summary>Token for the API promoted from (<c>--from</c>, env <c>EDGE_ALLOWLIST_FROM_TOKEN</c>); the target uses <see cref="ApiToken"/>.</summary>
     public string? SourceApiToken { get; init; }
 
+    /// <summary>Reads an environment variable (endpoints, region); the process's environment unless a test hands in its own.</summary>
+    public Func<string, string?> Variables { get; init; } = Environment.GetEnvironmentVariable;
+
     public HttpClient Http { get; init; } = new();
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Attempts and backoff of AWS calls; null: each client's default. Tests shorten the backoff.</summary>
+    public AwsRetryOptions? AwsRetry { get; init; }
 
     /// <summary>
     /// Stdout and stderr, and AWSSDK.Core's standard credential chain (environment, profile, SSO, web

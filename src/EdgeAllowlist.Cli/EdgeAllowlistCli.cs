@@ -18,8 +18,10 @@ public static class EdgeAllowlistCli
         var root = new RootCommand("Edge Allowlist: create the KeyValueStore, deploy and test the CloudFront Function, rotate partner secrets, plan and apply the rules.")
         {
             options.Output,
+            options.Profile,
+            options.EndpointUrl,
             StoreCommands.Build(options, environment),
-            DeployCommand.Build(options, environment),
+            FunctionCommands.Build(options, environment),
             RotateCommand.Build(options, environment),
             MediaTailorCommands.Build(options, environment),
             AuditCommands.Build(options, environment),

@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeAllowlist.Store.Aws.Core;
 
 namespace EdgeAllowlist.Store;
 
@@ -23,34 +24,21 @@ public enum KvsErrorKind
     Unavailable,
 }
 
-public sealed class KvsException : Exception
+/// <summary>A store call failed; thrown by every store adapter (the AWS client, the local store), so callers branch on <see cref="Kind"/>.</summary>
+public sealed class KvsException : AwsServiceException
 {
+    /// <summary>The model's service id.</summary>
+    public const string ServiceId = "CloudFront KeyValueStore";
+
     public KvsException(KvsErrorKind kind, string errorCode, string message, HttpStatusCode? statusCode = null, string? requestId = null, Exception? innerException = null)
-        : base(message, innerException)
+        : base(ServiceId, errorCode, message, statusCode ?? DefaultStatus(kind), requestId, kind is KvsErrorKind.Throttled or KvsErrorKind.ServerError or KvsErrorKind.Unavailable, innerException)
     {
         Kind = kind;
-        ErrorCode = errorCode;
-        StatusCode = statusCode ?? DefaultStatus(kind);
-        RequestId = requestId;
     }
 
     public KvsErrorKind Kind { get; }
 
-    /// <summary>The AWS error code, e.g. <c>ConflictException</c>.</summary>
-    public string ErrorCode { get; }
-
-    public HttpStatusCode StatusCode { get; }
-
-    public string? RequestId { get; }
-
-    /// <summary>
-    /// True when an earlier attempt of this write got no definite answer (5xx, timeout, dropped
-    /// connection), so the write may have been applied even though this call failed. Callers must
-    /// re-read the store to find out rather than assume either way.
-    /// </summary>
-    public bool MayHaveBeenApplied { get; init; }
-
-    public bool IsTransient => Kind is KvsErrorKind.Throttled or KvsErrorKind.ServerError or KvsErrorKind.Unavailable;
+    public bool IsTransient => IsRetryable;
 
     public static KvsException Validation(string message) => new(KvsErrorKind.Validation, "ValidationException", message);
 

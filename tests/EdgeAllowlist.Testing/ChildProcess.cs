@@ -47,10 +47,15 @@ public static class ChildProcess
         return start;
     }
 
-    /// <summary>Runs to the exit with no standard input; killed, with a <see cref="TimeoutException"/>, if it outlives <paramref name="within"/>.</summary>
-    public static async Task<CommandRun> RunAsync(ProcessStartInfo start, TimeSpan? within = null)
+    /// <summary>
+    /// Runs to the exit with <paramref name="input"/> (default: nothing) on standard input; killed, with a
+    /// <see cref="TimeoutException"/>, if it outlives <paramref name="within"/>.
+    /// </summary>
+    public static async Task<CommandRun> RunAsync(ProcessStartInfo start, TimeSpan? within = null, string? input = null)
     {
         using var process = Process.Start(start)!;
+        if (input is not null)
+            await process.StandardInput.WriteAsync(input);
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

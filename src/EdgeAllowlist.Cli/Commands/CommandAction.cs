@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Amazon.Runtime;
 using EdgeAllowlist.Cli.Api;
-using EdgeAllowlist.Cli.Aws.CloudFront;
-using EdgeAllowlist.Cli.Aws.MediaTailor;
 using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store.Aws.Core;
 
 namespace EdgeAllowlist.Cli.Commands;
 
@@ -23,18 +22,18 @@ static class CommandAction
             {
                 return await action(parse, output, cancellationToken);
             }
+            catch (InvalidEndpointException error)
+            {
+                return output.Fail(ExitCodes.InvalidInput, "InvalidEndpoint", error.Message, $"set {error.Variable} to the service's http(s) URL, or unset it");
+            }
             catch (AwsCredentialsException error)
             {
                 // One line: the source the chain tried and the fix, never the SDK's stack trace.
                 return output.Fail(ExitCodes.ServiceError, "NoCredentials", error.OneLine);
             }
-            catch (CloudFrontException error)
+            catch (AwsServiceException error)
             {
-                return output.Fail(ExitCodes.ServiceError, error.ErrorCode, $"CloudFront answered {(int)error.StatusCode}: {error.Message}");
-            }
-            catch (MediaTailorException error)
-            {
-                return output.Fail(ExitCodes.ServiceError, error.ErrorCode, $"MediaTailor answered {(int)error.StatusCode}: {error.Message}");
+                return output.Fail(ExitCodes.ServiceError, error.ErrorCode, Describe(error));
             }
             catch (AdminApiException error)
             {
@@ -54,4 +53,13 @@ static class CommandAction
                 return output.Fail(ExitCodes.ServiceError, "InvalidResponse", error.Message);
             }
         });
+
+    /// <summary>Service, status (or that none came), message and request id: what an AWS support case asks for.</summary>
+    public static string Describe(AwsServiceException error)
+    {
+        var answer = error.ErrorCode == "RequestFailed" ? "gave no answer" : $"answered {(int)error.StatusCode}";
+        var requestId = error.RequestId is null ? "" : $" (request id {error.RequestId})";
+        var retried = error.IsRetryable ? " after retries" : "";
+        return $"{error.Service} {answer}{retried}: {error.Message}{requestId}";
+    }
 }

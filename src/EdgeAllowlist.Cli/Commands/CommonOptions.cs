@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Amazon.Runtime;
 using EdgeAllowlist.Cli.Api;
-using EdgeAllowlist.Cli.Aws;
 using EdgeAllowlist.Cli.Aws.CloudFront;
 using EdgeAllowlist.Cli.Aws.MediaTailor;
+using EdgeAllowlist.Store.Aws;
 
 namespace EdgeAllowlist.Cli.Commands;
 
@@ -18,22 +18,33 @@ sealed class CommonOptions(CliEnvironment environment)
         Recursive = true,
     };
 
-    public Option<Uri> CloudFrontEndpoint { get; } = new("--cloudfront-endpoint")
+    public Option<string?> Profile { get; } = new("--profile")
     {
-        Description = "CloudFront control-plane endpoint (for tests and proxies)",
-        DefaultValueFactory = _ => CloudFrontClient.DefaultEndpoint,
+        Description = "AWS profile of ~/.aws/config and ~/.aws/credentials (static keys, assume-role, SSO) instead of the default chain (AWS_PROFILE, …)",
+        Recursive = true,
+    };
+
+    public Option<Uri?> EndpointUrl { get; } = new("--endpoint-url")
+    {
+        Description = "Endpoint of the AWS service the command calls, instead of AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL or the service's own",
+        CustomParser = AbsoluteUri,
+        Recursive = true,
+    };
+
+    public Option<Uri?> CloudFrontEndpoint { get; } = new("--cloudfront-endpoint")
+    {
+        Description = "CloudFront control-plane endpoint (default: --endpoint-url, AWS_ENDPOINT_URL_CLOUDFRONT, AWS_ENDPOINT_URL, https://cloudfront.amazonaws.com)",
         CustomParser = AbsoluteUri,
     };
 
-    public Option<string> Region { get; } = new("--region")
+    public Option<string?> Region { get; } = new("--region")
     {
-        Description = "AWS region of the MediaTailor playback configuration (default: AWS_REGION, else us-east-1)",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1",
+        Description = "AWS region of the MediaTailor playback configuration (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1)",
     };
 
     public Option<Uri?> MediaTailorEndpoint { get; } = new("--mediatailor-endpoint")
     {
-        Description = "MediaTailor endpoint (default: https://api.mediatailor.<region>.amazonaws.com)",
+        Description = "MediaTailor endpoint (default: --endpoint-url, AWS_ENDPOINT_URL_MEDIATAILOR, AWS_ENDPOINT_URL, https://api.mediatailor.<region>.amazonaws.com)",
         CustomParser = AbsoluteUri,
     };
 
@@ -49,16 +60,31 @@ sealed class CommonOptions(CliEnvironment environment)
         parse.GetValue(Api) is { } api && environment.ApiToken is { Length: > 0 } token ? new(environment.Http, api, token) : null;
 
     public async Task<CloudFrontClient> CloudFrontAsync(ParseResult parse) =>
-        new(new SignedHttpClient(environment.Http,
-            new(parse.GetRequiredValue(CloudFrontEndpoint), CloudFrontClient.SigningName, CloudFrontClient.SigningRegion),
-            await ResolveCredentialsAsync(), environment.Clock));
+        new(environment.Http, Endpoint(parse, CloudFrontEndpoint, AwsEndpoints.CloudFront) ?? CloudFrontClient.DefaultEndpoint,
+            await ResolveCredentialsAsync(parse), environment.Clock, environment.AwsRetry);
 
     public async Task<MediaTailorClient> MediaTailorAsync(ParseResult parse)
     {
-        var region = parse.GetRequiredValue(Region);
-        var endpoint = parse.GetValue(MediaTailorEndpoint) ?? MediaTailorClient.DefaultEndpoint(region);
-        return new(new SignedHttpClient(environment.Http, new(endpoint, MediaTailorClient.SigningName, region), await ResolveCredentialsAsync(), environment.Clock));
+        var region = RegionOf(parse);
+        var endpoint = Endpoint(parse, MediaTailorEndpoint, AwsEndpoints.MediaTailor) ?? MediaTailorClient.DefaultEndpoint(region);
+        return new(environment.Http, endpoint, region, await ResolveCredentialsAsync(parse), environment.Clock, environment.AwsRetry);
     }
+
+    /// <summary>As the AWS CLI orders them: --region, AWS_REGION, AWS_DEFAULT_REGION, the region of the profile in use, us-east-1.</summary>
+    public string RegionOf(ParseResult parse) =>
+        parse.GetValue(Region) is { Length: > 0 } region ? region
+        : environment.Variables("AWS_REGION") is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : environment.Variables("AWS_DEFAULT_REGION") is { Length: > 0 } fromDefault ? fromDefault
+        : AwsCredentialChain.ProfileRegion(ProfileInUse(parse)) ?? "us-east-1";
+
+    string ProfileInUse(ParseResult parse) =>
+        parse.GetValue(Profile) is { Length: > 0 } profile ? profile
+        : environment.Variables("AWS_PROFILE") is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : "default";
+
+    /// <summary>The service's own flag, then --endpoint-url, then AWS_ENDPOINT_URL_&lt;SERVICE&gt; and AWS_ENDPOINT_URL; null: the service's default.</summary>
+    Uri? Endpoint(ParseResult parse, Option<Uri?> serviceFlag, string serviceId) =>
+        parse.GetValue(serviceFlag) ?? parse.GetValue(EndpointUrl) ?? AwsEndpoints.Configured(serviceId, environment.Variables);
 
     /// <summary>System.CommandLine has no parser for Uri; an endpoint must be absolute http(s).</summary>
     public static Uri? AbsoluteUri(ArgumentResult result)
@@ -70,5 +96,7 @@ sealed class CommonOptions(CliEnvironment environment)
         return null;
     }
 
-    Task<AWSCredentials> ResolveCredentialsAsync() => environment.Credentials();
+    /// <summary>--profile names the source; otherwise the environment's (the default chain in the process).</summary>
+    Task<AWSCredentials> ResolveCredentialsAsync(ParseResult parse) =>
+        parse.GetValue(Profile) is { Length: > 0 } profile ? Task.FromResult(AwsCredentialChain.FromProfile(profile)) : environment.Credentials();
 }

@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
+using EdgeAllowlist.Store.Aws.Core;
 using EdgeAllowlist.Store.Signing;
 
 namespace EdgeAllowlist.Store.Aws;
@@ -10,38 +9,36 @@ namespace EdgeAllowlist.Store.Aws;
 /// <summary>
 /// The CloudFront KeyValueStore data plane over HTTPS (rest-json, SigV4a), shaped like the official
 /// SDK's operations: DescribeKeyValueStore, GetKey, ListKeys, PutKey, DeleteKey, UpdateKeys.
-/// Retries 429, 5xx and network faults with jittered exponential backoff; never 400/402/403/404/409.
+/// Every call goes through the shared <see cref="AwsRequestPipeline"/>: throttling, 5xx and network faults
+/// are retried with full-jitter backoff; 400/402/403/404/409 never.
 /// </summary>
 public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
 {
     public const string SigningName = "cloudfront-keyvaluestore";
 
-    static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+    const string JsonContentType = "application/json";
 
-    // System.Uri would otherwise unescape %2E and drop dot segments, turning key ".." into another path.
-    static readonly UriCreationOptions AsWritten = new() { DangerousDisablePathAndQueryCanonicalization = true };
-
-    readonly KeyValueStoreClientOptions options;
     readonly HttpClient http;
     readonly bool ownsHttp;
-    readonly TimeProvider clock;
     readonly string storePath;
     readonly AWSCredentials? credentials;
+    readonly AwsRequestPipeline pipeline;
     volatile bool storeSeen;
 
     /// <param name="credentials">Null: AWSSDK.Core's default chain (environment, profile/SSO, web identity, container, instance metadata).</param>
     /// <param name="httpClient">Null: a client of its own. A given one is not disposed here.</param>
     public KeyValueStoreClient(KeyValueStoreClientOptions options, AWSCredentials? credentials = null, HttpClient? httpClient = null, TimeProvider? clock = null)
     {
-        this.options = options;
         Arn = KvsArn.Parse(options.Arn);
         if (options.MaxAttempts < 1) throw new ArgumentException("MaxAttempts must be at least 1.", nameof(options));
         Endpoint = options.ResolveEndpoint(Arn);
         storePath = Endpoint.AbsolutePath.TrimEnd('/') + "/key-value-stores/" + PathLabel(Arn.Value);
-        this.clock = clock ?? TimeProvider.System;
         ownsHttp = httpClient is null;
         http = httpClient ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         this.credentials = credentials;
+        pipeline = new(http, new(KvsException.ServiceId, Endpoint, SigningName, null, AwsProtocol.RestJson), CurrentCredentialsAsync, Translate,
+            new() { MaxAttempts = options.MaxAttempts, BaseBackoff = options.BaseBackoff, MaxBackoff = options.MaxBackoff, AttemptTimeout = options.AttemptTimeout },
+            clock);
     }
 
     public KvsArn Arn { get; }
@@ -131,81 +128,37 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
 
     async Task<(T Body, string ETag)> SendAsync<T>(HttpMethod method, string pathAndQuery, string? ifMatch, byte[]? body, JsonTypeInfo<T> responseType, bool isWrite, CancellationToken cancellationToken)
     {
-        var mayHaveBeenApplied = false;
-        for (var attempt = 1; ; attempt++)
-        {
-            KvsException failure;
-            try
-            {
-                return await AttemptAsync(method, pathAndQuery, ifMatch, body, responseType, cancellationToken);
-            }
-            catch (KvsException e)
-            {
-                failure = e;
-            }
-
-            // A 5xx or a lost answer to a write leaves the write's fate unknown from here on.
-            mayHaveBeenApplied |= isWrite && failure.Kind is KvsErrorKind.ServerError or KvsErrorKind.Unavailable;
-            if (!failure.IsTransient || attempt >= options.MaxAttempts)
-            {
-                throw mayHaveBeenApplied
-                    ? new(failure.Kind, failure.ErrorCode, failure.Message, failure.StatusCode, failure.RequestId, failure.InnerException) { MayHaveBeenApplied = true }
-                    : failure;
-            }
-
-            await Task.Delay(Backoff(attempt), clock, cancellationToken);
-        }
-    }
-
-    TimeSpan Backoff(int attempt)
-    {
-        var ceiling = Math.Min(options.MaxBackoff.TotalMilliseconds, options.BaseBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));
-        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
-    }
-
-    async Task<(T Body, string ETag)> AttemptAsync<T>(HttpMethod method, string pathAndQuery, string? ifMatch, byte[]? body, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(Endpoint.GetLeftPart(UriPartial.Authority) + pathAndQuery, AsWritten));
-        if (body is not null)
-        {
-            request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = JsonContentType;
-        }
-
-        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-
-        var current = await CurrentCredentialsAsync();
-        SigV4aSigner.Sign(request, body, current, SigningName, clock.GetUtcNow().UtcDateTime);
-
-        using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attemptTimeout.CancelAfter(options.AttemptTimeout);
-        HttpResponseMessage response;
-        byte[] content;
+        var headers = ifMatch is null ? null : new Dictionary<string, string> { ["If-Match"] = ifMatch };
+        var response = await pipeline.SendAsync(new(method, pathAndQuery, body, body is null ? null : JsonContentType, headers, isWrite), cancellationToken);
+        storeSeen = true;
         try
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptTimeout.Token);
-            content = await response.Content.ReadAsByteArrayAsync(attemptTimeout.Token);
+            return (JsonSerializer.Deserialize(response.Body, responseType)!, response.Header("ETag") ?? "");
         }
-        catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (JsonException e)
         {
-            throw new KvsException(KvsErrorKind.Unavailable, "RequestFailed", $"No answer from {Endpoint.Authority}: {e.Message}", innerException: e);
-        }
-
-        using (response)
-        {
-            var requestId = Header(response, "x-amzn-requestid");
-            if (!response.IsSuccessStatusCode) throw AwsErrorParser.Parse(response, content, requestId);
-            storeSeen = true;
-            try
-            {
-                return (JsonSerializer.Deserialize(content, responseType)!, Header(response, "ETag") ?? "");
-            }
-            catch (JsonException e)
-            {
-                throw new KvsException(KvsErrorKind.ServerError, "InvalidResponse", $"The {(int)response.StatusCode} answer is not the expected JSON: {e.Message}", response.StatusCode, requestId, e);
-            }
+            throw new KvsException(KvsErrorKind.ServerError, "InvalidResponse", $"The {(int)response.StatusCode} answer is not the expected JSON: {e.Message}", response.StatusCode, response.RequestId, e);
         }
     }
+
+    /// <summary>The data plane's errors (service-2.json 2022-07-26) as the store port's kinds.</summary>
+    static KvsException Translate(AwsFailure failure) =>
+        new(failure.StatusCode is not { } status ? KvsErrorKind.Unavailable
+            : failure.IsThrottling ? KvsErrorKind.Throttled
+            : (int)status switch
+            {
+                400 => KvsErrorKind.Validation,
+                402 => KvsErrorKind.QuotaExceeded,
+                401 or 403 => KvsErrorKind.AccessDenied,
+                404 => KvsErrorKind.NotFound,
+                409 => KvsErrorKind.Conflict,
+                >= 500 => KvsErrorKind.ServerError,
+                _ => KvsErrorKind.Validation,
+            },
+            failure.Code, failure.Message, failure.StatusCode, failure.RequestId, failure.InnerException)
+        {
+            MayHaveBeenApplied = failure.MayHaveBeenApplied,
+        };
 
     /// <summary>
     /// Asked per attempt: temporary credentials refresh themselves near expiry, and a chain that found
@@ -223,6 +176,4 @@ public sealed class KeyValueStoreClient : IKeyValueStore, IDisposable
         }
     }
 
-    internal static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.NonValidated.TryGetValues(name, out var values) ? values.ToString() : null;
 }

@@ -34,11 +34,17 @@ public sealed class KeyValueStoreClientOptions
     public static KeyValueStoreClientOptions From(IConfiguration configuration) =>
         configuration.GetSection(SectionName).Get<KeyValueStoreClientOptions>() ?? new();
 
-    /// <summary>The endpoint the client sends to.</summary>
-    public Uri ResolveEndpoint(KvsArn arn)
+    /// <summary>
+    /// The endpoint the client sends to: <see cref="EndpointOverride"/>, else the one the environment configures
+    /// (<c>AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE</c>, then <c>AWS_ENDPOINT_URL</c>, which the SDKs treat as
+    /// an override too, account prefix included), else the service's own.
+    /// </summary>
+    /// <param name="variables">Reads an environment variable; null: this process's environment.</param>
+    public Uri ResolveEndpoint(KvsArn arn, Func<string, string?>? variables = null)
     {
-        if (string.IsNullOrEmpty(EndpointOverride)) return new($"https://{arn.AccountId}.cloudfront-kvs.global.api.aws");
-        if (!Uri.TryCreate(EndpointOverride, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        var endpointOverride = string.IsNullOrEmpty(EndpointOverride) ? AwsEndpoints.Configured(AwsEndpoints.KeyValueStore, variables)?.OriginalString : EndpointOverride;
+        if (string.IsNullOrEmpty(endpointOverride)) return new($"https://{arn.AccountId}.cloudfront-kvs.global.api.aws");
+        if (!Uri.TryCreate(endpointOverride, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
             throw new ArgumentException("Provided endpoint is not a valid URL", nameof(EndpointOverride));
         }

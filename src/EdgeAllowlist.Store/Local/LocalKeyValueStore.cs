@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
+using EdgeAllowlist.Store.Aws;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeAllowlist.Store.Local;
@@ -10,7 +10,7 @@ namespace EdgeAllowlist.Store.Local;
 /// instant leaves the state before or after a write, never part of one (docs/local-store.md).
 /// One process at a time may open a folder; within it, the instance is safe for concurrent use.
 /// </summary>
-public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IAsyncDisposable
+public sealed class LocalKeyValueStore : IKeyValueStore, IDisposable, IAsyncDisposable
 {
     /// <summary>The account in a generated ARN: all zeros, so it can never be mistaken for a real one.</summary>
     public const string DefaultAccountId = "000000000000";
@@ -77,7 +77,7 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
 
     internal static LocalKeyValueStore Open(string directory, string? arn, long compactionThresholdBytes, ILogger? logger = null)
     {
-        if (arn is not null && !ArnPattern().IsMatch(arn))
+        if (arn is not null && KvsArn.TryParse(arn) is not { IsIssuedForm: true })
             throw new ArgumentException(
                 $"'{arn}' is not a KeyValueStore ARN; expected arn:aws:cloudfront::<12-digit account>:key-value-store/<36-character id>.", nameof(arn));
 
@@ -430,7 +430,4 @@ public sealed partial class LocalKeyValueStore : IKeyValueStore, IDisposable, IA
     static string NewETag() => "KV" + RandomNumberGenerator.GetHexString(24);
 
     static DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-
-    [GeneratedRegex("^arn:aws:cloudfront::[0-9]{12}:key-value-store/[0-9a-fA-F-]{36}$")]
-    private static partial Regex ArnPattern();
 }

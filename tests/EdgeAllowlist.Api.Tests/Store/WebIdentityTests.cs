@@ -100,15 +100,7 @@ public sealed class WebIdentityTests
     {
         var tokenFile = Path.Combine(data, "web-identity-token");
         File.WriteAllText(tokenFile, webIdentityToken);
-        var settings = ApiSettings.For(emulator, data, adminToken);
-        settings["AWS_ACCESS_KEY_ID"] = "";
-        settings["AWS_SECRET_ACCESS_KEY"] = "";
-        settings["AWS_SESSION_TOKEN"] = "";
-        settings["AWS_PROFILE"] = "";
-        settings["AWS_CONFIG_FILE"] = Path.Combine(data, "no-aws-config");
-        settings["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(data, "no-aws-credentials");
-        settings["AWS_EC2_METADATA_DISABLED"] = "true";
-        settings["AWS_REGION"] = "us-east-1";
+        var settings = ApiSettings.WithoutCredentialSources(ApiSettings.For(emulator, data, adminToken), data);
         settings["AWS_WEB_IDENTITY_TOKEN_FILE"] = tokenFile;
         settings["AWS_ROLE_ARN"] = Role;
         settings["AWS_ROLE_SESSION_NAME"] = "edge-allowlist-test";

@@ -114,6 +114,152 @@ public sealed class CredentialChainTests : IAsyncLifetime
         cloudFront.Requests.Single().Header("x-amz-security-token").ShouldBe(Issued.Token);
     }
 
+    const string SsoAccount = "123456789012";
+    const string SsoRole = "EdgeDeployer";
+    static readonly string SsoAccessToken = "aoaAAAAAGFAKESSOACCESSTOKEN" + Guid.NewGuid().ToString("N");
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task With_an_sso_profile_the_tool_signs_with_the_role_credentials_the_portal_gave_for_the_cached_token(bool ssoSession)
+    {
+        await using var portal = await FakeSsoPortal.StartAsync(SsoAccessToken, SsoAccount, SsoRole, Issued);
+        var environment = Sso(portal, ssoSession, SsoAccessToken, DateTimeOffset.UtcNow.AddHours(8));
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--output", "json", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        portal.Calls.ShouldBe(["GetRoleCredentials issued"]);
+        cloudFront.SignatureProblems.ShouldBeEmpty();
+        cloudFront.Requests.Single().Header("x-amz-security-token").ShouldBe(Issued.Token);
+    }
+
+    [Fact]
+    public async Task A_cached_token_the_portal_refuses_is_one_line_naming_the_profile_and_sso_login()
+    {
+        await using var portal = await FakeSsoPortal.StartAsync(SsoAccessToken, SsoAccount, SsoRole, Issued);
+        var environment = Sso(portal, ssoSession: true, "a-token-from-last-week", DateTimeOffset.UtcNow.AddHours(8));
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        var line = OneLine(run);
+        line.ShouldStartWith("error NoCredentials: No AWS credentials from profile 'sso-deployer' (AWS_PROFILE)");
+        line.ShouldContain("aws sso login --profile sso-deployer");
+        portal.Calls.ShouldBe(["GetRoleCredentials UnauthorizedException"]);
+        cloudFront.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task An_expired_cached_token_is_one_line_naming_the_profile_and_sso_login_without_calling_the_portal()
+    {
+        await using var portal = await FakeSsoPortal.StartAsync(SsoAccessToken, SsoAccount, SsoRole, Issued);
+        var environment = Sso(portal, ssoSession: false, SsoAccessToken, DateTimeOffset.UtcNow.AddHours(-1));
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        var line = OneLine(run);
+        line.ShouldContain("profile 'sso-deployer'");
+        line.ShouldContain("aws sso login --profile sso-deployer");
+        portal.Calls.ShouldBeEmpty();
+        cloudFront.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_profile_that_is_not_in_the_config_file_is_one_line_naming_it()
+    {
+        var environment = NoCredentials();
+        environment["AWS_PROFILE"] = "no-such-profile";
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        var line = OneLine(run);
+        line.ShouldContain("profile 'no-such-profile'");
+        line.ShouldContain("Fix:");
+        cloudFront.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Profile_names_the_source_instead_of_the_default_chain()
+    {
+        var credentials = Path.Combine(folder, "credentials");
+        File.WriteAllText(credentials, $"[deploy-keys]\naws_access_key_id = {FakeAwsHost.Credentials.AccessKey}\naws_secret_access_key = {FakeAwsHost.Credentials.SecretKey}\n");
+        var environment = NoCredentials();
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = credentials;
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--profile", "deploy-keys", "--output", "json", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        cloudFront.SignatureProblems.ShouldBeEmpty();
+        cloudFront.Requests.Single().Header("authorization")!.ShouldContain($"Credential={FakeAwsHost.Credentials.AccessKey}/");
+    }
+
+    [Fact]
+    public async Task Without_region_or_aws_region_the_profiles_region_scopes_the_mediatailor_signature()
+    {
+        await using var mediaTailor = await FakeMediaTailor.StartAsync();
+        mediaTailor.Seed(TestAws.FullPlaybackConfiguration("live", "https://d111111abcdef8.cloudfront.net/_p/ealp_" + new string('a', 43) + "/"));
+        var config = Path.Combine(folder, "config");
+        var credentials = Path.Combine(folder, "credentials");
+        File.WriteAllText(config, $"[profile video]\nregion = {FakeMediaTailor.Region}\n");
+        File.WriteAllText(credentials, $"[video]\naws_access_key_id = {FakeAwsHost.Credentials.AccessKey}\naws_secret_access_key = {FakeAwsHost.Credentials.SecretKey}\n");
+        var environment = NoCredentials();
+        environment["AWS_REGION"] = "";
+        environment["AWS_DEFAULT_REGION"] = "";
+        environment["AWS_CONFIG_FILE"] = config;
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = credentials;
+
+        var run = await ChildProcess.RunAsync(ChildProcess.StartInfo(ChildProcess.BuiltAssembly("EdgeAllowlist.Cli"),
+            ["mediatailor", "set-secret", "--config", "live", "--profile", "video", "--mediatailor-endpoint", mediaTailor.Endpoint.ToString()], environment),
+            TimeSpan.FromMinutes(3), "ealp_" + new string('b', 43) + "\n");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        mediaTailor.SignatureProblems.ShouldBeEmpty();
+        mediaTailor.Requests.ShouldAllBe(r => r.Header("authorization")!.Contains($"/{FakeMediaTailor.Region}/mediatailor/aws4_request"));
+    }
+
+    [Fact]
+    public async Task An_sso_profile_named_by_profile_signs_with_the_portals_role_credentials()
+    {
+        await using var portal = await FakeSsoPortal.StartAsync(SsoAccessToken, SsoAccount, SsoRole, Issued);
+        var environment = Sso(portal, ssoSession: true, SsoAccessToken, DateTimeOffset.UtcNow.AddHours(8));
+        environment["AWS_PROFILE"] = "";
+
+        var run = await RunAsync(environment, "store", "create", "--name", "edge-rules", "--profile", "sso-deployer", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Error);
+        portal.Calls.ShouldBe(["GetRoleCredentials issued"]);
+        cloudFront.Requests.Single().Header("x-amz-security-token").ShouldBe(Issued.Token);
+    }
+
+    [Fact]
+    public async Task A_profile_named_by_profile_that_does_not_exist_is_one_line_naming_it_and_where_to_add_it()
+    {
+        var run = await RunAsync(NoCredentials(), "store", "create", "--name", "edge-rules", "--profile", "nope", "--cloudfront-endpoint", cloudFront.Endpoint.ToString());
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError);
+        var line = OneLine(run);
+        line.ShouldStartWith("error NoCredentials: No AWS credentials from profile 'nope' (--profile): no such profile. Fix: add [profile nope] to ~/.aws/config");
+        cloudFront.Requests.ShouldBeEmpty();
+    }
+
+    /// <summary>An SSO profile as <c>aws sso login</c> leaves it, under a home folder of the test's own.</summary>
+    Dictionary<string, string> Sso(FakeSsoPortal portal, bool ssoSession, string cachedToken, DateTimeOffset expiresAt)
+    {
+        var home = Path.Combine(folder, "home");
+        var config = ssoSession
+            ? FakeSsoPortal.WriteSsoSessionProfile(home, "sso-deployer", "corp", SsoAccount, SsoRole, cachedToken, expiresAt)
+            : FakeSsoPortal.WriteLegacyProfile(home, "sso-deployer", SsoAccount, SsoRole, cachedToken, expiresAt);
+        var environment = NoCredentials();
+        environment["HOME"] = home;
+        environment["AWS_PROFILE"] = "sso-deployer";
+        environment["AWS_CONFIG_FILE"] = config;
+        environment["AWS_ENDPOINT_URL_SSO"] = portal.Endpoint.ToString();
+        return environment;
+    }
+
     /// <summary>The single line on standard error, with nothing on standard output and no stack trace.</summary>
     static string OneLine(CommandRun run)
     {

@@ -24,7 +24,12 @@ sealed record CliRun(int ExitCode, string Out, string Error)
     public static Task<CliRun> RunWithApiTokensAsync(string? apiToken, string? sourceApiToken, string stdin, params string[] args) =>
         RunAsync(() => Task.FromResult(TestAws.Credentials), apiToken, stdin, args, sourceApiToken);
 
-    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args, string? sourceApiToken = null)
+    /// <summary>A run whose environment variables are <paramref name="variables"/> only (endpoints, region), with the example credentials.</summary>
+    public static Task<CliRun> RunWithVariablesAsync(IReadOnlyDictionary<string, string> variables, params string[] args) =>
+        RunAsync(() => Task.FromResult(TestAws.Credentials), null, "", args, variables: variables);
+
+    static async Task<CliRun> RunAsync(Func<Task<AWSCredentials>> credentials, string? apiToken, string stdin, string[] args, string? sourceApiToken = null,
+        IReadOnlyDictionary<string, string>? variables = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -37,6 +42,8 @@ sealed record CliRun(int ExitCode, string Out, string Error)
             ApiToken = apiToken,
             SourceApiToken = sourceApiToken,
             Http = TestAws.Http,
+            AwsRetry = TestAws.Retry,
+            Variables = variables is null ? Environment.GetEnvironmentVariable : name => variables.GetValueOrDefault(name),
         };
         var exitCode = await EdgeAllowlistCli.RunAsync(args, environment);
         return new(exitCode, stdout.ToString(), stderr.ToString());

@@ -26,6 +26,7 @@ sealed partial class FakeCloudFront : IAsyncDisposable
 
     readonly ConcurrentDictionary<string, StoreState> stores = new();
     readonly ConcurrentDictionary<string, FunctionState> functions = new();
+    readonly ConcurrentDictionary<string, DistributionState> distributions = new();
     readonly Lock gate = new();
     readonly DirectoryInfo storeFolder = Directory.CreateTempSubdirectory("edge-allowlist-fake-cloudfront-");
     LocalKeyValueStore? unassociated;
@@ -46,6 +47,18 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     /// done right after an update (hashicorp/terraform-provider-aws#49572).
     /// </summary>
     public int SpuriousPublishPreconditionFailures { get; set; }
+
+    /// <summary>How many calls are answered <c>Throttling</c> with <see cref="ThrottleStatus"/> before any is served.</summary>
+    public int ThrottleNext { get; set; }
+
+    /// <summary>CloudFront sends its rate limit as 400 Throttling (the model) and 429 at times.</summary>
+    public int ThrottleStatus { get; set; } = 400;
+
+    /// <summary>How many PublishFunction calls publish and then answer 503, so the caller cannot know from the answer that LIVE moved.</summary>
+    public int PublishAppliedThenUnavailable { get; set; }
+
+    /// <summary>How many PublishFunction calls answer 503 without publishing.</summary>
+    public int PublishUnavailable { get; set; }
 
     /// <summary>When set, function writes store no KeyValueStore association, whatever the request says.</summary>
     public bool DropAssociations { get; set; }
@@ -77,6 +90,18 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     }
 
     public IReadOnlyDictionary<string, FunctionState> Functions => functions;
+
+    /// <summary>A distribution: its configuration exactly as last written, and the ETag of that version.</summary>
+    public sealed record DistributionState(string Id, XElement Config, string ETag, string Status);
+
+    public IReadOnlyDictionary<string, DistributionState> Distributions => distributions;
+
+    /// <summary>Adds a distribution with <paramref name="config"/>, which must conform to the model.</summary>
+    public DistributionState SeedDistribution(string id, XElement config)
+    {
+        CloudFrontModel.Problems("DistributionConfig", config).ShouldBeEmpty();
+        return distributions[id] = new(id, new XElement(config), NextETag(), "Deployed");
+    }
 
     public static async Task<FakeCloudFront> StartAsync()
     {
@@ -110,6 +135,16 @@ sealed partial class FakeCloudFront : IAsyncDisposable
 
     void Map(WebApplication app)
     {
+        app.Use(async (context, next) =>
+        {
+            if (ThrottleNext > 0)
+            {
+                ThrottleNext--;
+                await Error(context, ThrottleStatus, "Throttling", "Rate exceeded");
+                return;
+            }
+            await next(context);
+        });
         app.MapPost("/2020-05-31/key-value-store", CreateKeyValueStore);
         app.MapGet("/2020-05-31/key-value-store/{name}", (HttpContext context, string name) =>
         {
@@ -124,6 +159,9 @@ sealed partial class FakeCloudFront : IAsyncDisposable
         app.MapGet("/2020-05-31/function/{name}/describe", DescribeFunction);
         app.MapPost("/2020-05-31/function/{name}/test", TestFunction);
         app.MapPost("/2020-05-31/function/{name}/publish", PublishFunction);
+        app.MapGet("/2020-05-31/function/{name}", GetFunction);
+        app.MapGet("/2020-05-31/distribution/{id}/config", GetDistributionConfig);
+        app.MapPut("/2020-05-31/distribution/{id}/config", UpdateDistribution);
     }
 
     async Task CreateKeyValueStore(HttpContext context)
@@ -269,9 +307,94 @@ sealed partial class FakeCloudFront : IAsyncDisposable
             await Error(context, 412, "PreconditionFailed", "The precondition in one or more of the request fields evaluated to false.");
             return;
         }
+        if (PublishUnavailable > 0)
+        {
+            PublishUnavailable--;
+            await Error(context, 503, "ServiceUnavailable", "CloudFront is temporarily unavailable.");
+            return;
+        }
         lock (gate)
             function.Live = function.Development with { ETag = NextETag() };
+        if (PublishAppliedThenUnavailable > 0)
+        {
+            PublishAppliedThenUnavailable--;
+            await Error(context, 503, "ServiceUnavailable", "CloudFront is temporarily unavailable.");
+            return;
+        }
         await Xml(context, 200, SummaryElement(function, function.Live, "LIVE"));
+    }
+
+    async Task GetFunction(HttpContext context, string name)
+    {
+        if (await Function(context, name) is not { } function)
+            return;
+        var stage = context.Request.Query["Stage"].ToString() == "LIVE" ? function.Live : function.Development;
+        if (stage is null)
+        {
+            await Error(context, 404, "NoSuchFunctionExists", $"The function {name} has no LIVE stage.");
+            return;
+        }
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.Headers.ETag = stage.ETag;
+        await context.Response.Body.WriteAsync(stage.Code);
+    }
+
+    Task GetDistributionConfig(HttpContext context, string id) =>
+        distributions.TryGetValue(id, out var distribution)
+            ? Xml(context, 200, distribution.Config, ("ETag", distribution.ETag))
+            : Error(context, 404, "NoSuchDistribution", $"The distribution {id} does not exist.");
+
+    /// <summary>
+    /// UpdateDistribution as the model describes it: the If-Match of the current version, a body that
+    /// conforms to DistributionConfig, the same CallerReference, and only published functions associated.
+    /// </summary>
+    async Task UpdateDistribution(HttpContext context, string id)
+    {
+        if (await Body(context, "DistributionConfig") is not { } config)
+            return;
+        if (!distributions.TryGetValue(id, out var distribution))
+        {
+            await Error(context, 404, "NoSuchDistribution", $"The distribution {id} does not exist.");
+            return;
+        }
+        var ifMatch = context.Request.Headers.IfMatch.ToString();
+        if (ifMatch.Length == 0)
+        {
+            await Error(context, 400, "InvalidIfMatchVersion", "The If-Match version is missing or not valid.");
+            return;
+        }
+        if (ifMatch != distribution.ETag)
+        {
+            await Error(context, 412, "PreconditionFailed", "The precondition in one or more of the request fields evaluated to false.");
+            return;
+        }
+        if (CloudFrontModel.Problems("DistributionConfig", config) is { Count: > 0 } problems)
+        {
+            await Error(context, 400, "MalformedXML", string.Join("; ", problems));
+            return;
+        }
+        if (Text(config, "CallerReference") != Text(distribution.Config, "CallerReference"))
+        {
+            await Error(context, 400, "IllegalUpdate", "CallerReference cannot be changed.");
+            return;
+        }
+        // Functions already associated stand for ones created outside this fake; a new association must name a published one.
+        var before = distribution.Config.Descendants(Ns + "FunctionARN").Select(a => a.Value).ToHashSet();
+        var associated = config.Descendants(Ns + "FunctionAssociation").Select(a => Text(a, "FunctionARN") ?? "").Where(arn => !before.Contains(arn)).ToList();
+        if (associated.FirstOrDefault(arn => functions.Values.All(f => f.Arn != arn || f.Live is null)) is { } unpublished)
+        {
+            await Error(context, 400, "InvalidFunctionAssociation", $"The function {unpublished} does not exist or is not published.");
+            return;
+        }
+        var updated = distributions[id] = distribution with { Config = config, ETag = NextETag(), Status = "InProgress" };
+        await Xml(context, 200, new XElement(Ns + "Distribution",
+            new XElement(Ns + "Id", id),
+            new XElement(Ns + "ARN", $"arn:aws:cloudfront::{AccountId}:distribution/{id}"),
+            new XElement(Ns + "Status", updated.Status),
+            new XElement(Ns + "LastModifiedTime", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
+            new XElement(Ns + "InProgressInvalidationBatches", 0),
+            new XElement(Ns + "DomainName", "d111111abcdef8.cloudfront.net"),
+            new XElement(config)), ("ETag", updated.ETag));
     }
 
     static JsonObject? ParseEvent(byte[] eventObject)

@@ -38,8 +38,17 @@ sealed class FakeCloudWatchLogs : IAsyncDisposable
     /// <summary>The events of a <c>filter-log-events</c> JSON document, as the group's content.</summary>
     public void Seed(string logGroupName, JsonArray events) => groups[logGroupName] = [.. events.Select(e => (JsonObject)e!.DeepClone())];
 
+    /// <summary>How many calls are answered 400 ThrottlingException (json-1.1, the type in the body) before any is served.</summary>
+    public int ThrottleNext { get; set; }
+
     async Task Handle(HttpContext context)
     {
+        if (ThrottleNext > 0)
+        {
+            ThrottleNext--;
+            await Error(context, 400, "ThrottlingException", "Rate exceeded");
+            return;
+        }
         if (context.Request.Headers["X-Amz-Target"] != CloudWatchLogsClient.Target || context.Request.ContentType != "application/x-amz-json-1.1")
         {
             await Error(context, 400, "UnknownOperationException", "X-Amz-Target and Content-Type must name FilterLogEvents in json-1.1.");

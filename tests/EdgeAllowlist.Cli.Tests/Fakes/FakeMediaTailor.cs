@@ -43,8 +43,21 @@ sealed class FakeMediaTailor : IAsyncDisposable
 
     public void Seed(JsonObject settable) => configurations[settable["Name"]!.GetValue<string>()] = (JsonObject)settable.DeepClone();
 
+    /// <summary>How many calls are answered 429 TooManyRequestsException before any is served, as MediaTailor throttles.</summary>
+    public int ThrottleNext { get; set; }
+
     void Map(WebApplication app)
     {
+        app.Use(async (context, next) =>
+        {
+            if (ThrottleNext > 0)
+            {
+                ThrottleNext--;
+                await Error(context, 429, "TooManyRequestsException", "Too many requests.");
+                return;
+            }
+            await next(context);
+        });
         app.MapGet("/playbackConfiguration/{name}", (HttpContext context, string name) =>
             configurations.TryGetValue(name, out var stored)
                 ? Json(context, 200, WithResponseOnlyFields(stored))

@@ -1,5 +1,5 @@
 using Amazon.Runtime;
-using EdgeAllowlist.Cli.Aws;
+using EdgeAllowlist.Store.Aws.Core;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Cli.Aws.CloudFront;
 using EdgeAllowlist.Cli.Aws.MediaTailor;
@@ -13,11 +13,14 @@ static class TestAws
 
     public static readonly HttpClient Http = new();
 
+    /// <summary>The standard attempts with backoff short enough for tests.</summary>
+    public static readonly AwsRetryOptions Retry = new() { BaseBackoff = TimeSpan.FromMilliseconds(5), MaxBackoff = TimeSpan.FromMilliseconds(50) };
+
     public static CloudFrontClient CloudFront(Uri endpoint, AWSCredentials? credentials = null) =>
-        new(new SignedHttpClient(Http, new(endpoint, CloudFrontClient.SigningName, CloudFrontClient.SigningRegion), credentials ?? Credentials, TimeProvider.System));
+        new(Http, endpoint, credentials ?? Credentials, TimeProvider.System, Retry);
 
     public static MediaTailorClient MediaTailor(Uri endpoint, AWSCredentials? credentials = null) =>
-        new(new SignedHttpClient(Http, new(endpoint, MediaTailorClient.SigningName, FakeMediaTailor.Region), credentials ?? Credentials, TimeProvider.System));
+        new(Http, endpoint, FakeMediaTailor.Region, credentials ?? Credentials, TimeProvider.System, Retry);
 
     /// <summary>A playback configuration with every settable field set to something other than its default.</summary>
     public static JsonObject FullPlaybackConfiguration(string name, string videoContentSourceUrl) => new()

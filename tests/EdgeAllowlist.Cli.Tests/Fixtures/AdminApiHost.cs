@@ -50,6 +50,13 @@ public sealed class AdminApiHost : IAsyncLifetime
     /// <summary>Allows an origin through the API as the admin, which writes one audit entry.</summary>
     public async Task AddOriginAsync(string origin) => await PostAsync("/v1/origins", new { origin });
 
+    /// <summary><c>PATCH /v1/settings</c> as the admin.</summary>
+    public async Task UpdateSettingsAsync(object settings)
+    {
+        using var client = Admin();
+        (await client.PatchAsJsonAsync("/v1/settings", settings)).EnsureSuccessStatusCode();
+    }
+
     public async Task CreatePartnerAsync(string id, string scope = "manifests") => await PostAsync("/v1/partners", new { id, scope });
 
     /// <summary>A new secret for <paramref name="partner"/>, in clear (the test plays MediaTailor's operator).</summary>

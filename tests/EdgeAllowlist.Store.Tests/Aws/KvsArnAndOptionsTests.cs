@@ -41,6 +41,19 @@ public sealed class KvsArnAndOptionsTests
         options.ResolveEndpoint(KvsArn.Parse("arn:aws:cloudfront::123456789012:key-value-store/x")).ToString().ShouldBe(expected);
     }
 
+    [Theory]
+    [InlineData("AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE", "http://localhost:8080", null, "http://123456789012.localhost:8080/")]
+    [InlineData("AWS_ENDPOINT_URL", "http://localhost:8081", null, "http://123456789012.localhost:8081/")]
+    [InlineData("AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE", "http://localhost:8080", "http://kvs.example:9000", "http://123456789012.kvs.example:9000/")]
+    [InlineData("AWS_ENDPOINT_URL_CLOUDFRONT", "http://localhost:8080", null, "https://123456789012.cloudfront-kvs.global.api.aws/")]
+    public void The_environment_configures_the_endpoint_as_the_sdks_read_it_below_the_setting(string variable, string value, string? endpointOverride, string expected)
+    {
+        var options = new KeyValueStoreClientOptions { EndpointOverride = endpointOverride };
+        var variables = new Dictionary<string, string> { [variable] = value };
+
+        options.ResolveEndpoint(KvsArn.Parse("arn:aws:cloudfront::123456789012:key-value-store/x"), variables.GetValueOrDefault).ToString().ShouldBe(expected);
+    }
+
     [Fact]
     public void An_override_that_is_not_a_url_is_refused()
     {

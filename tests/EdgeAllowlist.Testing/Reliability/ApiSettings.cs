@@ -55,6 +55,24 @@ public static class ApiSettings
         ["Auth:MaxRequestsPerToken"] = "1000000",
     };
 
+    /// <summary>
+    /// <paramref name="settings"/> with no AWS credential source left but the one a test adds: the example
+    /// keys the settings carry, any this test process has, profile files and instance metadata are cut off.
+    /// </summary>
+    public static Dictionary<string, string> WithoutCredentialSources(Dictionary<string, string> settings, string dataDirectory)
+    {
+        settings["AWS_ACCESS_KEY_ID"] = "";
+        settings["AWS_SECRET_ACCESS_KEY"] = "";
+        settings["AWS_SESSION_TOKEN"] = "";
+        settings["AWS_PROFILE"] = "";
+        settings["AWS_WEB_IDENTITY_TOKEN_FILE"] = "";
+        settings["AWS_CONFIG_FILE"] = Path.Combine(dataDirectory, "no-aws-config");
+        settings["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(dataDirectory, "no-aws-credentials");
+        settings["AWS_EC2_METADATA_DISABLED"] = "true";
+        settings["AWS_REGION"] = "us-east-1";
+        return settings;
+    }
+
     /// <summary>The AWS client on the same store, for checks and for the external writer; no retries, so faults are seen as they are.</summary>
     public static KeyValueStoreClient StoreClient(Uri emulator, int maxAttempts = 4) =>
         new(new() { Arn = Arn, EndpointOverride = emulator.ToString(), UseEndpointOverrideVerbatim = true, MaxAttempts = maxAttempts, BaseBackoff = TimeSpan.FromMilliseconds(10) }, Credentials);

@@ -1,4 +1,8 @@
 using System.Net;
+using Amazon.Runtime;
+using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store.Aws.Core;
+using System.Xml.Linq;
 
 namespace EdgeAllowlist.Cli.Aws.CloudFront;
 
@@ -6,8 +10,18 @@ namespace EdgeAllowlist.Cli.Aws.CloudFront;
 /// The CloudFront control-plane operations for KeyValueStores and Functions (API 2020-05-31, rest-xml),
 /// named and shaped as in the model so that swapping to AWSSDK.CloudFront later is one adapter.
 /// </summary>
-public sealed class CloudFrontClient(SignedHttpClient http)
+public sealed class CloudFrontClient
 {
+    readonly AwsRequestPipeline pipeline;
+
+    /// <param name="credentials">Asked per attempt, so temporary ones refresh; a failure is an <see cref="AwsCredentialsException"/>.</param>
+    public CloudFrontClient(HttpClient http, Uri endpoint, AWSCredentials credentials, TimeProvider? clock = null, AwsRetryOptions? retry = null) =>
+        pipeline = new(http, new(AwsEndpoints.CloudFront, endpoint, SigningName, SigningRegion, AwsProtocol.RestXml),
+            () => AwsCredentialChain.ResolveAsync(credentials), CloudFrontException.From, retry ?? DefaultRetry, clock);
+
+    /// <summary>The control plane answers slowly at times (TestFunction runs code): a longer attempt than the data plane's.</summary>
+    public static readonly AwsRetryOptions DefaultRetry = new() { AttemptTimeout = TimeSpan.FromSeconds(30) };
+
     public const string SigningName = "cloudfront";
 
     /// <summary>CloudFront is global; its SigV4 scope is always us-east-1 in the aws partition.</summary>
@@ -88,15 +102,46 @@ public sealed class CloudFrontClient(SignedHttpClient http)
         return CloudFrontXml.ReadFunctionSummary(CloudFrontXml.Parse(response.Body));
     }
 
+    /// <summary>GetFunction: the stage's code as it was uploaded, and that stage's ETag.</summary>
+    public async Task<FunctionCodeResult> GetFunctionAsync(string name, FunctionStage stage, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(HttpMethod.Get, FunctionPath(name), HttpStatusCode.OK,
+            query: $"Stage={CloudFrontXml.StageName(stage)}", cancellationToken: cancellationToken);
+        return new(response.Body, response.Header("ETag"));
+    }
+
+    /// <summary>
+    /// GetDistributionConfig. The configuration stays the XML CloudFront sent, so that an update sends
+    /// back every field, those this tool has no model for included.
+    /// </summary>
+    public async Task<DistributionConfigResult> GetDistributionConfigAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(HttpMethod.Get, DistributionConfigPath(id), HttpStatusCode.OK, cancellationToken: cancellationToken);
+        return new(CloudFrontXml.Parse(response.Body), response.Header("ETag"));
+    }
+
+    /// <summary>UpdateDistribution: replaces the whole configuration; <paramref name="ifMatch"/> is the ETag GetDistributionConfig answered with.</summary>
+    public async Task<DistributionResult> UpdateDistributionAsync(string id, string ifMatch, XElement distributionConfig, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(HttpMethod.Put, DistributionConfigPath(id), HttpStatusCode.OK,
+            body: CloudFrontXml.Serialize(distributionConfig), ifMatch: ifMatch, cancellationToken: cancellationToken);
+        return CloudFrontXml.ReadDistribution(CloudFrontXml.Parse(response.Body), response.Header("ETag"));
+    }
+
+    static string DistributionConfigPath(string id) => $"/2020-05-31/distribution/{Segment(id)}/config";
+
     static string FunctionPath(string name) => $"/2020-05-31/function/{Segment(name)}";
 
     static string Segment(string name) => Uri.EscapeDataString(name);
 
-    async Task<AwsHttpResponse> SendAsync(HttpMethod method, string path, HttpStatusCode expected, string? query = null,
+    async Task<AwsResponse> SendAsync(HttpMethod method, string path, HttpStatusCode expected, string? query = null,
         byte[]? body = null, string? ifMatch = null, CancellationToken cancellationToken = default)
     {
         var headers = ifMatch is null ? null : new Dictionary<string, string> { ["If-Match"] = ifMatch };
-        var response = await http.SendAsync(method, path, query, body, body is null ? null : Xml, headers, cancellationToken);
-        return response.StatusCode == expected ? response : throw CloudFrontException.FromResponse(response.StatusCode, response.Body);
+        var request = new AwsRequest(method, query is null ? path : $"{path}?{query}", body, body is null ? null : Xml, headers, IsWrite: method != HttpMethod.Get);
+        var response = await pipeline.SendAsync(request, cancellationToken);
+        return response.StatusCode == expected
+            ? response
+            : throw new FormatException($"CloudFront answered {(int)response.StatusCode} where the model says {(int)expected}.");
     }
 }

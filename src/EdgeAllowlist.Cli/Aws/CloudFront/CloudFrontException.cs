@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeAllowlist.Store.Aws.Core;
 
 namespace EdgeAllowlist.Cli.Aws.CloudFront;
 
@@ -21,33 +22,30 @@ public enum CloudFrontErrorKind
     LimitExceeded,
     /// <summary>500 TestFunctionFailed.</summary>
     TestFunctionFailed,
+    /// <summary>400 or 429 Throttling (the model's code for CloudFront's rate limit), retried before it shows.</summary>
+    Throttled,
     /// <summary>Any other 5xx, or an answer that is not CloudFront's.</summary>
     ServerError,
+    /// <summary>No answer: connection refused or dropped, or a timeout.</summary>
+    Unavailable,
 }
 
-public sealed class CloudFrontException(CloudFrontErrorKind kind, string errorCode, string message, HttpStatusCode statusCode, string? requestId)
-    : Exception(message)
+/// <summary>A CloudFront control-plane error (aws-sdk-net's <c>AmazonCloudFrontException</c>), with what it means to a caller.</summary>
+public sealed class CloudFrontException(CloudFrontErrorKind kind, AwsFailure failure)
+    : AwsServiceException(failure.ServiceId, failure.Code, failure.Message, failure.StatusCode ?? HttpStatusCode.ServiceUnavailable, failure.RequestId, failure.IsRetryable, failure.InnerException)
 {
     public CloudFrontErrorKind Kind { get; } = kind;
 
-    /// <summary>The AWS error code, e.g. <c>PreconditionFailed</c>.</summary>
-    public string ErrorCode { get; } = errorCode;
+    public static CloudFrontException From(AwsFailure failure) =>
+        new(failure.StatusCode is { } status ? KindOf(failure.Code, status, failure.IsThrottling) : CloudFrontErrorKind.Unavailable, failure)
+        {
+            MayHaveBeenApplied = failure.MayHaveBeenApplied,
+        };
 
-    public HttpStatusCode StatusCode { get; } = statusCode;
-
-    public string? RequestId { get; } = requestId;
-
-    public static CloudFrontException FromResponse(HttpStatusCode status, byte[] body)
-    {
-        var (code, message, requestId) = CloudFrontXml.ReadError(body);
-        code ??= $"Http{(int)status}";
-        return new(KindOf(code, status), code, message ?? $"CloudFront answered {(int)status} without an error body.", status, requestId);
-    }
-
-    static CloudFrontErrorKind KindOf(string code, HttpStatusCode status) => code switch
+    static CloudFrontErrorKind KindOf(string code, HttpStatusCode status, bool throttling) => throttling ? CloudFrontErrorKind.Throttled : code switch
     {
         "AccessDenied" or "SignatureDoesNotMatch" or "InvalidClientTokenId" or "ExpiredToken" => CloudFrontErrorKind.AccessDenied,
-        "NoSuchFunctionExists" or "EntityNotFound" => CloudFrontErrorKind.NotFound,
+        "NoSuchFunctionExists" or "EntityNotFound" or "NoSuchDistribution" => CloudFrontErrorKind.NotFound,
         "FunctionAlreadyExists" or "EntityAlreadyExists" => CloudFrontErrorKind.AlreadyExists,
         "FunctionInUse" or "CannotDeleteEntityWhileInUse" => CloudFrontErrorKind.InUse,
         "PreconditionFailed" => CloudFrontErrorKind.PreconditionFailed,

@@ -75,18 +75,6 @@ static class CloudFrontXml
             Optional(element, "FunctionOutput"));
     }
 
-    /// <summary>The body of <c>&lt;ErrorResponse&gt;&lt;Error&gt;&lt;Type/&gt;&lt;Code/&gt;&lt;Message/&gt;&lt;/Error&gt;&lt;RequestId/&gt;</c>, or nulls when the body is not that.</summary>
-    public static (string? Code, string? Message, string? RequestId) ReadError(byte[] body)
-    {
-        var root = TryParse(body);
-        if (root is null)
-            return (null, null, null);
-        var error = root.Name.LocalName == "Error" ? root : Child(root, "Error");
-        return (error is null ? null : Optional(error, "Code"),
-                error is null ? null : Optional(error, "Message"),
-                Optional(root, "RequestId"));
-    }
-
     public static XElement Parse(byte[] body) =>
         TryParse(body) ?? throw new FormatException("CloudFront answered with a body that is not XML.");
 
@@ -126,7 +114,14 @@ static class CloudFrontXml
         return new(Optional(element, "Comment") ?? "", Required(element, "Runtime"), arns);
     }
 
-    static byte[] Serialize(XElement root) => Encoding.UTF8.GetBytes(root.ToString(SaveOptions.DisableFormatting));
+    /// <summary>The Distribution of an UpdateDistribution answer; its configuration as sent back.</summary>
+    public static DistributionResult ReadDistribution(XElement element, string? etag) => new(
+        Required(element, "Id"),
+        Optional(element, "Status"),
+        Child(element, "DistributionConfig") ?? throw Missing("DistributionConfig"),
+        etag);
+
+    public static byte[] Serialize(XElement root) => Encoding.UTF8.GetBytes(root.ToString(SaveOptions.DisableFormatting));
 
     static XElement? Child(XElement element, string localName) =>
         element.Elements().FirstOrDefault(child => child.Name.LocalName == localName);

@@ -1,3 +1,5 @@
+using System.Xml.Linq;
+
 namespace EdgeAllowlist.Cli.Aws.CloudFront;
 
 /// <summary>Shapes of the CloudFront 2020-05-31 model, named as in the model, limited to the fields this tool uses.</summary>
@@ -28,3 +30,10 @@ public enum FunctionStage
     Development,
     Live,
 }
+
+public sealed record FunctionCodeResult(byte[] FunctionCode, string? ETag);
+
+/// <summary>A distribution's configuration as CloudFront sent it (rest-xml, every field kept) and its ETag.</summary>
+public sealed record DistributionConfigResult(XElement DistributionConfig, string? ETag);
+
+public sealed record DistributionResult(string Id, string? Status, XElement DistributionConfig, string? ETag);

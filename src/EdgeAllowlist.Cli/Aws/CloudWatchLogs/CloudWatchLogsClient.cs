@@ -2,7 +2,10 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Amazon.Runtime;
 using EdgeAllowlist.EdgeFunction.Rollout;
+using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store.Aws.Core;
 
 namespace EdgeAllowlist.Cli.Aws.CloudWatchLogs;
 
@@ -12,9 +15,16 @@ namespace EdgeAllowlist.Cli.Aws.CloudWatchLogs;
 /// a log group's events in a time window, page after page while <c>nextToken</c> comes back. A
 /// page holds at most 10,000 events or 1 MB, so memory stays bounded by one page.
 /// </summary>
-public sealed class CloudWatchLogsClient(SignedHttpClient http)
+public sealed class CloudWatchLogsClient
 {
     public const string SigningName = "logs";
+
+    readonly AwsRequestPipeline pipeline;
+
+    /// <param name="credentials">Asked per attempt, so temporary ones refresh; a failure is an <see cref="AwsCredentialsException"/>.</param>
+    public CloudWatchLogsClient(HttpClient http, Uri endpoint, AWSCredentials credentials, TimeProvider? clock = null, AwsRetryOptions? retry = null) =>
+        pipeline = new(http, new(AwsEndpoints.CloudWatchLogs, endpoint, SigningName, FunctionLogRegion, AwsProtocol.Json11),
+            () => AwsCredentialChain.ResolveAsync(credentials), CloudWatchLogsException.From, retry, clock);
 
     /// <summary>CloudFront Functions log to us-east-1, whichever edge ran them (platform-facts §5.4).</summary>
     public const string FunctionLogRegion = "us-east-1";
@@ -41,12 +51,9 @@ public sealed class CloudWatchLogsClient(SignedHttpClient http)
             };
             if (token is not null)
                 request["nextToken"] = token;
-            var response = await http.SendAsync(HttpMethod.Post, "/", body: JsonSerializer.SerializeToUtf8Bytes(request), contentType: "application/x-amz-json-1.1",
-                headers: new Dictionary<string, string> { ["X-Amz-Target"] = Target }, cancellationToken: cancellationToken);
-            if (response.StatusCode != HttpStatusCode.OK)
-                throw CloudWatchLogsException.FromResponse(response);
-            var page = JsonNode.Parse(response.Body) as JsonObject
-                ?? throw new CloudWatchLogsException(response.StatusCode, "InvalidResponse", "CloudWatch Logs answered with a body that is not a JSON object.");
+            var response = await pipeline.SendAsync(new(HttpMethod.Post, "/", JsonSerializer.SerializeToUtf8Bytes(request), "application/x-amz-json-1.1",
+                new Dictionary<string, string> { ["X-Amz-Target"] = Target }), cancellationToken);
+            var page = Page(response);
             foreach (var item in page["events"]?.AsArray() ?? [])
             {
                 events++;
@@ -59,32 +66,24 @@ public sealed class CloudWatchLogsClient(SignedHttpClient http)
         }
         while (token is not null);
     }
-}
-
-public sealed class CloudWatchLogsException(HttpStatusCode statusCode, string errorCode, string message) : Exception(message)
-{
-    public HttpStatusCode StatusCode { get; } = statusCode;
-
-    /// <summary>The AWS error type, e.g. <c>ResourceNotFoundException</c>.</summary>
-    public string ErrorCode { get; } = errorCode;
-
-    /// <summary>json-1.1 errors name their type in the body's <c>__type</c> (possibly <c>namespace#Type</c>).</summary>
-    public static CloudWatchLogsException FromResponse(AwsHttpResponse response)
+    static JsonObject Page(AwsResponse response)
     {
-        string? type = null, message = null;
         try
         {
-            if (JsonNode.Parse(response.Body) is JsonObject body)
-            {
-                type = body["__type"]?.GetValue<string>();
-                message = (body["message"] ?? body["Message"])?.GetValue<string>();
-            }
+            if (JsonNode.Parse(response.Body) is JsonObject page)
+                return page;
         }
         catch (JsonException)
         {
-            // Not JSON: the status alone names the failure.
+            // Reported below, with the status: the answer is not CloudWatch Logs'.
         }
-        type = type?[(type.LastIndexOf('#') + 1)..];
-        return new(response.StatusCode, type ?? response.StatusCode.ToString(), message ?? $"HTTP {(int)response.StatusCode}");
+        throw new FormatException($"CloudWatch Logs answered {(int)response.StatusCode} with a body that is not a JSON object.");
     }
+}
+
+/// <summary>A CloudWatch Logs error (aws-sdk-net's <c>AmazonCloudWatchLogsException</c>), e.g. <c>ResourceNotFoundException</c>.</summary>
+public sealed class CloudWatchLogsException(AwsFailure failure)
+    : AwsServiceException(failure.ServiceId, failure.Code, failure.Message, failure.StatusCode ?? HttpStatusCode.ServiceUnavailable, failure.RequestId, failure.IsRetryable, failure.InnerException)
+{
+    public static CloudWatchLogsException From(AwsFailure failure) => new(failure) { MayHaveBeenApplied = failure.MayHaveBeenApplied };
 }

@@ -2,6 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Amazon.Runtime;
+using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store.Aws.Core;
 
 namespace EdgeAllowlist.Cli.Aws.MediaTailor;
 
@@ -9,15 +12,22 @@ namespace EdgeAllowlist.Cli.Aws.MediaTailor;
 /// The two MediaTailor operations a rotation needs (rest-json, SigV4, signing name <c>mediatailor</c>).
 /// Configurations stay JSON objects end to end so that no field is lost to a model this tool does not know.
 /// </summary>
-public sealed class MediaTailorClient(SignedHttpClient http)
+public sealed class MediaTailorClient
 {
     public const string SigningName = "mediatailor";
+
+    readonly AwsRequestPipeline pipeline;
+
+    /// <param name="credentials">Asked per attempt, so temporary ones refresh; a failure is an <see cref="AwsCredentialsException"/>.</param>
+    public MediaTailorClient(HttpClient http, Uri endpoint, string region, AWSCredentials credentials, TimeProvider? clock = null, AwsRetryOptions? retry = null) =>
+        pipeline = new(http, new(AwsEndpoints.MediaTailor, endpoint, SigningName, region, AwsProtocol.RestJson),
+            () => AwsCredentialChain.ResolveAsync(credentials), MediaTailorException.From, retry, clock);
 
     public static Uri DefaultEndpoint(string region) => new($"https://api.mediatailor.{region}.amazonaws.com");
 
     public async Task<JsonObject> GetPlaybackConfigurationAsync(string name, CancellationToken cancellationToken = default)
     {
-        var response = await http.SendAsync(HttpMethod.Get, $"/playbackConfiguration/{Uri.EscapeDataString(name)}", cancellationToken: cancellationToken);
+        var response = await pipeline.SendAsync(new(HttpMethod.Get, $"/playbackConfiguration/{Uri.EscapeDataString(name)}"), cancellationToken);
         return ReadObject(response);
     }
 
@@ -25,48 +35,28 @@ public sealed class MediaTailorClient(SignedHttpClient http)
     public async Task<JsonObject> PutPlaybackConfigurationAsync(JsonObject configuration, CancellationToken cancellationToken = default)
     {
         var body = Encoding.UTF8.GetBytes(configuration.ToJsonString());
-        var response = await http.SendAsync(HttpMethod.Put, "/playbackConfiguration", body: body, contentType: "application/json", cancellationToken: cancellationToken);
+        var response = await pipeline.SendAsync(new(HttpMethod.Put, "/playbackConfiguration", body, "application/json", IsWrite: true), cancellationToken);
         return ReadObject(response);
     }
 
-    static JsonObject ReadObject(AwsHttpResponse response)
+    static JsonObject ReadObject(AwsResponse response)
     {
-        if (response.StatusCode != HttpStatusCode.OK)
-            throw MediaTailorException.FromResponse(response);
-        return JsonNode.Parse(response.Body) as JsonObject
-            ?? throw new MediaTailorException(response.StatusCode, "InvalidResponse", "MediaTailor answered with a body that is not a JSON object.", response.RequestId);
-    }
-}
-
-public sealed class MediaTailorException(HttpStatusCode statusCode, string errorCode, string message, string? requestId)
-    : Exception(message)
-{
-    public HttpStatusCode StatusCode { get; } = statusCode;
-
-    /// <summary>The AWS error type, e.g. <c>NotFoundException</c>.</summary>
-    public string ErrorCode { get; } = errorCode;
-
-    public string? RequestId { get; } = requestId;
-
-    /// <summary>rest-json errors name their type in <c>x-amzn-ErrorType</c> (possibly with a <c>:url</c> suffix) or in the body's <c>__type</c>.</summary>
-    public static MediaTailorException FromResponse(AwsHttpResponse response)
-    {
-        string? message = null, type = null;
         try
         {
-            if (JsonNode.Parse(response.Body) is JsonObject body)
-            {
-                message = (body["message"] ?? body["Message"])?.GetValue<string>();
-                type = body["__type"]?.GetValue<string>();
-            }
+            if (JsonNode.Parse(response.Body) is JsonObject configuration)
+                return configuration;
         }
         catch (JsonException)
         {
-            // Not JSON (a proxy's HTML page, say): the status code is all there is.
+            // Reported below, with the status: the answer is not MediaTailor's.
         }
-        type = response.Header("x-amzn-ErrorType") ?? type ?? $"Http{(int)response.StatusCode}";
-        type = type.Split(':')[0];
-        type = type[(type.LastIndexOf('#') + 1)..];
-        return new(response.StatusCode, type, message ?? $"MediaTailor answered {(int)response.StatusCode}.", response.RequestId);
+        throw new FormatException($"MediaTailor answered {(int)response.StatusCode} with a body that is not a JSON object.");
     }
+}
+
+/// <summary>A MediaTailor error (aws-sdk-net's <c>AmazonMediaTailorException</c>), e.g. <c>NotFoundException</c>.</summary>
+public sealed class MediaTailorException(AwsFailure failure)
+    : AwsServiceException(failure.ServiceId, failure.Code, failure.Message, failure.StatusCode ?? HttpStatusCode.ServiceUnavailable, failure.RequestId, failure.IsRetryable, failure.InnerException)
+{
+    public static MediaTailorException From(AwsFailure failure) => new(failure) { MayHaveBeenApplied = failure.MayHaveBeenApplied };
 }

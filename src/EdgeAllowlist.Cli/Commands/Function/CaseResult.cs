@@ -32,6 +32,20 @@ public sealed record CaseResult(string Name, string Expected, string Actual, int
         return new(eventCase.Name, expected, Describe(output), compute, problem is null, problem);
     }
 
+    /// <summary>
+    /// Checks a local run (<c>function test</c>) with everything the case expects, read count and log
+    /// line included, since the local runtime reports both. Compute is CloudFront's to measure: null here.
+    /// </summary>
+    public static CaseResult Judge(EventCase eventCase, EdgeOutcome outcome)
+    {
+        var expected = Describe(eventCase.Expect);
+        if (outcome.Action == EdgeAction.Failed)
+            return new(eventCase.Name, expected, "error", null, false, outcome.Error ?? "The function failed.");
+        var mismatches = eventCase.Expect.Mismatches(outcome.Output, outcome.Logs, outcome.KvsReads);
+        return new(eventCase.Name, expected, Describe(outcome.Output), null, mismatches.Count == 0,
+            mismatches.Count == 0 ? null : string.Join("; ", mismatches));
+    }
+
     static string Describe(EventExpectation expect) => expect.Action == "pass"
         ? $"pass {expect.Uri}".TrimEnd()
         : $"deny {expect.Status?.ToString(CultureInfo.InvariantCulture) ?? "*"} {expect.Reason}".TrimEnd();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using EdgeAllowlist.EdgeFunction;
+using EdgeAllowlist.Store.Aws;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.Function;
@@ -17,9 +18,22 @@ static class DeployCommand
             if (!CloudFrontNames.IsValid(result.GetValueOrDefault<string>()))
                 result.AddError("--name must match [a-zA-Z0-9-_]{1,64}.");
         });
-        var code = new Option<FileInfo>("--code") { Description = "The function file", DefaultValueFactory = _ => new("function/allowlist.js") };
-        var events = new Option<DirectoryInfo>("--events") { Description = "Folder of test cases (function/README.md §7)", DefaultValueFactory = _ => new("function/events") };
+        var code = FunctionFiles.CodeOption();
+        var events = FunctionFiles.EventsOption();
         var kvsArn = new Option<string?>("--kvs-arn") { Description = "ARN of the KeyValueStore to associate" };
+        kvsArn.Validators.Add(result =>
+        {
+            // The ARN parser's own rules and messages, so a typo is caught before CloudFront is called.
+            try
+            {
+                if (result.GetValueOrDefault<string?>() is { } arn)
+                    KvsArn.Parse(arn);
+            }
+            catch (ArgumentException error)
+            {
+                result.AddError($"--kvs-arn: {error.Message.Split(" (Parameter")[0]}");
+            }
+        });
         var kvsName = new Option<string?>("--kvs-name") { Description = "Name of the KeyValueStore to associate (its ARN is looked up)" };
         var comment = new Option<string>("--comment") { Description = "Function comment", DefaultValueFactory = _ => "Edge Allowlist (managed by edge-allowlist)" };
         var maxCompute = new Option<int>("--max-compute") { Description = "Highest ComputeUtilization (0-100) a case may report", DefaultValueFactory = _ => 70 };
@@ -29,10 +43,11 @@ static class DeployCommand
                 result.AddError("--max-compute must be between 0 and 100.");
         });
         var noPublish = new Option<bool>("--no-publish") { Description = "Stop after the tests; leave LIVE as it is" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show the code diff against DEVELOPMENT and the KeyValueStore association; write nothing" };
 
         var deploy = new Command("deploy", "Create or update the function with its KeyValueStore association, run TestFunction for every case, then publish")
         {
-            name, code, events, kvsArn, kvsName, comment, maxCompute, noPublish, options.CloudFrontEndpoint,
+            name, code, events, kvsArn, kvsName, comment, maxCompute, noPublish, dryRun, options.CloudFrontEndpoint,
         };
         deploy.Validators.Add(result =>
         {
@@ -41,44 +56,30 @@ static class DeployCommand
         });
         deploy.SetAction(options, environment, async (parse, output, cancellationToken) =>
         {
-            var codeFile = parse.GetRequiredValue(code);
-            var eventsFolder = parse.GetRequiredValue(events);
-            if (!codeFile.Exists)
-                return output.Fail(ExitCodes.InvalidInput, "NoCode", $"{codeFile.FullName} does not exist.");
-            var codeBytes = await File.ReadAllBytesAsync(codeFile.FullName, cancellationToken);
-            // The same checks the local runtime makes (CloudFront's size limit, module syntax), so that
-            // a file CloudFront would refuse is refused before anything is sent.
-            try
-            {
-                EdgeFunctionRuntime.FromSource(Encoding.UTF8.GetString(codeBytes));
-            }
-            catch (InvalidDataException error)
-            {
-                return output.Fail(ExitCodes.InvalidInput, "CodeTooLarge", $"{codeFile.Name}: {error.Message}");
-            }
-            catch (Exception error) when (error is Jint.ScriptPreparationException or Acornima.ParseErrorException)
-            {
-                return output.Fail(ExitCodes.InvalidInput, "InvalidCode", $"{codeFile.Name}: {error.Message}");
-            }
-            if (!eventsFolder.Exists)
-                return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{eventsFolder.FullName} does not exist.");
+            byte[] codeBytes;
             IReadOnlyList<EventCase> cases;
             try
             {
-                cases = EventCases.LoadAll(eventsFolder.FullName);
+                codeBytes = (await FunctionFiles.LoadCodeAsync(parse.GetRequiredValue(code), cancellationToken)).Bytes;
+                cases = FunctionFiles.LoadCases(parse.GetRequiredValue(events));
             }
-            catch (Exception error) when (error is JsonException or InvalidDataException)
+            catch (FunctionFiles.InvalidInputException error)
             {
-                return output.Fail(ExitCodes.InvalidInput, "InvalidEvent", error.Message);
+                return output.Fail(ExitCodes.InvalidInput, error.Code, error.Message);
             }
-            if (cases.FirstOrDefault(c => c.Event is null || c.Expect?.Action is not ("pass" or "deny")) is { } malformed)
-                return output.Fail(ExitCodes.InvalidInput, "InvalidEvent", $"{malformed.Name}: needs an \"event\" object and expect.action \"pass\" or \"deny\".");
             if (!cases.Any(c => c.UsesFixtureUnchanged))
-                return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{eventsFolder.FullName} has no case that runs against the store as it is; refusing to publish untested code.");
+                return output.Fail(ExitCodes.InvalidInput, "NoEvents", $"{parse.GetRequiredValue(events).FullName} has no case that runs against the store as it is; refusing to publish untested code.");
 
             var cloudFront = await options.CloudFrontAsync(parse);
             var arn = parse.GetValue(kvsArn)
                 ?? (await cloudFront.DescribeKeyValueStoreAsync(parse.GetValue(kvsName)!, cancellationToken)).KeyValueStore.Arn;
+            if (parse.GetValue(dryRun))
+            {
+                var preview = await DeployPreview.ComputeAsync(cloudFront, parse.GetRequiredValue(name), parse.GetRequiredValue(comment), codeBytes,
+                    parse.GetRequiredValue(code).Name, arn, cases, cancellationToken);
+                output.Result(preview, console => DeployPreview.Render(console, preview));
+                return ExitCodes.Ok;
+            }
             var deployment = new FunctionDeployment(cloudFront, line => output.Progress(Markup.Escape(line)));
             var report = await deployment.RunAsync(new(
                 parse.GetRequiredValue(name), parse.GetRequiredValue(comment), codeBytes, arn, cases,
@@ -89,7 +90,7 @@ static class DeployCommand
                 : !report.TestsPassed ? ExitCodes.FunctionTestsFailed
                 : ExitCodes.Ok;
         });
-        return new Command("function", "The CloudFront Function that enforces the rules") { deploy };
+        return deploy;
     }
 
     static void Render(IAnsiConsole console, DeploymentReport report)

@@ -75,7 +75,7 @@ sealed class FunctionDeployment(CloudFrontClient cloudFront, Action<string> prog
         if (!report.TestsPassed || !settings.Publish)
             return report;
 
-        var published = await PublishTestedAsync(name, etag, cancellationToken);
+        var published = await PublishTestedAsync(name, etag, settings, cancellationToken);
         if (published is null)
             return report with { Problem = "The function changed after it was tested (its DEVELOPMENT ETag moved); nothing was published. Deploy again." };
         progress($"published {name} to LIVE");
@@ -90,7 +90,7 @@ sealed class FunctionDeployment(CloudFrontClient cloudFront, Action<string> prog
     /// UpdateFunction had just accepted, so a 412 is retried once, but only while the DEVELOPMENT ETag
     /// is still the tested one: anything else would publish code no case has run against.
     /// </summary>
-    async Task<FunctionSummary?> PublishTestedAsync(string name, string testedETag, CancellationToken cancellationToken)
+    async Task<FunctionSummary?> PublishTestedAsync(string name, string testedETag, DeploySettings settings, CancellationToken cancellationToken)
     {
         try
         {
@@ -101,6 +101,24 @@ sealed class FunctionDeployment(CloudFrontClient cloudFront, Action<string> prog
             var current = await cloudFront.DescribeFunctionAsync(name, FunctionStage.Development, cancellationToken);
             return current.ETag == testedETag ? await cloudFront.PublishFunctionAsync(name, testedETag, cancellationToken) : null;
         }
+        catch (CloudFrontException error) when (error.IsRetryable)
+        {
+            // A 5xx or a lost answer says nothing about LIVE: the publish may have gone through. LIVE holding
+            // the tested code and store says it did; anything else is the failure it looks like.
+            if (await LiveHoldsAsync(name, settings, cancellationToken) is not { } live)
+                throw;
+            progress($"PublishFunction answered {error.ErrorCode}, but LIVE holds the tested code and store: published");
+            return live;
+        }
+    }
+
+    async Task<FunctionSummary?> LiveHoldsAsync(string name, DeploySettings settings, CancellationToken cancellationToken)
+    {
+        if (await cloudFront.TryDescribeFunctionAsync(name, FunctionStage.Live, cancellationToken) is not { } live
+            || !live.FunctionSummary.FunctionConfig.KeyValueStoreArns.Contains(settings.KvsArn))
+            return null;
+        var code = await cloudFront.GetFunctionAsync(name, FunctionStage.Live, cancellationToken);
+        return code.FunctionCode.AsSpan().SequenceEqual(settings.Code) ? live.FunctionSummary : null;
     }
 
     static string RequireETag(FunctionResult result) =>

@@ -4,11 +4,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Features.Rollout;
-using EdgeAllowlist.Cli.Aws;
 using EdgeAllowlist.Cli.Aws.CloudWatchLogs;
 using EdgeAllowlist.Cli.Commands.Rules;
 using EdgeAllowlist.EdgeFunction;
 using EdgeAllowlist.EdgeFunction.Rollout;
+using EdgeAllowlist.Store.Aws;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.Rollout;
@@ -141,8 +141,10 @@ static class RolloutCommands
     {
         if (input.File is { } file)
             return FromFile(file, ct);
-        var client = new CloudWatchLogsClient(new SignedHttpClient(environment.Http,
-            new(endpoint, CloudWatchLogsClient.SigningName, CloudWatchLogsClient.FunctionLogRegion), await environment.Credentials(), environment.Clock));
+        // The option's default stands for "not given": then the endpoint variables apply, as in every AWS SDK.
+        if (endpoint == CloudWatchLogsClient.DefaultEndpoint)
+            endpoint = AwsEndpoints.Configured(AwsEndpoints.CloudWatchLogs, environment.Variables) ?? endpoint;
+        var client = new CloudWatchLogsClient(environment.Http, endpoint, await environment.Credentials(), environment.Clock, environment.AwsRetry);
         // Progress only where a person watches: stderr on a terminal, never into a pipe or a JSON result.
         var progress = ReferenceEquals(environment.Error, Console.Error) && !Console.IsErrorRedirected
             ? new Progress<(int Pages, long Events)>(p => environment.Error.Write($"\rCloudWatch Logs: {p.Pages} pages, {p.Events:N0} events"))

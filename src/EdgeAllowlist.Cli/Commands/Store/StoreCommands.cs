@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EdgeAllowlist.Store.Aws.Core;
 using EdgeAllowlist.Cli.Aws.CloudFront;
 using Spectre.Console;
 
@@ -30,7 +31,7 @@ static class StoreCommands
         };
         importSource.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { } arn && !arn.StartsWith("arn:aws:s3:::", StringComparison.Ordinal))
+            if (result.GetValueOrDefault<string?>() is { } arn && Arn.TryParse(arn) is not { IsS3Object: true })
                 result.AddError("--import-source-arn must be an S3 object ARN (arn:aws:s3:::bucket/key).");
         });
         var wait = new Option<int>("--wait")

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
-using EdgeAllowlist.Cli.Aws;
 using EdgeAllowlist.Cli.Aws.CloudWatchLogs;
 using EdgeAllowlist.Cli.Tests.Fakes;
 
@@ -23,7 +22,7 @@ public sealed class CloudWatchLogsClientTests : IAsyncLifetime
     public async Task DisposeAsync() => await fake.DisposeAsync();
 
     static CloudWatchLogsClient Client(Uri endpoint, AWSCredentials? credentials = null) =>
-        new(new SignedHttpClient(TestAws.Http, new(endpoint, CloudWatchLogsClient.SigningName, CloudWatchLogsClient.FunctionLogRegion), credentials ?? TestAws.Credentials, TimeProvider.System));
+        new(TestAws.Http, endpoint, credentials ?? TestAws.Credentials, TimeProvider.System, TestAws.Retry);
 
     [Fact]
     public async Task Filter_log_events_pages_with_next_token_through_empty_pages_signed_for_logs_in_us_east_1_and_reports_progress()

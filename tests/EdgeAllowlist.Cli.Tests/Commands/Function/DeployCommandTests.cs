@@ -112,6 +112,95 @@ public sealed class DeployCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_dry_run_over_an_existing_function_shows_the_code_diff_and_the_association_and_writes_nothing()
+    {
+        var client = TestAws.CloudFront(fake.Endpoint);
+        await client.CreateFunctionAsync("allowlist", new("old", FunctionConfig.JavaScript2, []), Encoding.UTF8.GetBytes(PassEverything));
+        var development = fake.Functions["allowlist"].Development;
+        var requestsBefore = fake.Requests.Count;
+
+        var run = await Deploy("--dry-run", "-o", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        run.Json["action"]!.GetValue<string>().ShouldBe("update");
+        var diff = run.Json["codeDiff"]!.AsArray().Select(l => l!.GetValue<string>()).ToList();
+        diff.ShouldContain("-function handler(event) { return event.request; }");
+        diff.ShouldContain("+    if (origin === 'https://www.example.com') return request;");
+        diff[0].ShouldBe("--- allowlist (DEVELOPMENT)");
+        run.Json["keyValueStoreAssociations"]!["before"]!.AsArray().Count.ShouldBe(0);
+        run.Json["keyValueStoreAssociations"]!["after"]![0]!.GetValue<string>().ShouldBe(store.Arn);
+        run.Json["keyValueStoreAssociations"]!["changed"]!.GetValue<bool>().ShouldBeTrue();
+        run.Json["comment"]!["before"]!.GetValue<string>().ShouldBe("old");
+        fake.Requests.Skip(requestsBefore).ShouldAllBe(r => r.Method == "GET");
+        fake.Functions["allowlist"].Development.ShouldBeSameAs(development);
+        fake.Functions["allowlist"].Live.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task A_dry_run_for_a_new_function_says_it_would_create_it_and_calls_nothing_that_writes()
+    {
+        var run = await Deploy("--dry-run");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        run.Out.ShouldContain("would create");
+        run.Out.ShouldContain("+function handler(event) {");
+        run.Out.ShouldContain(store.Arn);
+        fake.Requests.ShouldAllBe(r => r.Method == "GET");
+        fake.Functions.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_dry_run_when_development_already_has_the_code_and_config_shows_no_change()
+    {
+        var client = TestAws.CloudFront(fake.Endpoint);
+        await client.CreateFunctionAsync("allowlist", new("Edge Allowlist (managed by edge-allowlist)", FunctionConfig.JavaScript2, [store.Arn]), Encoding.UTF8.GetBytes(Allowlist));
+
+        var run = await Deploy("--dry-run", "-o", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        run.Json["action"]!.GetValue<string>().ShouldBe("none");
+        run.Json["codeDiff"]!.AsArray().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_publish_that_went_through_but_answered_503_every_time_is_checked_and_reported_published()
+    {
+        fake.PublishAppliedThenUnavailable = 100;
+
+        var run = await Deploy("-o", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        run.Json["published"]!.GetValue<bool>().ShouldBeTrue();
+        Encoding.UTF8.GetString(fake.Functions["allowlist"].Live!.Code).ShouldBe(Allowlist);
+        fake.Requests.Count(r => r.Path.EndsWith("/publish")).ShouldBe(TestAws.Retry.MaxAttempts);
+        fake.Requests.ShouldContain(r => r.Method == "GET" && r.Path == "/2020-05-31/function/allowlist" && r.Query == "?Stage=LIVE");
+    }
+
+    [Fact]
+    public async Task A_publish_that_answered_503_and_did_not_go_through_is_a_failure_with_live_unchanged()
+    {
+        fake.PublishUnavailable = 100;
+
+        var run = await Deploy();
+
+        run.ExitCode.ShouldBe(ExitCodes.ServiceError, run.Out + run.Error);
+        run.Error.ShouldContain("ServiceUnavailable");
+        run.Error.ShouldContain("CloudFront answered 503 after retries");
+        fake.Functions["allowlist"].Live.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task A_throttled_deploy_is_retried_and_completes()
+    {
+        fake.ThrottleNext = 3;
+
+        var run = await Deploy();
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        fake.Functions["allowlist"].Live.ShouldNotBeNull();
+    }
+
+    [Fact]
     public async Task A_spurious_precondition_failure_on_publish_is_retried_once_with_the_tested_etag()
     {
         fake.SpuriousPublishPreconditionFailures = 1;
