@@ -154,7 +154,7 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
     {
         var page = await SignedInAsync(host.AdminToken);
         await page.GetByRole(AriaRole.Link, new() { Name = "Rollout" }).ClickAsync();
-        await page.GetByLabel(new Regex("^Log file")).SetInputFilesAsync(Path.Combine(RepositoryPaths.Root, "function", "rollout", "report-mode.filter-log-events.json"));
+        await page.GetByLabel(new Regex("^Log file \\(the function")).SetInputFilesAsync(Path.Combine(RepositoryPaths.Root, "function", "rollout", "report-mode.filter-log-events.json"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Analyse" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("timeline").Locator("g.series[data-reason='origin-unknown'] rect")).Not.ToHaveCountAsync(0);
         await EveryControlIsLabelledAsync(page);
