@@ -58,8 +58,11 @@ public abstract class ConsolePage(InProcessApi api, ConsoleSessions sessions) : 
         return Redirect(ended ? "/console/sign-in?ended=1" : "/console/sign-in");
     }
 
-    protected Task<ApiAnswer> Api(string method, string pathAndQuery, object? body = null, string? idempotencyKey = null) =>
-        api.SendAsync(HttpContext, HttpContext.ConsoleSession()!.Token, method, pathAndQuery, body, idempotencyKey);
+    protected Task<ApiAnswer> Api(string method, string pathAndQuery, object? body = null, string? idempotencyKey = null, string? ifMatch = null) =>
+        api.SendAsync(HttpContext, HttpContext.ConsoleSession()!.Token, method, pathAndQuery, body, idempotencyKey, ifMatch);
+
+    protected Task<ApiAnswer> ApiUpload(string pathAndQuery, Stream body, string contentType, long? length) =>
+        api.SendStreamAsync(HttpContext, HttpContext.ConsoleSession()!.Token, "POST", pathAndQuery, body, contentType, length);
 
     /// <summary>Shows what the API refused, answering with the API's own status.</summary>
     protected void Refused(ApiAnswer answer)

@@ -75,7 +75,17 @@ public sealed class InProcessApi(ApiPipeline pipeline, IHttpContextFactory conte
 {
     static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    public async Task<ApiAnswer> SendAsync(HttpContext caller, string token, string method, string pathAndQuery, object? body = null, string? idempotencyKey = null)
+    public Task<ApiAnswer> SendAsync(HttpContext caller, string token, string method, string pathAndQuery, object? body = null, string? idempotencyKey = null, string? ifMatch = null)
+    {
+        var payload = body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(body, Web);
+        return SendAsync(caller, token, method, pathAndQuery, new MemoryStream(payload, writable: false), body is null ? null : "application/json", body is null ? null : payload.Length, idempotencyKey, ifMatch);
+    }
+
+    /// <summary>A body sent as it is, for the routes that take an upload rather than one JSON request (rollout logs); length null sends it chunked.</summary>
+    public Task<ApiAnswer> SendStreamAsync(HttpContext caller, string token, string method, string pathAndQuery, Stream body, string contentType, long? length) =>
+        SendAsync(caller, token, method, pathAndQuery, body, contentType, length, null, null);
+
+    async Task<ApiAnswer> SendAsync(HttpContext caller, string token, string method, string pathAndQuery, Stream body, string? contentType, long? length, string? idempotencyKey, string? ifMatch)
     {
         var query = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
         var request = new HttpRequestFeature
@@ -93,13 +103,13 @@ public sealed class InProcessApi(ApiPipeline pipeline, IHttpContextFactory conte
         request.Headers.Accept = "application/json";
         if (idempotencyKey is not null)
             request.Headers["Idempotency-Key"] = idempotencyKey;
-        var payload = body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(body, Web);
-        if (body is not null)
-        {
-            request.Headers.ContentType = "application/json";
-            request.Headers.ContentLength = payload.Length;
-        }
-        request.Body = new MemoryStream(payload, writable: false);
+        if (ifMatch is not null)
+            request.Headers.IfMatch = $"\"{ifMatch}\"";
+        if (contentType is not null)
+            request.Headers.ContentType = contentType;
+        if (length is not null)
+            request.Headers.ContentLength = length;
+        request.Body = body;
 
         var response = new BufferedResponse();
         var features = new FeatureCollection();

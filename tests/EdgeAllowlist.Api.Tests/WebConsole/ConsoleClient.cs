@@ -34,6 +34,21 @@ public sealed partial class ConsoleClient(Uri baseAddress) : IDisposable
     public async Task<HttpResponseMessage> PostWithAsync(string antiforgery, string pathAndQuery, params (string Name, string Value)[] fields) =>
         await http.PostAsync(pathAndQuery, new FormUrlEncodedContent([.. fields.Select(f => KeyValuePair.Create(f.Name, f.Value)), KeyValuePair.Create("__RequestVerificationToken", antiforgery)]));
 
+    /// <summary>Posts a file the way a form with <c>enctype="multipart/form-data"</c> does, with the antiforgery token of <paramref name="page"/> (or of <paramref name="tokenFrom"/>).</summary>
+    public async Task<HttpResponseMessage> UploadAsync(string page, string handlerQuery, string field, string path, string? tokenFrom = null) =>
+        await UploadAsync(page, handlerQuery, [(field, path)], tokenFrom: tokenFrom);
+
+    /// <summary>Posts files and fields as one multipart form.</summary>
+    public async Task<HttpResponseMessage> UploadAsync(string page, string handlerQuery, (string Field, string Path)[] files, (string Name, string Value)? field = null, string? tokenFrom = null)
+    {
+        using var form = new MultipartFormDataContent { { new StringContent(await AntiforgeryAsync(tokenFrom ?? page)), "__RequestVerificationToken" } };
+        foreach (var (name, path) in files)
+            form.Add(new ByteArrayContent(await File.ReadAllBytesAsync(path)), name, Path.GetFileName(path));
+        if (field is { } f)
+            form.Add(new StringContent(f.Value), f.Name);
+        return await http.PostAsync(page + handlerQuery, form);
+    }
+
     public async Task<HttpResponseMessage> GetAsync(string path) => await http.GetAsync(path);
 
     public async Task<HttpResponseMessage> SignInAsync(string token) => await PostAsync("/console/sign-in", "", ("token", token));

@@ -62,7 +62,7 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
         await Assertions.Expect(page.GetByTestId("mode")).ToHaveTextAsync("enforce");
         await Assertions.Expect(page.GetByText("Native players without Origin are denied: no User-Agent allow rule")).ToBeVisibleAsync();
         await ShotAsync(page, "overview.png");
-        foreach (var path in new[] { "/console", "/console/origins", "/console/user-agents", "/console/partners", "/console/settings", "/console/tokens", "/console/simulate", "/console/audit" })
+        foreach (var path in new[] { "/console", "/console/origins", "/console/user-agents", "/console/partners", "/console/settings", "/console/tokens", "/console/simulate", "/console/rollout", "/console/audit" })
         {
             var view = await page.GotoAsync(path);
             view!.Status.ShouldBe(200, path);
@@ -150,6 +150,25 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
     }
 
     [Fact]
+    public async Task The_rollout_page_draws_an_uploaded_report_mode_log_and_plans_a_suggestion_accessibly()
+    {
+        var page = await SignedInAsync(host.AdminToken);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Rollout" }).ClickAsync();
+        await page.GetByLabel(new Regex("^Log file \\(the function")).SetInputFilesAsync(Path.Combine(RepositoryPaths.Root, "function", "rollout", "report-mode.filter-log-events.json"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Analyse" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("timeline").Locator("g.series[data-reason='origin-unknown'] rect")).Not.ToHaveCountAsync(0);
+        await EveryControlIsLabelledAsync(page);
+        var axe = await Deque.AxeCore.Playwright.PageExtensions.RunAxe(page);
+        axe.Violations.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ShouldBeEmpty();
+        await ShotAsync(page, "rollout.png");
+
+        await page.Locator("input[name='patch'][data-value='https://player.example.net']").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Turn the chosen suggestions into a plan" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("plan").Locator("tr[data-op='add'][data-kind='origin']")).ToContainTextAsync("https://player.example.net");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Apply this plan" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task A_cross_site_form_post_is_refused_and_writes_nothing()
     {
         var page = await SignedInAsync(host.AdminToken);
@@ -175,7 +194,7 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Origins", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add origin" })).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Preview the plan" })).ToHaveCountAsync(0);
-        await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Console" }).GetByRole(AriaRole.Link)).ToHaveTextAsync(["Overview", "Origins", "User-Agent rules", "Settings", "Simulate"]);
+        await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Console" }).GetByRole(AriaRole.Link)).ToHaveTextAsync(["Overview", "Origins", "User-Agent rules", "Settings", "Simulate", "Rollout"]);
         await page.GotoAsync("/console/user-agents");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add rule" })).ToHaveCountAsync(0);
         await page.GotoAsync("/console/settings");

@@ -167,31 +167,11 @@ static class RolloutCommands
         _ => null,
     };
 
-    /// <summary>Adds the suggestions to a desired-state file: an origin replaces the entry of the same origin (renewing it), a User-Agent rule is added once.</summary>
+    /// <summary>Adds the suggestions to a desired-state file (created when missing).</summary>
     static async Task<int> MergeAsync(string path, IReadOnlyList<Suggestion> suggestions, CancellationToken ct)
     {
         var document = File.Exists(path) ? await DesiredStateFile.ReadAsync(path, ct) : new JsonObject { ["version"] = 1 };
-        var added = 0;
-        foreach (var suggestion in suggestions)
-        {
-            foreach (var (section, entries) in suggestion.Patch)
-            {
-                if (document[section] is not JsonArray list)
-                    document[section] = list = [];
-                foreach (var entry in entries!.AsArray())
-                {
-                    var same = list.Where(e => section == "origins"
-                        ? e?["origin"]?.GetValue<string>() == entry!["origin"]!.GetValue<string>()
-                        : JsonNode.DeepEquals(e, entry)).ToList();
-                    if (section != "origins" && same.Count > 0)
-                        continue;
-                    foreach (var old in same)
-                        list.Remove(old);
-                    list.Add(entry!.DeepClone());
-                    added++;
-                }
-            }
-        }
+        var added = SuggestionPatch.Merge(document, suggestions.Select(s => s.Patch));
         await DesiredStateFile.WriteAsync(path, document, ct);
         return added;
     }
