@@ -53,7 +53,7 @@ public sealed class CloudWatchLogsClient
                 request["nextToken"] = token;
             var response = await pipeline.SendAsync(new(HttpMethod.Post, "/", JsonSerializer.SerializeToUtf8Bytes(request), "application/x-amz-json-1.1",
                 new Dictionary<string, string> { ["X-Amz-Target"] = Target }), cancellationToken);
-            var page = Page(response);
+            var page = response.ReadJsonObject("CloudWatch Logs");
             foreach (var item in page["events"]?.AsArray() ?? [])
             {
                 events++;
@@ -65,19 +65,6 @@ public sealed class CloudWatchLogsClient
             token = next is { Length: > 0 } && next != token ? next : null;
         }
         while (token is not null);
-    }
-    static JsonObject Page(AwsResponse response)
-    {
-        try
-        {
-            if (JsonNode.Parse(response.Body) is JsonObject page)
-                return page;
-        }
-        catch (JsonException)
-        {
-            // Reported below, with the status: the answer is not CloudWatch Logs'.
-        }
-        throw new FormatException($"CloudWatch Logs answered {(int)response.StatusCode} with a body that is not a JSON object.");
     }
 }
 

@@ -28,7 +28,7 @@ public sealed class MediaTailorClient
     public async Task<JsonObject> GetPlaybackConfigurationAsync(string name, CancellationToken cancellationToken = default)
     {
         var response = await pipeline.SendAsync(new(HttpMethod.Get, $"/playbackConfiguration/{Uri.EscapeDataString(name)}"), cancellationToken);
-        return ReadObject(response);
+        return response.ReadJsonObject("MediaTailor");
     }
 
     /// <summary>Replaces the whole configuration: every field left out reverts to its default.</summary>
@@ -36,22 +36,9 @@ public sealed class MediaTailorClient
     {
         var body = Encoding.UTF8.GetBytes(configuration.ToJsonString());
         var response = await pipeline.SendAsync(new(HttpMethod.Put, "/playbackConfiguration", body, "application/json", IsWrite: true), cancellationToken);
-        return ReadObject(response);
+        return response.ReadJsonObject("MediaTailor");
     }
 
-    static JsonObject ReadObject(AwsResponse response)
-    {
-        try
-        {
-            if (JsonNode.Parse(response.Body) is JsonObject configuration)
-                return configuration;
-        }
-        catch (JsonException)
-        {
-            // Reported below, with the status: the answer is not MediaTailor's.
-        }
-        throw new FormatException($"MediaTailor answered {(int)response.StatusCode} with a body that is not a JSON object.");
-    }
 }
 
 /// <summary>A MediaTailor error (aws-sdk-net's <c>AmazonMediaTailorException</c>), e.g. <c>NotFoundException</c>.</summary>

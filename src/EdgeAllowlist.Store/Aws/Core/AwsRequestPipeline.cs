@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using EdgeAllowlist.Store.Signing;
 
@@ -24,6 +26,21 @@ public sealed record AwsRequest(
 public sealed record AwsResponse(HttpStatusCode StatusCode, HttpResponseHeaders Headers, byte[] Body, string? RequestId)
 {
     public string? Header(string name) => Headers.NonValidated.TryGetValues(name, out var values) ? values.ToString() : null;
+
+    /// <summary>The body of a JSON protocol's success answer as one object; anything else is a <see cref="FormatException"/> naming the service and status.</summary>
+    public JsonObject ReadJsonObject(string service)
+    {
+        try
+        {
+            if (JsonNode.Parse(Body) is JsonObject value)
+                return value;
+        }
+        catch (JsonException)
+        {
+            // Reported below, with the status: the answer is not the service's.
+        }
+        throw new FormatException($"{service} answered {(int)StatusCode} with a body that is not a JSON object.");
+    }
 }
 
 /// <summary>
