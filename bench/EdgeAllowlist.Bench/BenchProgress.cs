@@ -32,9 +32,12 @@ public static class BenchProgress
     /// <summary>Runs <paramref name="run"/> within <paramref name="defaultTimeout"/> (or the one <see cref="TimeoutVariable"/> sets).</summary>
     public static async Task<int> RunWithinAsync(string name, TimeSpan defaultTimeout, Func<Task<int>> run)
     {
-        var timeout = Environment.GetEnvironmentVariable(TimeoutVariable) is { Length: > 0 } set
-            ? TimeSpan.Parse(set, CultureInfo.InvariantCulture)
-            : defaultTimeout;
+        var timeout = defaultTimeout;
+        if (Environment.GetEnvironmentVariable(TimeoutVariable) is { Length: > 0 } set && !TryParseTimeout(set, out timeout))
+        {
+            Console.Error.WriteLine($"{name}: {TimeoutVariable}={set} is not a timeout: give seconds (600) or hh:mm:ss (00:10:00), more than 0 and at most 24 hours.");
+            return 2;
+        }
         output = new LastLineWriter(Console.Out);
         Console.SetOut(output);
         var running = run();
@@ -44,6 +47,19 @@ public static class BenchProgress
             $"Waiting for: {step} (for {(Clock.Elapsed - stepStarted).TotalSeconds:F0} s). Last output: {output.LastLine ?? "(none)"}");
         KillChildren();
         return TimedOutExitCode;
+    }
+
+    /// <summary>
+    /// Seconds or a <see cref="TimeSpan"/>. A bare number is seconds: <c>TimeSpan.Parse("900")</c> is 900 days,
+    /// which no timer takes.
+    /// </summary>
+    static bool TryParseTimeout(string text, out TimeSpan timeout)
+    {
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            timeout = TimeSpan.FromSeconds(seconds);
+        else if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out timeout))
+            return false;
+        return timeout > TimeSpan.Zero && timeout <= TimeSpan.FromHours(24);
     }
 
     /// <summary>Every process this one started (and theirs), by parent id in /proc: they would outlive the run otherwise.</summary>
