@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using EdgeAllowlist.Api.Tests.Fixtures;
 
 namespace EdgeAllowlist.Api.Tests.Secrets;
@@ -46,6 +47,25 @@ public sealed class UndoRotationTests(ApiHost host) : IClassFixture<ApiHost>
         var other = await host.CreateTokenAsync("ci-undo-other", ["secrets:rotate"], ["someone-else"]);
         using var ci = host.Client(other);
         (await ci.PostJsonAsync($"/v1/partners/undo-refused/secrets/{created.Text("id")}/undo-rotation", new { })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await Store.DescribeAsync()).ETag.ShouldBe(etag);
+    }
+
+    [Theory]
+    [InlineData("DELETE", "bad-id-revoke", "/v1/partners/bad-id-revoke/secrets/not-a-secret-id")]
+    [InlineData("POST", "bad-id-undo", "/v1/partners/bad-id-undo/secrets/sec_has%20space/undo-rotation")]
+    public async Task A_route_that_names_a_malformed_secret_id_is_a_400_naming_id_and_writes_nothing(string method, string partner, string path)
+    {
+        using var admin = host.Admin();
+        await admin.CreatePartnerAsync(partner);
+        var etag = (await Store.DescribeAsync()).ETag;
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+            request.Content = JsonContent.Create(new { });
+        var problem = await (await admin.SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+
+        problem.ErrorFields().ShouldBe(["id"]);
+        problem.ToJsonString().ShouldContain("must be a secret id");
         (await Store.DescribeAsync()).ETag.ShouldBe(etag);
     }
 

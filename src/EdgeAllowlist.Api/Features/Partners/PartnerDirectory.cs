@@ -65,4 +65,8 @@ static class PartnerRules
     public static IRuleBuilderOptions<T, string> ValidPartnerId<T>(this IRuleBuilder<T, string> rule) =>
         rule.NotEmpty().Matches(PartnerDirectory.IdPattern)
             .WithMessage("{PropertyName} must be a partner id: 1 to 63 lowercase letters, digits or '-', starting with a letter or digit.");
+
+    /// <summary>A secret id as <see cref="Secrets.PartnerSecrets"/> issues them (<c>sec_</c> and base64url), for the routes that name one.</summary>
+    public static IRuleBuilderOptions<T, string> ValidSecretId<T>(this IRuleBuilder<T, string> rule) =>
+        rule.Matches("^sec_[A-Za-z0-9_-]{1,32}$").WithMessage("id must be a secret id such as sec_AbCdEfGhIjKl.");
 }

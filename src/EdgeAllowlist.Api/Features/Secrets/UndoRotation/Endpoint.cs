@@ -55,7 +55,7 @@ sealed class Request : PartnerRoute
         public Validator()
         {
             AddRules(this);
-            RuleFor(r => r.Id).Matches("^sec_[A-Za-z0-9_-]{1,32}$").WithMessage("id must be a secret id such as sec_AbCdEfGhIjKl.");
+            RuleFor(r => r.Id).ValidSecretId();
         }
     }
 }
