@@ -13,6 +13,7 @@ builder.Logging.AddStructuredJson(toStandardError: admin is not null);
 builder.Services
     .AddDatabase(builder.Configuration)
     .AddKeyValueStore(builder.Configuration)
+    .AddAuditSigning(builder.Configuration)
     .AddWritePath(builder.Configuration)
     .AddPartnerSecrets(builder.Configuration)
     .AddTokenAuthentication(builder.Configuration)

@@ -37,6 +37,27 @@ public static class ServiceRegistration
             ? new KeyValueStoreClient(options)
             : LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs"), logger: sp.GetRequiredService<ILogger<LocalKeyValueStore>>()));
 
+    /// <summary>
+    /// The audit key (<c>Audit:Kms:KeyId</c>: that KMS key; else the key file <c>Audit:KeyFile</c>,
+    /// by default beside the data folder, created on first start), the checkpoints it signs and the
+    /// verification that reads them (settings <c>Audit:*</c>).
+    /// </summary>
+    public static IServiceCollection AddAuditSigning(this IServiceCollection services, IConfiguration configuration) =>
+        services
+            .AddOptions<AuditOptions>().Bind(configuration.GetSection("Audit"))
+            .Validate(o => o.IsValid, AuditOptions.Rules).ValidateOnStart().Services
+            .AddSingleton<Audit.Signing.IAuditSigner>(sp =>
+            {
+                var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value;
+                return options.Kms.KeyId is { Length: > 0 }
+                    ? new Audit.Signing.KmsAuditSigner(options.Kms)
+                    : Audit.Signing.LocalKeyFileSigner.OpenOrCreate(options.KeyFile is { Length: > 0 } path ? Path.GetFullPath(path) : AuditOptions.KeyFileFor(configuration.DataDirectory()));
+            })
+            .AddSingleton<Audit.Signing.AuditSigning>()
+            .AddSingleton<AuditCheckpoints>()
+            .AddHostedService(sp => sp.GetRequiredService<AuditCheckpoints>())
+            .AddSingleton<AuditVerifier>();
+
     public static IServiceCollection AddWritePath(this IServiceCollection services, IConfiguration configuration) =>
         services
             .AddSingleton(TimeProvider.System)
@@ -188,6 +209,28 @@ public static class ServiceRegistration
         }
         await DatabaseSchema.EnsureAsync(app.Services.GetRequiredService<IDatabase>());
         await app.Services.GetRequiredService<BootstrapToken>().EnsureAsync(CancellationToken.None);
+        await PrintAuditKeyAsync(app);
         return 0;
+    }
+
+    /// <summary>
+    /// The public key that verifies the checkpoints, on standard error at every start (a new local key
+    /// says so): an auditor keeps it apart from the database, and a changed key is visible in the logs.
+    /// </summary>
+    static async Task PrintAuditKeyAsync(WebApplication app)
+    {
+        var signing = app.Services.GetRequiredService<Audit.Signing.AuditSigning>();
+        try
+        {
+            var key = await signing.KeyAsync(CancellationToken.None);
+            var created = signing.Signer is Audit.Signing.LocalKeyFileSigner { Created: true } file ? $" (created now in {file.Path})" : "";
+            await Console.Error.WriteLineAsync($"Audit checkpoints are signed by a {signing.Kind} key{created}, id {key.KeyId}; public key (also at GET /v1/audit/public-key):\n{key.Pem}");
+        }
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or AwsCredentialsException)
+        {
+            // KMS unreachable at start: serve anyway; checkpoints wait, and verification reports them stale.
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAllowlist.Api.Audit")
+                .LogError(e, "Could not read the audit key's public key from KMS; checkpoints are not signed until it answers");
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Tests.Fixtures;
@@ -82,6 +83,35 @@ public abstract class AuditTrailTests(ApiHost host)
         await using (var connection = await database.OpenAsync())
             await Infrastructure.Database.DbExtensions.ExecuteAsync(connection, "UPDATE audit_entries SET actor = 'bootstrap-admin' WHERE seq = @s", null, default, ("s", seq));
         (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_relabelled_entry_fails_verification_there_are_no_shadow_columns_to_hide_it_in()
+    {
+        using var admin = host.Admin();
+        const string origin = "https://relabel.audit.example";
+        (await admin.PostJsonAsync("/v1/origins", new { origin })).EnsureSuccessStatusCode();
+        var entry = (await admin.GetJsonAsync($"/v1/audit?target={Uri.EscapeDataString(origin)}"))["items"]![0]!;
+        var seq = entry["seq"]!.GetValue<long>();
+        var database = host.Service<Infrastructure.Database.IDatabase>();
+        // The attacker of issue 20: a harmless label on show, the originals where the hash used to look.
+        await using (var connection = await database.OpenAsync())
+        {
+            await Infrastructure.Database.DbExtensions.ExecuteAsync(connection, "UPDATE audit_entries SET action = 'origin.note', target = 'https://harmless.example' WHERE seq = @s", null, default, ("s", seq));
+            try
+            {
+                await Infrastructure.Database.DbExtensions.ExecuteAsync(connection, "UPDATE audit_entries SET hashed_action = 'origin.add', hashed_target = @t WHERE seq = @s", null, default, ("t", origin), ("s", seq));
+            }
+            catch (DbException)
+            {
+                // No such columns: nothing to hide the originals in.
+            }
+        }
+        var verified = await admin.GetJsonAsync("/v1/audit/verify");
+        await using (var connection = await database.OpenAsync())
+            await Infrastructure.Database.DbExtensions.ExecuteAsync(connection, "UPDATE audit_entries SET action = 'origin.add', target = @t WHERE seq = @s", null, default, ("t", origin), ("s", seq));
+        verified["valid"]!.GetValue<bool>().ShouldBeFalse();
+        verified["firstInvalidSeq"]!.GetValue<long>().ShouldBe(seq);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Database;
@@ -52,40 +53,68 @@ public sealed class AuditVocabularyTests(ApiHost host) : IClassFixture<ApiHost>
         (await admin.GetJsonAsync($"/v1/audit?action={action}&target={AuditActions.DesiredStateTarget}&limit=1"))["items"]!.AsArray().Single()!;
 
     [Fact]
-    public async Task Apply_and_rollback_item_entries_written_with_the_desired_state_action_are_migrated_and_the_chain_still_verifies()
+    public async Task Legacy_entries_are_relabelled_then_rechained_over_the_listed_columns_with_the_old_head_on_record()
     {
         const string added = "https://legacy-apply-add.vocabulary.example";
         const string deleted = "https://legacy-apply-delete.vocabulary.example";
+        const string keyed = "https://legacy.vocabulary.example";
         var database = host.Service<IDatabase>();
-        // Entries as an older version wrote them: an apply's and a rollback's item entries under the desired-state actions.
-        await InsertAsync(database, "audit-item-actions",
+        // The database as an older version left it: the shadow columns, and entries written with the
+        // desired-state actions and the origin key form, hashed as written, not yet migrated.
+        await using (var connection = await database.OpenAsync())
+        {
+            await connection.ExecuteAsync("ALTER TABLE audit_entries ADD COLUMN hashed_target TEXT NULL");
+            await connection.ExecuteAsync("ALTER TABLE audit_entries ADD COLUMN hashed_action TEXT NULL");
+        }
+        await InsertAsync(database,
             new AuditRecord("ci", AuditActions.DesiredStateApply, added, AuditOutcome.Success, null, "{}", "req-1"),
             new AuditRecord("ci", AuditActions.DesiredStateRollback, deleted, AuditOutcome.Success, "{}", null, "req-2"),
             new AuditRecord("ci", AuditActions.DesiredStateApply, "cfg", AuditOutcome.Success, "{}", "{\"deny\":403}", "req-1"),
-            new AuditRecord("ci", AuditActions.DesiredStateApply, AuditActions.DesiredStateTarget, AuditOutcome.Success, null, null, "req-1"));
-        using var admin = host.Admin();
-        (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
+            new AuditRecord("ci", AuditActions.DesiredStateApply, AuditActions.DesiredStateTarget, AuditOutcome.Success, null, null, "req-1"),
+            new AuditRecord("kvs-external", AuditActions.ExternalChange, "o:" + keyed, AuditOutcome.Detected, null, "{}"));
+        var oldHead = await HeadAsync(database);
 
         await DatabaseSchema.EnsureAsync(database);
 
+        using var admin = host.Admin();
         (await admin.GetJsonAsync($"/v1/audit?target={Uri.EscapeDataString(added)}"))["items"]!.AsArray().ShouldHaveSingleItem()!["action"]!.GetValue<string>().ShouldBe(AuditActions.OriginAdd);
         (await admin.GetJsonAsync($"/v1/audit?target={Uri.EscapeDataString(deleted)}"))["items"]!.AsArray().ShouldHaveSingleItem()!["action"]!.GetValue<string>().ShouldBe(AuditActions.OriginDelete);
         var summaries = (await admin.GetJsonAsync($"/v1/audit?action={AuditActions.DesiredStateApply}"))["items"]!.AsArray();
         summaries.ShouldAllBe(e => e!["target"]!.GetValue<string>() == AuditActions.DesiredStateTarget);
-        summaries.ShouldContain(e => e!["requestId"]!.GetValue<string>() == "req-1");
         (await admin.GetJsonAsync("/v1/audit?target=cfg&limit=1"))["items"]!.AsArray().Single()!["action"]!.GetValue<string>().ShouldBe(AuditActions.SettingsUpdate);
+        var external = (await admin.GetJsonAsync($"/v1/audit?target={Uri.EscapeDataString(keyed)}"))["items"]!.AsArray().ShouldHaveSingleItem()!;
+        // The re-chaining is on the record, holding the old head, and names the relabelled entries.
+        var rechain = (await admin.GetJsonAsync($"/v1/audit?action={AuditActions.AuditRechain}"))["items"]!.AsArray().ShouldHaveSingleItem()!;
+        rechain["seq"]!.GetValue<long>().ShouldBe(oldHead.Seq + 1);
+        rechain["outcome"]!.GetValue<string>().ShouldBe(AuditOutcome.Success);
+        var before = JsonNode.Parse(rechain["before"]!.GetValue<string>())!;
+        before["seq"]!.GetValue<long>().ShouldBe(oldHead.Seq);
+        before["hash"]!.GetValue<string>().ShouldBe(oldHead.Hash);
+        rechain["detail"]!.GetValue<string>().ShouldContain("4 entries had been relabelled");
+        rechain["detail"]!.GetValue<string>().ShouldContain(external["seq"]!.GetValue<long>().ToString(System.Globalization.CultureInfo.InvariantCulture));
         (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
-        // Tampering with a migrated entry is still caught: verification uses the action it was hashed with.
+        // One set of columns: the shadow ones are gone, and the listed values are the hashed ones.
         await using (var connection = await database.OpenAsync())
-            await connection.ExecuteAsync("UPDATE audit_entries SET hashed_action = @a WHERE target = @t", null, default, ("a", AuditActions.OriginAdd), ("t", added));
-        (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeFalse();
+            await Should.ThrowAsync<DbException>(() => connection.ExecuteAsync("SELECT hashed_action FROM audit_entries"));
+        var seq = external["seq"]!.GetValue<long>();
         await using (var connection = await database.OpenAsync())
-            await connection.ExecuteAsync("UPDATE audit_entries SET hashed_action = @a WHERE target = @t", null, default, ("a", AuditActions.DesiredStateApply), ("t", added));
+            await connection.ExecuteAsync("UPDATE audit_entries SET target = 'https://other.example' WHERE seq = @s", null, default, ("s", seq));
+        var tampered = await admin.GetJsonAsync("/v1/audit/verify");
+        await using (var connection = await database.OpenAsync())
+            await connection.ExecuteAsync("UPDATE audit_entries SET target = @t WHERE seq = @s", null, default, ("t", keyed), ("s", seq));
+        tampered["valid"]!.GetValue<bool>().ShouldBeFalse();
+        tampered["firstInvalidSeq"]!.GetValue<long>().ShouldBe(seq);
         (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
     }
 
-    /// <summary>Appends entries hashed as written, bypassing today's trail, and forgets that <paramref name="migration"/> ran.</summary>
-    static Task InsertAsync(IDatabase database, string migration, params AuditRecord[] records) =>
+    static async Task<(long Seq, string Hash)> HeadAsync(IDatabase database)
+    {
+        await using var connection = await database.OpenAsync();
+        return (await connection.QueryAsync("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1", r => (r.GetInt64(0), r.GetString(1))))[0];
+    }
+
+    /// <summary>Appends entries hashed as written, bypassing today's trail, and forgets that the audit migrations ran.</summary>
+    static Task InsertAsync(IDatabase database, params AuditRecord[] records) =>
         database.WriteLockedAsync(async (connection, transaction) =>
         {
             var head = await connection.QueryAsync("SELECT seq, hash, ts FROM audit_entries ORDER BY seq DESC LIMIT 1",
@@ -101,44 +130,7 @@ public sealed class AuditVocabularyTests(ApiHost host) : IClassFixture<ApiHost>
                     ("b", record.Before), ("af", record.After), ("r", record.RequestId), ("p", prev), ("h", hash));
                 prev = hash;
             }
-            await connection.ExecuteAsync("DELETE FROM schema_migrations WHERE name = @n", transaction, default, ("n", migration));
+            await connection.ExecuteAsync("DELETE FROM schema_migrations WHERE name IN ('audit-item-actions', 'audit-origin-targets', 'audit-rechain')", transaction);
             return true;
         });
-
-    [Fact]
-    public async Task Entries_written_with_the_key_form_are_migrated_and_the_chain_still_verifies()
-    {
-        const string origin = "https://legacy.vocabulary.example";
-        var database = host.Service<IDatabase>();
-        // An entry as an older version wrote it: the origin named by its KVS key, hashed that way.
-        await database.WriteLockedAsync(async (connection, transaction) =>
-        {
-            var head = await connection.QueryAsync("SELECT seq, hash, ts FROM audit_entries ORDER BY seq DESC LIMIT 1",
-                r => (r.GetInt64(0), r.GetString(1), r.GetInt64(2)), transaction);
-            var (seq, prev, ts) = head[0];
-            var record = new AuditRecord("kvs-external", "kvs.external-change", "o:" + origin, AuditOutcome.Detected, null, "{}");
-            await connection.ExecuteAsync(
-                "INSERT INTO audit_entries (seq, ts, actor, action, target, outcome, before_json, after_json, prev_hash, hash) VALUES (@s, @ts, @a, @ac, @t, @o, NULL, @af, @p, @h)",
-                transaction, default, ("s", seq + 1), ("ts", ts), ("a", record.Actor), ("ac", record.Action), ("t", record.Target), ("o", record.Outcome),
-                ("af", record.After), ("p", prev), ("h", AuditEntry.ComputeHash(seq + 1, ts, record, prev)));
-            await connection.ExecuteAsync("DELETE FROM schema_migrations WHERE name = 'audit-origin-targets'", transaction);
-            return true;
-        });
-        using var admin = host.Admin();
-        (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
-
-        await DatabaseSchema.EnsureAsync(database);
-
-        var entry = (await admin.GetJsonAsync($"/v1/audit?target={Uri.EscapeDataString(origin)}"))["items"]!.AsArray().ShouldHaveSingleItem()!;
-        entry["target"]!.GetValue<string>().ShouldBe(origin);
-        (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
-        // Tampering with a migrated entry is still caught: verification uses the target it was hashed with.
-        await using (var connection = await database.OpenAsync())
-            await connection.ExecuteAsync("UPDATE audit_entries SET hashed_target = 'o:https://other.example' WHERE target = @t", null, default, ("t", origin));
-        var tampered = (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>();
-        await using (var connection = await database.OpenAsync())
-            await connection.ExecuteAsync("UPDATE audit_entries SET hashed_target = @k WHERE target = @t", null, default, ("k", "o:" + origin), ("t", origin));
-        tampered.ShouldBeFalse();
-        (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
-    }
 }

@@ -90,7 +90,10 @@ public class ApiHost : IAsyncLifetime
     {
         await factory.DisposeAsync();
         if (ownsDataDirectory)
+        {
             Directory.Delete(DataDirectory, recursive: true);
+            File.Delete(Infrastructure.Audit.AuditOptions.KeyFileFor(DataDirectory));
+        }
     }
 }
 

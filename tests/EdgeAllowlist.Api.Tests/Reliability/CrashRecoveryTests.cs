@@ -1,3 +1,5 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Audit.Signing;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Api.Infrastructure.Writer;
@@ -25,7 +27,15 @@ public sealed class CrashRecoveryTests
     }
 
     [Fact]
-    public async Task A_write_that_reached_the_store_just_before_a_SIGKILL_is_audited_for_its_requester_on_restart()
+    public Task A_write_that_reached_the_store_just_before_a_SIGKILL_is_audited_for_its_requester_on_restart() =>
+        RecoverAsync(forged: false);
+
+    /// <summary>Issue 20: a row written straight into the journal made an external change appear under any name.</summary>
+    [Fact]
+    public Task A_journal_row_the_service_did_not_sign_is_audited_as_an_external_change_never_under_the_name_it_claims() =>
+        RecoverAsync(forged: true);
+
+    static async Task RecoverAsync(bool forged)
     {
         await using var emulator = await EmulatedStore.StartAsync();
         var data = Directory.CreateTempSubdirectory("ea-rel-restart-").FullName;
@@ -40,7 +50,10 @@ public sealed class CrashRecoveryTests
             // What a kill between UpdateKeys and the audit commit leaves: the intent committed, the keys in the store, no audit entry.
             var intent = new WriteIntent("crashed-intent", etag,
                 [new("o:https://crashed.example", "{}", null, BootstrapToken.Name, "origin.add", "https://crashed.example", "request-before-the-kill", "127.0.0.1")]);
-            await new MirrorRepository(new SqliteDatabase(Path.Combine(data, "edge-allowlist.db"))).RecordIntentAsync(intent, DateTimeOffset.UnixEpoch, CancellationToken.None);
+            // Signed with the service's own key file, as the service does; or, forged, with a key of the attacker's.
+            var keyFile = forged ? Path.Combine(data, "attacker.pem") : AuditOptions.KeyFileFor(data);
+            using (var signer = LocalKeyFileSigner.OpenOrCreate(keyFile))
+                await new MirrorRepository(new SqliteDatabase(Path.Combine(data, "edge-allowlist.db")), new AuditSigning(signer)).RecordIntentAsync(intent, DateTimeOffset.UnixEpoch, CancellationToken.None);
             await store.UpdateKeysAsync(etag, [new("o:https://crashed.example", "{}")], []);
 
             await using var restarted = await ApiProcess.StartAsync(settings, api.BaseAddress.Port);
@@ -48,16 +61,27 @@ public sealed class CrashRecoveryTests
             using var admin = restarted.Client(token);
             var audit = await InvariantCheck.ExportAsync(admin);
             var entry = audit.Where(e => (string?)e["target"] == "https://crashed.example").ShouldHaveSingleItem();
-            entry["actor"]!.GetValue<string>().ShouldBe(BootstrapToken.Name);
-            entry["action"]!.GetValue<string>().ShouldBe("origin.add");
-            entry["requestId"]!.GetValue<string>().ShouldBe("request-before-the-kill");
-            audit.ShouldNotContain(e => (string?)e["action"] == InvariantCheck.ExternalChange);
+            if (forged)
+            {
+                entry["actor"]!.GetValue<string>().ShouldBe("kvs-external");
+                entry["action"]!.GetValue<string>().ShouldBe(InvariantCheck.ExternalChange);
+                entry["requestId"].ShouldBeNull();
+                entry["detail"]!.GetValue<string>().ShouldContain($"claimed this change for {BootstrapToken.Name}");
+            }
+            else
+            {
+                entry["actor"]!.GetValue<string>().ShouldBe(BootstrapToken.Name);
+                entry["action"]!.GetValue<string>().ShouldBe("origin.add");
+                entry["requestId"]!.GetValue<string>().ShouldBe("request-before-the-kill");
+                audit.ShouldNotContain(e => (string?)e["action"] == InvariantCheck.ExternalChange);
+            }
             (await admin.GetStringAsync("/v1/audit/verify")).ShouldContain("\"valid\":true");
             await api.DisposeAsync();
         }
         finally
         {
             Directory.Delete(data, recursive: true);
+            File.Delete(AuditOptions.KeyFileFor(data));
         }
     }
 }

@@ -40,6 +40,9 @@ public static class AuditActions
     /// <summary>A database mirror row that differed from the store, restored from it.</summary>
     public const string MirrorDrift = "mirror.drift";
 
+    /// <summary>The trail re-hashed over the columns it lists (<see cref="AuditRechain"/>), once; holds the old head.</summary>
+    public const string AuditRechain = "audit.rechain";
+
     /// <summary>The target of the desired-state summary entries.</summary>
     public const string DesiredStateTarget = "desired-state";
 
@@ -47,7 +50,7 @@ public static class AuditActions
     [
         OriginAdd, OriginDelete, OriginExpiry, OriginNote, UserAgentAdd, UserAgentDelete, UserAgentUpdate, SettingsUpdate, SettingsInitialize,
         PartnerCreate, SecretCreate, SecretRotate, SecretRotateOut, SecretRevoke, SecretSweep, TokenBootstrap, TokenCreate, TokenRevoke, TokenReset,
-        AuthDenied, RequestRejected, DesiredStateApply, DesiredStateRollback, ExternalChange, MirrorDrift,
+        AuthDenied, RequestRejected, DesiredStateApply, DesiredStateRollback, ExternalChange, MirrorDrift, AuditRechain,
     ];
 
     /// <summary>What a write of an origin's key did: added it, deleted it, or changed its expiry.</summary>

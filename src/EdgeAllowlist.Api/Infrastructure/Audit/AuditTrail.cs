@@ -14,20 +14,14 @@ public sealed record AuditFilter(
     string? Outcome = null,
     long? Before = null);
 
-public sealed record AuditVerification(bool Valid, long Entries, long? FirstInvalidSeq, string? Problem)
-{
-    /// <summary>The last entry checked when the chain is valid (null if there were none after the starting point).</summary>
-    public (long Seq, string Hash)? Head { get; init; }
-}
-
 /// <summary>
 /// Appends to and reads the hash-chained trail. Appends happen only inside the database-wide write
 /// lock, so the chain head read before an insert is still the head when the insert commits.
 /// </summary>
 public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics metrics)
 {
-    const string Columns = "seq, ts, actor, action, target, outcome, before_json, after_json, request_id, client, etag_before, etag_after, detail, prev_hash, hash";
-    const string HashedColumns = "seq, ts, actor, COALESCE(hashed_action, action), COALESCE(hashed_target, target), outcome, before_json, after_json, request_id, client, etag_before, etag_after, detail, prev_hash, hash";
+    // The one set of columns: what a listing shows is what the hash covers (AuditRechain retired the shadow columns).
+    internal const string Columns = "seq, ts, actor, action, target, outcome, before_json, after_json, request_id, client, etag_before, etag_after, detail, prev_hash, hash";
 
     public Task<IReadOnlyList<AuditEntry>> AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default) =>
         database.WriteLockedAsync((connection, transaction) => AppendAsync(connection, transaction, records, cancellationToken), cancellationToken);
@@ -38,6 +32,14 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     /// <summary>Appends inside a transaction the caller opened with <see cref="IDatabase.WriteLockedAsync{T}"/>.</summary>
     public async Task<IReadOnlyList<AuditEntry>> AppendAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default)
     {
+        var appended = await InsertAsync(connection, transaction, records, time.GetUtcNow(), cancellationToken);
+        metrics.AuditEntriesAppended(appended.Count);
+        return appended;
+    }
+
+    /// <summary>The append itself, for the schema's migrations too (which run before the service has its parts).</summary>
+    internal static async Task<IReadOnlyList<AuditEntry>> InsertAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditRecord> records, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         if (records.Count == 0)
             return [];
         var head = await connection.QueryAsync(
@@ -46,7 +48,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         var (seq, prevHash, headTime) = head.Count == 0 ? (0L, AuditEntry.GenesisHash, 0L) : head[0];
         // Time never runs backwards along the chain (a clock step back repeats the last time), so a
         // time range is also a seq range and queries can use the primary key.
-        var unixMs = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), headTime);
+        var unixMs = Math.Max(now.ToUnixTimeMilliseconds(), headTime);
         var appended = new List<AuditEntry>(records.Count);
         // A secret-shaped value in a path or message (a secret pasted as an id) is never kept, whoever records it.
         foreach (var given in records.Select(SecretRedaction.Redact))
@@ -65,7 +67,6 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
                 record.Before, record.After, record.RequestId, record.Client, record.ETagBefore, record.ETagAfter, record.Detail, prevHash, hash));
             prevHash = hash;
         }
-        metrics.AuditEntriesAppended(records.Count);
         return appended;
     }
 
@@ -80,57 +81,31 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     }
 
     /// <summary>Every matching entry, oldest first, streamed so an export never holds the trail in memory.</summary>
-    public IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, CancellationToken cancellationToken = default) =>
-        StreamAsync(Columns, filter, cancellationToken);
-
-    async IAsyncEnumerable<AuditEntry> StreamAsync(string columns, AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken, long afterSeq = 0)
+    public async IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
-        if (afterSeq > 0)
-        {
-            where += (where.Length == 0 ? " WHERE " : " AND ") + "seq > @afterseq";
-            parameters = [.. parameters, ("afterseq", afterSeq)];
-        }
-        await using var command = connection.Command($"SELECT {columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
+        await using var command = connection.Command($"SELECT {Columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             yield return Read(reader);
     }
 
-    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) =>
-        VerifyAfterAsync(0, AuditEntry.GenesisHash, cancellationToken);
-
-    /// <summary>
-    /// Verifies the entries after <paramref name="afterSeq"/>, whose hash was verified earlier as
-    /// <paramref name="afterHash"/>: the next entry must chain to that hash, so a rewrite of the
-    /// checkpoint entry itself also breaks the chain here.
-    /// </summary>
-    public async Task<AuditVerification> VerifyAfterAsync(long afterSeq, string afterHash, CancellationToken cancellationToken = default)
+    /// <summary>The whole trail, oldest first, in slices of short queries: a verification holds no read open for long.</summary>
+    public async IAsyncEnumerable<AuditEntry> StreamInSlicesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var expectedSeq = afterSeq + 1;
-        var prevHash = afterHash;
-        (long, string)? head = null;
-        if (afterSeq > 0)
+        const int Slice = 5000;
+        for (var after = 0L; ;)
         {
-            await using var connection = await database.OpenAsync(cancellationToken);
-            if ((string?)await connection.ScalarAsync("SELECT hash FROM audit_entries WHERE seq = @s", null, cancellationToken, ("s", afterSeq)) != afterHash)
-                return new(false, afterSeq - 1, afterSeq, "the last verified entry was changed or removed since it was verified");
+            List<AuditEntry> slice;
+            await using (var connection = await database.OpenAsync(cancellationToken))
+                slice = await connection.QueryAsync($"SELECT {Columns} FROM audit_entries WHERE seq > @after ORDER BY seq LIMIT {Slice}", Read, null, cancellationToken, ("after", after));
+            foreach (var entry in slice)
+                yield return entry;
+            if (slice.Count < Slice)
+                yield break;
+            after = slice[^1].Seq;
         }
-        // Entries written before the one target form and the one action vocabulary keep what they were hashed with (DatabaseSchema's migrations).
-        await foreach (var entry in StreamAsync(HashedColumns, new(), cancellationToken, afterSeq))
-        {
-            if (entry.Seq != expectedSeq)
-                return new(false, expectedSeq - 1, expectedSeq, $"entry {expectedSeq} is missing");
-            if (entry.PrevHash != prevHash)
-                return new(false, expectedSeq - 1, entry.Seq, "prev_hash does not match the previous entry's hash");
-            if (AuditEntry.ComputeHash(entry.Seq, entry.Time.ToUnixTimeMilliseconds(), entry.ToRecord(), entry.PrevHash) != entry.Hash)
-                return new(false, expectedSeq - 1, entry.Seq, "hash does not match the entry's content");
-            prevHash = entry.Hash;
-            head = (entry.Seq, entry.Hash);
-            expectedSeq++;
-        }
-        return new(true, expectedSeq - 1, null, null) { Head = head };
     }
 
     static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, AuditFilter filter, CancellationToken cancellationToken)
@@ -161,7 +136,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         return (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions), [.. parameters]);
     }
 
-    static AuditEntry Read(DbDataReader r) => new(
+    internal static AuditEntry Read(DbDataReader r) => new(
         r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
         r.NullableString(6), r.NullableString(7), r.NullableString(8), r.NullableString(9), r.NullableString(10), r.NullableString(11),
         r.NullableString(12), r.GetString(13), r.GetString(14));

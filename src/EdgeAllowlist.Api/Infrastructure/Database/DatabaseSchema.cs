@@ -44,6 +44,8 @@ public static class DatabaseSchema
             hashed_target TEXT NULL,
             hashed_action TEXT NULL)
         """,
+        // hashed_target and hashed_action exist only until audit-rechain (below) drops them: the
+        // migrations before it still name them, and a fresh database runs every migration.
         // Every filter is paired with seq so a filtered page is an index range scan in seq order.
         "CREATE INDEX IF NOT EXISTS ix_audit_ts ON audit_entries (ts, seq)",
         "CREATE INDEX IF NOT EXISTS ix_audit_actor ON audit_entries (actor, seq)",
@@ -107,7 +109,8 @@ public static class DatabaseSchema
             id TEXT PRIMARY KEY,
             etag_before TEXT NOT NULL,
             created_at BIGINT NOT NULL,
-            writes TEXT NOT NULL)
+            writes TEXT NOT NULL,
+            signature TEXT NULL)
         """,
         // Held the key retried secrets were once derived from; secrets are random now, and with a
         // caller's token that key would still reproduce the old ones.
@@ -122,13 +125,20 @@ public static class DatabaseSchema
             created_by TEXT NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
-        // The last audit entry verified (IntegrityMonitor): a start verifies only the entries after it.
+        // Held the last entry an earlier version had verified, so a start verified only the entries
+        // after it and missed an edit before it; verification is full now (AuditVerifier).
+        "DROP TABLE IF EXISTS audit_checkpoint",
+        // Signed checkpoints (AuditCheckpoints): the trail held entry_count entries, the last with
+        // head_hash, at ts; chained by prev_digest, signed by the key outside the database.
         """
-        CREATE TABLE IF NOT EXISTS audit_checkpoint (
+        CREATE TABLE IF NOT EXISTS audit_checkpoints (
             id BIGINT PRIMARY KEY,
-            seq BIGINT NOT NULL,
-            hash TEXT NOT NULL,
-            verified_at BIGINT NOT NULL)
+            entry_count BIGINT NOT NULL,
+            head_hash TEXT NOT NULL,
+            ts BIGINT NOT NULL,
+            prev_digest TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            signature TEXT NOT NULL)
         """,
     ];
 
@@ -156,10 +166,20 @@ public static class DatabaseSchema
             """),
     ];
 
+    /// <summary>The step that re-hashes the trail over the listed columns and drops the shadow ones (<see cref="AuditRechain"/>).</summary>
+    const string RechainMigration = "audit-rechain";
+
     public static async Task EnsureAsync(IDatabase database, CancellationToken cancellationToken = default)
     {
-        await AddColumnAsync(database, "audit_entries", "hashed_target", "TEXT NULL", cancellationToken);
-        await AddColumnAsync(database, "audit_entries", "hashed_action", "TEXT NULL", cancellationToken);
+        // Until the trail is re-chained, a table made by a version older than the shadow columns gets
+        // them, so the migrations that name them run; afterwards they are gone for good.
+        if (!await AppliedAsync(database, RechainMigration, cancellationToken))
+        {
+            await AddColumnAsync(database, "audit_entries", "hashed_target", "TEXT NULL", cancellationToken);
+            await AddColumnAsync(database, "audit_entries", "hashed_action", "TEXT NULL", cancellationToken);
+        }
+        // Signed by the audit key (WriteIntent.Digest): a row written straight into the database does not verify.
+        await AddColumnAsync(database, "write_intents", "signature", "TEXT NULL", cancellationToken);
         await database.WriteLockedAsync(async (connection, transaction) =>
         {
             foreach (var statement in Statements)
@@ -170,11 +190,35 @@ public static class DatabaseSchema
                 if (await connection.ScalarAsync("SELECT 1 FROM schema_migrations WHERE name = @n", transaction, cancellationToken, ("n", name)) is not null)
                     continue;
                 await connection.ExecuteAsync(sql, transaction, cancellationToken);
-                await connection.ExecuteAsync("INSERT INTO schema_migrations (name, applied_at) VALUES (@n, @t)", transaction, cancellationToken,
-                    ("n", name), ("t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                await RecordAsync(connection, transaction, name, cancellationToken);
+            }
+            if (await connection.ScalarAsync("SELECT 1 FROM schema_migrations WHERE name = @n", transaction, cancellationToken, ("n", RechainMigration)) is null)
+            {
+                await AuditRechain.RunAsync(connection, transaction, DateTimeOffset.UtcNow, cancellationToken);
+                await connection.ExecuteAsync("ALTER TABLE audit_entries DROP COLUMN hashed_target", transaction, cancellationToken);
+                await connection.ExecuteAsync("ALTER TABLE audit_entries DROP COLUMN hashed_action", transaction, cancellationToken);
+                await RecordAsync(connection, transaction, RechainMigration, cancellationToken);
             }
             return true;
         }, cancellationToken);
+    }
+
+    static Task RecordAsync(DbConnection connection, DbTransaction transaction, string name, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync("INSERT INTO schema_migrations (name, applied_at) VALUES (@n, @t)", transaction, cancellationToken,
+            ("n", name), ("t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+
+    /// <summary>Whether a migration ran; probed outside any transaction (a failed statement would abort a PostgreSQL one).</summary>
+    static async Task<bool> AppliedAsync(IDatabase database, string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        try
+        {
+            return await connection.ScalarAsync("SELECT 1 FROM schema_migrations WHERE name = @n", null, cancellationToken, ("n", name)) is not null;
+        }
+        catch (DbException)
+        {
+            return false; // no schema_migrations yet
+        }
     }
 
     /// <summary>

@@ -7,20 +7,17 @@ namespace EdgeAllowlist.Api.Infrastructure.Integrity;
 public sealed class IntegrityOptions
 {
     /// <summary>
-    /// How often the database mirror is compared with the whole store (and the audit chain checked
-    /// past the last verified entry). Each comparison lists every key of the store.
+    /// How often the database mirror is compared with the whole store, and the audit trail verified
+    /// in full. Each comparison lists every key of the store.
     /// </summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
 }
 
-/// <summary>What the last checks found, for /v1/status.</summary>
+/// <summary>What the last mirror check found, for /v1/status (the audit trail's is <see cref="AuditVerifier.Last"/>).</summary>
 public sealed record IntegrityReport(
     string Mirror,
     IReadOnlyList<string> DriftedKeys,
-    DateTimeOffset? MirrorCheckedAt,
-    string AuditChain,
-    long AuditVerifiedThrough,
-    long? AuditFirstInvalidSeq)
+    DateTimeOffset? MirrorCheckedAt)
 {
     public const string Unchecked = "unchecked";
     public const string InSync = "in-sync";
@@ -28,7 +25,7 @@ public sealed record IntegrityReport(
     public const string Valid = "valid";
     public const string Broken = "broken";
 
-    public static readonly IntegrityReport Initial = new(Unchecked, [], null, Unchecked, 0, null);
+    public static readonly IntegrityReport Initial = new(Unchecked, [], null);
 }
 
 /// <summary>
@@ -39,15 +36,16 @@ public sealed record IntegrityReport(
 /// truth for rules, when both claim the same ETag. Rows that differ are audited as <c>mirror.drift</c>
 /// (the store's value wins), rewritten from the store, and the writer reloads, so no answer comes from
 /// a row the store does not hold. Status shows <c>drifted</c> with the keys until a check finds none.</item>
-/// <item>the audit chain is verified from the last entry verified before (kept in
-/// <c>audit_checkpoint</c>), so a start costs only the entries added since; a break is flagged in status
-/// and the checkpoint is not moved past it.</item>
+/// <item>the audit trail is verified in full (<see cref="AuditVerifier"/>): every entry, every signed
+/// checkpoint, the published checkpoint and the newest checkpoint's age. At start this runs in the
+/// background, so a long trail never delays serving; until it ends, status says <c>unchecked</c>.</item>
 /// </list>
 /// </summary>
 public sealed class IntegrityMonitor(
     IKeyValueStore store,
     IDatabase database,
     AuditTrail audit,
+    AuditVerifier verifier,
     StoreWriter writer,
     TimeProvider time,
     IOptions<IntegrityOptions> options,
@@ -65,8 +63,12 @@ public sealed class IntegrityMonitor(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before the writer starts (registered ahead of it): it then loads a mirror already repaired.
-        await CheckAsync(writerRunning: false, cancellationToken);
-        loop = Task.Run(() => LoopAsync(stopping.Token), CancellationToken.None);
+        await CheckMirrorNowAsync(writerRunning: false, cancellationToken);
+        loop = Task.Run(async () =>
+        {
+            await CheckAuditTrailNowAsync(stopping.Token);
+            await LoopAsync(stopping.Token);
+        }, CancellationToken.None);
     }
 
     // The in-process test host can dispose the container before it stops the hosted services:
@@ -110,6 +112,13 @@ public sealed class IntegrityMonitor(
     /// <summary>Runs both checks now; a check that cannot run (store or database unreachable) keeps its last result.</summary>
     public async Task<IntegrityReport> CheckAsync(bool writerRunning, CancellationToken cancellationToken)
     {
+        await CheckMirrorNowAsync(writerRunning, cancellationToken);
+        await CheckAuditTrailNowAsync(cancellationToken);
+        return Report;
+    }
+
+    async Task CheckMirrorNowAsync(bool writerRunning, CancellationToken cancellationToken)
+    {
         try
         {
             var drifted = await CheckMirrorAsync(cancellationToken);
@@ -126,15 +135,18 @@ public sealed class IntegrityMonitor(
         {
             logger.LogWarning(e, "Could not compare the database mirror with the store; will try again");
         }
+    }
+
+    async Task CheckAuditTrailNowAsync(CancellationToken cancellationToken)
+    {
         try
         {
-            await CheckAuditChainAsync(cancellationToken);
+            await verifier.VerifyAsync(cancellationToken);
         }
-        catch (DbException e)
+        catch (Exception e) when (e is DbException or IOException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException)
         {
-            logger.LogWarning(e, "Could not verify the audit chain; will try again");
+            logger.LogWarning(e, "Could not verify the audit trail; will try again");
         }
-        return Report;
     }
 
     /// <summary>The keys whose mirror row differs from the store (repaired and audited); null when the store moved during the read.</summary>
@@ -167,31 +179,4 @@ public sealed class IntegrityMonitor(
         }, cancellationToken);
     }
 
-    async Task CheckAuditChainAsync(CancellationToken cancellationToken)
-    {
-        var checkpoint = await ReadCheckpointAsync(cancellationToken);
-        var verification = await audit.VerifyAfterAsync(checkpoint.Seq, checkpoint.Hash, cancellationToken);
-        if (!verification.Valid)
-        {
-            Report = Report with { AuditChain = IntegrityReport.Broken, AuditFirstInvalidSeq = verification.FirstInvalidSeq, AuditVerifiedThrough = checkpoint.Seq };
-            logger.LogError("The audit chain is broken at entry {Seq}: {Problem}", verification.FirstInvalidSeq, verification.Problem);
-            return;
-        }
-        if (verification.Head is { } head && head.Seq > checkpoint.Seq)
-        {
-            await using var connection = await database.OpenAsync(cancellationToken);
-            await connection.ExecuteAsync(
-                "INSERT INTO audit_checkpoint (id, seq, hash, verified_at) VALUES (1, @s, @h, @t) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, verified_at = excluded.verified_at",
-                null, cancellationToken, ("s", head.Seq), ("h", head.Hash), ("t", time.GetUtcNow().ToUnixTimeMilliseconds()));
-            checkpoint = head;
-        }
-        Report = Report with { AuditChain = IntegrityReport.Valid, AuditFirstInvalidSeq = null, AuditVerifiedThrough = checkpoint.Seq };
-    }
-
-    async Task<(long Seq, string Hash)> ReadCheckpointAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync("SELECT seq, hash FROM audit_checkpoint WHERE id = 1", r => (r.GetInt64(0), r.GetString(1)), null, cancellationToken);
-        return rows.Count == 0 ? (0, AuditEntry.GenesisHash) : rows[0];
-    }
 }

@@ -20,7 +20,7 @@ public sealed record StoreState(ImmutableSortedDictionary<string, string> Items,
 /// instance learns that another one wrote. Methods taking a transaction run inside the writer's
 /// <see cref="IDatabase.WriteLockedAsync{T}"/>; the others open their own connection.
 /// </summary>
-public sealed class MirrorRepository(IDatabase database)
+public sealed class MirrorRepository(IDatabase database, Audit.Signing.AuditSigning signing)
 {
     /// <summary>True when other instances may write this mirror, so its ETag must be checked before answering.</summary>
     public bool IsShared => database.IsShared;
@@ -64,9 +64,10 @@ public sealed class MirrorRepository(IDatabase database)
     /// <summary>Commits the intent in a transaction of its own, outside the write lock: it must survive whatever happens next.</summary>
     public async Task RecordIntentAsync(WriteIntent intent, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
+        var signature = await signing.SignAsync(intent.Digest(), cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("INSERT INTO write_intents (id, etag_before, created_at, writes) VALUES (@id, @e, @c, @w)",
-            null, cancellationToken, ("id", intent.Id), ("e", intent.ETagBefore), ("c", createdAt.ToUnixTimeMilliseconds()), ("w", JsonSerializer.Serialize(intent.Writes)));
+        await connection.ExecuteAsync("INSERT INTO write_intents (id, etag_before, created_at, writes, signature) VALUES (@id, @e, @c, @w, @s)",
+            null, cancellationToken, ("id", intent.Id), ("e", intent.ETagBefore), ("c", createdAt.ToUnixTimeMilliseconds()), ("w", JsonSerializer.Serialize(intent.Writes)), ("s", signature));
     }
 
     /// <summary>Drops an intent the store refused for certain; a failure here only leaves a harmless row for the next sync.</summary>
@@ -82,11 +83,20 @@ public sealed class MirrorRepository(IDatabase database)
         }
     }
 
-    /// <summary>The whole journal, oldest first (it holds only intents planned since the store last moved, so it stays small).</summary>
-    public static async Task<List<WriteIntent>> ReadJournalAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-        await connection.QueryAsync("SELECT id, etag_before, writes FROM write_intents ORDER BY created_at, id",
-            r => new WriteIntent(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<IntentWrite>>(r.GetString(2))!),
+    /// <summary>
+    /// The whole journal, oldest first (it holds only intents planned since the store last moved, so
+    /// it stays small), split into the rows this service signed and the ones it did not (forged).
+    /// </summary>
+    public async Task<(List<WriteIntent> Signed, List<WriteIntent> Forged)> ReadJournalAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync("SELECT id, etag_before, writes, signature FROM write_intents ORDER BY created_at, id",
+            r => (Intent: new WriteIntent(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<IntentWrite>>(r.GetString(2))!), Signature: r.NullableString(3)),
             transaction, cancellationToken);
+        var (signed, forged) = (new List<WriteIntent>(), new List<WriteIntent>());
+        foreach (var (intent, signature) in rows)
+            (await signing.VerifyAsync(intent.Digest(), signature, cancellationToken) ? signed : forged).Add(intent);
+        return (signed, forged);
+    }
 
     /// <summary>Drops intents that are settled: audited as applied, or never able to land.</summary>
     public static async Task ForgetIntentsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<WriteIntent> intents, CancellationToken cancellationToken)

@@ -130,9 +130,11 @@ public sealed class StoreApplier(
         return (new(etag, observed.Items.Count, observed.TotalBytes), outcome.External);
     }
 
-    Task<IReadOnlyList<AuditEntry>> AuditExternalAsync(DbConnection connection, DbTransaction transaction, IEnumerable<KeyChange> external, string? etagBefore, string etagAfter, CancellationToken cancellationToken) =>
+    Task<IReadOnlyList<AuditEntry>> AuditExternalAsync(DbConnection connection, DbTransaction transaction, IEnumerable<KeyChange> external, string? etagBefore, string etagAfter,
+        CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? forgedClaims = null) =>
         audit.AppendAsync(connection, transaction, [.. external.Select(c => new AuditRecord(ExternalActor, AuditActions.ExternalChange, c.Key, AuditOutcome.Detected,
-            c.Before, c.After, ETagBefore: etagBefore, ETagAfter: etagAfter))], cancellationToken);
+            c.Before, c.After, ETagBefore: etagBefore, ETagAfter: etagAfter,
+            Detail: forgedClaims?.GetValueOrDefault(c.Key) is { } claimed ? string.Format(System.Globalization.CultureInfo.InvariantCulture, WriteIntent.ForgedDetail, claimed) : null))], cancellationToken);
 
     /// <summary>True when the store (or the shared mirror) is at another ETag than the state the writer plans against.</summary>
     public async Task<bool> IsStaleAsync(CancellationToken cancellationToken) =>
@@ -164,17 +166,22 @@ public sealed class StoreApplier(
                     return (known, new SyncResult(false, recovered));
                 var (items, etag) = current;
                 var observed = StoreState.Of(items, etag, time.GetUtcNow());
-                var outcome = Reconciler.Reconcile(known, observed, await MirrorRepository.ReadJournalAsync(connection, transaction, cancellationToken));
+                var (journal, forged) = await mirror.ReadJournalAsync(connection, transaction, cancellationToken);
+                var outcome = Reconciler.Reconcile(known, observed, journal);
                 if (outcome.Applied is { } applied)
                 {
                     recovered[applied.Id] = await audit.AppendAsync(connection, transaction, [.. applied.Writes.Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success,
                         w.Before, w.Value, w.RequestId, w.Client, known.ETag, etag, WriteIntent.RecoveryDetail))], cancellationToken);
                     logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
                 }
-                await AuditExternalAsync(connection, transaction, outcome.External, known.ETag, etag, cancellationToken);
+                // A journal row this service did not sign is no one's request: its change stays external, and the entry says whom the row named.
+                var claims = forged.SelectMany(i => i.Writes).GroupBy(w => w.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Actor, StringComparer.Ordinal);
+                if (forged.Count > 0)
+                    logger.LogError("{Count} write-journal rows do not carry this service's signature; their changes are audited as external", forged.Count);
+                await AuditExternalAsync(connection, transaction, outcome.External, known.ETag, etag, cancellationToken, claims);
                 var changes = outcome.Changes(known).ToList();
                 await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
-                await MirrorRepository.ForgetIntentsAsync(connection, transaction, outcome.Applied is null ? outcome.Dead : [outcome.Applied, .. outcome.Dead], cancellationToken);
+                await MirrorRepository.ForgetIntentsAsync(connection, transaction, [.. outcome.Applied is null ? outcome.Dead : [outcome.Applied, .. outcome.Dead], .. forged], cancellationToken);
                 if (outcome.External.Count > 0)
                     logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", outcome.External.Count);
                 return (observed with { LastChange = changes.Count > 0 ? time.GetUtcNow() : known.LastChange }, new SyncResult(outcome.External.Count > 0, recovered));

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Infrastructure.Audit.Signing;
 using EdgeAllowlist.Cli.Api;
 using Spectre.Console;
 
@@ -47,13 +49,58 @@ static class AuditCommands
             return ExitCodes.Ok;
         });
 
-        var verify = new Command("verify", "Check the audit trail's hash chain: exit 0 if it holds, 4 if an entry was changed or removed")
-            .SetApiAction(options, environment, "audit:read", async (parse, output, api, cancellationToken) =>
+        var exportFile = new Option<string?>("--file") { Description = "Verify this NDJSON export offline (no API, no database); needs --public-key" };
+        var publicKey = new Option<string?>("--public-key") { Description = "PEM public key of the audit checkpoints (GET /v1/audit/public-key, publicKeyPem)" };
+        var verify = new Command("verify", "Verify the audit trail (the API's, or an export offline with --file and --public-key): exit 0 if it holds, 4 with each problem by entry if not") { exportFile, publicKey };
+        options.WithApi(verify);
+        verify.SetAction(options, environment, async (parse, output, cancellationToken) =>
+        {
+            JsonObject result;
+            if (parse.GetValue(exportFile) is { } path)
             {
-                var result = await api.VerifyAuditAsync(cancellationToken);
-                output.Fields(result);
-                return result["valid"]?.GetValue<bool>() == false ? ExitCodes.VerificationFailed : ExitCodes.Ok;
+                if (parse.GetValue(publicKey) is not { } keyPath)
+                    return output.Fail(ExitCodes.InvalidInput, "NoPublicKey", "--file needs --public-key: the PEM key that signed the checkpoints", "save publicKeyPem from GET /v1/audit/public-key");
+                AuditPublicKey key;
+                try
+                {
+                    key = AuditPublicKey.FromPem(await File.ReadAllTextAsync(keyPath, cancellationToken));
+                }
+                catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
+                {
+                    return output.Fail(ExitCodes.InvalidInput, "InvalidPublicKey", $"{keyPath} is not a PEM ECDSA P-256 public key: {e.Message}");
+                }
+                await using var export = File.OpenRead(path);
+                EdgeAllowlist.Api.Infrastructure.Audit.AuditVerification verification;
+                try
+                {
+                    verification = await EdgeAllowlist.Api.Infrastructure.Audit.AuditExportVerifier.VerifyAsync(export, key, cancellationToken);
+                }
+                catch (FormatException e)
+                {
+                    return output.Fail(ExitCodes.InvalidInput, "InvalidExport", $"{path}: {e.Message}");
+                }
+                result = JsonSerializer.SerializeToNode(verification, JsonSerializerOptions.Web)!.AsObject();
+            }
+            else if (options.AdminApi(parse) is { } api)
+                result = await api.VerifyAuditAsync(cancellationToken);
+            else
+                return output.Fail(ExitCodes.InvalidInput, "NoApi", CommonOptions.NoApi("audit:read"));
+            var problems = result["problems"]?.AsArray() ?? [];
+            output.Result(result, console =>
+            {
+                console.MarkupLine(result["valid"]?.GetValue<bool>() == true
+                    ? $"[green]valid[/]: {result["entries"]} entries, signed through entry {result["signedThrough"]} by {result["checkpoints"]} checkpoints"
+                    : $"[red]NOT VALID[/]: {problems.Count} problems in {result["entries"]} entries");
+                if (problems.Count > 0)
+                {
+                    var table = new Table().AddColumns("kind", "seq", "checkpoint", "detail");
+                    foreach (var problem in problems)
+                        table.AddRow(new[] { "kind", "seq", "checkpoint", "detail" }.Select(field => Markup.Escape(problem?[field]?.ToString() ?? "")).ToArray());
+                    console.Write(table);
+                }
             });
+            return result["valid"]?.GetValue<bool>() == false ? ExitCodes.VerificationFailed : ExitCodes.Ok;
+        });
 
         var format = new Option<string>("--format") { Description = "ndjson (one entry per line) or csv", DefaultValueFactory = _ => "ndjson" };
         format.AcceptOnlyFromAmong("ndjson", "csv");

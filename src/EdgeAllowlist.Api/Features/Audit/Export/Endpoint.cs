@@ -6,7 +6,7 @@ using EdgeAllowlist.Api.Infrastructure.Auth;
 
 namespace EdgeAllowlist.Api.Features.Audit.Export;
 
-sealed class Endpoint(AuditTrail audit) : Endpoint<Request>
+sealed class Endpoint(AuditTrail audit, AuditCheckpoints checkpoints) : Endpoint<Request>
 {
     static readonly string[] Header = ["seq", "time", "actor", "action", "target", "outcome", "before", "after", "request_id", "client", "etag_before", "etag_after", "detail", "prev_hash", "hash"];
 
@@ -15,7 +15,7 @@ sealed class Endpoint(AuditTrail audit) : Endpoint<Request>
         Get("/audit/export");
         Permissions(ApiScopes.AuditRead);
         Description(b => b.ClearDefaultProduces(204).Produces(200, typeof(string), "application/x-ndjson", "text/csv"));
-        Summary(s => s.Summary = "Export every matching entry, oldest first, as NDJSON (default) or CSV; streamed.");
+        Summary(s => s.Summary = "Export every matching entry, oldest first, as NDJSON (default) or CSV; streamed. An NDJSON export without filters also holds the signed checkpoints, each as a line {\"checkpoint\":{...}} after the entry it covers, so it verifies offline with the public key alone (edge-allowlist audit verify --file).");
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
@@ -26,11 +26,23 @@ sealed class Endpoint(AuditTrail audit) : Endpoint<Request>
         await using var writer = new StreamWriter(HttpContext.Response.Body, new UTF8Encoding(false), 64 * 1024);
         if (csv)
             await writer.WriteLineAsync(string.Join(',', Header));
-        await foreach (var entry in audit.StreamAsync(req.ToFilter(), ct))
+        var filter = req.ToFilter();
+        // Read before the entries: every checkpoint then covers entries the export holds (new entries only follow).
+        Queue<AuditCheckpoint> signed = csv || filter != new AuditFilter() ? new() : new(await checkpoints.ReadAllAsync(ct));
+        async Task WriteCheckpointsThroughAsync(long seq)
+        {
+            while (signed.Count > 0 && signed.Peek().Count <= seq)
+                await writer.WriteLineAsync(JsonSerializer.Serialize(new { checkpoint = signed.Dequeue() }, JsonSerializerOptions.Web));
+        }
+        await WriteCheckpointsThroughAsync(0);
+        await foreach (var entry in audit.StreamAsync(filter, ct))
         {
             var view = AuditEntryView.From(entry);
             await writer.WriteLineAsync(csv ? CsvLine(view) : JsonSerializer.Serialize(view, JsonSerializerOptions.Web));
+            await WriteCheckpointsThroughAsync(entry.Seq);
         }
+        // Checkpoints past the last entry exported (the newest entries removed) go out too: the offline check calls that truncation.
+        await WriteCheckpointsThroughAsync(long.MaxValue);
     }
 
     static string CsvLine(AuditEntryView e) => string.Join(',', new[]

@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Features.Settings;
 using EdgeAllowlist.Api.Features.UserAgents;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Integrity;
 using EdgeAllowlist.Api.Infrastructure.Store;
@@ -7,7 +8,7 @@ using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Features.Status.Get;
 
-sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor integrity) : EndpointWithoutRequest<Response>
+sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor integrity, AuditVerifier audit) : EndpointWithoutRequest<Response>
 {
     /// <summary>Unmanaged keys named in the answer; the count covers them all.</summary>
     const int UnmanagedSample = 10;
@@ -16,7 +17,7 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
     {
         Get("/status");
         Permissions(ApiScopes.RulesRead);
-        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, keys this service does not manage (unmanagedKeys, the first 10 in unmanagedKeySample: another tool writes the same store), drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), the audit chain as last verified, and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
+        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, keys this service does not manage (unmanagedKeys, the first 10 in unmanagedKeySample: another tool writes the same store), drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), the audit trail as last verified in full (auditChain valid, broken or unchecked; the same verification as GET /v1/audit/verify, whichever ran last), and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
     }
 
     public override async Task HandleAsync(CancellationToken ct)
@@ -43,9 +44,12 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
             unmanaged.Count,
             [.. unmanaged.Take(UnmanagedSample)],
             database.Provider,
-            report.AuditChain,
-            report.AuditVerifiedThrough,
-            report.AuditFirstInvalidSeq,
+            audit.Last is not { } verified ? IntegrityReport.Unchecked : verified.Valid ? IntegrityReport.Valid : IntegrityReport.Broken,
+            audit.Last?.Entries ?? 0,
+            audit.Last?.FirstInvalidSeq,
+            audit.Last?.Problems.Count ?? 0,
+            audit.Last?.SignedThrough ?? 0,
+            audit.Last?.VerifiedAt,
             Warnings(state.Items)), ct);
     }
 
@@ -99,4 +103,7 @@ sealed record Response(
     string AuditChain,
     long AuditVerifiedThrough,
     long? AuditFirstInvalidSeq,
+    int AuditProblems,
+    long AuditSignedThrough,
+    DateTimeOffset? AuditVerifiedAt,
     IReadOnlyList<string> Warnings);
