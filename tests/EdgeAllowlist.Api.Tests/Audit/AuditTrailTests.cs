@@ -86,6 +86,43 @@ public abstract class AuditTrailTests(ApiHost host)
     }
 
     [Fact]
+    public async Task An_action_family_finds_every_action_of_the_family_newest_first_and_an_unknown_family_is_a_400()
+    {
+        using var admin = host.Admin();
+        const string origin = "https://family.audit.example";
+        (await admin.PostJsonAsync("/v1/origins", new { origin })).EnsureSuccessStatusCode();
+        (await admin.DeleteAsync($"/v1/origins/{origin}")).EnsureSuccessStatusCode();
+        (await admin.PostJsonAsync("/v1/origins", new { origin })).EnsureSuccessStatusCode();
+
+        var family = (await admin.GetJsonAsync($"/v1/audit?action=origin.*&target={Uri.EscapeDataString(origin)}&limit=2"))["items"]!.AsArray();
+
+        family.Select(e => e!["action"]!.GetValue<string>()).ShouldBe(["origin.add", "origin.delete"]);
+        var all = (await admin.GetJsonAsync("/v1/audit?action=origin.*&limit=1000"))["items"]!.AsArray();
+        all.ShouldAllBe(e => e!["action"]!.GetValue<string>().StartsWith("origin.", StringComparison.Ordinal));
+        all.Select(e => e!["seq"]!.GetValue<long>()).ShouldBe(all.Select(e => e!["seq"]!.GetValue<long>()).OrderDescending());
+        (await admin.GetJsonAsync($"/v1/audit?action=secret.*&target={Uri.EscapeDataString(origin)}"))["items"]!.AsArray().ShouldBeEmpty();
+        var export = await (await admin.GetAsync($"/v1/audit/export?action=origin.*&target={Uri.EscapeDataString(origin)}")).Content.ReadAsStringAsync();
+        export.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(3);
+        await (await admin.GetAsync("/v1/audit?action=nothing.*")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_rejected_request_is_audited_with_the_field_and_reason_the_400_named()
+    {
+        using var admin = host.Admin();
+        var refused = await admin.PostJsonAsync("/v1/origins", new { origin = "ftp://rejected.audit.example" });
+        refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+        var error = problem["errors"]!.AsArray()[0]!;
+
+        var entry = (await admin.GetJsonAsync($"/v1/audit?action=request.rejected&limit=1"))["items"]!.AsArray().ShouldHaveSingleItem()!;
+
+        entry["requestId"]!.GetValue<string>().ShouldBe(refused.Headers.GetValues("X-Request-Id").Single());
+        entry["detail"]!.GetValue<string>().ShouldStartWith("HTTP 400: ");
+        entry["detail"]!.GetValue<string>().ShouldContain($"{error["name"]!.GetValue<string>()}: {error["reason"]!.GetValue<string>()}");
+    }
+
+    [Fact]
     public async Task A_relabelled_entry_fails_verification_there_are_no_shadow_columns_to_hide_it_in()
     {
         using var admin = host.Admin();

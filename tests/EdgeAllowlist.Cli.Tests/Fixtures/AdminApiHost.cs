@@ -113,5 +113,6 @@ public sealed class AdminApiHost : IAsyncLifetime
     {
         await factory.DisposeAsync();
         Directory.Delete(dataDirectory, recursive: true);
+        File.Delete(EdgeAllowlist.Api.Infrastructure.Audit.AuditOptions.KeyFileFor(dataDirectory));
     }
 }

@@ -14,7 +14,7 @@ class AuditFilterRequest
     /// <summary>Token name (or <c>kvs-external</c>, <c>system</c>, <c>anonymous</c>).</summary>
     public string? Actor { get; init; }
 
-    /// <summary>e.g. <c>origin.add</c>, <c>token.create</c>, <c>auth.denied</c>, <c>kvs.external-change</c>.</summary>
+    /// <summary>e.g. <c>origin.add</c>, <c>token.create</c>, <c>auth.denied</c>, <c>kvs.external-change</c>; or a family, <c>secret.*</c> (every action starting <c>secret.</c>).</summary>
     public string? Action { get; init; }
 
     public string? Target { get; init; }
@@ -28,7 +28,9 @@ class AuditFilterRequest
     {
         validator.RuleFor(r => r.To).GreaterThan(r => r.From).When(r => r.From is not null && r.To is not null).WithMessage("to must be after from.");
         validator.RuleFor(r => r.Actor).MaximumLength(200);
-        validator.RuleFor(r => r.Action).MaximumLength(100);
+        validator.RuleFor(r => r.Action).MaximumLength(100)
+            .Must(a => a is null || !a.Contains('*', StringComparison.Ordinal) || AuditActions.Family(a) is { Count: > 0 })
+            .WithMessage($"action must be an action or a family of them such as secret.* (families: {string.Join(", ", AuditActions.All.Select(a => a.Split('.')[0] + ".*").Distinct())}).");
         validator.RuleFor(r => r.Target).MaximumLength(1024);
         validator.RuleFor(r => r.Outcome).Must(o => o is null || Outcomes.Contains(o))
             .WithMessage($"outcome must be one of: {string.Join(", ", Outcomes)}.");

@@ -53,6 +53,15 @@ public static class AuditActions
         AuthDenied, RequestRejected, DesiredStateApply, DesiredStateRollback, ExternalChange, MirrorDrift, AuditRechain,
     ];
 
+    /// <summary>
+    /// The actions a family filter names (<c>secret.*</c>: every action that starts with <c>secret.</c>),
+    /// or null when <paramref name="filter"/> is a single action (or none).
+    /// </summary>
+    public static IReadOnlyList<string>? Family(string? filter) =>
+        filter is { Length: > 2 } && filter.EndsWith(".*", StringComparison.Ordinal)
+            ? [.. All.Where(a => a.StartsWith(filter[..^1], StringComparison.Ordinal))]
+            : null;
+
     /// <summary>What a write of an origin's key did: added it, deleted it, or changed its expiry.</summary>
     public static string ForOrigin(string? before, string? after) => before is null ? OriginAdd : after is null ? OriginDelete : OriginExpiry;
 }

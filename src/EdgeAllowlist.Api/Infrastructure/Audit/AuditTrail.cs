@@ -74,6 +74,17 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     public async Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditFilter filter, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        if (AuditActions.Family(filter.Action) is { Count: > 1 } family)
+        {
+            // One newest-first page per action of the family, each a backward walk of (action, seq),
+            // merged: never every entry of a common family gathered and sorted.
+            var (rest, shared) = await WhereAsync(connection, filter with { Action = null }, cancellationToken);
+            var pages = family.Select((_, i) =>
+                $"SELECT * FROM (SELECT {Columns} FROM audit_entries{(rest.Length == 0 ? " WHERE " : rest + " AND ")}action = @family{i} ORDER BY seq DESC LIMIT {limit}) page{i}");
+            return await connection.QueryAsync(
+                $"SELECT * FROM ({string.Join(" UNION ALL ", pages)}) family ORDER BY seq DESC LIMIT {limit}",
+                Read, null, cancellationToken, [.. shared, .. family.Select((action, i) => ($"family{i}", (object?)action))]);
+        }
         var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
         return await connection.QueryAsync(
             $"SELECT {Columns} FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}",
@@ -129,7 +140,14 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         Add("seq >= @fromseq", "fromseq", fromSeq is null ? null : Convert.ToInt64(fromSeq, System.Globalization.CultureInfo.InvariantCulture));
         Add("seq <= @toseq", "toseq", toSeq is null ? null : Convert.ToInt64(toSeq, System.Globalization.CultureInfo.InvariantCulture));
         Add("actor = @actor", "actor", filter.Actor);
-        Add("action = @action", "action", filter.Action);
+        if (AuditActions.Family(filter.Action) is { } family)
+        {
+            // A family (secret.*) is the actions of the one vocabulary that it names; none: nothing matches.
+            conditions.Add(family.Count == 0 ? "1 = 0" : $"action IN ({string.Join(", ", family.Select((_, i) => $"@family{i}"))})");
+            parameters.AddRange(family.Select((action, i) => ($"family{i}", (object?)action)));
+        }
+        else
+            Add("action = @action", "action", filter.Action);
         Add("target = @target", "target", filter.Target is null ? null : KvsLayout.AuditTarget(filter.Target));
         Add("outcome = @outcome", "outcome", filter.Outcome);
         Add("seq < @before", "before", filter.Before);

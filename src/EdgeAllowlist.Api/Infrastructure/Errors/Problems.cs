@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using FluentValidation.Results;
 
@@ -30,6 +31,7 @@ public static class Problems
             // Named as the request spells it (a header such as Idempotency-Key keeps its case).
             Errors = problem.Field is { } field ? [new(new ValidationFailure(field, detail)) { Name = field }] : [],
         };
+        RejectionAuditMiddleware.RecordReason(context, problem.Field is { } named ? [(named, detail)] : [("", detail)]);
         // Marked as sent, so FastEndpoints does not answer a second time behind it (the body may be buffered).
         context.MarkResponseStart();
         context.Response.StatusCode = problem.StatusCode;
@@ -47,6 +49,9 @@ sealed class ProblemTranslation : IGlobalPostProcessor
 {
     public Task PostProcessAsync(IPostProcessorContext context, CancellationToken ct)
     {
+        // A validator's refusal (answered by FastEndpoints itself): the rejection's audit entry names the fields as the 400 does.
+        if (context.HasValidationFailures)
+            RejectionAuditMiddleware.RecordReason(context.HttpContext, [.. context.ValidationFailures.Select(f => (JsonNamingPolicy.CamelCase.ConvertName(f.PropertyName), f.ErrorMessage))]);
         if (context.ExceptionDispatchInfo?.SourceException is not ProblemException problem || context.HttpContext.ResponseStarted())
             return Task.CompletedTask;
         context.MarkExceptionAsHandled();

@@ -98,6 +98,16 @@ public sealed class AuditModel(InProcessApi api, ConsoleSessions sessions) : Con
             return null;
         return [.. b.Keys.Union(a.Keys).Order(StringComparer.Ordinal)
             .Where(k => b.GetValueOrDefault(k) != a.GetValueOrDefault(k))
-            .Select(k => (k, b.GetValueOrDefault(k) ?? "—", a.GetValueOrDefault(k) ?? "—"))];
+            .Select(k => (k, Readable(k, b.GetValueOrDefault(k)), Readable(k, a.GetValueOrDefault(k))))];
     }
+
+    /// <summary>
+    /// A member as an auditor reads it: an expiry (<c>exp</c>, Unix seconds in the KVS values) as ISO 8601
+    /// UTC, with the stored number beside it; 0 is "no expiry".
+    /// </summary>
+    public static string Readable(string member, string? value) =>
+        value is null ? "—"
+        : member == "exp" && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? seconds == 0 ? "0 (no expiry)" : $"{DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)} ({value})"
+            : value;
 }

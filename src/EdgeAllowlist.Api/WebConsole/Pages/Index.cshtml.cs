@@ -48,8 +48,9 @@ public sealed class OverviewModel(InProcessApi api, ConsoleSessions sessions, Ti
                 Warnings.Add("Denials carry x-allowlist-reason, which tells a caller which rule hit: for staging only.");
             if (status.Str("drift") != "in-sync")
                 Warnings.Add($"Drift: {status.Str("drift")} — the store was changed outside this service; see kvs.external-change in the audit.");
-            if (status.Str("auditChain") == "invalid")
-                Warnings.Add($"The audit chain does not verify (first bad entry {status.Str("auditFirstInvalidSeq")}).");
+            // "broken" is what status says; this compared with "invalid", which it never says, so the warning never showed.
+            if (status.Str("auditChain") == Infrastructure.Integrity.IntegrityReport.Broken)
+                Warnings.Add($"The audit trail does not verify ({status.Long("auditProblems")} problems, first bad entry {status.Str("auditFirstInvalidSeq")}): see Verify on the Audit page.");
         }
         if (Has(Infrastructure.Auth.ApiScopes.AuditRead))
             LastChange = (await Api("GET", "/v1/audit?limit=1&outcome=success")).Json.Items().FirstOrDefault() is { ValueKind: JsonValueKind.Object } last ? last : null;

@@ -38,5 +38,44 @@ public sealed class AuditVerifyExportCommandTests(AdminApiHost api) : IClassFixt
         (await File.ReadAllTextAsync(csvFile)).ShouldContain("https://export.audit.example");
     }
 
+    [Fact]
+    public async Task Verify_checks_an_export_offline_with_the_public_key_alone_and_names_an_entry_changed_by_one_byte()
+    {
+        for (var i = 0; i < 3; i++)
+            await api.AddOriginAsync($"https://offline{i}.audit.example");
+        var exportFile = Path.Combine(folder, "export.ndjson");
+        var keyFile = Path.Combine(folder, "key.pem");
+        (await Cli("audit", "verify", "-o", "json")).ExitCode.ShouldBe(ExitCodes.Ok);
+        (await Cli("audit", "export", "--file", exportFile)).ExitCode.ShouldBe(ExitCodes.Ok);
+        using (var http = new HttpClient { BaseAddress = api.BaseAddress })
+        {
+            http.DefaultRequestHeaders.Authorization = new("Bearer", api.AdminToken);
+            var key = JsonNode.Parse(await http.GetStringAsync("/v1/audit/public-key"))!;
+            await File.WriteAllTextAsync(keyFile, key["publicKeyPem"]!.GetValue<string>());
+        }
+
+        // No API, no token, no database: the file and the key.
+        var intact = await CliRun.RunAsync("audit", "verify", "--file", exportFile, "--public-key", keyFile, "-o", "json");
+
+        intact.ExitCode.ShouldBe(ExitCodes.Ok, intact.Out + intact.Error);
+        intact.Json["valid"]!.GetValue<bool>().ShouldBeTrue();
+        intact.Json["checkpoints"]!.GetValue<long>().ShouldBeGreaterThan(0);
+
+        var lines = await File.ReadAllLinesAsync(exportFile);
+        var index = Array.FindIndex(lines, l => l.Contains("offline1.audit.example", StringComparison.Ordinal));
+        var seq = JsonNode.Parse(lines[index])!["seq"]!.GetValue<long>();
+        lines[index] = lines[index].Replace("offline1.audit", "offline7.audit", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(exportFile, lines);
+
+        var tampered = await CliRun.RunAsync("audit", "verify", "--file", exportFile, "--public-key", keyFile, "-o", "json");
+
+        tampered.ExitCode.ShouldBe(ExitCodes.VerificationFailed, tampered.Out + tampered.Error);
+        var problem = tampered.Json["problems"]!.AsArray().ShouldHaveSingleItem()!;
+        problem["kind"]!.GetValue<string>().ShouldBe("altered");
+        problem["seq"]!.GetValue<long>().ShouldBe(seq);
+
+        (await CliRun.RunAsync("audit", "verify", "--file", exportFile)).ExitCode.ShouldBe(ExitCodes.InvalidInput);
+    }
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 }
