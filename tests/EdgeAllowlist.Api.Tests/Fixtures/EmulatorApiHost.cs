@@ -64,6 +64,8 @@ public class EmulatorApiHost : IAsyncLifetime
             ["Kvs:UseEndpointOverrideVerbatim"] = "true",
             ["Kvs:BaseBackoff"] = "00:00:00.001",
             ["Kvs:MaxBackoff"] = "00:00:00.010",
+            // Instances that share a database share the audit key, as docs/audit.md asks: each signs and verifies the others' checkpoints and journal rows.
+            ["Audit:KeyFile"] = Path.Combine(emulatorData, "audit-key.pem"),
         })
             Settings[key] = value;
         Api = NewInstance();

@@ -20,6 +20,20 @@ public sealed class UserAgentTests(ApiHost host) : IClassFixture<ApiHost>
     async Task<JsonNode> CfgAsync() => JsonNode.Parse((await Store.GetAsync("cfg"))!.Value)!;
 
     [Fact]
+    public async Task A_rule_change_is_audited_naming_the_rule_by_list_kind_and_pattern_not_only_its_shard()
+    {
+        using var admin = host.Admin();
+        var added = await AddAsync(admin, "allow", "substring", "AuditNamedPlayer/");
+        (await admin.DeleteAsync($"/v1/user-agents/allow/{added.Text("id")}")).IsSuccessStatusCode.ShouldBeTrue();
+
+        var add = (await admin.GetJsonAsync("/v1/audit?action=ua.add&limit=1"))["items"]![0]!;
+        var delete = (await admin.GetJsonAsync("/v1/audit?action=ua.delete&limit=1"))["items"]![0]!;
+
+        add.Text("detail").ShouldBe("added allow substring \"AuditNamedPlayer/\"");
+        delete.Text("detail").ShouldBe("removed allow substring \"AuditNamedPlayer/\"");
+    }
+
+    [Fact]
     public async Task Patterns_are_packed_into_shards_the_function_reads_and_listed_back_as_written()
     {
         using var admin = host.Admin();

@@ -64,22 +64,37 @@ static class UserAgentRules
     public static IReadOnlyList<KeyWrite> Plan(IReadOnlyDictionary<string, string> state, Func<IReadOnlyList<UserAgentRule>, IReadOnlyList<UserAgentRule>> change, string action)
     {
         var before = Read(state);
-        var shards = Pack(change(before));
+        var after = change(before);
+        var shards = Pack(after);
         var oldCount = ShardCount(state);
         var writes = new List<KeyWrite>();
+        // The entries stay on the shard keys (rollback restores keys), and their detail names the rules.
+        var detail = Changed(before, after);
         for (var n = 0; n < Math.Max(oldCount, shards.Count); n++)
         {
             var key = KvsLayout.UserAgentShardKey(n);
-            writes.Add(new(key, n < shards.Count ? shards[n] : null, action, key));
+            writes.Add(new(key, n < shards.Count ? shards[n] : null, action, key, detail));
         }
         // Without cfg the function denies everything; whoever writes it later sets ua from the shards present.
         if (state.TryGetValue(KvsLayout.ConfigKey, out var cfg) && TryParseObject(cfg) is { } policy
             && !(policy[KvsLayout.UserAgentShardCountMember] is JsonValue count && count.TryGetValue<int>(out var current) && current == shards.Count))
         {
             policy[KvsLayout.UserAgentShardCountMember] = shards.Count;
-            writes.Add(new(KvsLayout.ConfigKey, policy.ToJsonString(Compact), action, KvsLayout.ConfigKey));
+            writes.Add(new(KvsLayout.ConfigKey, policy.ToJsonString(Compact), action, KvsLayout.ConfigKey, detail));
         }
         return writes;
+    }
+
+    const int MaxDetail = 1000;
+
+    /// <summary>The rules added and removed, by list, kind and pattern (what an auditor asks about), not by shard.</summary>
+    static string? Changed(IReadOnlyList<UserAgentRule> before, IReadOnlyList<UserAgentRule> after)
+    {
+        var had = before.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var has = after.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        static string Name(UserAgentRule r) => $"{r.List} {r.Kind} \"{r.Pattern}\"";
+        var named = string.Join("; ", [.. after.Where(r => !had.Contains(r.Id)).Select(r => "added " + Name(r)), .. before.Where(r => !has.Contains(r.Id)).Select(r => "removed " + Name(r))]);
+        return named.Length == 0 ? null : named.Length > MaxDetail ? named[..MaxDetail] + "…" : named;
     }
 
     /// <summary>

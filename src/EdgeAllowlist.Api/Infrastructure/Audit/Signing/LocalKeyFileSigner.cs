@@ -27,6 +27,19 @@ public sealed class LocalKeyFileSigner : IAuditSigner, IDisposable
 
     public static LocalKeyFileSigner OpenOrCreate(string path)
     {
+        try
+        {
+            return OpenOrCreateOnce(path);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another instance sharing the key created it between our look and our create: use theirs.
+            return OpenOrCreateOnce(path);
+        }
+    }
+
+    static LocalKeyFileSigner OpenOrCreateOnce(string path)
+    {
         var key = ECDsa.Create();
         if (File.Exists(path))
         {
