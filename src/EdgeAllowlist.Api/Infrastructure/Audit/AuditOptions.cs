@@ -1,8 +1,12 @@
+using EdgeAllowlist.Api.Infrastructure.Configuration;
+
 namespace EdgeAllowlist.Api.Infrastructure.Audit;
 
 /// <summary>Settings <c>Audit:*</c>: the checkpoint cadence and the key that signs them.</summary>
-public sealed class AuditOptions
+public sealed class AuditOptions : ISettings
 {
+    public static string Section => "Audit";
+
     /// <summary>A checkpoint is signed once this many entries follow the last one...</summary>
     public int CheckpointEvery { get; set; } = 1000;
 
@@ -28,9 +32,13 @@ public sealed class AuditOptions
         public string? ServiceUrl { get; set; }
     }
 
-    public bool IsValid => CheckpointEvery > 0 && CheckpointInterval > TimeSpan.Zero;
-
-    public const string Rules = "Audit:CheckpointEvery and Audit:CheckpointInterval must be positive.";
+    public IEnumerable<(string Key, string Rule)> Problems()
+    {
+        if (CheckpointEvery <= 0)
+            yield return (nameof(CheckpointEvery), "must be positive");
+        if (CheckpointInterval <= TimeSpan.Zero)
+            yield return (nameof(CheckpointInterval), "must be positive");
+    }
 
     /// <summary>How old the newest checkpoint may be before verification calls the trail cut.</summary>
     public TimeSpan MaxCheckpointAge => CheckpointInterval * 2;
