@@ -119,7 +119,8 @@ public static class DatabaseSchema
             partner TEXT NOT NULL,
             fingerprint TEXT NOT NULL,
             created_at BIGINT NOT NULL,
-            created_by TEXT NOT NULL)
+            created_by TEXT NOT NULL,
+            created_by_token TEXT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
         // The last audit entry verified (IntegrityMonitor): a start verifies only the entries after it.
@@ -160,6 +161,7 @@ public static class DatabaseSchema
     {
         await AddColumnAsync(database, "audit_entries", "hashed_target", "TEXT NULL", cancellationToken);
         await AddColumnAsync(database, "audit_entries", "hashed_action", "TEXT NULL", cancellationToken);
+        await AddColumnAsync(database, "partner_secrets", "created_by_token", "TEXT NULL", cancellationToken);
         await database.WriteLockedAsync(async (connection, transaction) =>
         {
             foreach (var statement in Statements)
