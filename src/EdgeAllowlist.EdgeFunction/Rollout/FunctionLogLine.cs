@@ -90,6 +90,11 @@ public sealed class FunctionLogParser
         {
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // Valid JSON whose escapes spell no text: refused, as the API refuses it in any body, not read as something else.
+            throw new FormatException($"Line {number} holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair), which is no text; send the log as the function wrote it.");
+        }
     }
 
     static string? Member(JsonElement root, string name) =>
