@@ -48,6 +48,9 @@ public sealed partial class DocsPageTests(ApiHost host, ConsoleBrowser browser) 
                 elsewhere.Add(request.Url);
         };
         page.PageError += (_, error) => violations.Add("page error: " + error);
+        // Scalar's bundle is megabytes of script: on a loaded machine it takes longer than the console's pages.
+        page.SetDefaultTimeout(120_000);
+        page.SetDefaultNavigationTimeout(120_000);
         await page.GotoAsync("/docs/");
         // The API's description from openapi/v1.json, drawn by Scalar's script: the page works, not only loads.
         try

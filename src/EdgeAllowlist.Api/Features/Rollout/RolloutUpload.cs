@@ -6,8 +6,10 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace EdgeAllowlist.Api.Features.Rollout;
 
-public sealed class RolloutOptions
+public sealed class RolloutOptions : Infrastructure.Configuration.ISettings
 {
+    public static string Section => "Rollout";
+
     /// <summary>
     /// Largest upload a rollout route reads (<c>Rollout:MaxUploadBytes</c>, default 256 MiB, about a
     /// million log lines as FilterLogEvents prints them); past it the answer is 413. The body is
@@ -20,10 +22,16 @@ public sealed class RolloutOptions
 
     /// <summary>
     /// Longest one request may work (<c>Rollout:MaxDuration</c>, default 60 s); past it the answer is
-    /// 422. With User-Agents cut to 128 characters as the function cuts them, a full-size upload takes
-    /// far less (bench/rollout), so this bounds what one rules:read token can make the API spend.
+    /// 422: whatever the log holds, this bounds what one rules:read token can make the API spend.
     /// </summary>
     public TimeSpan MaxDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    public IEnumerable<(string Key, string Rule)> Problems()
+    {
+        if (MaxUploadBytes < 1) yield return (nameof(MaxUploadBytes), $"must be at least 1 (got {MaxUploadBytes})");
+        if (MaxLines < 1) yield return (nameof(MaxLines), $"must be at least 1 (got {MaxLines})");
+        if (MaxDuration <= TimeSpan.Zero) yield return (nameof(MaxDuration), $"must be positive (got {MaxDuration})");
+    }
 }
 
 /// <summary>Marks a route whose body is a streamed upload (log lines, not one JSON request): the JSON-only and secret-scanning middleware leave it alone.</summary>

@@ -17,9 +17,8 @@ public sealed class BootstrapToken(ApiTokenStore tokens, IOptions<AuthOptions> o
     {
         if (await tokens.AnyAsync(cancellationToken))
             return;
+        // Its shape was checked with every other setting at start (AuthOptions.Problems).
         var configured = options.Value.BootstrapToken;
-        if (configured is not null && !ApiTokenStore.LooksLikeToken(configured))
-            throw new InvalidOperationException("Auth:BootstrapToken (EDGE_ALLOWLIST_BOOTSTRAP_TOKEN) must be 32 to 256 printable ASCII characters.");
         var token = configured ?? ApiTokenStore.NewToken();
         await tokens.CreateAsync(token, Name, ApiScopes.All, [], null, new("system", null, null), AuditActions.TokenBootstrap, cancellationToken);
         if (configured is not null)
