@@ -34,6 +34,7 @@ if (await app.InitializeAsync() is var refused and not 0)
     return refused;
 app.UseApiPipelineCapture()
     .UseSecurityHeaders()
+    .UseDocsSecurityHeaders()
     .UseRequestIds()
     .UseOutageAnswers()
     .UseAuthentication()
@@ -42,6 +43,7 @@ app.UseApiPipelineCapture()
     .UseAuthorization()
     .UseRejectionAudit()
     .UseJsonBodies()
+    .UseWellFormedText()
     .UseSecretShapedInputRefusal()
     .UseIdempotencyKeys()
     .UseFastEndpoints(c =>
@@ -55,6 +57,8 @@ app.UseApiPipelineCapture()
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/swagger/{documentName}/swagger.json")
     .AddPreferredSecuritySchemes(OpenApiConventions.SecurityScheme)
     // Offline and to the point: no fonts from a CDN, no upsell of Scalar's own client, agent or MCP.
+    // The nonce lets the page's one inline script run under the CSP (DocsSecurityHeaders) and nothing injected.
+    .WithNonce()
     .DisableDefaultFonts().HideClientButton().HideDeveloperTools().DisableAgent().DisableMcp().DisableTelemetry());
 app.MapConsoleAssets();
 app.MapRazorPages();

@@ -168,6 +168,9 @@ public static class ServiceRegistration
         });
     }
 
+    public static IApplicationBuilder UseWellFormedText(this IApplicationBuilder app) =>
+        app.UseMiddleware<Http.WellFormedTextMiddleware>();
+
     public static IApplicationBuilder UseSecretShapedInputRefusal(this IApplicationBuilder app) =>
         app.UseMiddleware<SecretShapedInputMiddleware>();
 

@@ -24,7 +24,7 @@ public enum LineKind
 /// request id; the lines of one request sit between <c>&lt;id&gt; START DistributionID: &lt;id&gt;</c> and
 /// <c>&lt;id&gt; END</c>, so the distribution is known from the START of the same request id.
 /// </summary>
-public sealed class FunctionLogParser
+public sealed partial class FunctionLogParser
 {
     /// <summary>Requests whose END never came (delivery is best effort) are forgotten past this many, so memory stays bounded.</summary>
     const int MaxOpenRequests = 4096;
@@ -80,11 +80,15 @@ public sealed class FunctionLogParser
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 return null;
-            var action = Member(root, "allowlist");
-            var reason = Member(root, "reason");
+            var action = Member(root, "allowlist", number);
+            var reason = Member(root, "reason", number);
             if (action is null || !Actions.Contains(action) || reason is null || !Reasons.All.Contains(reason))
                 return null;
-            return new(number, action, reason, Member(root, "uri") ?? "", Member(root, "origin") ?? "", Member(root, "ua") ?? "", at, distribution);
+            // As the function writes them (function/allowlist.js, log()): secrets masked, origin and
+            // User-Agent cut to 128 characters. An upload is anyone's text: what it carries beyond that
+            // is never echoed (a secret) nor worked on (a 60 KB User-Agent through every rule).
+            return new(number, action, reason, MaskSecrets(Member(root, "uri", number) ?? ""), MaskSecrets(Cut(Member(root, "origin", number) ?? "")),
+                MaskSecrets(Cut(Member(root, "ua", number) ?? "")), at, distribution);
         }
         catch (JsonException)
         {
@@ -92,8 +96,49 @@ public sealed class FunctionLogParser
         }
     }
 
-    static string? Member(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>The function's own cut: <c>slice(0, 128)</c>, in UTF-16 code units as JavaScript counts them.</summary>
+    public const int MaxLoggedLength = 128;
+
+    public static string Cut(string text) => text.Length <= MaxLoggedLength ? text : text[..MaxLoggedLength];
+
+    /// <summary>The function's mask for a URI whose marker it does not know: every <c>ealp_…</c> run becomes <c>*</c>.</summary>
+    public static string MaskSecrets(string text) => text.Contains("ealp_", StringComparison.Ordinal) ? SecretRun().Replace(text, "*") : text;
+
+    [System.Text.RegularExpressions.GeneratedRegex("ealp_[A-Za-z0-9_-]*")]
+    private static partial System.Text.RegularExpressions.Regex SecretRun();
+
+    static string? Member(JsonElement root, string name, long number)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+            return null;
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // The function's cut can split a surrogate pair at the 128th unit, and JSON.stringify then
+            // writes the lone half as an escape: that one is the function's and is dropped, as the cut meant.
+            // Anywhere else the escapes spell no text: refused, as the API refuses it in any body.
+            var raw = value.GetRawText();
+            if (raw.Length > 8 && raw[^7..^5] == "\\u" && char.IsHighSurrogate((char)Convert.ToUInt16(raw[^5..^1], 16))
+                && TryString(raw[..^7] + "\"") is { Length: MaxLoggedLength - 1 } cut)
+                return cut;
+            throw new FormatException($"Line {number}: {name} holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair), which is no text; send the log as the function wrote it.");
+        }
+    }
+
+    static string? TryString(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<string>(json);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>The function's reason codes (function/contract.json) and which of them only an attacker or a broken client earns.</summary>

@@ -174,6 +174,10 @@ public static class LogInput
             {
                 throw new FormatException($"The events document is not valid JSON: {e.Message}", e);
             }
+            catch (InvalidOperationException)
+            {
+                throw new FormatException($"Event {number + 1} of the events document holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair), which is no text.");
+            }
             state = reader.CurrentState;
             return (int)reader.BytesConsumed;
         }

@@ -154,6 +154,155 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         denials.ShouldContain(e => e["detail"]!.GetValue<string>().Contains("gamma"));
     }
 
+    /// <summary>
+    /// Revoking: a token revokes only tokens it could have minted. Each case is (revoker, what the
+    /// target holds) and whether it may; a refusal is an audited 403 naming the excess, and the target keeps working.
+    /// </summary>
+    [Fact]
+    public async Task A_token_revokes_only_tokens_it_could_have_minted()
+    {
+        using var admin = host.Admin();
+        var now = DateTimeOffset.UtcNow;
+        async Task<(string Token, string Id)> Mint(string name, string[] scopes, string[]? partners = null, DateTimeOffset? expiresAt = null)
+        {
+            var response = await admin.PostJsonAsync("/v1/tokens", new { name, scopes, partners, expiresAt });
+            var body = await response.JsonAsync();
+            response.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToJsonString());
+            return (body["token"]!.GetValue<string>(), body["metadata"]!["id"]!.GetValue<string>());
+        }
+        var tokensOnly = await Mint("revoke-tokens-only", ["tokens:admin"]);
+        var reader = await Mint("revoke-reader", ["tokens:admin", "rules:read"], expiresAt: now.AddHours(1));
+        var rotator = await Mint("revoke-rotator", ["tokens:admin", "secrets:rotate"], ["alpha", "beta"]);
+        var fullAdmin = await Mint("revoke-full-admin", ["rules:read", "rules:write", "secrets:rotate", "secrets:admin", "audit:read", "tokens:admin"]);
+
+        (string Revoker, string Case, (string Token, string Id) Target, string? Excess)[] cases =
+        [
+            // The case: tokens:admin alone locked every administrator out.
+            (tokensOnly.Token, "tokens:admin revokes a full admin", fullAdmin, "secrets:admin"),
+            (tokensOnly.Token, "tokens:admin revokes a reader", await Mint("r1", ["rules:read"]), "rules:read"),
+            (tokensOnly.Token, "tokens:admin revokes tokens:admin", await Mint("r2", ["tokens:admin"]), null),
+            (tokensOnly.Token, "no expiry revokes any expiry", await Mint("r3", ["tokens:admin"], expiresAt: now.AddDays(400)), null),
+            (reader.Token, "a subset, earlier expiry", await Mint("r4", ["rules:read"], expiresAt: now.AddMinutes(30)), null),
+            (reader.Token, "a scope it lacks", await Mint("r5", ["rules:read", "rules:write"], expiresAt: now.AddMinutes(30)), "rules:write"),
+            (reader.Token, "a token without expiry", await Mint("r6", ["rules:read"]), "without expiry"),
+            (reader.Token, "a later expiry", await Mint("r7", ["rules:read"], expiresAt: now.AddHours(2)), "later than this token's own expiry"),
+            (rotator.Token, "a subset of its partners", await Mint("r8", ["secrets:rotate"], ["alpha"]), null),
+            (rotator.Token, "a partner it is not limited to", await Mint("r9", ["secrets:rotate"], ["alpha", "gamma"]), "gamma"),
+            (rotator.Token, "every partner", await Mint("r10", ["secrets:rotate"]), "every partner"),
+            (rotator.Token, "secrets:admin", await Mint("r11", ["secrets:admin"]), "secrets:admin"),
+            (rotator.Token, "the full admin", fullAdmin, "secrets:admin"),
+            (reader.Token, "itself", reader, null),
+        ];
+        var failures = new List<string>();
+        var refusals = 0;
+        foreach (var (revoker, name, target, excess) in cases)
+        {
+            var response = await host.Client(revoker).DeleteAsync($"/v1/tokens/{target.Id}");
+            var body = await response.Content.ReadAsStringAsync();
+            var stillWorks = (await host.Client(target.Token).GetAsync("/v1/tokens/current")).StatusCode == HttpStatusCode.OK;
+            if (excess is null && (response.StatusCode != HttpStatusCode.OK || stillWorks))
+                failures.Add($"{name}: {(int)response.StatusCode} {body}, expected 200 and the token revoked (still works: {stillWorks})");
+            if (excess is not null)
+            {
+                refusals++;
+                if (response.StatusCode != HttpStatusCode.Forbidden || response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                    failures.Add($"{name}: {(int)response.StatusCode} {body}, expected a 403 problem");
+                else if (!(JsonNode.Parse(body)!["detail"]?.GetValue<string>() ?? "").Contains(excess))
+                    failures.Add($"{name}: the 403 does not name '{excess}': {body}");
+                if (!stillWorks)
+                    failures.Add($"{name}: refused, yet the target token no longer works");
+            }
+        }
+        failures.ShouldBeEmpty();
+        (await admin.DeleteAsync("/v1/tokens/tok_unknown")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var denials = new List<JsonNode>();
+        foreach (var actor in (string[])["revoke-tokens-only", "revoke-reader", "revoke-rotator"])
+            denials.AddRange((await admin.GetJsonAsync($"/v1/audit?action=auth.denied&outcome=forbidden&actor={actor}"))["items"]!.AsArray().Select(e => e!));
+        denials.Count.ShouldBe(refusals);
+        denials.ShouldAllBe(e => e["target"]!.GetValue<string>().StartsWith("DELETE /v1/tokens/tok_"));
+        denials.ShouldContain(e => e["detail"]!.GetValue<string>().Contains(fullAdmin.Id));
+    }
+
+    /// <summary>
+    /// Undoing a rotation: only the token that rotated, or one holding its every scope and partner,
+    /// and only while the rotated-out secrets are in grace. A refusal changes nothing in the store.
+    /// </summary>
+    [Fact]
+    public async Task A_rotation_is_undone_only_by_its_token_or_one_covering_it_and_only_within_the_grace()
+    {
+        using var admin = host.Admin();
+        var store = host.Service<IKeyValueStore>();
+        (await admin.PostJsonAsync("/v1/partners", new { id = "undo-lattice", scope = "all" })).EnsureSuccessStatusCode();
+        async Task<string> Mint(string name, string[] scopes, string[]? partners = null)
+        {
+            var response = await admin.PostJsonAsync("/v1/tokens", new { name, scopes, partners });
+            response.StatusCode.ShouldBe(HttpStatusCode.Created);
+            return (await response.JsonAsync())["token"]!.GetValue<string>();
+        }
+        async Task<string> Rotate(string token, int graceSeconds = 3600)
+        {
+            var response = await host.Client(token).PostJsonAsync("/v1/partners/undo-lattice/secrets/rotate",
+                new { graceSeconds, distributionDomain = "d111111abcdef8.cloudfront.net" }, Guid.NewGuid().ToString());
+            var body = await response.JsonAsync();
+            response.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToJsonString());
+            return body["id"]!.GetValue<string>();
+        }
+        var onePartner = await Mint("undo-one-partner", ["secrets:rotate"], ["undo-lattice"]);
+        var twoPartners = await Mint("undo-two-partners", ["secrets:rotate", "rules:read"], ["undo-lattice", "other"]);
+        var anyPartner = await Mint("undo-any-partner", ["secrets:rotate"]);
+        var secretsAdmin = await Mint("undo-secrets-admin", ["secrets:admin"]);
+        var fullAdmin = host.AdminToken;
+
+        (string Case, string Rotator, string Undoer, string? Excess)[] cases =
+        [
+            // The case: a one-partner rotate token took back an administrator's rotation.
+            ("a one-partner token undoes the admin's rotation", fullAdmin, onePartner, "secrets:admin"),
+            ("an any-partner rotate token undoes the admin's rotation", fullAdmin, anyPartner, "tokens:admin"),
+            ("a one-partner token undoes an any-partner token's rotation", anyPartner, onePartner, "every partner"),
+            ("a one-partner token undoes a token holding rules:read too", twoPartners, onePartner, "rules:read"),
+            ("secrets:admin undoes a secrets:rotate token's rotation", onePartner, secretsAdmin, "secrets:rotate"),
+            ("the token that rotated", onePartner, onePartner, null),
+            ("the token that rotated, holding more", twoPartners, twoPartners, null),
+            ("an any-partner token undoes a one-partner token's rotation", onePartner, anyPartner, null),
+            ("a token holding every scope and more partners", onePartner, twoPartners, null),
+            ("the full admin undoes anyone's", anyPartner, fullAdmin, null),
+            ("the full admin undoes its own", fullAdmin, fullAdmin, null),
+        ];
+        var failures = new List<string>();
+        foreach (var (name, rotator, undoer, excess) in cases)
+        {
+            var issued = await Rotate(rotator);
+            var etag = (await store.DescribeAsync()).ETag;
+            var response = await host.Client(undoer).PostJsonAsync($"/v1/partners/undo-lattice/secrets/{issued}/undo-rotation", new { });
+            var body = await response.Content.ReadAsStringAsync();
+            if (excess is null && response.StatusCode != HttpStatusCode.OK)
+                failures.Add($"{name}: {(int)response.StatusCode} {body}, expected 200");
+            if (excess is not null)
+            {
+                if (response.StatusCode != HttpStatusCode.Forbidden)
+                    failures.Add($"{name}: {(int)response.StatusCode} {body}, expected 403");
+                else if (!(JsonNode.Parse(body)!["detail"]?.GetValue<string>() ?? "").Contains(excess))
+                    failures.Add($"{name}: the 403 does not name '{excess}': {body}");
+                if ((await store.DescribeAsync()).ETag != etag)
+                    failures.Add($"{name}: refused, yet the store changed");
+            }
+        }
+        failures.ShouldBeEmpty();
+
+        // Out of grace: the rotated-out secrets have run out, and an undo would give them back an unlimited life.
+        var late = await Rotate(onePartner, graceSeconds: 60);
+        host.Clock.Advance(TimeSpan.FromMinutes(2));
+        var problem = await (await host.Client(onePartner).PostJsonAsync($"/v1/partners/undo-lattice/secrets/{late}/undo-rotation", new { }))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict);
+        problem.ToJsonString().ShouldContain("grace period ended");
+        // Not the store's ETag: the sweep deletes the expired secrets meanwhile. The undo would have deleted this one.
+        (await admin.GetJsonAsync("/v1/partners/undo-lattice/secrets"))["items"]!.AsArray().ShouldContain(s => s!["id"]!.GetValue<string>() == late);
+        var ended = await Rotate(fullAdmin, graceSeconds: 0);
+        await (await host.Client(fullAdmin).PostJsonAsync($"/v1/partners/undo-lattice/secrets/{ended}/undo-rotation", new { }))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict);
+    }
+
     /// <summary>Besides health, only a token's view of itself: any valid token may read its own grants (401 without one: <c>UndoRotationTests</c>).</summary>
     [Fact]
     public async Task Only_the_health_endpoints_and_a_tokens_look_at_itself_need_no_scope_and_that_one_needs_a_token()

@@ -30,6 +30,8 @@ public sealed class SettingsTests
     [InlineData("Integrity:Interval", "-00:10:00", "Integrity:Interval must be positive")]
     [InlineData("DesiredState:MaxDeletions", "-1", "DesiredState:MaxDeletions must be 0 or more")]
     [InlineData("Rollout:MaxUploadBytes", "0", "Rollout:MaxUploadBytes must be at least 1")]
+    [InlineData("Rollout:MaxLines", "0", "Rollout:MaxLines must be at least 1")]
+    [InlineData("Rollout:MaxDuration", "00:00:00", "Rollout:MaxDuration must be positive")]
     [InlineData("Kvs:Arn", "arn:aws:s3:::bucket/key", "Kvs:Arn must be arn:aws:cloudfront::")]
     [InlineData("Kvs:EndpointOverride", "localhost:8080", "Kvs:EndpointOverride must be an http or https URL")]
     [InlineData("Kvs:MaxAttempts", "0", "Kvs:MaxAttempts must be at least 1")]

@@ -59,6 +59,12 @@ public sealed class PublicSuffixListTests
     [InlineData("xn--55qx5d.cn")]
     [InlineData("anything.ck")]
     [InlineData("eu-west-1.compute.amazonaws.com")]
+    // Private-section entries added after the 2023 copy (issue 20): a wildcard over any was accepted.
+    [InlineData("ngrok-free.app")]
+    [InlineData("ngrok.app")]
+    [InlineData("replit.app")]
+    [InlineData("lovable.app")]
+    [InlineData("val.run")]
     public void The_vendored_list_has_icann_private_wildcard_and_idn_suffixes(string host) =>
         PublicSuffixList.Embedded.IsPublicSuffix(host).ShouldBeTrue(host);
 
@@ -76,5 +82,15 @@ public sealed class PublicSuffixListTests
     {
         PublicSuffixList.Embedded.RuleCount.ShouldBeGreaterThan(9000);
         PublicSuffixList.Embedded.Unconvertible.ShouldBe(0);
+    }
+
+    [Fact]
+    public void The_lists_date_is_read_from_the_header_refresh_psl_writes()
+    {
+        var file = Path.Combine(RepositoryPaths.Root, "src", "EdgeAllowlist.Api", "Features", "Origins", "PublicSuffix", "public_suffix_list.dat");
+        var header = File.ReadLines(file).Single(l => l.StartsWith(PublicSuffixList.DateLine, StringComparison.Ordinal));
+
+        PublicSuffixList.Embedded.ListDate.ShouldBe(DateOnly.ParseExact(header[PublicSuffixList.DateLine.Length..].Trim(), "yyyy-MM-dd"));
+        new PublicSuffixList(["com"], OriginName.ToAscii).ListDate.ShouldBeNull();
     }
 }

@@ -34,6 +34,8 @@ public sealed class MalformedInputTests(ApiHost host) : IClassFixture<ApiHost>
         "https://*.co.uk", "https://*.github.io", "https://*.cloudfront.net", "https://*.s3.amazonaws.com", "https://exa\u200Bmple.com",
         "https://exa\u202Emple.com", "https://exa\u00ADmple.com", "https://exa\uFEFFmple.com", "https://xn--a.com", "https://example.com:0",
         "https://example.com:00000", "https://example.com:0443",
+        // Private-section suffixes newer than the 2023 list (issue 20).
+        "https://*.ngrok-free.app", "https://*.ngrok.app", "https://*.replit.app", "https://*.lovable.app", "https://*.val.run",
     ];
 
     /// <summary>Write routes with a body that is not declared JSON (issue 10 item 5): 415 naming application/json.</summary>

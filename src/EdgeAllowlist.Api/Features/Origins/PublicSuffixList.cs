@@ -31,6 +31,9 @@ sealed class PublicSuffixList
         foreach (var raw in lines)
         {
             var line = raw.Trim();
+            if (line.StartsWith(DateLine, StringComparison.Ordinal)
+                && DateOnly.TryParseExact(line[DateLine.Length..].Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date))
+                ListDate = date;
             if (line.Length == 0 || line.StartsWith("//", StringComparison.Ordinal))
                 continue;
             var rule = line.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries)[0];
@@ -50,6 +53,12 @@ sealed class PublicSuffixList
             }
         }
     }
+
+    /// <summary>The header line scripts/refresh-psl.sh writes with the list's date.</summary>
+    public const string DateLine = "// List-Date:";
+
+    /// <summary>When the list was published (its <see cref="DateLine"/>); null for a list without one. Shown in /v1/status.</summary>
+    public DateOnly? ListDate { get; }
 
     /// <summary>Rules skipped because they have no ASCII form; none in the vendored list (a test says so).</summary>
     public int Unconvertible { get; }

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using EdgeAllowlist.Api.Infrastructure.Errors;
+using EdgeAllowlist.EdgeFunction.Rollout;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace EdgeAllowlist.Api.Features.Rollout;
@@ -14,9 +17,20 @@ public sealed class RolloutOptions : Infrastructure.Configuration.ISettings
     /// </summary>
     public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Most log lines one request reads (<c>Rollout:MaxLines</c>); past it the answer is 413.</summary>
+    public long MaxLines { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// Longest one request may work (<c>Rollout:MaxDuration</c>, default 60 s); past it the answer is
+    /// 422: whatever the log holds, this bounds what one rules:read token can make the API spend.
+    /// </summary>
+    public TimeSpan MaxDuration { get; set; } = TimeSpan.FromSeconds(60);
+
     public IEnumerable<(string Key, string Rule)> Problems()
     {
         if (MaxUploadBytes < 1) yield return (nameof(MaxUploadBytes), $"must be at least 1 (got {MaxUploadBytes})");
+        if (MaxLines < 1) yield return (nameof(MaxLines), $"must be at least 1 (got {MaxLines})");
+        if (MaxDuration <= TimeSpan.Zero) yield return (nameof(MaxDuration), $"must be positive (got {MaxDuration})");
     }
 }
 
@@ -35,6 +49,27 @@ static class RolloutUpload
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             size.MaxRequestBodySize = limit;
         return new LimitedStream(context.Request.Body, limit);
+    }
+
+    /// <summary>
+    /// The log's messages, stopped with 413 past <see cref="RolloutOptions.MaxLines"/> and with 422 once
+    /// the request has worked longer than <see cref="RolloutOptions.MaxDuration"/>. Checked between
+    /// lines: one line's work is bounded already (64 KB a message, 128 characters a User-Agent).
+    /// </summary>
+    public static async IAsyncEnumerable<LogMessage> Bounded(IAsyncEnumerable<LogMessage> messages, RolloutOptions options, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var count = 0L;
+        await foreach (var message in messages.WithCancellation(ct))
+        {
+            if (++count > options.MaxLines)
+                throw new ProblemException(StatusCodes.Status413PayloadTooLarge,
+                    $"The log has more than Rollout:MaxLines ({options.MaxLines}) lines; analyse it in smaller time windows, or raise the setting.", "body");
+            if (Stopwatch.GetElapsedTime(started) > options.MaxDuration)
+                throw new ProblemException(StatusCodes.Status422UnprocessableEntity,
+                    $"The work on this log passed Rollout:MaxDuration ({options.MaxDuration.TotalSeconds:0.###} s) at line {count}; nothing is concluded from part of a log. Analyse smaller time windows, or raise the setting.", "body");
+            yield return message;
+        }
     }
 
     /// <summary>Counts what is read and fails with 413 past the limit, whatever the server's own limit is.</summary>

@@ -71,9 +71,10 @@ sealed record SecretView(string Id, string Partner, string Fingerprint, string S
 
 /// <summary>
 /// Issue a secret for <paramref name="Partner"/>: a create, or with <paramref name="GraceForOthers"/>
-/// a rotation. <paramref name="Memory"/> keeps the new secret across attempts of one idempotent request.
+/// a rotation. <paramref name="TokenId"/> is the token that asks, kept so that only it, or a token
+/// covering it, may undo the rotation. <paramref name="Memory"/> keeps the new secret across attempts of one idempotent request.
 /// </summary>
-sealed record IssueSecret(Partner Partner, string Domain, DateTimeOffset? ExpiresAt, TimeSpan? GraceForOthers, Actor Actor, IAttemptMemory Memory);
+sealed record IssueSecret(Partner Partner, string Domain, DateTimeOffset? ExpiresAt, TimeSpan? GraceForOthers, Actor Actor, string? TokenId, IAttemptMemory Memory);
 
 /// <summary>The answer to create and rotate: the one time the secret is shown.</summary>
 sealed record IssuedSecret(
@@ -149,8 +150,10 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyC
         ], ct);
         // The key is in the store now; a caller who goes away must not leave it without its metadata.
         await using (var connection = await database.OpenAsync(CancellationToken.None))
-            await connection.ExecuteAsync("INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by) VALUES (@id, @p, @f, @c, @b) ON CONFLICT (id) DO NOTHING",
-                null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", command.Actor.Name));
+            await connection.ExecuteAsync(
+                "INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by, created_by_token) VALUES (@id, @p, @f, @c, @b, @t) ON CONFLICT (id) DO NOTHING",
+                null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", command.Actor.Name),
+                ("t", command.TokenId));
         var state = (await writer.GetStateAsync(ct)).Items;
         var rotatedTargets = outcome.Entries.Where(e => e.Action == AuditActions.SecretRotateOut).Select(e => e.Target).ToHashSet();
         var rotated = await ViewsAsync(StoredSecret.OfPartner(state, partner.Id).Where(s => rotatedTargets.Contains(s.Target)).ToList(), ct);
@@ -193,6 +196,13 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyC
         }, ct);
         await idempotency.RetireAsync([Target(partner, id)], CancellationToken.None);
         return outcome;
+    }
+
+    /// <summary>The id of the token that issued the secret; null when unknown (issued before it was kept, or outside the service).</summary>
+    public async Task<string?> IssuedByTokenAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ScalarAsync("SELECT created_by_token FROM partner_secrets WHERE id = @id", null, ct, ("id", id)) as string;
     }
 
     /// <summary>The live secrets (present in the store) with the metadata the database keeps.</summary>

@@ -117,6 +117,13 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
         return await connection.QueryAsync($"SELECT {Columns} FROM api_tokens ORDER BY created_at, id", Read, cancellationToken: cancellationToken);
     }
 
+    /// <summary>The token with this id, active or not; null when there is none.</summary>
+    public async Task<ApiToken?> FindAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync($"SELECT {Columns} FROM api_tokens WHERE id = @id", Read, null, cancellationToken, ("id", id))).FirstOrDefault();
+    }
+
     /// <summary>
     /// The token whose hash matches, compared in constant time, active or not (the caller says why an
     /// inactive one is refused); null when no token has that value. Only an active one is marked as used.

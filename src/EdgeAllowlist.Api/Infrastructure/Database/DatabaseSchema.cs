@@ -122,7 +122,8 @@ public static class DatabaseSchema
             partner TEXT NOT NULL,
             fingerprint TEXT NOT NULL,
             created_at BIGINT NOT NULL,
-            created_by TEXT NOT NULL)
+            created_by TEXT NOT NULL,
+            created_by_token TEXT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
         // Held the last entry an earlier version had verified, so a start verified only the entries
@@ -180,6 +181,7 @@ public static class DatabaseSchema
         }
         // Signed by the audit key (WriteIntent.Digest): a row written straight into the database does not verify.
         await AddColumnAsync(database, "write_intents", "signature", "TEXT NULL", cancellationToken);
+        await AddColumnAsync(database, "partner_secrets", "created_by_token", "TEXT NULL", cancellationToken);
         await database.WriteLockedAsync(async (connection, transaction) =>
         {
             foreach (var statement in Statements)

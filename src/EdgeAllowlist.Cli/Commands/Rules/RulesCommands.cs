@@ -128,15 +128,21 @@ static class RulesCommands
         return [export, plan, apply];
 
         // A saved plan was reviewed when it was made: it runs without a prompt, exactly as saved, or not at all.
+        // It is also a file anyone may have written: the URL in it only checks the API the caller names (the
+        // token never goes to it), and what is shown and applied is the API's plan of its document, never its own copy.
         async Task<int> ApplySavedAsync(ParseResult parse, CommandOutput output, string path, SavedPlan saved, CancellationToken cancellationToken)
         {
             if (parse.GetValue(from) is not null)
                 return output.Fail(ExitCodes.InvalidInput, "PlanHasDocument", $"{path} is a saved plan; it carries its own document, so --from does not apply.");
-            if ((parse.GetValue(to) ?? parse.GetValue(options.Api)) is { } named && named.AbsoluteUri != saved.Api.AbsoluteUri)
+            if ((parse.GetValue(to) ?? parse.GetValue(options.Api)) is not { } named)
+                return output.Fail(ExitCodes.InvalidInput, "NoApi",
+                    $"{path} was planned against {saved.Api}; name the API to apply it to with --to or --api (or EDGE_ALLOWLIST_API): the token goes only to an API you name, never to one a plan file names.",
+                    $"edge-allowlist apply {path} --to {saved.Api}");
+            if (named.AbsoluteUri != saved.Api.AbsoluteUri)
                 return output.Fail(ExitCodes.InvalidInput, "PlanForOtherApi", $"{path} was planned against {saved.Api}, not {named}; nothing was written.", $"plan against {named} and apply that plan");
             if (options.TokenOf(parse) is not { Length: > 0 } token)
                 return output.Fail(ExitCodes.InvalidInput, "NoApi", CommonOptions.NoApi("rules:write"));
-            var api = new AdminApiClient(environment.Http, saved.Api, token);
+            var api = new AdminApiClient(environment.Http, named, token);
             var next = $"run plan again, review it, save it with -out and apply that ({path} is from {saved.CreatedAt:u})";
 
             var moved = SavedPlan.Moved(saved.BaseRules, SavedPlan.Managed(saved.Document, await api.ExportDesiredStateAsync(cancellationToken)));
@@ -146,27 +152,34 @@ static class RulesCommands
             if (eTag != saved.BaseETag)
                 output.Progress($"[grey]the store changed since the plan (ETag {Markup.Escape(saved.BaseETag ?? "none")} -> {Markup.Escape(eTag ?? "none")}) outside the rules this plan manages; the plan still holds[/]");
 
-            PlanText.Render(output.Progress, saved.Plan);
-            if (saved.Plan["changes"]?.AsArray().Count is null or 0)
+            // The file's plan is only what was reviewed: the API plans the file's document again, and any
+            // difference (a document edited after review, with a digest fetched for it) refuses the file.
+            var planned = await api.PlanDesiredStateAsync(saved.Document, cancellationToken);
+            var differences = SavedPlan.Differences(saved.Plan, planned);
+            if (differences.Count > 0 || planned["planDigest"]?.GetValue<string>() != saved.Plan["planDigest"]?.GetValue<string>())
+                return output.Fail(ExitCodes.PlanStale, "PlanStale",
+                    $"{path} does not hold the API's plan of its own document; nothing was written. {(differences.Count > 0 ? string.Join("; ", differences) : "The plan's digest differs.")}", next);
+            PlanText.Render(output.Progress, planned);
+            if (planned["changes"]?.AsArray().Count is null or 0)
             {
-                output.Result(new { applied = false, plan = saved.Plan }, console => console.MarkupLine("[green]nothing to apply[/]"));
+                output.Result(new { applied = false, plan = planned }, console => console.MarkupLine("[green]nothing to apply[/]"));
                 return ExitCodes.Ok;
             }
-            if (PlanText.DeletionGate(output, saved.Plan, parse.GetValue(force)) is { } gated)
+            if (PlanText.DeletionGate(output, planned, parse.GetValue(force)) is { } gated)
                 return gated;
             JsonObject applied;
             try
             {
                 output.Counter("applying", 0, 1);
-                applied = await api.ApplyDesiredStateAsync(saved.Document, saved.Plan["planDigest"]!.GetValue<string>(), parse.GetValue(force), cancellationToken);
+                applied = await api.ApplyDesiredStateAsync(saved.Document, planned["planDigest"]!.GetValue<string>(), parse.GetValue(force), cancellationToken);
                 output.Counter("applying", 1, 1);
             }
             catch (AdminApiException error) when (error.StatusCode == HttpStatusCode.Conflict)
             {
                 // The API re-plans under its write lock: it answers 409 with the plan it would run instead.
-                var differences = error.Problem?["currentPlan"] is JsonObject current ? SavedPlan.Differences(saved.Plan, current) : [];
+                var moves = error.Problem?["currentPlan"] is JsonObject current ? SavedPlan.Differences(planned, current) : [];
                 return output.Fail(ExitCodes.PlanStale, "PlanStale",
-                    $"The rules moved while the plan was applied; nothing was written. {(differences.Count > 0 ? string.Join("; ", differences) : error.Message)}", next);
+                    $"The rules moved while the plan was applied; nothing was written. {(moves.Count > 0 ? string.Join("; ", moves) : error.Message)}", next);
             }
             output.Result(new { applied = true, plan = path, result = applied }, console =>
                 console.MarkupLine($"[green]applied[/] {Markup.Escape(path)} as change {Markup.Escape(applied["changeId"]?.ToString() ?? "")} (audit entry {applied["auditSeq"]})"));

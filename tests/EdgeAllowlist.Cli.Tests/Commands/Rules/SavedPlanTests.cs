@@ -80,7 +80,7 @@ public sealed class SavedPlanTests(AdminApiHost api) : IClassFixture<AdminApiHos
     }
 
     [Fact]
-    public async Task A_saved_plan_whose_changes_are_not_what_the_api_would_do_is_refused_by_the_api_naming_the_difference()
+    public async Task A_saved_plan_whose_changes_are_not_what_the_api_would_do_is_refused_naming_the_difference()
     {
         var rules = await RulesWith("edited.yaml", "https://edited.plan.example");
         (await Run("plan", rules, "-out", File("edited.plan"))).ExitCode.ShouldBe(ExitCodes.Ok);
@@ -90,9 +90,10 @@ public sealed class SavedPlanTests(AdminApiHost api) : IClassFixture<AdminApiHos
         saved["plan"]!["planDigest"] = "sha256:" + new string('0', 64);
         await System.IO.File.WriteAllTextAsync(File("edited.plan"), saved.ToJsonString());
 
-        var applied = await Run("apply", File("edited.plan"), "-o", "json");
+        var emptied = await Run("apply", File("edited.plan"), "-o", "json");
 
-        applied.ExitCode.ShouldBe(ExitCodes.Ok, "a plan with no changes has nothing to apply");
+        emptied.ExitCode.ShouldBe(ExitCodes.PlanStale, "a plan that shows nothing while its document adds an origin is not the API's plan");
+        emptied.ErrorJson["error"]!["message"]!.GetValue<string>().ShouldContain("origin https://edited.plan.example: not planned, now add");
         saved["plan"]!["changes"] = new JsonArray(new JsonObject { ["kind"] = "origin", ["op"] = "add", ["id"] = "https://other.edited.example" });
         await System.IO.File.WriteAllTextAsync(File("edited.plan"), saved.ToJsonString());
         var refused = await Run("apply", File("edited.plan"), "-o", "json");

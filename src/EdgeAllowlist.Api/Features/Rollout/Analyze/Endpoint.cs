@@ -16,8 +16,9 @@ sealed class Endpoint(IOptions<RolloutOptions> options) : EndpointWithoutRequest
         Summary(s =>
         {
             s.Summary = "Analyse the function's report-mode log lines: counts by reason, top origins, User-Agents and paths, the time span, and suggested rule changes with the denials each turns into passes.";
-            s.Description = "The body is NDJSON of the function's log lines, CloudWatch lines (request id prefix, START/END), or the JSON that aws logs filter-log-events prints; it is streamed, at most Rollout:MaxUploadBytes (default 256 MiB, else 413). Lines that are not the function's are counted in skipped. Never suggests anything for attack-like reasons or a wildcard over a public suffix.";
-            s.Responses[413] = "The upload is larger than Rollout:MaxUploadBytes.";
+            s.Description = "The body is NDJSON of the function's log lines, CloudWatch lines (request id prefix, START/END), or the JSON that aws logs filter-log-events prints; it is streamed, at most Rollout:MaxUploadBytes (default 256 MiB, else 413) and Rollout:MaxLines lines (else 413), worked on for at most Rollout:MaxDuration (else 422). Secrets in the lines are masked and origins and User-Agents cut to 128 characters, as the function logs them. Lines that are not the function's are counted in skipped. Never suggests anything for attack-like reasons or a wildcard over a public suffix.";
+            s.Responses[413] = "The upload is larger than Rollout:MaxUploadBytes, or has more than Rollout:MaxLines lines.";
+            s.Responses[422] = "The work passed Rollout:MaxDuration.";
         });
     }
 
@@ -27,7 +28,8 @@ sealed class Endpoint(IOptions<RolloutOptions> options) : EndpointWithoutRequest
         AnalysisDocument document;
         try
         {
-            document = await RolloutAnalyzer.AnalyzeAsync(RolloutUpload.Body(HttpContext, limit), RolloutRules.Instance, ct);
+            var messages = RolloutUpload.Bounded(LogInput.ReadAsync(RolloutUpload.Body(HttpContext, limit), ct), options.Value, ct);
+            document = await RolloutAnalyzer.AnalyzeAsync(messages, RolloutRules.Instance, ct);
         }
         catch (Exception e) when (e is Infrastructure.Errors.ProblemException or BadHttpRequestException or FormatException)
         {

@@ -25,9 +25,10 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, TimeProvider time, IOptions<R
         Summary(s =>
         {
             s.Summary = "Replay recorded would-be denials against candidate rules through the real function: nowPass and stillDenied by reason with examples, and whether enforcing would be safe.";
-            s.Description = "multipart/form-data with two parts in this order: rules (a desired-state document as JSON, the same as POST /v1/desired-state/plan takes; sections left out are empty or the contract's defaults) and log (as POST /v1/rollout/analyze takes). Query threshold (default 0): how many recorded requests that are not attack-like may still be blocked for the verdict to be safe. At most Rollout:MaxUploadBytes in all (else 413). Writes nothing.";
+            s.Description = "multipart/form-data with two parts in this order: rules (a desired-state document as JSON, the same as POST /v1/desired-state/plan takes; sections left out are empty or the contract's defaults) and log (as POST /v1/rollout/analyze takes). Query threshold (default 0): how many recorded requests that are not attack-like may still be blocked for the verdict to be safe. At most Rollout:MaxUploadBytes in all and Rollout:MaxLines log lines (else 413), worked on for at most Rollout:MaxDuration (else 422). Writes nothing.";
             s.Params["threshold"] = "Recorded requests that are not attack-like that enforcing may block and still be called safe (default 0).";
-            s.Responses[413] = "The upload is larger than Rollout:MaxUploadBytes.";
+            s.Responses[413] = "The upload is larger than Rollout:MaxUploadBytes, or the log has more than Rollout:MaxLines lines.";
+            s.Responses[422] = "The work passed Rollout:MaxDuration.";
         });
     }
 
@@ -58,7 +59,7 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, TimeProvider time, IOptions<R
             var log = await reader.ReadNextSectionAsync(ct);
             if (log is null || PartName(log) != "log")
                 throw new ProblemException(StatusCodes.Status400BadRequest, "The second part must be log: the function's log lines.", "log");
-            document = await ReplayEngine.ReplayAsync(log.Body, runtime, candidate!, threshold, time.GetUtcNow(), ct);
+            document = await ReplayEngine.ReplayAsync(RolloutUpload.Bounded(LogInput.ReadAsync(log.Body, ct), options.Value, ct), runtime, candidate!, threshold, time.GetUtcNow(), ct);
         }
         catch (Exception e) when (e is ProblemException or BadHttpRequestException or FormatException or InvalidDataException)
         {

@@ -29,7 +29,7 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, TimePro
         var partner = await partners.FindAsync(req.Partner, ct);
         if (partner is null)
             ThrowError(r => r.Partner, $"There is no partner '{req.Partner}'; create it first (POST /v1/partners).", 404);
-        await Send.ResponseAsync(await secrets.IssueAsync(new(partner!, domain!, req.ExpiresAt, null, HttpContext.ToActor(), HttpContext.AttemptMemory()), ct), 201, ct);
+        await Send.ResponseAsync(await secrets.IssueAsync(new(partner!, domain!, req.ExpiresAt, null, HttpContext.ToActor(), User.TokenId(), HttpContext.AttemptMemory()), ct), 201, ct);
     }
 }
 

@@ -36,7 +36,7 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, AuditTr
         if (partner is null)
             ThrowError(r => r.Partner, $"There is no partner '{req.Partner}'.", 404);
         var grace = req.GraceSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : secrets.DefaultGrace;
-        await Send.ResponseAsync(await secrets.IssueAsync(new(partner!, domain!, null, grace, HttpContext.ToActor(), HttpContext.AttemptMemory()), ct), 201, ct);
+        await Send.ResponseAsync(await secrets.IssueAsync(new(partner!, domain!, null, grace, HttpContext.ToActor(), User.TokenId(), HttpContext.AttemptMemory()), ct), 201, ct);
     }
 }
 

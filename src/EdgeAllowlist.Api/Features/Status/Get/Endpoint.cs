@@ -17,7 +17,7 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
     {
         Get("/status");
         Permissions(ApiScopes.RulesRead);
-        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, keys this service does not manage (unmanagedKeys, the first 10 in unmanagedKeySample: another tool writes the same store), drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), the audit trail as last verified in full (auditChain valid, broken or unchecked; the same verification as GET /v1/audit/verify, whichever ran last), and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
+        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, keys this service does not manage (unmanagedKeys, the first 10 in unmanagedKeySample: another tool writes the same store), drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), the audit trail as last verified in full (auditChain valid, broken or unchecked; the same verification as GET /v1/audit/verify, whichever ran last), the date of the Public Suffix List wildcard origins are checked against (publicSuffixListDate; scripts/refresh-psl.sh refreshes it), and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
     }
 
     public override async Task HandleAsync(CancellationToken ct)
@@ -50,7 +50,8 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
             audit.Last?.Problems.Count ?? 0,
             audit.Last?.SignedThrough ?? 0,
             audit.Last?.VerifiedAt,
-            Warnings(state.Items)), ct);
+            Warnings(state.Items),
+            Origins.PublicSuffixList.Embedded.ListDate), ct);
     }
 
     /// <summary>
@@ -106,4 +107,5 @@ sealed record Response(
     int AuditProblems,
     long AuditSignedThrough,
     DateTimeOffset? AuditVerifiedAt,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings,
+    DateOnly? PublicSuffixListDate);

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Security.Claims;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 
@@ -28,7 +26,7 @@ sealed class Endpoint(ApiTokenStore tokens, AuditTrail audit, TimeProvider time)
     {
         if (req.ExpiresAt is { } expires && expires <= time.GetUtcNow())
             ThrowError(r => r.ExpiresAt, "expiresAt must be in the future.");
-        if (Exceeds(User, req) is { } excess)
+        if (TokenLattice.CouldNotMint(User, new([.. req.Scopes], req.Partners ?? [], req.ExpiresAt), "grant") is { } excess)
         {
             await HttpContext.ForbidAsync(audit, excess, ct);
             return;
@@ -39,38 +37,6 @@ sealed class Endpoint(ApiTokenStore tokens, AuditTrail audit, TimeProvider time)
         await Send.ResponseAsync(new(token, TokenView.From(created)), 201, ct);
     }
 
-    /// <summary>
-    /// Tokens form a lattice: a caller mints only tokens at or below itself, so <c>tokens:admin</c> alone
-    /// is not root. Null when the grant is within the caller's own; else what exceeds, for the 403.
-    /// </summary>
-    static string? Exceeds(ClaimsPrincipal caller, Request req)
-    {
-        var held = caller.FindAll(ApiScopes.ClaimType).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
-        var extraScopes = req.Scopes.Where(s => !held.Contains(s)).Distinct().ToList();
-        if (extraScopes.Count > 0)
-            return $"A token can grant only scopes it holds itself; this one lacks {string.Join(", ", extraScopes)} (it holds {string.Join(", ", held.Order())}).";
-        if (caller.FindFirst(ApiScopes.ExpiresClaim)?.Value is { } expiresText)
-        {
-            var callerExpires = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(expiresText, CultureInfo.InvariantCulture));
-            if (req.ExpiresAt is not { } expires)
-                return $"This token expires at {Iso(callerExpires)}, so it cannot grant a token without expiry: set expiresAt no later than that.";
-            if (expires.ToUnixTimeMilliseconds() > callerExpires.ToUnixTimeMilliseconds()) // both as stored: to the millisecond
-                return $"expiresAt {Iso(expires)} is later than this token's own expiry, {Iso(callerExpires)}.";
-        }
-        var limitedTo = caller.FindAll(ApiScopes.PartnerClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
-        if (limitedTo.Count > 0 && req.Scopes.Contains(ApiScopes.SecretsRotate))
-        {
-            var partners = req.Partners ?? [];
-            if (partners.Count == 0)
-                return $"This token rotates secrets only of {string.Join(", ", limitedTo.Order())}, so it cannot grant secrets:rotate for every partner: list partners among those.";
-            var extraPartners = partners.Where(p => !limitedTo.Contains(p)).Distinct().ToList();
-            if (extraPartners.Count > 0)
-                return $"This token rotates secrets only of {string.Join(", ", limitedTo.Order())}; it cannot grant partners {string.Join(", ", extraPartners)}.";
-        }
-        return null;
-    }
-
-    static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 }
 
 sealed record Request(string Name, IReadOnlyList<string> Scopes, IReadOnlyList<string>? Partners, DateTimeOffset? ExpiresAt)
