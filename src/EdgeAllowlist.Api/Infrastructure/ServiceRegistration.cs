@@ -23,10 +23,15 @@ public static class ServiceRegistration
     }
 
     /// <summary>PostgreSQL when <c>Database:ConnectionString</c> is set; else SQLite at <c>&lt;data&gt;/edge-allowlist.db</c>.</summary>
+    /// <remarks>Its schema check runs first among the hosted services and never stops the start (<see cref="DatabaseStartup"/>).</remarks>
     public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton<IDatabase>(_ => configuration["Database:ConnectionString"] is { Length: > 0 } connectionString
-            ? new PostgresDatabase(connectionString)
-            : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")));
+        services
+            .AddSingleton<IDatabase>(_ => configuration["Database:ConnectionString"] is { Length: > 0 } connectionString
+                ? new PostgresDatabase(connectionString)
+                : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")))
+            .AddSingleton<Readiness.ServiceReadiness>()
+            .AddSingleton<DatabaseStartup>()
+            .AddHostedService(sp => sp.GetRequiredService<DatabaseStartup>());
 
     /// <summary>
     /// The CloudFront KeyValueStore named by <c>Kvs:Arn</c> (credentials from the AWS default chain);
@@ -171,8 +176,11 @@ public static class ServiceRegistration
         app.UseMiddleware<IdempotencyMiddleware>();
 
     /// <summary>
-    /// Opens the store, creates the schema and, on the first start, the bootstrap admin token; before the
-    /// first request. Returns the process exit code to stop with instead of running (0: run).
+    /// Refuses a start on damaged data, with one line on standard error and exit code 65 (the local
+    /// store's log, or the SQLite file: header or <c>PRAGMA quick_check</c>), and on a bootstrap token
+    /// setting that can never work; before the first request. A dependency that is only away (the
+    /// database, the store, a full disk) never stops the start: the schema is created by
+    /// <see cref="DatabaseStartup"/> once the database answers. Returns the exit code to stop with (0: run).
     /// </summary>
     public static async Task<int> InitializeAsync(this WebApplication app)
     {
@@ -186,8 +194,12 @@ public static class ServiceRegistration
             await Console.Error.WriteLineAsync(damaged.Message);
             return LocalStoreDamagedException.ExitCode;
         }
-        await DatabaseSchema.EnsureAsync(app.Services.GetRequiredService<IDatabase>());
-        await app.Services.GetRequiredService<BootstrapToken>().EnsureAsync(CancellationToken.None);
+        if (await app.Services.GetRequiredService<IDatabase>().FindDamageAsync() is { } damage)
+        {
+            await Console.Error.WriteLineAsync(damage);
+            return SqliteDatabase.DamagedExitCode;
+        }
+        app.Services.GetRequiredService<BootstrapToken>().ThrowIfMisconfigured();
         return 0;
     }
 }

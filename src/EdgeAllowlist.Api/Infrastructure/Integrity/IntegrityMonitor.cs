@@ -49,6 +49,7 @@ public sealed class IntegrityMonitor(
     IDatabase database,
     AuditTrail audit,
     StoreWriter writer,
+    DatabaseStartup databaseStartup,
     TimeProvider time,
     IOptions<IntegrityOptions> options,
     ILogger<IntegrityMonitor> logger) : IHostedService, IDisposable
@@ -65,8 +66,12 @@ public sealed class IntegrityMonitor(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before the writer starts (registered ahead of it): it then loads a mirror already repaired.
-        await CheckAsync(writerRunning: false, cancellationToken);
-        loop = Task.Run(() => LoopAsync(stopping.Token), CancellationToken.None);
+        // A database not there yet must not hold the start: the first check then runs once it is, as
+        // a check of a running writer (which repairs by reloading, whichever of the two starts first).
+        var checkedAtStart = databaseStartup.IsReady;
+        if (checkedAtStart)
+            await CheckAsync(writerRunning: false, cancellationToken);
+        loop = Task.Run(() => LoopAsync(checkedAtStart, stopping.Token), CancellationToken.None);
     }
 
     // The in-process test host can dispose the container before it stops the hosted services:
@@ -91,8 +96,20 @@ public sealed class IntegrityMonitor(
         stopping.Dispose();
     }
 
-    async Task LoopAsync(CancellationToken cancellationToken)
+    async Task LoopAsync(bool checkedAtStart, CancellationToken cancellationToken)
     {
+        if (!checkedAtStart)
+        {
+            try
+            {
+                await databaseStartup.Ready.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            await CheckAsync(writerRunning: true, cancellationToken);
+        }
         while (!cancellationToken.IsCancellationRequested)
         {
             try
