@@ -81,9 +81,11 @@ public sealed class DatabaseStartupTests(ITestOutputHelper output) : IDisposable
         string.Join('\n', api.StandardOutput.Concat(api.StandardError)).ShouldNotContain("Unhandled exception");
     }
 
-    /// <summary>A 503 whose errors and detail say the database is unavailable.</summary>
+    /// <summary>A 503 whose type, title, errors and detail all say the database is unavailable (RFC 9110 §15.6.4).</summary>
     internal static void ShouldNameTheDatabase(JsonNode problem)
     {
+        problem["type"]!.GetValue<string>().ShouldBe("https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4", problem.ToJsonString());
+        problem["title"]!.GetValue<string>().ShouldBe("The database is unavailable");
         problem.ErrorFields().ShouldBe(["database"]);
         problem["detail"]!.GetValue<string>().ShouldStartWith("The database is unavailable:");
     }

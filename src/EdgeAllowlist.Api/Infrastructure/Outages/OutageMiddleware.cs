@@ -40,7 +40,8 @@ public sealed class OutageMiddleware(RequestDelegate next, IDatabase database, D
     public static Task WriteAsync(HttpContext context, string dependency, string reason) =>
         Problems.WriteAsync(context, new ProblemException(StatusCodes.Status503ServiceUnavailable,
             $"The {dependency} is unavailable: {reason} Retry after {RetryAfter.TotalSeconds:0} s; a change this request started is either applied and audited by recovery or not applied.",
-            dependency, new Dictionary<string, string> { ["Retry-After"] = RetryAfter.TotalSeconds.ToString(CultureInfo.InvariantCulture) }));
+            dependency, new Dictionary<string, string> { ["Retry-After"] = RetryAfter.TotalSeconds.ToString(CultureInfo.InvariantCulture) },
+            title: $"The {dependency} is unavailable"));
 
     static bool IsHealthProbe(PathString path) => path == "/healthz" || path == "/readyz";
 
