@@ -11,11 +11,12 @@ var admin = AdminCommand.Parse(args);
 var builder = WebApplication.CreateBuilder(admin?.HostArgs ?? args);
 builder.Logging.AddStructuredJson(toStandardError: admin is not null);
 builder.Services
+    .AddSettings(builder.Configuration)
     .AddDatabase(builder.Configuration)
     .AddKeyValueStore(builder.Configuration)
-    .AddWritePath(builder.Configuration)
-    .AddPartnerSecrets(builder.Configuration)
-    .AddTokenAuthentication(builder.Configuration)
+    .AddWritePath()
+    .AddPartnerSecrets()
+    .AddTokenAuthentication()
     .AddObservability()
     .AddWebConsole()
     .AddFastEndpoints()

@@ -1,12 +1,15 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Configuration;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using EdgeAllowlist.Store.Aws;
 using EdgeAllowlist.Store.Local;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 namespace EdgeAllowlist.Api.Infrastructure;
@@ -22,11 +25,29 @@ public static class ServiceRegistration
         return path;
     }
 
+    /// <summary>
+    /// Every configuration section this service reads, each bound once to its typed class and checked
+    /// before anything starts (<see cref="SettingsCheck"/>). The top-level <c>DataDirectory</c> and
+    /// <c>EDGE_ALLOWLIST_BOOTSTRAP_TOKEN</c> (read into <c>Auth:BootstrapToken</c>) are the only other keys.
+    /// </summary>
+    public static IServiceCollection AddSettings(this IServiceCollection services, IConfiguration configuration) =>
+        services
+            .AddSettings<DatabaseOptions>(configuration)
+            .AddSettings<KvsSettings>(configuration)
+            .AddSettings<AuthOptions>(configuration)
+            .PostConfigure<AuthOptions>(o => o.BootstrapToken ??= configuration["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] is { Length: > 0 } token ? token : null)
+            .AddSettings<WriterOptions>(configuration)
+            .AddSettings<Idempotency.IdempotencyOptions>(configuration)
+            .AddSettings<Integrity.IntegrityOptions>(configuration)
+            .AddSettings<Features.Secrets.SecretOptions>(configuration)
+            .AddSettings<Features.DesiredState.DesiredStateOptions>(configuration)
+            .AddSettings<Features.Rollout.RolloutOptions>(configuration);
+
     /// <summary>PostgreSQL when <c>Database:ConnectionString</c> is set; else SQLite at <c>&lt;data&gt;/edge-allowlist.db</c>.</summary>
     /// <remarks>Its schema check runs first among the hosted services and never stops the start (<see cref="DatabaseStartup"/>).</remarks>
     public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration) =>
         services
-            .AddSingleton<IDatabase>(_ => configuration["Database:ConnectionString"] is { Length: > 0 } connectionString
+            .AddSingleton<IDatabase>(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString is { Length: > 0 } connectionString
                 ? new PostgresDatabase(connectionString)
                 : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")))
             .AddSingleton<Readiness.ServiceReadiness>()
@@ -38,23 +59,19 @@ public static class ServiceRegistration
     /// without one, the embedded local store in <c>&lt;data&gt;/kvs</c>.
     /// </summary>
     public static IServiceCollection AddKeyValueStore(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton<IKeyValueStore>(sp => KeyValueStoreClientOptions.From(configuration) is { Arn.Length: > 0 } options
+        services
+            .AddSingleton<IKeyValueStore>(sp => sp.GetRequiredService<IOptions<KvsSettings>>().Value is { Arn.Length: > 0 } options
             ? new KeyValueStoreClient(options)
             : LocalKeyValueStore.Open(Path.Combine(configuration.DataDirectory(), "kvs"), logger: sp.GetRequiredService<ILogger<LocalKeyValueStore>>()));
 
-    public static IServiceCollection AddWritePath(this IServiceCollection services, IConfiguration configuration) =>
+    public static IServiceCollection AddWritePath(this IServiceCollection services) =>
         services
             .AddSingleton(TimeProvider.System)
             .AddSingleton<AuditTrail>()
             .AddSingleton<Features.Origins.OriginNotes>()
-            .Configure<Features.DesiredState.DesiredStateOptions>(configuration.GetSection("DesiredState"))
             .AddSingleton<Features.DesiredState.DesiredStateService>()
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
-            .Configure<Features.Rollout.RolloutOptions>(configuration.GetSection("Rollout"))
-            .Configure<WriterOptions>(configuration.GetSection("Writer"))
-            .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
             .AddSingleton<MirrorRepository>()
-            .Configure<Integrity.IntegrityOptions>(configuration.GetSection("Integrity"))
             .AddSingleton<Integrity.IntegrityMonitor>()
             // Before the writer: the first check repairs the mirror before the writer loads it.
             .AddHostedService(sp => sp.GetRequiredService<Integrity.IntegrityMonitor>())
@@ -65,20 +82,16 @@ public static class ServiceRegistration
             .AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
 
     /// <summary>Partners, their secrets and the sweep that ends them (settings <c>Secrets:*</c>).</summary>
-    public static IServiceCollection AddPartnerSecrets(this IServiceCollection services, IConfiguration configuration) =>
+    public static IServiceCollection AddPartnerSecrets(this IServiceCollection services) =>
         services
-            .AddOptions<Features.Secrets.SecretOptions>().Bind(configuration.GetSection("Secrets"))
-            .Validate(o => o.IsValid, Features.Secrets.SecretOptions.Rules).ValidateOnStart().Services
             .AddSingleton<Features.Partners.PartnerDirectory>()
             .AddSingleton<Features.Secrets.PartnerSecrets>()
             .AddSingleton<Features.Secrets.SecretSweep>()
             .AddHostedService(sp => sp.GetRequiredService<Features.Secrets.SecretSweep>());
 
-    public static IServiceCollection AddTokenAuthentication(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddTokenAuthentication(this IServiceCollection services)
     {
         services
-            .Configure<AuthOptions>(configuration.GetSection("Auth"))
-            .PostConfigure<AuthOptions>(o => o.BootstrapToken ??= configuration["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] is { Length: > 0 } token ? token : null)
             .AddSingleton<ApiTokenStore>()
             .AddSingleton<IdempotencyCleanup>()
             .AddHostedService(sp => sp.GetRequiredService<IdempotencyCleanup>())
@@ -176,14 +189,20 @@ public static class ServiceRegistration
         app.UseMiddleware<IdempotencyMiddleware>();
 
     /// <summary>
-    /// Refuses a start on damaged data, with one line on standard error and exit code 65 (the local
-    /// store's log, or the SQLite file: header or <c>PRAGMA quick_check</c>), and on a bootstrap token
-    /// setting that can never work; before the first request. A dependency that is only away (the
+    /// Refuses a start on settings that can never work (one line each, exit 78) and on damaged data,
+    /// with one line on standard error and exit code 65 (the local store's log, or the SQLite file:
+    /// header or <c>PRAGMA quick_check</c>); before the first request. A dependency that is only away (the
     /// database, the store, a full disk) never stops the start: the schema is created by
     /// <see cref="DatabaseStartup"/> once the database answers. Returns the exit code to stop with (0: run).
     /// </summary>
     public static async Task<int> InitializeAsync(this WebApplication app)
     {
+        if (SettingsCheck.Problems(app.Services) is { } problems)
+        {
+            foreach (var problem in problems)
+                await Console.Error.WriteLineAsync($"Configuration: {problem}");
+            return SettingsCheck.ExitCode;
+        }
         try
         {
             // Opened first so a damaged local store stops the start with one line, not a stack trace from a hosted service.
@@ -199,7 +218,6 @@ public static class ServiceRegistration
             await Console.Error.WriteLineAsync(damage);
             return SqliteDatabase.DamagedExitCode;
         }
-        app.Services.GetRequiredService<BootstrapToken>().ThrowIfMisconfigured();
         return 0;
     }
 }

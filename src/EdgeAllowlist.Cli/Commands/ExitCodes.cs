@@ -1,6 +1,6 @@
 namespace EdgeAllowlist.Cli.Commands;
 
-/// <summary>The process exit codes, documented in the README; scripts branch on them.</summary>
+/// <summary>The process exit codes, documented in docs/cli.md ("Exit codes"); scripts branch on them.</summary>
 public static class ExitCodes
 {
     public const int Ok = 0;

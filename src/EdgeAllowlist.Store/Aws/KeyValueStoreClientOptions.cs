@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Configuration;
-
 namespace EdgeAllowlist.Store.Aws;
 
 /// <summary>Settings of <see cref="KeyValueStoreClient"/>, bound from the configuration section <c>Kvs</c>.</summary>
-public sealed class KeyValueStoreClientOptions
+public class KeyValueStoreClientOptions
 {
     public const string SectionName = "Kvs";
 
@@ -29,10 +27,6 @@ public sealed class KeyValueStoreClientOptions
 
     /// <summary>Time allowed for one attempt; past it the attempt counts as a network fault.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>The <c>Kvs</c> section of <paramref name="configuration"/>; defaults where it says nothing.</summary>
-    public static KeyValueStoreClientOptions From(IConfiguration configuration) =>
-        configuration.GetSection(SectionName).Get<KeyValueStoreClientOptions>() ?? new();
 
     /// <summary>
     /// The endpoint the client sends to: <see cref="EndpointOverride"/>, else the one the environment configures

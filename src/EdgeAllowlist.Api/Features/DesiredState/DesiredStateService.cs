@@ -10,10 +10,17 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Features.DesiredState;
 
-public sealed class DesiredStateOptions
+public sealed class DesiredStateOptions : Infrastructure.Configuration.ISettings
 {
+    public static string Section => "DesiredState";
+
     /// <summary>An apply that would delete more origins and User-Agent rules than this is refused unless forced.</summary>
     public int MaxDeletions { get; set; } = 10;
+
+    public IEnumerable<(string Key, string Rule)> Problems()
+    {
+        if (MaxDeletions < 0) yield return (nameof(MaxDeletions), $"must be 0 or more (got {MaxDeletions})");
+    }
 }
 
 /// <summary>The plan the caller reviewed is not the plan the store now gives: 409 with the fresh one as <c>currentPlan</c>, to review and apply with its digest.</summary>

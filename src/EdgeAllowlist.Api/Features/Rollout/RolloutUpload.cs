@@ -3,14 +3,21 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace EdgeAllowlist.Api.Features.Rollout;
 
-public sealed class RolloutOptions
+public sealed class RolloutOptions : Infrastructure.Configuration.ISettings
 {
+    public static string Section => "Rollout";
+
     /// <summary>
     /// Largest upload a rollout route reads (<c>Rollout:MaxUploadBytes</c>, default 256 MiB, about a
     /// million log lines as FilterLogEvents prints them); past it the answer is 413. The body is
     /// streamed, so memory does not grow with it.
     /// </summary>
     public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
+
+    public IEnumerable<(string Key, string Rule)> Problems()
+    {
+        if (MaxUploadBytes < 1) yield return (nameof(MaxUploadBytes), $"must be at least 1 (got {MaxUploadBytes})");
+    }
 }
 
 /// <summary>Marks a route whose body is a streamed upload (log lines, not one JSON request): the JSON-only and secret-scanning middleware leave it alone.</summary>

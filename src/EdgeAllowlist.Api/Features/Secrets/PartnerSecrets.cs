@@ -11,8 +11,10 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Features.Secrets;
 
-public sealed class SecretOptions
+public sealed class SecretOptions : Infrastructure.Configuration.ISettings
 {
+    public static string Section => "Secrets";
+
     /// <summary>The CloudFront distribution domain put into <c>videoContentSourceUrl</c> when a request names none.</summary>
     public string? DistributionDomain { get; set; }
 
@@ -22,12 +24,14 @@ public sealed class SecretOptions
     /// <summary>How often expired secrets are deleted from the store.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    public const string Rules = "Secrets:DistributionDomain must be empty or a DNS name, Secrets:DefaultGrace between 0 and 30 days, Secrets:SweepInterval positive.";
-
-    public bool IsValid =>
-        (string.IsNullOrEmpty(DistributionDomain) || System.Text.RegularExpressions.Regex.IsMatch(DistributionDomain, PartnerSecrets.DomainPattern, System.Text.RegularExpressions.RegexOptions.IgnoreCase))
-        && DefaultGrace >= TimeSpan.Zero && DefaultGrace <= TimeSpan.FromSeconds(Rotate.Endpoint.MaxGraceSeconds)
-        && SweepInterval > TimeSpan.Zero;
+    public IEnumerable<(string Key, string Rule)> Problems()
+    {
+        if (!string.IsNullOrEmpty(DistributionDomain) && !System.Text.RegularExpressions.Regex.IsMatch(DistributionDomain, PartnerSecrets.DomainPattern, System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+            yield return (nameof(DistributionDomain), $"must be empty or a DNS name such as d111111abcdef8.cloudfront.net, without scheme or path (got '{DistributionDomain}')");
+        if (DefaultGrace < TimeSpan.Zero || DefaultGrace > TimeSpan.FromSeconds(Rotate.Endpoint.MaxGraceSeconds))
+            yield return (nameof(DefaultGrace), $"must be between 0 and 30 days (got {DefaultGrace})");
+        if (SweepInterval <= TimeSpan.Zero) yield return (nameof(SweepInterval), $"must be positive (got {SweepInterval})");
+    }
 }
 
 /// <summary>A partner secret as the store holds it: the hash in the key, the rest in the value.</summary>

@@ -9,7 +9,7 @@ namespace EdgeAllowlist.Api.Features.UserAgents;
 /// every request its CPU budget, and compiles it to the shard source the function runs. The edge
 /// engine backtracks like V8 and tries every start position, so the test is structural, never a
 /// timing: a pattern is accepted only from a subset whose matching cost is linear in the length of
-/// the User-Agent (README "User-Agent rules" lists the subset; <c>tests/interop/redos</c> proves it under Node).
+/// the User-Agent (docs/api.md, "User-Agent regex subset", lists the subset; <c>tests/interop/redos</c> proves it under Node).
 /// <list type="bullet">
 /// <item>a repeated group holds no quantifier, alternation or lookahead, and repeats at most 32 times;</item>
 /// <item><c>*</c>, <c>+</c> and <c>{n,}</c> apply to one character (or class) outside any group, follow a

@@ -85,7 +85,7 @@ static class UserAgentRules
     /// <summary>
     /// First fit over at most 8 shards of at most 1 KB each, and with bounded repeats adding up to at
     /// most <see cref="PatternGuard.MaxRepeat"/> per shard: V8 slows down sharply once one regex holds
-    /// several counted loops (README "User-Agent regex subset"). Refuses up front when the rules do not fit.
+    /// several counted loops (docs/api.md, "User-Agent regex subset"). Refuses up front when the rules do not fit.
     /// </summary>
     public static IReadOnlyList<string> Pack(IReadOnlyList<UserAgentRule> rules)
     {

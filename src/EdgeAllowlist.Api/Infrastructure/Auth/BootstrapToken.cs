@@ -13,18 +13,11 @@ public sealed class BootstrapToken(ApiTokenStore tokens, IOptions<AuthOptions> o
 {
     public const string Name = "bootstrap-admin";
 
-    /// <summary>Checked at start, before the database is needed: a configured token that can never be accepted stops the start.</summary>
-    public void ThrowIfMisconfigured()
-    {
-        if (options.Value.BootstrapToken is { } configured && !ApiTokenStore.LooksLikeToken(configured))
-            throw new InvalidOperationException("Auth:BootstrapToken (EDGE_ALLOWLIST_BOOTSTRAP_TOKEN) must be 32 to 256 printable ASCII characters.");
-    }
-
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
         if (await tokens.AnyAsync(cancellationToken))
             return;
-        ThrowIfMisconfigured();
+        // Its shape was checked with every other setting at start (AuthOptions.Problems).
         var configured = options.Value.BootstrapToken;
         var token = configured ?? ApiTokenStore.NewToken();
         await tokens.CreateAsync(token, Name, ApiScopes.All, [], null, new("system", null, null), AuditActions.TokenBootstrap, cancellationToken);

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
 
-public sealed class AuthOptions
+public sealed class AuthOptions : Configuration.ISettings
 {
+    public static string Section => "Auth";
     /// <summary>A token used instead of a generated one for the first admin (env EDGE_ALLOWLIST_BOOTSTRAP_TOKEN).</summary>
     public string? BootstrapToken { get; set; }
 
@@ -32,6 +33,18 @@ public sealed class AuthOptions
 
     /// <summary>How often ended failure windows are written to the audit trail.</summary>
     public TimeSpan AuditFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public IEnumerable<(string Key, string Rule)> Problems()
+    {
+        if (BootstrapToken is { Length: > 0 } token && !ApiTokenStore.LooksLikeToken(token))
+            yield return (nameof(BootstrapToken), "(EDGE_ALLOWLIST_BOOTSTRAP_TOKEN) must be 32 to 256 printable ASCII characters");
+        if (MaxFailures < 1) yield return (nameof(MaxFailures), $"must be at least 1 (got {MaxFailures})");
+        if (FailureWindow <= TimeSpan.Zero) yield return (nameof(FailureWindow), $"must be positive (got {FailureWindow})");
+        if (MaxTrackedAddresses < 1) yield return (nameof(MaxTrackedAddresses), $"must be at least 1 (got {MaxTrackedAddresses})");
+        if (MaxRequestsPerToken < 1) yield return (nameof(MaxRequestsPerToken), $"must be at least 1 (got {MaxRequestsPerToken})");
+        if (TokenWindow <= TimeSpan.Zero) yield return (nameof(TokenWindow), $"must be positive (got {TokenWindow})");
+        if (AuditFlushInterval <= TimeSpan.Zero) yield return (nameof(AuditFlushInterval), $"must be positive (got {AuditFlushInterval})");
+    }
 }
 
 /// <summary>

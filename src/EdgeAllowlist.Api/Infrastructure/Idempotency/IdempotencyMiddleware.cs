@@ -9,14 +9,21 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Idempotency;
 
-public sealed class IdempotencyOptions
+public sealed class IdempotencyOptions : Configuration.ISettings
 {
+    public static string Section => "Idempotency";
+
     /// <summary>
     /// How long an unfinished request holds its key without renewing it. The live request renews
     /// it every third of this; one whose process died, or which lost its database, frees the key at
     /// most this long after its last renewal, and a retry then takes over.
     /// </summary>
     public TimeSpan InProgressLease { get; set; } = TimeSpan.FromSeconds(10);
+
+    public IEnumerable<(string Key, string Rule)> Problems()
+    {
+        if (InProgressLease <= TimeSpan.Zero) yield return (nameof(InProgressLease), $"must be positive (got {InProgressLease})");
+    }
 }
 
 /// <summary>

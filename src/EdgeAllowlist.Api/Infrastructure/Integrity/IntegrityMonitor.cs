@@ -4,13 +4,20 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Integrity;
 
-public sealed class IntegrityOptions
+public sealed class IntegrityOptions : Configuration.ISettings
 {
+    public static string Section => "Integrity";
+
     /// <summary>
     /// How often the database mirror is compared with the whole store (and the audit chain checked
     /// past the last verified entry). Each comparison lists every key of the store.
     /// </summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
+
+    public IEnumerable<(string Key, string Rule)> Problems()
+    {
+        if (Interval <= TimeSpan.Zero) yield return (nameof(Interval), $"must be positive (got {Interval})");
+    }
 }
 
 /// <summary>What the last checks found, for /v1/status.</summary>

@@ -79,7 +79,7 @@ public static class KvsLayout
         }
     }
 
-    /// <summary><c>{}</c> or <c>{"exp":N}</c>; notes are kept in the database, not here (README, api section).</summary>
+    /// <summary><c>{}</c> or <c>{"exp":N}</c>; notes are kept in the database, not here (docs/api.md, "Endpoints and scopes").</summary>
     public static string OriginValue(DateTimeOffset? expires) =>
         expires is { } at ? $$"""{"exp":{{at.ToUnixTimeSeconds()}}}""" : "{}";
 

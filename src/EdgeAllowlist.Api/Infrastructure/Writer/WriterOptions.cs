@@ -1,7 +1,9 @@
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 
-public sealed class WriterOptions
+public sealed class WriterOptions : Configuration.ISettings
 {
+    public static string Section => "Writer";
+
     /// <summary>Keys per UpdateKeys call; KVS allows 50, some accounts were seen to refuse more than 32.</summary>
     public int MaxKeysPerBatch { get; set; } = KvsLimits.MaxKeysPerUpdate;
 
@@ -16,4 +18,14 @@ public sealed class WriterOptions
 
     /// <summary>How long a request waits for a writer that has not read the store yet before it is answered 503.</summary>
     public TimeSpan StartWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<(string Key, string Rule)> Problems()
+    {
+        if (MaxKeysPerBatch is < 1 or > KvsLimits.MaxKeysPerUpdate)
+            yield return (nameof(MaxKeysPerBatch), $"must be between 1 and {KvsLimits.MaxKeysPerUpdate}, the store's limit per UpdateKeys call (got {MaxKeysPerBatch})");
+        if (MaxConflictRetries < 0) yield return (nameof(MaxConflictRetries), $"must be 0 or more (got {MaxConflictRetries})");
+        if (MaxReadAttempts < 1) yield return (nameof(MaxReadAttempts), $"must be at least 1 (got {MaxReadAttempts})");
+        if (MaxListings < 1) yield return (nameof(MaxListings), $"must be at least 1 (got {MaxListings})");
+        if (StartWait < TimeSpan.Zero) yield return (nameof(StartWait), $"must not be negative (got {StartWait})");
+    }
 }

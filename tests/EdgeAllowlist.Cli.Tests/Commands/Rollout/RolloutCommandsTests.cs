@@ -66,7 +66,7 @@ public sealed class RolloutCommandsTests : IDisposable
         File.Copy(Path.Combine(Folder, "rules.yaml"), rules);
         var analyze = await CliRun.RunAsync("rollout", "analyze", Ndjson, "--into", rules);
         analyze.ExitCode.ShouldBe(0, analyze.Error);
-        analyze.Out.ShouldContain("added 9 suggestions"); // the README's walk-through
+        analyze.Out.ShouldContain("added 9 suggestions"); // docs/cli.md's walk-through
         analyze.Out.ShouldContain("ua-not-allowed");
         analyze.Out.ShouldContain("add origin https://player.example.net");
         analyze.Out.ShouldContain("allow origin https://*.widgets.example.tv");
