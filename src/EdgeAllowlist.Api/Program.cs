@@ -50,7 +50,12 @@ app.UseApiPipelineCapture()
     {
         c.Endpoints.RoutePrefix = "v1";
         c.Endpoints.Configurator = e => e.PostProcessor<ProblemTranslation>(Order.After);
-        c.Errors.UseProblemDetails();
+        // Its ThrowError with a status other than 400 would otherwise carry the 400's type and title (Problems.TypeOf).
+        c.Errors.UseProblemDetails(p =>
+        {
+            p.TypeTransformer = d => Problems.TypeOf(d.Status) ?? Problems.TypeOf(400)!;
+            p.TitleTransformer = d => Problems.TitleOf(d.Status) ?? Problems.TitleOf(400)!;
+        });
         c.UseStrictJson();
     })
     .UseSwaggerGen();

@@ -45,11 +45,15 @@ public static class ServiceRegistration
             .AddSettings<AuditOptions>(configuration);
 
     /// <summary>PostgreSQL when <c>Database:ConnectionString</c> is set; else SQLite at <c>&lt;data&gt;/edge-allowlist.db</c>.</summary>
+    /// <remarks>Its schema check runs first among the hosted services and never stops the start (<see cref="DatabaseStartup"/>).</remarks>
     public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration) =>
         services
             .AddSingleton<IDatabase>(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString is { Length: > 0 } connectionString
                 ? new PostgresDatabase(connectionString)
-                : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")));
+                : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")))
+            .AddSingleton<Readiness.ServiceReadiness>()
+            .AddSingleton<DatabaseStartup>()
+            .AddHostedService(sp => sp.GetRequiredService<DatabaseStartup>());
 
     /// <summary>
     /// The CloudFront KeyValueStore named by <c>Kvs:Arn</c> (credentials from the AWS default chain);
@@ -208,8 +212,11 @@ public static class ServiceRegistration
         app.UseMiddleware<IdempotencyMiddleware>();
 
     /// <summary>
-    /// Opens the store, creates the schema and, on the first start, the bootstrap admin token; before the
-    /// first request. Returns the process exit code to stop with instead of running (0: run).
+    /// Refuses a start on settings that can never work (one line each, exit 78) and on damaged data,
+    /// with one line on standard error and exit code 65 (the local store's log, or the SQLite file:
+    /// header or <c>PRAGMA quick_check</c>); before the first request. A dependency that is only away (the
+    /// database, the store, a full disk) never stops the start: the schema is created by
+    /// <see cref="DatabaseStartup"/> once the database answers. Returns the exit code to stop with (0: run).
     /// </summary>
     public static async Task<int> InitializeAsync(this WebApplication app)
     {
@@ -229,8 +236,11 @@ public static class ServiceRegistration
             await Console.Error.WriteLineAsync(damaged.Message);
             return LocalStoreDamagedException.ExitCode;
         }
-        await DatabaseSchema.EnsureAsync(app.Services.GetRequiredService<IDatabase>());
-        await app.Services.GetRequiredService<BootstrapToken>().EnsureAsync(CancellationToken.None);
+        if (await app.Services.GetRequiredService<IDatabase>().FindDamageAsync() is { } damage)
+        {
+            await Console.Error.WriteLineAsync(damage);
+            return SqliteDatabase.DamagedExitCode;
+        }
         await PrintAuditKeyAsync(app);
         return 0;
     }

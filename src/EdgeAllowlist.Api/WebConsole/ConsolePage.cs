@@ -38,7 +38,7 @@ public abstract class ConsolePage(InProcessApi api, ConsoleSessions sessions) : 
         var me = await api.SendAsync(HttpContext, session.Token, "GET", "/v1/tokens/current");
         if (me.Status == StatusCodes.Status401Unauthorized)
         {
-            sessions.End(session.Id);
+            await sessions.EndAsync(session.Id, HttpContext.RequestAborted);
             context.Result = SignInRedirect(ended: true);
             return;
         }

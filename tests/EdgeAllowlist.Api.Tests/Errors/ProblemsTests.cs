@@ -13,6 +13,15 @@ namespace EdgeAllowlist.Api.Tests.Errors;
 /// </summary>
 public sealed class ProblemsTests(ApiHost host) : IClassFixture<ApiHost>
 {
+    static readonly Dictionary<HttpStatusCode, (string Section, string Title)> Expected = new()
+    {
+        [HttpStatusCode.BadRequest] = ("15.5.1", "Bad Request"),
+        [HttpStatusCode.Unauthorized] = ("15.5.2", "Unauthorized"),
+        [HttpStatusCode.Forbidden] = ("15.5.4", "Forbidden"),
+        [HttpStatusCode.NotFound] = ("15.5.5", "Not Found"),
+        [HttpStatusCode.UnprocessableEntity] = ("15.5.21", "Unprocessable Content"),
+    };
+
     public static TheoryData<string> Sources => ["validator", "writer plan", "endpoint", "domain service", "authorization policy", "authentication", "idempotency"];
 
     [Theory]
@@ -30,6 +39,10 @@ public sealed class ProblemsTests(ApiHost host) : IClassFixture<ApiHost>
         Uri.UnescapeDataString(problem["instance"]!.GetValue<string>()).ShouldBe(Uri.UnescapeDataString(response.RequestMessage!.RequestUri!.AbsolutePath));
         problem["traceId"]!.GetValue<string>().ShouldBe(response.Headers.GetValues("X-Request-Id").Single());
         problem["title"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
+        // The section that defines the status, and its reason phrase; never the 400's for another status.
+        var (section, title) = Expected[status];
+        problem["type"]!.GetValue<string>().ShouldBe("https://www.rfc-editor.org/rfc/rfc9110#section-" + section, body);
+        problem["title"]!.GetValue<string>().ShouldBe(title, body);
         problem["detail"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
         if (field is null)
             problem["errors"]!.AsArray().ShouldBeEmpty();

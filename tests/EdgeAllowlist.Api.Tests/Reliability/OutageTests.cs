@@ -291,6 +291,9 @@ public sealed class OutageTests(ITestOutputHelper output)
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
         response.Headers.RetryAfter.ShouldNotBeNull(problem.ToJsonString());
         problem.ErrorFields().ShouldContain(dependency, problem.ToJsonString());
+        // What happened, not the 400's type and title (RFC 9110 §15.6.4).
+        problem["type"]!.GetValue<string>().ShouldBe("https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4");
+        problem["title"]!.GetValue<string>().ShouldBe($"The {dependency} is unavailable");
         return problem.ToJsonString();
     }
 

@@ -83,6 +83,7 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
             foreach (var before in admins)
             {
                 await connection.ExecuteAsync("UPDATE api_tokens SET revoked_at = @t WHERE id = @id", transaction, cancellationToken, ("t", now.ToUnixTimeMilliseconds()), ("id", before.Id));
+                await EndConsoleSessionsAsync(connection, transaction, before.Id, cancellationToken);
                 records.Add(new(actor.Name, AuditActions.TokenRevoke, before.Id, AuditOutcome.Success, Describe(before), Describe(before with { RevokedAt = now }),
                     actor.RequestId, actor.Client, Detail: "admin reset-token"));
             }
@@ -156,6 +157,10 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
         return token;
     }
 
+    /// <summary>A revoked token's console sessions end with it, on every instance (they share the table), not when each next checks the token.</summary>
+    static Task EndConsoleSessionsAsync(DbConnection connection, DbTransaction transaction, string tokenId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync("DELETE FROM console_sessions WHERE token_id = @id", transaction, cancellationToken, ("id", tokenId));
+
     static bool NeedsLastUsed(ApiToken token, DateTimeOffset now) => token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution;
 
     /// <summary>Revokes and audits in one transaction; false when no such token exists.</summary>
@@ -171,6 +176,7 @@ public sealed class ApiTokenStore(IDatabase database, AuditTrail audit, TimeProv
                 return before;
             var revoked = before with { RevokedAt = time.GetUtcNow() };
             await connection.ExecuteAsync("UPDATE api_tokens SET revoked_at = @t WHERE id = @id", transaction, cancellationToken, ("t", revoked.RevokedAt!.Value.ToUnixTimeMilliseconds()), ("id", id));
+            await EndConsoleSessionsAsync(connection, transaction, id, cancellationToken);
             await audit.AppendAsync(connection, transaction, [new AuditRecord(actor.Name, AuditActions.TokenRevoke, id, AuditOutcome.Success,
                 Describe(before), Describe(revoked), actor.RequestId, actor.Client)], cancellationToken);
             return revoked;

@@ -126,6 +126,24 @@ public static class DatabaseSchema
             created_by_token TEXT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
+        // Console sessions (ConsoleSessions): keyed by the hash of the cookie's id, the token sealed
+        // with a key derived from that id; deleted with their token's revocation.
+        """
+        CREATE TABLE IF NOT EXISTS console_sessions (
+            id_hash TEXT PRIMARY KEY,
+            token_id TEXT NOT NULL,
+            sealed_token TEXT NOT NULL,
+            started_at BIGINT NOT NULL,
+            last_seen BIGINT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS ix_console_sessions_token ON console_sessions (token_id)",
+        // The console's Data Protection key ring (DatabaseKeyRing), shared by every instance.
+        """
+        CREATE TABLE IF NOT EXISTS data_protection_keys (
+            name TEXT PRIMARY KEY,
+            xml TEXT NOT NULL,
+            created_at BIGINT NOT NULL)
+        """,
         // Held the last entry an earlier version had verified, so a start verified only the entries
         // after it and missed an edit before it; verification is full now (AuditVerifier).
         "DROP TABLE IF EXISTS audit_checkpoint",

@@ -26,6 +26,15 @@ public interface IDatabase
     bool IsOutage(DbException exception);
 
     /// <summary>
+    /// At start: null when the database's files are sound (or cannot be read now, an outage); else
+    /// one line naming the file and what is damaged. Only a file the service owns (SQLite) is checked.
+    /// </summary>
+    Task<string?> FindDamageAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Damage found since the start (a statement that met it, or /readyz); null while none is.</summary>
+    string? Damage { get; }
+
+    /// <summary>
     /// Runs <paramref name="work"/> in one transaction that holds the database-wide write lock (in
     /// this process and across processes), and commits it if the work returns. The audit chain and
     /// the KVS snapshot are only ever written this way, so each has one writer at a time.
@@ -63,6 +72,10 @@ public abstract class LockingDatabase : IDatabase
     }
 
     public abstract bool IsOutage(DbException exception);
+
+    public virtual Task<string?> FindDamageAsync(CancellationToken cancellationToken = default) => Task.FromResult<string?>(null);
+
+    public virtual string? Damage => null;
 
     protected abstract Task<DbTransaction> BeginLockedAsync(DbConnection connection, CancellationToken cancellationToken);
 

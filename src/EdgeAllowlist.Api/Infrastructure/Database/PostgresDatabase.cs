@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 
 namespace EdgeAllowlist.Api.Infrastructure.Database;
@@ -15,8 +16,38 @@ public sealed class PostgresDatabase(string connectionString) : LockingDatabase,
 
     public override string Provider => "postgresql";
 
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default) =>
-        await dataSource.OpenConnectionAsync(cancellationToken);
+    /// <summary>How long the pool may go without a confirmed round trip before a connection it hands out is checked first.</summary>
+    public static readonly TimeSpan CheckAfterQuiet = TimeSpan.FromMilliseconds(500);
+
+    long lastConfirmed = long.MinValue;
+
+    /// <summary>
+    /// A pooled connection, confirmed alive when the pool has been quiet for <see cref="CheckAfterQuiet"/>:
+    /// Npgsql hands out idle connections unchecked, and after PostgreSQL restarts every one of them
+    /// is dead, so the first request after an outage would fail on each. A connection that fails the
+    /// check is replaced once by a fresh one, after the idle ones are dropped (they are as stale); if
+    /// the fresh one cannot be opened, that is the outage, answered 503. One <c>SELECT 1</c>
+    /// at most twice a second, so a busy pool pays next to nothing; a restart takes longer than the quiet it needs.
+    /// </summary>
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var last = Volatile.Read(ref lastConfirmed);
+        if (last != long.MinValue && Stopwatch.GetElapsedTime(last) < CheckAfterQuiet)
+            return connection;
+        try
+        {
+            await connection.ExecuteAsync("SELECT 1", null, cancellationToken);
+        }
+        catch (DbException e) when (IsOutage(e))
+        {
+            await connection.DisposeAsync();
+            dataSource.Clear();
+            connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        }
+        Volatile.Write(ref lastConfirmed, Stopwatch.GetTimestamp());
+        return connection;
+    }
 
     protected override async Task<DbTransaction> BeginLockedAsync(DbConnection connection, CancellationToken cancellationToken)
     {
@@ -31,7 +62,7 @@ public sealed class PostgresDatabase(string connectionString) : LockingDatabase,
     // (DISCARD ALL), so a failed unlock cannot leave it behind either.
     protected override async Task<IAsyncDisposable?> HoldStoreLockAsync(CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var connection = (NpgsqlConnection)await OpenAsync(cancellationToken);
         try
         {
             await connection.ExecuteAsync("SELECT pg_advisory_lock(@id)", null, cancellationToken, ("id", StoreLockId));

@@ -6,8 +6,11 @@ namespace EdgeAllowlist.Api.Infrastructure.Errors;
 /// the domain code says what went wrong, never how the answer looks.
 /// </summary>
 public class ProblemException(int statusCode, string message, string? field = null, IReadOnlyDictionary<string, string>? headers = null,
-    IReadOnlyDictionary<string, object>? extensions = null) : Exception(message)
+    IReadOnlyDictionary<string, object>? extensions = null, string? title = null) : Exception(message)
 {
+    /// <summary>A short, fixed summary of this kind of problem (RFC 9457 <c>title</c>); by default the status's reason phrase.</summary>
+    public string? Title { get; } = title;
+
     public int StatusCode { get; } = statusCode;
 
     /// <summary>The request field at fault, named in the problem's <c>errors</c>; none for failures of the request as a whole.</summary>

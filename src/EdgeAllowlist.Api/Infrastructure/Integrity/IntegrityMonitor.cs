@@ -54,6 +54,7 @@ public sealed class IntegrityMonitor(
     AuditTrail audit,
     AuditVerifier verifier,
     StoreWriter writer,
+    DatabaseStartup databaseStartup,
     TimeProvider time,
     IOptions<IntegrityOptions> options,
     ILogger<IntegrityMonitor> logger) : IHostedService, IDisposable
@@ -70,11 +71,16 @@ public sealed class IntegrityMonitor(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before the writer starts (registered ahead of it): it then loads a mirror already repaired.
-        await CheckMirrorNowAsync(writerRunning: false, cancellationToken);
+        // A database not there yet must not hold the start: the first check then runs once it is, as
+        // a check of a running writer (which repairs by reloading, whichever of the two starts first).
+        var checkedAtStart = databaseStartup.IsReady;
+        if (checkedAtStart)
+            await CheckMirrorNowAsync(writerRunning: false, cancellationToken);
         loop = Task.Run(async () =>
         {
-            await CheckAuditTrailNowAsync(stopping.Token);
-            await LoopAsync(stopping.Token);
+            if (checkedAtStart)
+                await CheckAuditTrailNowAsync(stopping.Token);
+            await LoopAsync(checkedAtStart, stopping.Token);
         }, CancellationToken.None);
     }
 
@@ -100,8 +106,20 @@ public sealed class IntegrityMonitor(
         stopping.Dispose();
     }
 
-    async Task LoopAsync(CancellationToken cancellationToken)
+    async Task LoopAsync(bool checkedAtStart, CancellationToken cancellationToken)
     {
+        if (!checkedAtStart)
+        {
+            try
+            {
+                await databaseStartup.Ready.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            await CheckAsync(writerRunning: true, cancellationToken);
+        }
         while (!cancellationToken.IsCancellationRequested)
         {
             try

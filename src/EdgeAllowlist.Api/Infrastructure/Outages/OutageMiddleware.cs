@@ -10,13 +10,20 @@ namespace EdgeAllowlist.Api.Infrastructure.Outages;
 /// mapped. Nothing here retries; the service recovers because every request and every writer batch
 /// opens its connections and calls anew.
 /// </summary>
-public sealed class OutageMiddleware(RequestDelegate next, IDatabase database, ILogger<OutageMiddleware> logger)
+public sealed class OutageMiddleware(RequestDelegate next, IDatabase database, DatabaseStartup startup, ILogger<OutageMiddleware> logger)
 {
     /// <summary>What clients are told to wait; the database and the store are re-tried on the next request, so recovery takes at most this long after the dependency is back.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // Until the schema is in place every table is missing: a request would meet "no such table"
+        // (a 500) instead of the outage it is. Liveness and readiness answer regardless.
+        if (!startup.IsReady && !IsHealthProbe(context.Request.Path))
+        {
+            await WriteAsync(context, DependencyUnavailableException.Database, $"the schema has not been checked since the service started ({startup.Problem}).");
+            return;
+        }
         try
         {
             await next(context);
@@ -33,7 +40,10 @@ public sealed class OutageMiddleware(RequestDelegate next, IDatabase database, I
     public static Task WriteAsync(HttpContext context, string dependency, string reason) =>
         Problems.WriteAsync(context, new ProblemException(StatusCodes.Status503ServiceUnavailable,
             $"The {dependency} is unavailable: {reason} Retry after {RetryAfter.TotalSeconds:0} s; a change this request started is either applied and audited by recovery or not applied.",
-            dependency, new Dictionary<string, string> { ["Retry-After"] = RetryAfter.TotalSeconds.ToString(CultureInfo.InvariantCulture) }));
+            dependency, new Dictionary<string, string> { ["Retry-After"] = RetryAfter.TotalSeconds.ToString(CultureInfo.InvariantCulture) },
+            title: $"The {dependency} is unavailable"));
+
+    static bool IsHealthProbe(PathString path) => path == "/healthz" || path == "/readyz";
 
     (string Dependency, string Reason)? Classify(Exception e) => e switch
     {

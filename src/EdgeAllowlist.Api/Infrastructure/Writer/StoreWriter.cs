@@ -16,6 +16,7 @@ public sealed class StoreWriter(
     BatchProcessor processor,
     MirrorRepository mirror,
     RetryPolicy policy,
+    DatabaseStartup database,
     TimeProvider time,
     IOptions<WriterOptions> options,
     ILogger<StoreWriter> logger) : BackgroundService
@@ -56,6 +57,11 @@ public sealed class StoreWriter(
         {
             await started.Task.WaitAsync(options.Value.StartWait, time, cancellationToken);
         }
+        catch (TimeoutException) when (!database.IsReady)
+        {
+            throw new Outages.DependencyUnavailableException(Outages.DependencyUnavailableException.Database,
+                $"The database schema has not been checked since the service started ({database.Problem}).");
+        }
         catch (TimeoutException)
         {
             var problem = startProblem;
@@ -73,6 +79,8 @@ public sealed class StoreWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The mirror and the audit trail are tables: none before the schema is.
+        await database.Ready.WaitAsync(stoppingToken);
         await policy.RetryAsync(async () =>
         {
             try

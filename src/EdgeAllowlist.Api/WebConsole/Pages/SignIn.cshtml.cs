@@ -28,8 +28,8 @@ public sealed class SignInModel(InProcessApi api, ConsoleSessions sessions) : Pa
                 : string.Join(' ', answer.ProblemLines());
             return Page();
         }
-        sessions.End(Request.Cookies[ConsoleSessions.CookieName]);
-        var session = sessions.Start(presented);
+        await sessions.EndAsync(Request.Cookies[ConsoleSessions.CookieName], HttpContext.RequestAborted);
+        var session = await sessions.StartAsync(presented, answer.Json.GetProperty("id").GetString()!, HttpContext.RequestAborted);
         Response.Cookies.Append(ConsoleSessions.CookieName, session.Id, ConsoleSessions.CookieOptions(Request));
         return Redirect("/console");
     }

@@ -7,9 +7,9 @@ public sealed class SignOutModel(ConsoleSessions sessions) : PageModel
 {
     public IActionResult OnGet() => Redirect("/console");
 
-    public IActionResult OnPost()
+    public async Task<IActionResult> OnPostAsync()
     {
-        sessions.End(Request.Cookies[ConsoleSessions.CookieName]);
+        await sessions.EndAsync(Request.Cookies[ConsoleSessions.CookieName], HttpContext.RequestAborted);
         Response.Cookies.Delete(ConsoleSessions.CookieName, ConsoleSessions.CookieOptions(Request));
         return Redirect("/console/sign-in");
     }

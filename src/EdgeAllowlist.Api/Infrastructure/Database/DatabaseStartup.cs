@@ -1,0 +1,106 @@
+using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Readiness;
+
+namespace EdgeAllowlist.Api.Infrastructure.Database;
+
+/// <summary>
+/// Creates the schema and, on the first start, the bootstrap admin token, with the database as it
+/// is: reachable now, or later. A start never waits for the database nor fails for it: the process
+/// listens, /healthz answers, /readyz is 503 naming the database, every other request is 503 naming
+/// it (<see cref="Outages.OutageMiddleware"/>), and the check is retried with backoff
+/// (<see cref="FirstBackoff"/> doubling up to <see cref="MaxBackoff"/>) until it passes. Registered
+/// first among the hosted services and waiting up to <see cref="FirstAttemptWait"/> for its first
+/// attempt, so with a reachable database the others start with the schema in place, as they always did.
+/// </summary>
+public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap, ServiceReadiness readiness, ILogger<DatabaseStartup> logger)
+    : IHostedService, IDisposable
+{
+    /// <summary>The readiness condition reported until the schema is checked.</summary>
+    public const string Condition = "database schema";
+
+    public static readonly TimeSpan FirstAttemptWait = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly CancellationTokenSource stopping = new();
+    Task? attempts;
+    bool disposed;
+
+    /// <summary>Completes once the schema is in place; never faults.</summary>
+    public Task Ready => ready.Task;
+
+    public bool IsReady => ready.Task.IsCompleted;
+
+    /// <summary>Why the schema is not checked yet, naming the provider; null once it is.</summary>
+    public string? Problem { get; private set; } = "the schema has not been checked yet.";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        readiness.Report(Condition, Problem!);
+        attempts = Task.Run(() => AttemptUntilReadyAsync(stopping.Token), CancellationToken.None);
+        await Task.WhenAny(ready.Task, Task.Delay(FirstAttemptWait, cancellationToken));
+    }
+
+    async Task AttemptUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        var backoff = FirstBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await DatabaseSchema.EnsureAsync(database, cancellationToken);
+                await bootstrap.EnsureAsync(cancellationToken);
+                Problem = null;
+                readiness.Clear(Condition);
+                ready.TrySetResult();
+                if (attempt > 1)
+                    logger.LogWarning("The database ({Provider}) answers again: schema checked at attempt {Attempt}; the service is ready", database.Provider, attempt);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            // Anything at all: whatever keeps the schema check from passing is reported by /readyz and
+            // retried; it never ends the process (a crash loop is what this replaces).
+            catch (Exception e)
+            {
+                Problem = $"{database.Provider}: {e.Message}";
+                readiness.Report(Condition, $"the schema could not be checked ({Problem}); retrying every {MaxBackoff.TotalSeconds:0} s at most.");
+                // One line, no stack trace: an outage is not a bug. Later attempts only at debug level.
+                if (attempt == 1)
+                    logger.LogWarning("Started without the database ({Problem}); /readyz answers 503 and the schema check is retried until it passes", Problem);
+                else
+                    logger.LogDebug("The schema check failed again (attempt {Attempt}): {Problem}", attempt, Problem);
+            }
+            try
+            {
+                await Task.Delay(backoff, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref disposed))
+            return;
+        await stopping.CancelAsync();
+        if (attempts is not null)
+            await attempts.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    public void Dispose()
+    {
+        if (Volatile.Read(ref disposed))
+            return;
+        Volatile.Write(ref disposed, true);
+        stopping.Cancel();
+        stopping.Dispose();
+    }
+}
