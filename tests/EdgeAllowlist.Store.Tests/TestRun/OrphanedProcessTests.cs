@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace EdgeAllowlist.Store.Tests.TestRun;
 
@@ -13,7 +14,7 @@ namespace EdgeAllowlist.Store.Tests.TestRun;
 /// <c>dotnet test</c>, where it starts the real fixtures (the run's private PostgreSQL, the emulator as a
 /// process) and waits to be killed.
 /// </summary>
-public sealed class OrphanedProcessTests
+public sealed class OrphanedProcessTests(ITestOutputHelper output)
 {
     const string ReportVariable = "EDGE_ALLOWLIST_TEST_ORPHAN_REPORT";
 
@@ -23,6 +24,7 @@ public sealed class OrphanedProcessTests
     sealed record Report(int TestHost, string RunId, int PostgresPort, int Emulator, string EmulatorFolder);
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task A_test_host_killed_with_SIGKILL_leaves_no_postgres_or_emulator_process_of_its_run_behind()
     {
         if (Environment.GetEnvironmentVariable(ReportVariable) is { Length: > 0 } reportPath)
@@ -46,15 +48,15 @@ public sealed class OrphanedProcessTests
         foreach (var argument in (string[])["test", typeof(OrphanedProcessTests).Assembly.Location, "--filter", $"FullyQualifiedName={method}"])
             start.ArgumentList.Add(argument);
         start.Environment[ReportVariable] = path;
-        var output = new StringBuilder();
+        var childOutput = new StringBuilder();
         using var run = Process.Start(start)!;
-        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.OutputDataReceived += (_, e) => { lock (childOutput) childOutput.AppendLine(e.Data); };
+        run.ErrorDataReceived += (_, e) => { lock (childOutput) childOutput.AppendLine(e.Data); };
         run.BeginOutputReadLine();
         run.BeginErrorReadLine();
         try
         {
-            var report = await WaitForReportAsync(path, run, output);
+            var report = await WaitForReportAsync(path, run, childOutput);
             var marked = TestProcesses.Marked(report.RunId);
             marked.ShouldContain(report.Emulator, "the emulator carries the run's mark");
             var postgres = marked.Select(CommandLine).Where(c => c.Contains("postgres", StringComparison.Ordinal) && c.Contains(" -k ", StringComparison.Ordinal)).ToList();
@@ -68,6 +70,7 @@ public sealed class OrphanedProcessTests
             while (clock.Elapsed < CleanedWithin && (TestProcesses.Marked(report.RunId).Count > 0 || Listening(report.PostgresPort)
                                                      || Directory.Exists(postgresRoot) || Directory.Exists(report.EmulatorFolder)))
                 await Task.Delay(200);
+            output.WriteLine($"Cleaned up {clock.Elapsed.TotalSeconds:0.0} s after the SIGKILL ({marked.Count} marked processes before it).");
             var left = TestProcesses.Marked(report.RunId).Select(p => $"{p}: {CommandLine(p)}").ToList();
             left.ShouldBeEmpty($"still running {clock.Elapsed} after the test host was killed");
             Alive(report.Emulator).ShouldBeFalse("the emulator process");
