@@ -8,7 +8,8 @@ namespace EdgeAllowlist.Testing;
 /// <summary>
 /// A real PostgreSQL for the tests: the one named by EDGE_ALLOWLIST_TEST_POSTGRES if set, else a
 /// private server started from /usr/lib/postgresql/*/bin in a temp folder on a free 127.0.0.1 port,
-/// once per test run, and stopped when the run ends. Each caller gets a fresh database.
+/// once per test run, and stopped when the run ends (by the test host if it ends normally, else by
+/// <see cref="TestProcesses"/>'s watchdog). Each caller gets a fresh database.
 /// </summary>
 public static class PostgresServer
 {
@@ -30,6 +31,7 @@ public static class PostgresServer
     {
         if (Environment.GetEnvironmentVariable("EDGE_ALLOWLIST_TEST_POSTGRES") is { Length: > 0 } configured)
             return configured;
+        TestProcesses.Guard();
         var server = PrivatePostgres.Start();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
         return server.ConnectionString;
@@ -50,6 +52,8 @@ public static class PostgresServer
                 .FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
                 ?? throw new InvalidOperationException("No PostgreSQL under /usr/lib/postgresql and EDGE_ALLOWLIST_TEST_POSTGRES is not set.");
             root = Directory.CreateTempSubdirectory("ea-pg-").FullName;
+            // Dispose removes it; if the run dies first, the watchdog does, after stopping the server.
+            TestProcesses.RemoveAtEnd(root);
             data = Path.Combine(root, "data");
             port = FreePort();
         }
