@@ -49,6 +49,8 @@ public static class ServiceRegistration
             .Configure<WriterOptions>(configuration.GetSection("Writer"))
             .Configure<Idempotency.IdempotencyOptions>(configuration.GetSection("Idempotency"))
             .AddSingleton<MirrorRepository>()
+            .AddSingleton(_ => MirrorSeal.From(configuration))
+            .AddSingleton<RollbackAcceptance>()
             .Configure<Integrity.IntegrityOptions>(configuration.GetSection("Integrity"))
             .AddSingleton<Integrity.IntegrityMonitor>()
             // Before the writer: the first check repairs the mirror before the writer loads it.

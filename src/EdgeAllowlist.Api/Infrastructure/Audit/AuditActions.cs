@@ -40,6 +40,11 @@ public static class AuditActions
     /// <summary>A database mirror row that differed from the store, restored from it.</summary>
     public const string MirrorDrift = "mirror.drift";
 
+    /// <summary>An acknowledged value written back to a rolled-back store (<c>admin accept-store-rollback --reapply</c>).</summary>
+    public const string RollbackReapply = "kvs.rollback-reapply";
+    /// <summary>An acknowledged value a rolled-back store lost, accepted by the operator (<c>admin accept-store-rollback --accept-loss</c>).</summary>
+    public const string RollbackAccept = "kvs.rollback-accept";
+
     /// <summary>The target of the desired-state summary entries.</summary>
     public const string DesiredStateTarget = "desired-state";
 
@@ -47,7 +52,7 @@ public static class AuditActions
     [
         OriginAdd, OriginDelete, OriginExpiry, OriginNote, UserAgentAdd, UserAgentDelete, UserAgentUpdate, SettingsUpdate, SettingsInitialize,
         PartnerCreate, SecretCreate, SecretRotate, SecretRotateOut, SecretRevoke, SecretSweep, TokenBootstrap, TokenCreate, TokenRevoke, TokenReset,
-        AuthDenied, RequestRejected, DesiredStateApply, DesiredStateRollback, ExternalChange, MirrorDrift,
+        AuthDenied, RequestRejected, DesiredStateApply, DesiredStateRollback, ExternalChange, MirrorDrift, RollbackReapply, RollbackAccept,
     ];
 
     /// <summary>What a write of an origin's key did: added it, deleted it, or changed its expiry.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using Microsoft.Extensions.Options;
@@ -49,6 +50,7 @@ public sealed class IntegrityMonitor(
     IDatabase database,
     AuditTrail audit,
     StoreWriter writer,
+    MirrorSeal seal,
     TimeProvider time,
     IOptions<IntegrityOptions> options,
     ILogger<IntegrityMonitor> logger) : IHostedService, IDisposable
@@ -150,7 +152,7 @@ public sealed class IntegrityMonitor(
             var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
             if (mirrorETag != etag)
                 return mirrorETag is null ? [] : null;
-            var mirror = (await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, cancellationToken)).Items;
+            var mirror = (await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken)).State.Items;
             var drifted = mirror.Keys.Union(items.Keys)
                 .Where(key => mirror.GetValueOrDefault(key) != items.GetValueOrDefault(key))
                 .Order(StringComparer.Ordinal)
@@ -160,7 +162,8 @@ public sealed class IntegrityMonitor(
             await audit.AppendAsync(connection, transaction, [.. drifted.Select(key => new AuditRecord(SystemActor, AuditActions.MirrorDrift, key, AuditOutcome.Detected,
                 mirror.GetValueOrDefault(key), items.GetValueOrDefault(key), ETagBefore: etag, ETagAfter: etag,
                 Detail: "the database mirror differed from the store; the store's value was restored in the mirror"))], cancellationToken);
-            await MirrorRepository.SaveAsync(connection, transaction, drifted.Select(key => (key, items.GetValueOrDefault(key))), RepairedETag, time.GetUtcNow(), cancellationToken);
+            var repaired = StoreState.Of(items.ToImmutableSortedDictionary(StringComparer.Ordinal), RepairedETag, time.GetUtcNow()) with { Digest = seal.DigestOf(items) };
+            await MirrorRepository.SaveAsync(connection, transaction, drifted.Select(key => (key, items.GetValueOrDefault(key))), repaired, seal, time.GetUtcNow(), cancellationToken, acknowledged: false);
             logger.LogError("The database mirror differed from the store in {Count} keys ({Keys}); restored from the store and audited as {Action}",
                 drifted.Count, string.Join(", ", drifted.Take(20)), AuditActions.MirrorDrift);
             return drifted;

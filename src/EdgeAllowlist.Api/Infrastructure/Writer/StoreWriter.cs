@@ -12,6 +12,7 @@ namespace EdgeAllowlist.Api.Infrastructure.Writer;
 /// Before serving, it reads the store and gives it the contract's default <c>cfg</c>.
 /// </summary>
 public sealed class StoreWriter(
+    IKeyValueStore store,
     StoreApplier applier,
     BatchProcessor processor,
     MirrorRepository mirror,
@@ -30,6 +31,7 @@ public sealed class StoreWriter(
     public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
     {
         await WaitStartedAsync(cancellationToken);
+        ThrowIfRolledBack();
         // Instances sharing a PostgreSQL database share the snapshot: pick up what another one wrote.
         if (mirror.IsShared && await mirror.ReadETagAsync(cancellationToken) != applier.State.ETag)
             await EnqueueAsync(PendingChange.Sync(), cancellationToken);
@@ -38,8 +40,25 @@ public sealed class StoreWriter(
 
     public bool IsStarted => started.Task.IsCompletedSuccessfully;
 
-    public async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default) =>
-        await EnqueueAsync(new(actor, plan, syncFirst: false), cancellationToken);
+    /// <summary>Set while the store is older than what the database acknowledged (at start or found since); readiness names it.</summary>
+    public StoreRolledBackException? Rollback => applier.Rollback ?? startProblem as StoreRolledBackException;
+
+    /// <summary>Mirror rows last found edited in the database (failed seal), for status.</summary>
+    public MirrorTamper? Tamper => applier.Tamper;
+
+    public async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default)
+    {
+        await WaitStartedAsync(cancellationToken);
+        // Planned against the acknowledged state, a write would overwrite the rollback's evidence; restoring or accepting comes first.
+        ThrowIfRolledBack();
+        return await EnqueueAsync(new(actor, plan, syncFirst: false), cancellationToken);
+    }
+
+    void ThrowIfRolledBack()
+    {
+        if (applier.Rollback is { } rolledBack)
+            throw rolledBack;
+    }
 
     /// <summary>Re-reads the store and records any change made outside this service (the status endpoint's drift check); true if there was one.</summary>
     public async Task<bool> CheckDriftAsync(CancellationToken cancellationToken = default)
@@ -55,6 +74,10 @@ public sealed class StoreWriter(
         try
         {
             await started.Task.WaitAsync(options.Value.StartWait, time, cancellationToken);
+        }
+        catch (TimeoutException) when (startProblem is StoreRolledBackException rolledBack)
+        {
+            throw rolledBack;
         }
         catch (TimeoutException)
         {
@@ -73,24 +96,38 @@ public sealed class StoreWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await policy.RetryAsync(async () =>
+        while (true)
         {
             try
             {
-                await applier.SyncAsync(stoppingToken);
-                // Without cfg the function denies everything: give it the contract's defaults before serving.
-                await processor.ProcessAsync([new(new("system", null, null), items => items.ContainsKey(KvsLayout.ConfigKey)
-                    ? []
-                    : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, AuditActions.SettingsInitialize, KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
+                await policy.RetryAsync(async () =>
+                {
+                    try
+                    {
+                        await applier.SyncAsync(stoppingToken);
+                        // Without cfg the function denies everything: give it the contract's defaults before serving.
+                        await processor.ProcessAsync([new(new("system", null, null), items => items.ContainsKey(KvsLayout.ConfigKey)
+                            ? []
+                            : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, AuditActions.SettingsInitialize, KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
+                    }
+                    catch (Exception e) when (RetryPolicy.IsTransient(e))
+                    {
+                        startProblem = e;
+                        throw;
+                    }
+                }, maxAttempts: null, "read the store and the database to start", stoppingToken);
+                break;
             }
-            catch (Exception e) when (RetryPolicy.IsTransient(e))
+            catch (StoreRolledBackException e)
             {
+                // Not served until the store is restored (checked again here) or the rollback accepted (admin accept-store-rollback).
                 startProblem = e;
-                throw;
+                await Task.Delay(options.Value.StorePollInterval, time, stoppingToken);
             }
-        }, maxAttempts: null, "read the store and the database to start", stoppingToken);
+        }
         started.TrySetResult();
         startProblem = null;
+        _ = Task.Run(() => FollowStoreAsync(stoppingToken), CancellationToken.None);
         while (await queue.Reader.WaitToReadAsync(stoppingToken))
         {
             var batch = new List<PendingChange>();
@@ -100,11 +137,43 @@ public sealed class StoreWriter(
             {
                 await processor.ProcessAsync(batch, stoppingToken);
             }
+            catch (StoreRolledBackException)
+            {
+                // Each change of the batch was answered with it; readiness names it until it is resolved.
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "A write batch failed");
                 foreach (var pending in batch)
                     pending.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads follow the store: every <see cref="WriterOptions.StorePollInterval"/> one DescribeKeyValueStore
+    /// (no listing) compares the store's ETag with the state reads are served from; when another
+    /// writer (the console, a script, another instance) moved it, or while a rollback is pending, a
+    /// re-read is queued, so reads serve the new state within the interval plus one re-read.
+    /// </summary>
+    async Task FollowStoreAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.StorePollInterval, time, stoppingToken);
+                if (applier.Rollback is not null || (await store.DescribeAsync(stoppingToken)).ETag != applier.State.ETag)
+                    await EnqueueAsync(PendingChange.Sync(), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // An outage or a rollback is answered where it matters (readiness, requests); here it only postpones the next look.
+                logger.LogDebug(e, "Could not compare the store's ETag with the served state");
             }
         }
     }

@@ -14,6 +14,12 @@ public sealed class WriterOptions
     /// <summary>How many listings of a store that keeps moving are tried before one is paired with the ETag from before it.</summary>
     public int MaxListings { get; set; } = 6;
 
+    /// <summary>
+    /// How often each instance asks the store for its ETag (one DescribeKeyValueStore, not a listing)
+    /// to notice a change made outside it; reads serve the new state within this plus one re-read.
+    /// </summary>
+    public TimeSpan StorePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a request waits for a writer that has not read the store yet before it is answered 503.</summary>
     public TimeSpan StartWait { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -25,7 +25,9 @@ sealed class Endpoint(IDatabase database, IKeyValueStore store, StoreWriter writ
         var databaseStatus = await Probe(DependencyUnavailableException.Database, () => database.CheckWritableAsync(ct), problems);
         var storeStatus = await Probe(DependencyUnavailableException.Store, () => store.DescribeAsync(ct), problems);
         var writableStatus = storeStatus == "ok" ? await Probe("store writes", () => store.CheckWritableAsync(ct), problems, NotWritable) : storeStatus;
-        var writerStatus = writer.IsStarted ? "ok" : "starting";
+        var writerStatus = writer.Rollback is not null ? "store rolled back" : writer.IsStarted ? "ok" : "starting";
+        if (writer.Rollback is { } rollback)
+            problems.Add($"store: {rollback.Message}");
         var response = new Response(databaseStatus, storeStatus, writableStatus, writerStatus, problems);
         if (!response.IsReady)
             HttpContext.Response.Headers.RetryAfter = OutageMiddleware.RetryAfter.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -53,7 +55,7 @@ sealed class Endpoint(IDatabase database, IKeyValueStore store, StoreWriter writ
 /// <param name="Database">"ok", "unreachable" or "not writable" (its disk is full or read-only).</param>
 /// <param name="Store">"ok" or "unreachable".</param>
 /// <param name="StoreWritable">"ok", "not writable" (the local store's folder is full) or "unreachable".</param>
-/// <param name="Writer">"ok" once the writer has read the store, else "starting".</param>
+/// <param name="Writer">"ok" once the writer has read the store, "store rolled back" while the store is older than what the database acknowledged, else "starting".</param>
 /// <param name="Problems">What failed, one line per dependency.</param>
 sealed record Response(string Database, string Store, string StoreWritable, string Writer, IReadOnlyList<string> Problems)
 {
