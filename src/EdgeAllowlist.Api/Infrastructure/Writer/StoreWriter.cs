@@ -71,6 +71,8 @@ public sealed class StoreWriter(
     /// <summary>Waits a bounded time for the first read of the store; a database or store still down by then is a 503 naming it, not a hung request.</summary>
     async Task WaitStartedAsync(CancellationToken cancellationToken)
     {
+        if (!IsStarted && startProblem is StoreRolledBackException refused)
+            throw refused;
         try
         {
             await started.Task.WaitAsync(options.Value.StartWait, time, cancellationToken);
