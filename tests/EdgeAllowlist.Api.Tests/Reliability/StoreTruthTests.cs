@@ -208,6 +208,43 @@ public sealed class StoreTruthTests : IDisposable
         (await AuditAsync(admin, AuditActions.ExternalChange)).Select(e => e!["target"]!.GetValue<string>()).Order(StringComparer.Ordinal).ShouldBe(["cfg", Real]);
     }
 
+    [Fact]
+    public async Task A_write_after_an_external_edit_reads_only_its_keys_without_listing_the_store_and_the_rest_is_reconciled_later_audited_as_external()
+    {
+        await using var emulator = await EmulatedStore.StartAsync();
+        // No background re-read during the test: the status call below is what reconciles the rest.
+        var settings = new Dictionary<string, string>(ApiSettings.For(emulator.Address, NewFolder(), token)) { ["Writer:StorePollInterval"] = "01:00:00" };
+        await using var api = await ApiProcess.StartAsync(settings);
+        using var admin = api.Client(token);
+        using var store = ApiSettings.StoreClient(emulator.Address);
+        var origins = Enumerable.Range(0, 200).Select(i => new { origin = $"https://k{i:D3}.keyed.example" }).ToList();
+        (await admin.PostJsonAsync("/v1/origins/bulk", new { origins })).EnsureSuccessStatusCode();
+        var listed = await ListingsAsync(admin);
+
+        // Someone adds the origin a request is about to add, and deletes another one.
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [new("o:" + Phantom, "{}")], ["o:https://k000.keyed.example"]);
+        (await admin.PostJsonAsync("/v1/origins", new { origin = Phantom })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await admin.PostJsonAsync("/v1/origins", new { origin = Real })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await store.GetAsync("o:" + Real)).ShouldNotBeNull();
+
+        (await ListingsAsync(admin)).ShouldBe(listed);
+        (await AuditAsync(admin, AuditActions.ExternalChange)).Select(e => e!["target"]!.GetValue<string>()).ShouldBe([Phantom]);
+
+        (await admin.GetJsonAsync("/v1/status"))["drift"]!.GetValue<string>().ShouldBe("external-change-recorded");
+        (await ListingsAsync(admin)).ShouldBeGreaterThan(listed);
+        (await AuditAsync(admin, AuditActions.ExternalChange)).Select(e => e!["target"]!.GetValue<string>()).Order(StringComparer.Ordinal)
+            .ShouldBe(["https://k000.keyed.example", Phantom]);
+        (await admin.GetAsync("/v1/origins/https://k000.keyed.example")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await AuditAsync(admin, AuditActions.OriginAdd)).Count(e => e!["target"]!.GetValue<string>() == Phantom).ShouldBe(0);
+    }
+
+    /// <summary>The API's count of whole-store listings, from its Prometheus endpoint.</summary>
+    static async Task<long> ListingsAsync(HttpClient admin)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(await admin.GetStringAsync("/metrics"), @"^edge_allowlist_store_listings(?:_total)?(?:\{[^}]*\})? (\d+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
     /// <summary>Keeps the first <paramref name="records"/> frames (int32 length, payload, SHA-256) of a wal.log.</summary>
     static void CutAfterRecords(string wal, int records)
     {

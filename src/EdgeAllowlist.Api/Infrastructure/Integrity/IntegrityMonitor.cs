@@ -152,7 +152,11 @@ public sealed class IntegrityMonitor(
             var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
             if (mirrorETag != etag)
                 return mirrorETag is null ? [] : null;
-            var mirror = (await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken)).State.Items;
+            var (loaded, check) = await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
+            // A partly checked mirror may lag the store in keys it did not read; the writer's next full re-read settles it (as external changes).
+            if (check == SealCheck.Partial)
+                return null;
+            var mirror = loaded.Items;
             var drifted = mirror.Keys.Union(items.Keys)
                 .Where(key => mirror.GetValueOrDefault(key) != items.GetValueOrDefault(key))
                 .Order(StringComparer.Ordinal)

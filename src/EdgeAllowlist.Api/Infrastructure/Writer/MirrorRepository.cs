@@ -14,6 +14,14 @@ public sealed record StoreState(ImmutableSortedDictionary<string, string> Items,
     /// <summary>The embedded store's version at <see cref="ETag"/>; null for a CloudFront KVS.</summary>
     public long? Version { get; init; }
 
+    /// <summary>
+    /// Null when <see cref="Items"/> is the whole store at <see cref="ETag"/>. After a conflict that
+    /// was caught up by reading only the keys it touched, the keys known to hold the store's value at
+    /// this ETag (those read, and those written since); any other key may be stale until the next
+    /// full re-read, which the writer owes (<see cref="StoreWriter"/> runs it in the background).
+    /// </summary>
+    public ImmutableHashSet<string>? Fresh { get; init; }
+
     public static readonly StoreState Empty = new(ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal), 0, null, null);
 
     public static StoreState Of(ImmutableSortedDictionary<string, string> items, string? etag, DateTimeOffset? lastChange) =>
@@ -53,7 +61,7 @@ public sealed class MirrorRepository(IDatabase database)
         var digest = seal.DigestOf(items);
         var state = StoreState.Of(items, etag, meta.Count == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(meta[0].Changed)) with { Digest = digest };
         var check = etag is null && items.IsEmpty ? SealCheck.Valid : seal.Check(meta.Count == 0 ? null : meta[0].Seal, etag ?? "", items.Count, digest);
-        return (state, check);
+        return (check == SealCheck.Partial ? state with { Fresh = [] } : state, check);
     }
 
     /// <summary>
@@ -98,7 +106,7 @@ public sealed class MirrorRepository(IDatabase database)
                 acked_version = CASE WHEN excluded.acked_version IS NULL OR kvs_state.acked_version > excluded.acked_version THEN kvs_state.acked_version ELSE excluded.acked_version END,
                 ack_seq = COALESCE(kvs_state.ack_seq, 0) + 1
             """,
-            transaction, cancellationToken, ("e", etag), ("t", now.ToUnixTimeMilliseconds()), ("s", seal.Seal(etag, state.Items.Count, state.Digest)),
+            transaction, cancellationToken, ("e", etag), ("t", now.ToUnixTimeMilliseconds()), ("s", seal.Seal(etag, state.Items.Count, state.Digest, partial: state.Fresh is not null)),
             ("v", acknowledged ? state.Version : null));
         if (acknowledged)
             await connection.ExecuteAsync("INSERT INTO kvs_etags (etag, seq) SELECT @e, ack_seq FROM kvs_state WHERE id = 1 ON CONFLICT (etag) DO NOTHING",

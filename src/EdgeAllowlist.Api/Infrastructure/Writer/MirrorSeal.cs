@@ -78,16 +78,28 @@ public sealed class MirrorSeal
         return digest.Sign < 0 ? digest + Modulus : digest;
     }
 
-    /// <summary>The seal kept next to the mirror's ETag: the key id, then the MAC of ETag, row count and digest.</summary>
-    public string Seal(string etag, int count, BigInteger digest) =>
-        KeyId + ":" + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"edge-allowlist mirror seal v1\n{etag}\n{count}\n{digest:x}")));
+    /// <summary>
+    /// The seal kept next to the mirror's ETag: the key id, then the MAC of ETag, row count, digest
+    /// and whether the rows are only partly checked against the store (<see cref="StoreState.Fresh"/>).
+    /// </summary>
+    public string Seal(string etag, int count, BigInteger digest, bool partial = false) =>
+        KeyId + ":" + (partial ? PartialMark : "")
+        + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"edge-allowlist mirror seal v1\n{etag}\n{count}\n{digest:x}\n{(partial ? "partial" : "whole")}")));
+
+    const string PartialMark = "partial:";
 
     /// <summary>What a loaded mirror's seal says about its rows.</summary>
-    public SealCheck Check(string? seal, string etag, int count, BigInteger digest) =>
-        seal is null ? SealCheck.Missing
-        : !seal.StartsWith(KeyId + ":", StringComparison.Ordinal) ? SealCheck.OtherKey
-        : CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(seal), Encoding.ASCII.GetBytes(Seal(etag, count, digest))) ? SealCheck.Valid
-        : SealCheck.Invalid;
+    public SealCheck Check(string? seal, string etag, int count, BigInteger digest)
+    {
+        if (seal is null)
+            return SealCheck.Missing;
+        if (!seal.StartsWith(KeyId + ":", StringComparison.Ordinal))
+            return SealCheck.OtherKey;
+        var partial = seal.AsSpan(KeyId.Length + 1).StartsWith(PartialMark, StringComparison.Ordinal);
+        return !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(seal), Encoding.ASCII.GetBytes(Seal(etag, count, digest, partial))) ? SealCheck.Invalid
+            : partial ? SealCheck.Partial
+            : SealCheck.Valid;
+    }
 
     BigInteger Term(string k, string v)
     {
@@ -108,6 +120,8 @@ public sealed class MirrorSeal
 public enum SealCheck
 {
     Valid,
+    /// <summary>Valid, saved after a write caught up by reading only its keys: the rows are this service's, but other keys may have moved in the store; the store is read before it is served.</summary>
+    Partial,
     Missing,
     OtherKey,
     Invalid,

@@ -113,7 +113,12 @@ public sealed class StoreApplier(
             digest = seal.Update(digest, key, items.GetValueOrDefault(key), value);
             items = value is null ? items.Remove(key) : items.SetItem(key, value);
         }
-        var after = new StoreState(items, result.TotalSizeInBytes, result.ETag, time.GetUtcNow()) { Digest = digest, Version = result.Version };
+        var after = new StoreState(items, result.TotalSizeInBytes, result.ETag, time.GetUtcNow())
+        {
+            Digest = digest,
+            Version = result.Version,
+            Fresh = state.Fresh?.Union(external.Select(c => c.Key)).Union(chunk.Select(w => w.Write.Key)),
+        };
         var appended = await database.WriteLockedAsync(async (connection, transaction) =>
         {
             await AuditExternalAsync(connection, transaction, external, etagBefore, result.ETag, cancellationToken);
@@ -170,13 +175,13 @@ public sealed class StoreApplier(
                 {
                     var databaseETag = await mirror.ReadETagAsync(cancellationToken);
                     var description = await store.DescribeAsync(cancellationToken);
-                    if (description.ETag == databaseETag && databaseETag == state.ETag && state.ETag is not null)
+                    if (description.ETag == databaseETag && databaseETag == state.ETag && state.ETag is not null && state.Fresh is null)
                     {
                         rollback = null;
                         return new SyncResult(false, ImmutableDictionary<string, IReadOnlyList<AuditEntry>>.Empty);
                     }
                     // The mirror already holds what the store holds (another instance wrote and saved it): loading it is enough, if its seal holds.
-                    var read = description.ETag == databaseETag && !inDoubt ? null : await ReadWholeStoreAsync(description, cancellationToken);
+                    var read = description.ETag == databaseETag && !inDoubt && state.Fresh is null ? null : await ReadWholeStoreAsync(description, cancellationToken);
                     var step = await database.WriteLockedAsync((connection, transaction) => ReconcileAsync(connection, transaction, read, cancellationToken), cancellationToken);
                     if (step is not { } done)
                         continue;
@@ -198,13 +203,15 @@ public sealed class StoreApplier(
         var recovered = new Dictionary<string, IReadOnlyList<AuditEntry>>();
         var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
         var (known, check) = mirrorETag == state.ETag && state.ETag is not null ? (state, SealCheck.Valid) : await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
-        if (check != SealCheck.Valid)
+        if (read is null && check == SealCheck.Partial)
+            return null;
+        if (check is not (SealCheck.Valid or SealCheck.Partial))
         {
             if (read is null)
                 return null;
             return (await RepairAsync(connection, transaction, known, check, read, cancellationToken), new SyncResult(false, recovered));
         }
-        if (read is null || read.ETag == known.ETag)
+        if (read is null || (read.ETag == known.ETag && known.Fresh is null))
             return (read is null ? known : known with { Version = read.Version }, new SyncResult(false, recovered));
         var observed = read;
         var (acknowledgedVersion, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [known.ETag, observed.ETag], cancellationToken);
@@ -215,7 +222,8 @@ public sealed class StoreApplier(
             throw new StoreRolledBackException(reason, missing);
         }
         var etag = observed.ETag!;
-        var outcome = Reconciler.Reconcile(known, observed, await MirrorRepository.ReadJournalAsync(connection, transaction, cancellationToken));
+        // A partly checked state at the store's own ETag may still differ in the keys it did not read: compare them all, as after a move.
+        var outcome = Reconciler.Reconcile(observed.ETag == known.ETag ? known with { ETag = null } : known, observed, await MirrorRepository.ReadJournalAsync(connection, transaction, cancellationToken));
         if (outcome.Applied is { } applied)
         {
             recovered[applied.Id] = await audit.AppendAsync(connection, transaction, [.. applied.Writes.Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success,
@@ -231,6 +239,62 @@ public sealed class StoreApplier(
             logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", outcome.External.Count);
         return (synced, new SyncResult(outcome.External.Count > 0, recovered));
     }
+
+    /// <summary>
+    /// Brings <paramref name="keys"/> up to date without listing the store, after a conflict or before
+    /// planning against a partly checked state: one Describe for the new ETag, one GetKey per key. A
+    /// key that differs from what the writer knew was changed outside this service and is audited as
+    /// such now; every other key is left as it was, and the state is marked partly checked
+    /// (<see cref="StoreState.Fresh"/>) until the full re-read the writer runs in the background.
+    /// False when only a full re-read will do: another instance wrote the shared mirror, or the
+    /// store's version or ETag looks like a rollback.
+    /// </summary>
+    public Task<bool> CatchUpAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
+        database.StoreLockedAsync(async () =>
+        {
+            var description = await store.DescribeAsync(cancellationToken);
+            var moved = description.ETag != state.ETag;
+            var found = new List<KeyChange>();
+            foreach (var key in keys)
+            {
+                var value = (await store.GetAsync(key, cancellationToken))?.Value;
+                if (value != state.Items.GetValueOrDefault(key))
+                    found.Add(new(key, state.Items.GetValueOrDefault(key), value));
+            }
+            var after = await database.WriteLockedAsync(async (connection, transaction) =>
+            {
+                if (await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken) != state.ETag || state.ETag is null)
+                    return null;
+                if (moved)
+                {
+                    var (acknowledged, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [description.ETag], cancellationToken);
+                    if (description.Version < acknowledged || seen.ContainsKey(description.ETag))
+                        return null;
+                }
+                var items = state.Items;
+                var digest = state.Digest;
+                foreach (var change in found)
+                {
+                    digest = seal.Update(digest, change.Key, change.Before, change.After);
+                    items = change.After is { } value ? items.SetItem(change.Key, value) : items.Remove(change.Key);
+                }
+                var caughtUp = new StoreState(items, description.TotalSizeInBytes, description.ETag, found.Count > 0 ? time.GetUtcNow() : state.LastChange)
+                {
+                    Digest = digest,
+                    Version = description.Version,
+                    Fresh = moved ? keys.ToImmutableHashSet(StringComparer.Ordinal) : state.Fresh?.Union(keys),
+                };
+                await AuditExternalAsync(connection, transaction, found, state.ETag, description.ETag, cancellationToken);
+                await MirrorRepository.SaveAsync(connection, transaction, found.Select(c => (c.Key, c.After)), caughtUp, seal, time.GetUtcNow(), cancellationToken);
+                return caughtUp;
+            }, cancellationToken);
+            if (after is null)
+                return false;
+            if (found.Count > 0)
+                logger.LogWarning("The store was changed outside this service: {Count} of the keys a write touches differ; recorded as external changes", found.Count);
+            state = after;
+            return true;
+        }, cancellationToken);
 
     /// <summary>
     /// A mirror whose seal does not hold is not the state this service saved: its rows that differ from
@@ -264,6 +328,7 @@ public sealed class StoreApplier(
     {
         for (var listing = 1; ; listing++)
         {
+            metrics.StoreListed();
             var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
             foreach (var item in await store.ReadAllAsync(cancellationToken))
                 builder[item.Key] = item.Value;

@@ -46,12 +46,22 @@ public sealed class StoreWriter(
     /// <summary>Mirror rows last found edited in the database (failed seal), for status.</summary>
     public MirrorTamper? Tamper => applier.Tamper;
 
-    public async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default)
+    public Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default) =>
+        SubmitAsync(actor, plan, null, cancellationToken);
+
+    /// <summary>
+    /// A change whose plan reads no key but <paramref name="keys"/>: after an external edit it is
+    /// planned from those keys read afresh (one GetKey each), not from a listing of the whole store.
+    /// </summary>
+    public Task<WriteOutcome> SubmitKeyedAsync(Actor actor, IReadOnlyCollection<string> keys, MutationPlan plan, CancellationToken cancellationToken = default) =>
+        SubmitAsync(actor, plan, keys, cancellationToken);
+
+    async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
     {
         await WaitStartedAsync(cancellationToken);
         // Planned against the acknowledged state, a write would overwrite the rollback's evidence; restoring or accepting comes first.
         ThrowIfRolledBack();
-        return await EnqueueAsync(new(actor, plan, syncFirst: false), cancellationToken);
+        return await EnqueueAsync(new(actor, plan, syncFirst: false, keys), cancellationToken);
     }
 
     void ThrowIfRolledBack()
@@ -165,7 +175,8 @@ public sealed class StoreWriter(
             try
             {
                 await Task.Delay(options.Value.StorePollInterval, time, stoppingToken);
-                if (applier.Rollback is not null || (await store.DescribeAsync(stoppingToken)).ETag != applier.State.ETag)
+                // A state partly checked since a conflict is owed a full re-read: at most one per interval, off the request path.
+                if (applier.Rollback is not null || applier.State.Fresh is not null || (await store.DescribeAsync(stoppingToken)).ETag != applier.State.ETag)
                     await EnqueueAsync(PendingChange.Sync(), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
