@@ -112,9 +112,9 @@ public sealed partial class ApiWritePathScenario : IScenario
         return process;
     }
 
-    internal static async Task WaitReadyAsync(HttpClient http)
+    internal static async Task WaitReadyAsync(HttpClient http, int attempts = 300)
     {
-        for (var attempt = 0; attempt < 300; attempt++)
+        for (var attempt = 0; attempt < attempts; attempt++)
         {
             try
             {

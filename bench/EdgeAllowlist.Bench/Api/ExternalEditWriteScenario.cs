@@ -19,7 +19,8 @@ namespace EdgeAllowlist.Bench.Api;
 /// </summary>
 public sealed partial class ExternalEditWriteScenario : IScenario
 {
-    const string Arn = "arn:aws:cloudfront::123456789012:key-value-store/6f1d9b3c-2e4a-4b7c-8d9e-3f5a7b9c1d2e";
+    // The store StartApi points the API at.
+    const string Arn = "arn:aws:cloudfront::123456789012:key-value-store/5e0c8a2b-1d3f-4a6b-9c7d-2e4f6a8b0c1d";
     static readonly BasicAWSCredentials Credentials = new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 
     public string Name => "api-external-edits";
@@ -48,7 +49,7 @@ public sealed partial class ExternalEditWriteScenario : IScenario
         {
             using var http = new HttpClient { BaseAddress = new($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            await ApiWritePathScenario.WaitReadyAsync(http);
+            await ApiWritePathScenario.WaitReadyAsync(http, attempts: 1800); // 3 minutes: a loaded machine starts the API slowly
             for (var start = 0; start < keys; start += 20_000)
             {
                 var origins = Enumerable.Range(start, Math.Min(20_000, keys - start)).Select(i => new { origin = $"https://k{i:D6}.fill.bench.example" });
