@@ -46,6 +46,14 @@ public sealed record StoreDescription(
     DateTimeOffset Created,
     DateTimeOffset? LastModified,
     string Status,
-    string? FailureReason = null);
+    string? FailureReason = null)
+{
+    /// <summary>
+    /// The embedded store's write counter, which only grows; null for a CloudFront KVS, whose ETags
+    /// are opaque. A store whose version is below one the service acknowledged was rolled back.
+    /// </summary>
+    public long? Version { get; init; }
+}
 
-public sealed record WriteResult(string ETag, long ItemCount, long TotalSizeInBytes);
+/// <param name="Version">As <see cref="StoreDescription.Version"/>: the embedded store's version after the write, null for a CloudFront KVS.</param>
+public sealed record WriteResult(string ETag, long ItemCount, long TotalSizeInBytes, long? Version = null);

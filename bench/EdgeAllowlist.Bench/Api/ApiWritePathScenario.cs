@@ -90,7 +90,7 @@ public sealed partial class ApiWritePathScenario : IScenario
         return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
 
-    static Process StartApi(string folder, int port, Uri emulator, string token)
+    internal static Process StartApi(string folder, int port, Uri emulator, string token)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
@@ -112,9 +112,9 @@ public sealed partial class ApiWritePathScenario : IScenario
         return process;
     }
 
-    static async Task WaitReadyAsync(HttpClient http)
+    internal static async Task WaitReadyAsync(HttpClient http, int attempts = 300)
     {
-        for (var attempt = 0; attempt < 300; attempt++)
+        for (var attempt = 0; attempt < attempts; attempt++)
         {
             try
             {
@@ -129,7 +129,7 @@ public sealed partial class ApiWritePathScenario : IScenario
         throw new TimeoutException("The API did not become ready.");
     }
 
-    static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -42,7 +42,8 @@ public static class ServiceRegistration
             .AddSettings<Features.Secrets.SecretOptions>(configuration)
             .AddSettings<Features.DesiredState.DesiredStateOptions>(configuration)
             .AddSettings<Features.Rollout.RolloutOptions>(configuration)
-            .AddSettings<AuditOptions>(configuration);
+            .AddSettings<AuditOptions>(configuration)
+            .AddSettings<MirrorOptions>(configuration);
 
     /// <summary>PostgreSQL when <c>Database:ConnectionString</c> is set; else SQLite at <c>&lt;data&gt;/edge-allowlist.db</c>.</summary>
     /// <remarks>Its schema check runs first among the hosted services and never stops the start (<see cref="DatabaseStartup"/>).</remarks>
@@ -92,6 +93,8 @@ public static class ServiceRegistration
             .AddSingleton<Features.DesiredState.DesiredStateService>()
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
             .AddSingleton<MirrorRepository>()
+            .AddSingleton(sp => MirrorSeal.From(sp.GetRequiredService<IOptions<MirrorOptions>>().Value, sp.GetRequiredService<IConfiguration>().DataDirectory()))
+            .AddSingleton<RollbackAcceptance>()
             .AddSingleton<Integrity.IntegrityMonitor>()
             // Before the writer: the first check repairs the mirror before the writer loads it.
             .AddHostedService(sp => sp.GetRequiredService<Integrity.IntegrityMonitor>())

@@ -117,7 +117,7 @@ public sealed class LocalKeyValueStore : IKeyValueStore, IDisposable, IAsyncDisp
         lock (stateLock)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return new StoreDescription(Arn, items.Count, totalBytes, etag, Created, lastModified, ReadyStatus);
+            return new StoreDescription(Arn, items.Count, totalBytes, etag, Created, lastModified, ReadyStatus) { Version = version };
         }
     });
 
@@ -188,7 +188,7 @@ public sealed class LocalKeyValueStore : IKeyValueStore, IDisposable, IAsyncDisp
             AppendDurably(record);
             lock (stateLock)
                 Apply(record);
-            return new WriteResult(record.ETag, newCount, newTotal);
+            return new WriteResult(record.ETag, newCount, newTotal, record.Version);
         }
         finally
         {

@@ -24,6 +24,8 @@ public sealed class SettingsTests
     [InlineData("Secrets:DistributionDomain", "https://d111111abcdef8.cloudfront.net/", "Secrets:DistributionDomain must be empty or a DNS name")]
     [InlineData("Writer:MaxKeysPerBatch", "51", "Writer:MaxKeysPerBatch must be between 1 and 50")]
     [InlineData("Writer:StartWait", "-00:00:01", "Writer:StartWait must not be negative")]
+    [InlineData("Writer:StorePollInterval", "00:00:00", "Writer:StorePollInterval must be positive")]
+    [InlineData("Mirror:Key", "too-short", "Mirror:Key must be at least 32 characters")]
     [InlineData("Auth:MaxFailures", "0", "Auth:MaxFailures must be at least 1")]
     [InlineData("Auth:TokenWindow", "00:00:00", "Auth:TokenWindow must be positive")]
     [InlineData("Idempotency:InProgressLease", "00:00:00", "Idempotency:InProgressLease must be positive")]

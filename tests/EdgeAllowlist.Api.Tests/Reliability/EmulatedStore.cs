@@ -23,6 +23,9 @@ public sealed class EmulatedStore : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The folder of the one store (its snapshot.bin and wal.log), for tests that damage or restore its files while the emulator is stopped.</summary>
+    public string StoreFolder => Directory.GetDirectories(folder).Single();
+
     /// <param name="credentials">The one key pair the emulator accepts; default the reliability runs' example pair.</param>
     public static async Task<EmulatedStore> StartAsync(int port = 0, Amazon.Runtime.ImmutableCredentials? credentials = null)
     {

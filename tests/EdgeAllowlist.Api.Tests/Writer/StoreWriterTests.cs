@@ -17,6 +17,8 @@ public sealed class StoreWriterTests(ApiHost host) : IClassFixture<ApiHost>
         response.StatusCode.ShouldBe(HttpStatusCode.Created);
         (await store.GetAsync("o:https://second.conflict.example")).ShouldNotBeNull();
         (await store.GetAsync("o:https://outside.conflict.example")).ShouldNotBeNull();
+        // The write read only its own key; the key it did not touch is audited by the full re-read that follows (here: the status check's).
+        await admin.GetJsonAsync("/v1/status");
         var external = await admin.GetJsonAsync("/v1/audit?action=kvs.external-change&target=o%3Ahttps%3A%2F%2Foutside.conflict.example");
         external["items"]!.AsArray().ShouldHaveSingleItem()!["after"]!.GetValue<string>().ShouldBe("{}");
         (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();

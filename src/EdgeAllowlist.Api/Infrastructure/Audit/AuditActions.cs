@@ -42,6 +42,10 @@ public static class AuditActions
 
     /// <summary>The trail re-hashed over the columns it lists (<see cref="AuditRechain"/>), once; holds the old head.</summary>
     public const string AuditRechain = "audit.rechain";
+    /// <summary>An acknowledged value written back to a rolled-back store (<c>admin accept-store-rollback --reapply</c>).</summary>
+    public const string RollbackReapply = "kvs.rollback-reapply";
+    /// <summary>An acknowledged value a rolled-back store lost, accepted by the operator (<c>admin accept-store-rollback --accept-loss</c>).</summary>
+    public const string RollbackAccept = "kvs.rollback-accept";
 
     /// <summary>The target of the desired-state summary entries.</summary>
     public const string DesiredStateTarget = "desired-state";
@@ -50,7 +54,7 @@ public static class AuditActions
     [
         OriginAdd, OriginDelete, OriginExpiry, OriginNote, UserAgentAdd, UserAgentDelete, UserAgentUpdate, SettingsUpdate, SettingsInitialize,
         PartnerCreate, SecretCreate, SecretRotate, SecretRotateOut, SecretRevoke, SecretSweep, TokenBootstrap, TokenCreate, TokenRevoke, TokenReset,
-        AuthDenied, RequestRejected, DesiredStateApply, DesiredStateRollback, ExternalChange, MirrorDrift, AuditRechain,
+        AuthDenied, RequestRejected, DesiredStateApply, DesiredStateRollback, ExternalChange, MirrorDrift, AuditRechain, RollbackReapply, RollbackAccept,
     ];
 
     /// <summary>

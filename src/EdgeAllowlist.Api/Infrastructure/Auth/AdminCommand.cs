@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
@@ -13,15 +14,20 @@ public sealed class AdminCommand
 {
     public const string Actor = "local-admin";
     public const string TokenName = "reset-admin";
-    const string Usage = "usage: EdgeAllowlist.Api admin reset-token [--DataDirectory=DIR] [--Database:ConnectionString=...]";
+    const string Usage = "usage: EdgeAllowlist.Api admin reset-token|accept-store-rollback (--reapply|--accept-loss) [--DataDirectory=DIR] [--Database:ConnectionString=...]";
+    const string Reapply = "--reapply";
+    const string AcceptLoss = "--accept-loss";
 
     AdminCommand(string? verb, string[] hostArgs)
     {
         Verb = verb;
-        HostArgs = hostArgs;
+        Flags = [.. hostArgs.Where(a => a is Reapply or AcceptLoss)];
+        HostArgs = [.. hostArgs.Where(a => a is not (Reapply or AcceptLoss))];
     }
 
     string? Verb { get; }
+
+    IReadOnlyList<string> Flags { get; }
 
     /// <summary>The configuration arguments left after the command words, for the host builder.</summary>
     public string[] HostArgs { get; }
@@ -37,6 +43,8 @@ public sealed class AdminCommand
     /// <summary>Runs the command; the exit code is 0 on success, 1 for a bad command line, 2 when the database refused.</summary>
     public async Task<int> RunAsync(IServiceProvider services, CancellationToken cancellationToken = default)
     {
+        if (Verb == StoreRollback.Command)
+            return await AcceptStoreRollbackAsync(services, cancellationToken);
         if (Verb != "reset-token")
         {
             await Console.Error.WriteLineAsync(Verb is null ? Usage : $"unknown admin command '{Verb}'. {Usage}");
@@ -56,6 +64,36 @@ public sealed class AdminCommand
         {
             // One line naming what failed; the connection string (which may hold a password) is not printed.
             await Console.Error.WriteLineAsync($"admin reset-token: the database refused: {e.Message}");
+            return 2;
+        }
+    }
+
+    /// <summary>
+    /// <c>admin accept-store-rollback --reapply|--accept-loss</c> (<see cref="RollbackAcceptance"/>):
+    /// exit 0 when done, 1 for a bad command line, 2 when the database or the store refused (an
+    /// embedded store is open in a running service: stop it first).
+    /// </summary>
+    async Task<int> AcceptStoreRollbackAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (Flags.Distinct().Count() != 1)
+        {
+            await Console.Error.WriteLineAsync($"admin {StoreRollback.Command}: give exactly one of {Reapply} or {AcceptLoss}. {Usage}");
+            return 1;
+        }
+        var reapply = Flags[0] == Reapply;
+        try
+        {
+            await DatabaseSchema.EnsureAsync(services.GetRequiredService<IDatabase>());
+            var actor = new Actor(Actor, null, $"{Environment.UserName}@{Environment.MachineName}");
+            var (keys, etag) = await services.GetRequiredService<RollbackAcceptance>().RunAsync(reapply, actor, cancellationToken);
+            await Console.Error.WriteLineAsync(reapply
+                ? $"Wrote {keys.Count} acknowledged key(s) back to the store (audited as {AuditActions.RollbackReapply}); the store is at ETag {etag} and the service will serve it."
+                : $"Accepted the loss of {keys.Count} acknowledged key change(s) (audited as {AuditActions.RollbackAccept}); the store is at ETag {etag} and the service will serve it.");
+            return 0;
+        }
+        catch (Exception e) when (e is DbException or KvsException or IOException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync($"admin {StoreRollback.Command}: {e.Message}");
             return 2;
         }
     }

@@ -81,11 +81,22 @@ public static class DatabaseSchema
             kvs_key TEXT PRIMARY KEY,
             kvs_value TEXT NOT NULL)
         """,
+        // seal: MirrorSeal's MAC of the mirror; acked_version: the newest embedded-store version
+        // acknowledged; ack_seq: how many times the mirror was saved, the order of kvs_etags.
         """
         CREATE TABLE IF NOT EXISTS kvs_state (
             id BIGINT PRIMARY KEY,
             etag TEXT NOT NULL,
-            updated_at BIGINT NOT NULL)
+            updated_at BIGINT NOT NULL,
+            seal TEXT NULL,
+            acked_version BIGINT NULL,
+            ack_seq BIGINT NULL)
+        """,
+        // Every ETag the store was seen at, in order: a store back at an earlier one was rolled back.
+        """
+        CREATE TABLE IF NOT EXISTS kvs_etags (
+            etag TEXT PRIMARY KEY,
+            seq BIGINT NOT NULL)
         """,
         """
         CREATE TABLE IF NOT EXISTS origin_notes (
@@ -200,6 +211,9 @@ public static class DatabaseSchema
         // Signed by the audit key (WriteIntent.Digest): a row written straight into the database does not verify.
         await AddColumnAsync(database, "write_intents", "signature", "TEXT NULL", cancellationToken);
         await AddColumnAsync(database, "partner_secrets", "created_by_token", "TEXT NULL", cancellationToken);
+        await AddColumnAsync(database, "kvs_state", "seal", "TEXT NULL", cancellationToken);
+        await AddColumnAsync(database, "kvs_state", "acked_version", "BIGINT NULL", cancellationToken);
+        await AddColumnAsync(database, "kvs_state", "ack_seq", "BIGINT NULL", cancellationToken);
         await database.WriteLockedAsync(async (connection, transaction) =>
         {
             foreach (var statement in Statements)

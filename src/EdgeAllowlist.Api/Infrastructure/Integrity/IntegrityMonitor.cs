@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using Microsoft.Extensions.Options;
@@ -55,6 +56,7 @@ public sealed class IntegrityMonitor(
     AuditVerifier verifier,
     StoreWriter writer,
     DatabaseStartup databaseStartup,
+    MirrorSeal seal,
     TimeProvider time,
     IOptions<IntegrityOptions> options,
     ILogger<IntegrityMonitor> logger) : IHostedService, IDisposable
@@ -187,7 +189,11 @@ public sealed class IntegrityMonitor(
             var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
             if (mirrorETag != etag)
                 return mirrorETag is null ? [] : null;
-            var mirror = (await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, cancellationToken)).Items;
+            var (loaded, check) = await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
+            // A partly checked mirror may lag the store in keys it did not read; the writer's next full re-read settles it (as external changes).
+            if (check == SealCheck.Partial)
+                return null;
+            var mirror = loaded.Items;
             var drifted = mirror.Keys.Union(items.Keys)
                 .Where(key => mirror.GetValueOrDefault(key) != items.GetValueOrDefault(key))
                 .Order(StringComparer.Ordinal)
@@ -197,7 +203,8 @@ public sealed class IntegrityMonitor(
             await audit.AppendAsync(connection, transaction, [.. drifted.Select(key => new AuditRecord(SystemActor, AuditActions.MirrorDrift, key, AuditOutcome.Detected,
                 mirror.GetValueOrDefault(key), items.GetValueOrDefault(key), ETagBefore: etag, ETagAfter: etag,
                 Detail: "the database mirror differed from the store; the store's value was restored in the mirror"))], cancellationToken);
-            await MirrorRepository.SaveAsync(connection, transaction, drifted.Select(key => (key, items.GetValueOrDefault(key))), RepairedETag, time.GetUtcNow(), cancellationToken);
+            var repaired = StoreState.Of(items.ToImmutableSortedDictionary(StringComparer.Ordinal), RepairedETag, time.GetUtcNow()) with { Digest = seal.DigestOf(items) };
+            await MirrorRepository.SaveAsync(connection, transaction, drifted.Select(key => (key, items.GetValueOrDefault(key))), repaired, seal, time.GetUtcNow(), cancellationToken, acknowledged: false);
             logger.LogError("The database mirror differed from the store in {Count} keys ({Keys}); restored from the store and audited as {Action}",
                 drifted.Count, string.Join(", ", drifted.Take(20)), AuditActions.MirrorDrift);
             return drifted;

@@ -11,6 +11,7 @@ public sealed class ApiMetrics
     readonly Counter<long> batches;
     readonly Counter<long> conflicts;
     readonly Counter<long> retries;
+    readonly Counter<long> listings;
     readonly Counter<long> rejections;
     readonly Counter<long> auditEntries;
     readonly Histogram<double> auditLag;
@@ -23,6 +24,7 @@ public sealed class ApiMetrics
         conflicts = meter.CreateCounter<long>("edge_allowlist.conflicts", "{conflict}", "UpdateKeys calls refused because the ETag had moved.");
         retries = meter.CreateCounter<long>("edge_allowlist.retries", "{retry}", "Batches re-planned and sent again after a conflict or a transient error.");
         rejections = meter.CreateCounter<long>("edge_allowlist.rejections", "{request}", "Requests refused: validation, quota, authentication or scope.");
+        listings = meter.CreateCounter<long>("edge_allowlist.store.listings", "{listing}", "Whole-store listings (ListKeys page by page): at start, in the background re-read after an external edit, and after an unanswered write; a write after an external edit reads only its keys.");
         auditEntries = meter.CreateCounter<long>("edge_allowlist.audit.entries", "{entry}", "Entries appended to the audit trail.");
         auditLag = meter.CreateHistogram<double>("edge_allowlist.audit.lag", "s", "Time from the KVS acknowledging a write to its audit entries being committed.");
     }
@@ -34,6 +36,8 @@ public sealed class ApiMetrics
     public void Conflict() => conflicts.Add(1);
 
     public void Retry() => retries.Add(1);
+
+    public void StoreListed() => listings.Add(1);
 
     public void Rejected(string reason) => rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

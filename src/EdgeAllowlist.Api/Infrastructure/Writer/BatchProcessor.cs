@@ -55,6 +55,13 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
         }
         while (true)
         {
+            // A partly checked state (after a conflict caught up by key): read what this batch reads, or everything if it may read anything.
+            if (applier.State.Fresh is { } fresh)
+            {
+                var unread = batch.Any(p => p.Keys is null) ? null : batch.SelectMany(p => p.Keys!).Where(k => !fresh.Contains(k)).ToHashSet(StringComparer.Ordinal);
+                if (unread is null || (unread.Count > 0 && !await applier.CatchUpAsync(unread, cancellationToken)))
+                    Settle(await applier.SyncAsync(cancellationToken));
+            }
             var plan = WritePlanner.Plan(batch, applier.State);
             // A refusal, a 404 or an "unchanged" writes nothing, so no If-Match would catch a stale
             // plan: before giving such an answer, make sure the state it was planned against is the
@@ -95,6 +102,10 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
                     metrics.Conflict();
                 metrics.Retry();
                 logger.LogInformation("A write met {ErrorCode}; re-reading and re-planning (attempt {Attempt})", e.ErrorCode, conflicts);
+                // A definite conflict with keyed changes only: read just their keys at the new ETag, not the whole store.
+                if (e.Kind == KvsErrorKind.Conflict && !e.MayHaveBeenApplied && batch.All(p => p.Keys is not null) && unanswered.Count == 0
+                    && await applier.CatchUpAsync(batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal), cancellationToken))
+                    continue;
                 await SyncWithRetriesAsync(cancellationToken);
             }
             catch (KvsException e)

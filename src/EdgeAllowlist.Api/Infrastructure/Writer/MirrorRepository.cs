@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
@@ -7,6 +8,20 @@ namespace EdgeAllowlist.Api.Infrastructure.Writer;
 /// <summary>The store as the writer last saw it: the values, their total size and the ETag.</summary>
 public sealed record StoreState(ImmutableSortedDictionary<string, string> Items, long TotalBytes, string? ETag, DateTimeOffset? LastChange)
 {
+    /// <summary>The <see cref="MirrorSeal"/> digest of <see cref="Items"/>, kept up to date by the writer so a save seals without a pass over every row.</summary>
+    public BigInteger Digest { get; init; }
+
+    /// <summary>The embedded store's version at <see cref="ETag"/>; null for a CloudFront KVS.</summary>
+    public long? Version { get; init; }
+
+    /// <summary>
+    /// Null when <see cref="Items"/> is the whole store at <see cref="ETag"/>. After a conflict that
+    /// was caught up by reading only the keys it touched, the keys known to hold the store's value at
+    /// this ETag (those read, and those written since); any other key may be stale until the next
+    /// full re-read, which the writer owes (<see cref="StoreWriter"/> runs it in the background).
+    /// </summary>
+    public ImmutableHashSet<string>? Fresh { get; init; }
+
     public static readonly StoreState Empty = new(ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal), 0, null, null);
 
     public static StoreState Of(ImmutableSortedDictionary<string, string> items, string? etag, DateTimeOffset? lastChange) =>
@@ -36,17 +51,45 @@ public sealed class MirrorRepository(IDatabase database, Audit.Signing.AuditSign
         return await ReadETagAsync(connection, null, cancellationToken);
     }
 
-    public static async Task<StoreState> LoadAsync(DbConnection connection, DbTransaction transaction, string? etag, CancellationToken cancellationToken)
+    /// <summary>The mirror's rows with their digest, and what its seal says of them (<see cref="SealCheck.Valid"/> when the mirror is empty and was never saved).</summary>
+    public static async Task<(StoreState State, SealCheck Check)> LoadAsync(DbConnection connection, DbTransaction transaction, string? etag, MirrorSeal seal, CancellationToken cancellationToken)
     {
         var rows = await connection.QueryAsync("SELECT kvs_key, kvs_value FROM kvs_snapshot", r => (r.GetString(0), r.GetString(1)), transaction, cancellationToken);
         var items = rows.ToImmutableSortedDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
-        var changed = await connection.ScalarAsync("SELECT updated_at FROM kvs_state WHERE id = 1", transaction, cancellationToken);
-        return StoreState.Of(items, etag, changed is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(changed, CultureInfo.InvariantCulture)));
+        var meta = await connection.QueryAsync("SELECT updated_at, seal FROM kvs_state WHERE id = 1",
+            r => (Changed: r.GetInt64(0), Seal: r.IsDBNull(1) ? null : r.GetString(1)), transaction, cancellationToken);
+        var digest = seal.DigestOf(items);
+        var state = StoreState.Of(items, etag, meta.Count == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(meta[0].Changed)) with { Digest = digest };
+        var check = etag is null && items.IsEmpty ? SealCheck.Valid : seal.Check(meta.Count == 0 ? null : meta[0].Seal, etag ?? "", items.Count, digest);
+        return (check == SealCheck.Partial ? state with { Fresh = [] } : state, check);
     }
 
-    /// <summary>Applies <paramref name="changes"/> (null value: deleted) and records <paramref name="etag"/> as the mirror's ETag.</summary>
-    public static async Task SaveAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Key, string? Value)> changes, string etag, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the database acknowledged of the store: the newest embedded-store version (null for a
+    /// CloudFront KVS), and the order in which this service saw <paramref name="etags"/> (absent: never saw it).
+    /// </summary>
+    public static async Task<(long? Version, Dictionary<string, long> Seen)> ReadAcknowledgedAsync(DbConnection connection, DbTransaction transaction, IEnumerable<string?> etags, CancellationToken cancellationToken)
     {
+        var version = await connection.ScalarAsync("SELECT acked_version FROM kvs_state WHERE id = 1", transaction, cancellationToken);
+        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var etag in etags.OfType<string>().Distinct())
+        {
+            if (await connection.ScalarAsync("SELECT seq FROM kvs_etags WHERE etag = @e", transaction, cancellationToken, ("e", etag)) is { } seq and not DBNull)
+                seen[etag] = Convert.ToInt64(seq, CultureInfo.InvariantCulture);
+        }
+        return (version is null or DBNull ? null : Convert.ToInt64(version, CultureInfo.InvariantCulture), seen);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="changes"/> (null value: deleted) and records <paramref name="state"/>'s
+    /// ETag, seal and version as the mirror's. With <paramref name="acknowledged"/> the ETag joins
+    /// the ones this service has seen the store at, in order (a later store at an earlier one was
+    /// rolled back), and the version raises the acknowledged one.
+    /// </summary>
+    public static async Task SaveAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Key, string? Value)> changes, StoreState state, MirrorSeal seal,
+        DateTimeOffset now, CancellationToken cancellationToken, bool acknowledged = true)
+    {
+        var etag = state.ETag!;
         foreach (var (key, value) in changes)
         {
             if (value is null)
@@ -57,8 +100,27 @@ public sealed class MirrorRepository(IDatabase database, Audit.Signing.AuditSign
                     transaction, cancellationToken, ("k", key), ("v", value));
         }
         await connection.ExecuteAsync(
-            "INSERT INTO kvs_state (id, etag, updated_at) VALUES (1, @e, @t) ON CONFLICT (id) DO UPDATE SET etag = excluded.etag, updated_at = excluded.updated_at",
-            transaction, cancellationToken, ("e", etag), ("t", now.ToUnixTimeMilliseconds()));
+            """
+            INSERT INTO kvs_state (id, etag, updated_at, seal, acked_version, ack_seq) VALUES (1, @e, @t, @s, @v, 1)
+            ON CONFLICT (id) DO UPDATE SET etag = excluded.etag, updated_at = excluded.updated_at, seal = excluded.seal,
+                acked_version = CASE WHEN excluded.acked_version IS NULL OR kvs_state.acked_version > excluded.acked_version THEN kvs_state.acked_version ELSE excluded.acked_version END,
+                ack_seq = COALESCE(kvs_state.ack_seq, 0) + 1
+            """,
+            transaction, cancellationToken, ("e", etag), ("t", now.ToUnixTimeMilliseconds()), ("s", seal.Seal(etag, state.Items.Count, state.Digest, partial: state.Fresh is not null)),
+            ("v", acknowledged ? state.Version : null));
+        if (acknowledged)
+            await connection.ExecuteAsync("INSERT INTO kvs_etags (etag, seq) SELECT @e, ack_seq FROM kvs_state WHERE id = 1 ON CONFLICT (etag) DO NOTHING",
+                transaction, cancellationToken, ("e", etag));
+    }
+
+    /// <summary>
+    /// After an operator accepted a rolled-back store: its version becomes the acknowledged one, and
+    /// the ETags seen before it are forgotten so the store's own (perhaps an earlier one) is current again.
+    /// </summary>
+    public static async Task ResetAcknowledgedAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync("UPDATE kvs_state SET acked_version = NULL WHERE id = 1", transaction, cancellationToken);
+        await connection.ExecuteAsync("DELETE FROM kvs_etags", transaction, cancellationToken);
     }
 
     /// <summary>Commits the intent in a transaction of its own, outside the write lock: it must survive whatever happens next.</summary>

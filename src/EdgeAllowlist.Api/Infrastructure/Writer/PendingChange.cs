@@ -4,8 +4,11 @@ using EdgeAllowlist.Api.Infrastructure.Store;
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 
 /// <summary>One change waiting in the writer's queue, and what the writer learned of it so far.</summary>
-public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst)
+public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst, IReadOnlyCollection<string>? keys = null)
 {
+    /// <summary>Every key the plan reads (and so may write); null when it may read any key, so only a full re-read of the store can refresh its state.</summary>
+    public IReadOnlyCollection<string>? Keys { get; } = keys;
+
     /// <summary>A change that nothing but a fresh read of the store can answer (drift check, a shared mirror that moved).</summary>
     public static PendingChange Sync() => new(new(StoreApplier.ExternalActor, null, null), _ => [], syncFirst: true);
 

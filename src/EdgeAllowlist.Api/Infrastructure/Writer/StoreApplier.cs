@@ -22,12 +22,22 @@ public sealed class StoreApplier(
     AuditTrail audit,
     ApiMetrics metrics,
     RetryPolicy policy,
+    MirrorSeal seal,
     TimeProvider time,
     ILogger<StoreApplier> logger)
 {
     public const string ExternalActor = "kvs-external";
+    const string SystemActor = "system";
 
     volatile StoreState state = StoreState.Empty;
+    volatile StoreRolledBackException? rollback;
+    volatile MirrorTamper? tamper;
+
+    /// <summary>Set while the store is older than what the database acknowledged (found by the last re-read); cleared by one that finds it is not.</summary>
+    public StoreRolledBackException? Rollback => rollback;
+
+    /// <summary>The last time a loaded mirror failed its seal and differed from the store (repaired and audited as <c>mirror.drift</c>); null if never.</summary>
+    public MirrorTamper? Tamper => tamper;
 
     /// <summary>The last state the writer saw; reads of rules are served from it (the store is the truth, this is its mirror).</summary>
     public StoreState State => state;
@@ -96,21 +106,29 @@ public sealed class StoreApplier(
         var records = chunk.Select(w => new AuditRecord(
             w.Owner.Actor.Name, w.Write.Action, w.Write.Target, AuditOutcome.Success, w.Before, w.Write.Value,
             w.Owner.Actor.RequestId, w.Owner.Actor.Client, etagBefore, result.ETag, w.Write.Detail is null ? detail : detail is null ? w.Write.Detail : $"{w.Write.Detail}; {detail}")).ToList();
+        var items = state.Items;
+        var digest = state.Digest;
+        foreach (var (key, value) in external.Select(c => (c.Key, c.After)).Concat(chunk.Select(w => (w.Write.Key, w.Write.Value))))
+        {
+            digest = seal.Update(digest, key, items.GetValueOrDefault(key), value);
+            items = value is null ? items.Remove(key) : items.SetItem(key, value);
+        }
+        var after = new StoreState(items, result.TotalSizeInBytes, result.ETag, time.GetUtcNow())
+        {
+            Digest = digest,
+            Version = result.Version,
+            Fresh = state.Fresh?.Union(external.Select(c => c.Key)).Union(chunk.Select(w => w.Write.Key)),
+        };
         var appended = await database.WriteLockedAsync(async (connection, transaction) =>
         {
             await AuditExternalAsync(connection, transaction, external, etagBefore, result.ETag, cancellationToken);
             var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
             await MirrorRepository.SaveAsync(connection, transaction, external.Select(c => (c.Key, c.After)).Concat(chunk.Select(w => (w.Write.Key, w.Write.Value))),
-                result.ETag, time.GetUtcNow(), cancellationToken);
+                after, seal, time.GetUtcNow(), cancellationToken);
             await MirrorRepository.DeleteStaleIntentsAsync(connection, transaction, result.ETag, cancellationToken);
             return appended;
         }, cancellationToken);
-        var items = state.Items;
-        foreach (var change in external)
-            items = change.After is { } value ? items.SetItem(change.Key, value) : items.Remove(change.Key);
-        foreach (var w in chunk)
-            items = w.Write.Value is null ? items.Remove(w.Write.Key) : items.SetItem(w.Write.Key, w.Write.Value);
-        state = new(items, result.TotalSizeInBytes, result.ETag, time.GetUtcNow());
+        state = after;
         return appended;
     }
 
@@ -121,13 +139,12 @@ public sealed class StoreApplier(
     /// </summary>
     async Task<(WriteResult Result, IReadOnlyList<KeyChange> External)> RecoverAsync(WriteIntent intent, KvsException failure, CancellationToken cancellationToken)
     {
-        var (items, etag) = await ReadWholeStoreAsync((await store.DescribeAsync(cancellationToken)).ETag, cancellationToken);
-        var observed = StoreState.Of(items, etag, time.GetUtcNow());
+        var observed = await ReadWholeStoreAsync(await store.DescribeAsync(cancellationToken), cancellationToken);
         var outcome = Reconciler.Reconcile(state, observed, [intent]);
         if (outcome.Applied != intent)
             throw failure;
         logger.LogWarning("A write got no definite answer but is in the store; acknowledging it ({Others} other keys changed outside)", outcome.External.Count);
-        return (new(etag, observed.Items.Count, observed.TotalBytes), outcome.External);
+        return (new(observed.ETag!, observed.Items.Count, observed.TotalBytes, observed.Version), outcome.External);
     }
 
     Task<IReadOnlyList<AuditEntry>> AuditExternalAsync(DbConnection connection, DbTransaction transaction, IEnumerable<KeyChange> external, string? etagBefore, string etagAfter,
@@ -145,67 +162,195 @@ public sealed class StoreApplier(
     /// Brings the state up to date: first with what other instances recorded in the database, then
     /// with the store itself, through <see cref="Reconciler.Reconcile"/>: intents found applied are
     /// audited for their requesters, whatever else differs was written outside this service and is
-    /// audited as an external change. The store is read before the transaction that records the
-    /// outcome, never inside it.
+    /// audited as an external change. A mirror loaded from the database is used only if its
+    /// <see cref="MirrorSeal"/> holds; otherwise the store is read and the rows that differ are
+    /// repaired and audited as <c>mirror.drift</c>. A store older than the acknowledged state is a
+    /// rollback (<see cref="StoreRollback"/>): nothing is recorded and <see cref="StoreRolledBackException"/>
+    /// is thrown. The store is read before the transaction that records the outcome, never inside it.
     /// </summary>
     public Task<SyncResult> SyncAsync(CancellationToken cancellationToken) =>
         database.StoreLockedAsync(async () =>
         {
-            var databaseETag = await mirror.ReadETagAsync(cancellationToken);
-            var description = await store.DescribeAsync(cancellationToken);
-            if (description.ETag == databaseETag && databaseETag == state.ETag && state.ETag is not null)
-                return new SyncResult(false, ImmutableDictionary<string, IReadOnlyList<AuditEntry>>.Empty);
-            // The mirror already holds what the store holds (another instance wrote and saved it): loading it is enough.
-            var read = description.ETag == databaseETag ? ((ImmutableSortedDictionary<string, string> Items, string ETag)?)null : await ReadWholeStoreAsync(description.ETag, cancellationToken);
-            var (synced, result) = await database.WriteLockedAsync(async (connection, transaction) =>
+            try
             {
-                var recovered = new Dictionary<string, IReadOnlyList<AuditEntry>>();
-                var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
-                var known = mirrorETag == state.ETag && state.ETag is not null ? state : await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, cancellationToken);
-                if (read is not { } current || current.ETag == known.ETag)
-                    return (known, new SyncResult(false, recovered));
-                var (items, etag) = current;
-                var observed = StoreState.Of(items, etag, time.GetUtcNow());
-                var (journal, forged) = await mirror.ReadJournalAsync(connection, transaction, cancellationToken);
-                var outcome = Reconciler.Reconcile(known, observed, journal);
-                if (outcome.Applied is { } applied)
+                for (var inDoubt = false; ; inDoubt = true)
                 {
-                    recovered[applied.Id] = await audit.AppendAsync(connection, transaction, [.. applied.Writes.Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success,
-                        w.Before, w.Value, w.RequestId, w.Client, known.ETag, etag, WriteIntent.RecoveryDetail))], cancellationToken);
-                    logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
+                    var databaseETag = await mirror.ReadETagAsync(cancellationToken);
+                    var description = await store.DescribeAsync(cancellationToken);
+                    if (description.ETag == databaseETag && databaseETag == state.ETag && state.ETag is not null && state.Fresh is null)
+                    {
+                        rollback = null;
+                        return new SyncResult(false, ImmutableDictionary<string, IReadOnlyList<AuditEntry>>.Empty);
+                    }
+                    // The mirror already holds what the store holds (another instance wrote and saved it): loading it is enough, if its seal holds.
+                    var read = description.ETag == databaseETag && !inDoubt && state.Fresh is null ? null : await ReadWholeStoreAsync(description, cancellationToken);
+                    var step = await database.WriteLockedAsync((connection, transaction) => ReconcileAsync(connection, transaction, read, cancellationToken), cancellationToken);
+                    if (step is not { } done)
+                        continue;
+                    state = done.State;
+                    rollback = null;
+                    return done.Result;
                 }
-                // A journal row this service did not sign is no one's request: its change stays external, and the entry says whom the row named.
-                var claims = forged.SelectMany(i => i.Writes).GroupBy(w => w.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Actor, StringComparer.Ordinal);
-                if (forged.Count > 0)
-                    logger.LogError("{Count} write-journal rows do not carry this service's signature; their changes are audited as external", forged.Count);
-                await AuditExternalAsync(connection, transaction, outcome.External, known.ETag, etag, cancellationToken, claims);
-                var changes = outcome.Changes(known).ToList();
-                await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), etag, time.GetUtcNow(), cancellationToken);
-                await MirrorRepository.ForgetIntentsAsync(connection, transaction, [.. outcome.Applied is null ? outcome.Dead : [outcome.Applied, .. outcome.Dead], .. forged], cancellationToken);
-                if (outcome.External.Count > 0)
-                    logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", outcome.External.Count);
-                return (observed with { LastChange = changes.Count > 0 ? time.GetUtcNow() : known.LastChange }, new SyncResult(outcome.External.Count > 0, recovered));
-            }, cancellationToken);
-            state = synced;
-            return result;
+            }
+            catch (StoreRolledBackException e)
+            {
+                rollback = e;
+                throw;
+            }
         }, cancellationToken);
 
-    async Task<(ImmutableSortedDictionary<string, string> Items, string ETag)> ReadWholeStoreAsync(string etag, CancellationToken cancellationToken)
+    /// <summary>One pass of <see cref="SyncAsync"/> in its transaction; null when the mirror is in doubt and the store must be read first.</summary>
+    async Task<(StoreState State, SyncResult Result)?> ReconcileAsync(DbConnection connection, DbTransaction transaction, StoreState? read, CancellationToken cancellationToken)
     {
-        // ListKeys carries no ETag, so read until the ETag is the same before and after the listing.
+        var recovered = new Dictionary<string, IReadOnlyList<AuditEntry>>();
+        var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
+        var (known, check) = mirrorETag == state.ETag && state.ETag is not null ? (state, SealCheck.Valid) : await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
+        if (read is null && check == SealCheck.Partial)
+            return null;
+        if (check is not (SealCheck.Valid or SealCheck.Partial))
+        {
+            if (read is null)
+                return null;
+            return (await RepairAsync(connection, transaction, known, check, read, cancellationToken), new SyncResult(false, recovered));
+        }
+        if (read is null || (read.ETag == known.ETag && known.Fresh is null))
+            return (read is null ? known : known with { Version = read.Version }, new SyncResult(false, recovered));
+        var observed = read;
+        var (acknowledgedVersion, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [known.ETag, observed.ETag], cancellationToken);
+        if (StoreRollback.Detect(known, observed, acknowledgedVersion, seen) is { } reason)
+        {
+            var missing = StoreRollback.Missing(known, observed);
+            logger.LogError("The key value store was rolled back ({Reason}); {Count} acknowledged key changes are missing. Reads and writes are refused until it is restored or accepted", reason, missing.Count);
+            throw new StoreRolledBackException(reason, missing);
+        }
+        var etag = observed.ETag!;
+        // A partly checked state at the store's own ETag may still differ in the keys it did not read: compare them all, as after a move.
+        var (journal, forged) = await mirror.ReadJournalAsync(connection, transaction, cancellationToken);
+        var outcome = Reconciler.Reconcile(observed.ETag == known.ETag ? known with { ETag = null } : known, observed, journal);
+        if (outcome.Applied is { } applied)
+        {
+            recovered[applied.Id] = await audit.AppendAsync(connection, transaction, [.. applied.Writes.Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success,
+                w.Before, w.Value, w.RequestId, w.Client, known.ETag, etag, WriteIntent.RecoveryDetail))], cancellationToken);
+            logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
+        }
+        // A journal row this service did not sign is no one's request: its change stays external, and the entry says whom the row named.
+        var claims = forged.SelectMany(i => i.Writes).GroupBy(w => w.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Actor, StringComparer.Ordinal);
+        if (forged.Count > 0)
+            logger.LogError("{Count} write-journal rows do not carry this service's signature; their changes are audited as external", forged.Count);
+        await AuditExternalAsync(connection, transaction, outcome.External, known.ETag, etag, cancellationToken, claims);
+        var changes = outcome.Changes(known).ToList();
+        var synced = observed with { LastChange = changes.Count > 0 ? time.GetUtcNow() : known.LastChange };
+        await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), synced, seal, time.GetUtcNow(), cancellationToken);
+        await MirrorRepository.ForgetIntentsAsync(connection, transaction, [.. outcome.Applied is null ? outcome.Dead : [outcome.Applied, .. outcome.Dead], .. forged], cancellationToken);
+        if (outcome.External.Count > 0)
+            logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", outcome.External.Count);
+        return (synced, new SyncResult(outcome.External.Count > 0, recovered));
+    }
+
+    /// <summary>
+    /// Brings <paramref name="keys"/> up to date without listing the store, after a conflict or before
+    /// planning against a partly checked state: one Describe for the new ETag, one GetKey per key. A
+    /// key that differs from what the writer knew was changed outside this service and is audited as
+    /// such now; every other key is left as it was, and the state is marked partly checked
+    /// (<see cref="StoreState.Fresh"/>) until the full re-read the writer runs in the background.
+    /// False when only a full re-read will do: another instance wrote the shared mirror, or the
+    /// store's version or ETag looks like a rollback.
+    /// </summary>
+    public Task<bool> CatchUpAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
+        database.StoreLockedAsync(async () =>
+        {
+            var description = await store.DescribeAsync(cancellationToken);
+            var moved = description.ETag != state.ETag;
+            var found = new List<KeyChange>();
+            foreach (var key in keys)
+            {
+                var value = (await store.GetAsync(key, cancellationToken))?.Value;
+                if (value != state.Items.GetValueOrDefault(key))
+                    found.Add(new(key, state.Items.GetValueOrDefault(key), value));
+            }
+            var after = await database.WriteLockedAsync(async (connection, transaction) =>
+            {
+                if (await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken) != state.ETag || state.ETag is null)
+                    return null;
+                if (moved)
+                {
+                    var (acknowledged, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [description.ETag], cancellationToken);
+                    if (description.Version < acknowledged || seen.ContainsKey(description.ETag))
+                        return null;
+                }
+                var items = state.Items;
+                var digest = state.Digest;
+                foreach (var change in found)
+                {
+                    digest = seal.Update(digest, change.Key, change.Before, change.After);
+                    items = change.After is { } value ? items.SetItem(change.Key, value) : items.Remove(change.Key);
+                }
+                var caughtUp = new StoreState(items, description.TotalSizeInBytes, description.ETag, found.Count > 0 ? time.GetUtcNow() : state.LastChange)
+                {
+                    Digest = digest,
+                    Version = description.Version,
+                    Fresh = moved ? keys.ToImmutableHashSet(StringComparer.Ordinal) : state.Fresh?.Union(keys),
+                };
+                await AuditExternalAsync(connection, transaction, found, state.ETag, description.ETag, cancellationToken);
+                await MirrorRepository.SaveAsync(connection, transaction, found.Select(c => (c.Key, c.After)), caughtUp, seal, time.GetUtcNow(), cancellationToken);
+                return caughtUp;
+            }, cancellationToken);
+            if (after is null)
+                return false;
+            if (found.Count > 0)
+                logger.LogWarning("The store was changed outside this service: {Count} of the keys a write touches differ; recorded as external changes", found.Count);
+            state = after;
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
+    /// A mirror whose seal does not hold is not the state this service saved: its rows that differ from
+    /// the store are audited once as <c>mirror.drift</c> and replaced by the store's, and it is sealed
+    /// again. Without a trusted mirror, a change in the store cannot be told from an edit of the mirror,
+    /// so nothing is audited as an external change or judged a rollback here.
+    /// </summary>
+    async Task<StoreState> RepairAsync(DbConnection connection, DbTransaction transaction, StoreState loaded, SealCheck check, StoreState observed, CancellationToken cancellationToken)
+    {
+        var drifted = StoreRollback.Missing(loaded, observed);
+        if (drifted.Count > 0)
+        {
+            var detail = check == SealCheck.Invalid
+                ? "the database mirror did not match its seal and differed from the store; the store's value was restored in the mirror"
+                : $"the database mirror's seal was {(check == SealCheck.OtherKey ? "made with another Mirror:Key" : "missing")} and the mirror differed from the store; the store's value was restored in the mirror";
+            await audit.AppendAsync(connection, transaction, [.. drifted.Select(key => new AuditRecord(SystemActor, AuditActions.MirrorDrift, key, AuditOutcome.Detected,
+                loaded.Items.GetValueOrDefault(key), observed.Items.GetValueOrDefault(key), ETagBefore: loaded.ETag, ETagAfter: observed.ETag, Detail: detail))], cancellationToken);
+            tamper = new(drifted, time.GetUtcNow());
+            logger.LogError("The database mirror failed its seal ({Check}) and differed from the store in {Count} keys ({Keys}); restored from the store and audited as {Action}",
+                check, drifted.Count, string.Join(", ", drifted.Take(20)), AuditActions.MirrorDrift);
+        }
+        else if (check != SealCheck.Missing)
+            logger.LogWarning("The database mirror's seal did not verify ({Check}) but its rows equal the store's; sealed again. Instances sharing a database need the same Mirror:Key", check);
+        var repaired = observed with { LastChange = drifted.Count > 0 ? time.GetUtcNow() : loaded.LastChange };
+        await MirrorRepository.SaveAsync(connection, transaction, drifted.Select(key => (key, observed.Items.GetValueOrDefault(key))), repaired, seal, time.GetUtcNow(), cancellationToken);
+        return repaired;
+    }
+
+    /// <summary>The whole store, listed until its ETag is the same before and after (ListKeys carries none), with its digest.</summary>
+    async Task<StoreState> ReadWholeStoreAsync(StoreDescription description, CancellationToken cancellationToken)
+    {
         for (var listing = 1; ; listing++)
         {
+            metrics.StoreListed();
             var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
             foreach (var item in await store.ReadAllAsync(cancellationToken))
                 builder[item.Key] = item.Value;
-            var after = (await store.DescribeAsync(cancellationToken)).ETag;
-            if (after == etag)
-                return (builder.ToImmutable(), after);
+            var after = await store.DescribeAsync(cancellationToken);
             // Still moving after the last listing: pair the items with the ETag from before it, never
             // the newer ETag, so a change the listing missed shows as drift next time.
-            if (listing >= policy.Limits.MaxListings)
-                return (builder.ToImmutable(), etag);
-            etag = after;
+            if (after.ETag == description.ETag || listing >= policy.Limits.MaxListings)
+            {
+                var items = builder.ToImmutable();
+                return StoreState.Of(items, description.ETag, time.GetUtcNow()) with { Digest = seal.DigestOf(items), Version = description.Version };
+            }
+            description = after;
         }
     }
 }
+
+/// <summary>Mirror rows that failed their seal and differed from the store, and when that was found.</summary>
+public sealed record MirrorTamper(IReadOnlyList<string> Keys, DateTimeOffset FoundAt);

@@ -12,6 +12,7 @@ namespace EdgeAllowlist.Api.Infrastructure.Writer;
 /// Before serving, it reads the store and gives it the contract's default <c>cfg</c>.
 /// </summary>
 public sealed class StoreWriter(
+    IKeyValueStore store,
     StoreApplier applier,
     BatchProcessor processor,
     MirrorRepository mirror,
@@ -31,6 +32,7 @@ public sealed class StoreWriter(
     public async Task<StoreState> GetStateAsync(CancellationToken cancellationToken = default)
     {
         await WaitStartedAsync(cancellationToken);
+        ThrowIfRolledBack();
         // Instances sharing a PostgreSQL database share the snapshot: pick up what another one wrote.
         if (mirror.IsShared && await mirror.ReadETagAsync(cancellationToken) != applier.State.ETag)
             await EnqueueAsync(PendingChange.Sync(), cancellationToken);
@@ -39,8 +41,35 @@ public sealed class StoreWriter(
 
     public bool IsStarted => started.Task.IsCompletedSuccessfully;
 
-    public async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default) =>
-        await EnqueueAsync(new(actor, plan, syncFirst: false), cancellationToken);
+    /// <summary>Set while the store is older than what the database acknowledged (at start or found since); readiness names it.</summary>
+    public StoreRolledBackException? Rollback => applier.Rollback ?? startProblem as StoreRolledBackException;
+
+    /// <summary>Mirror rows last found edited in the database (failed seal), for status.</summary>
+    public MirrorTamper? Tamper => applier.Tamper;
+
+    public Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default) =>
+        SubmitAsync(actor, plan, null, cancellationToken);
+
+    /// <summary>
+    /// A change whose plan reads no key but <paramref name="keys"/>: after an external edit it is
+    /// planned from those keys read afresh (one GetKey each), not from a listing of the whole store.
+    /// </summary>
+    public Task<WriteOutcome> SubmitKeyedAsync(Actor actor, IReadOnlyCollection<string> keys, MutationPlan plan, CancellationToken cancellationToken = default) =>
+        SubmitAsync(actor, plan, keys, cancellationToken);
+
+    async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
+    {
+        await WaitStartedAsync(cancellationToken);
+        // Planned against the acknowledged state, a write would overwrite the rollback's evidence; restoring or accepting comes first.
+        ThrowIfRolledBack();
+        return await EnqueueAsync(new(actor, plan, syncFirst: false, keys), cancellationToken);
+    }
+
+    void ThrowIfRolledBack()
+    {
+        if (applier.Rollback is { } rolledBack)
+            throw rolledBack;
+    }
 
     /// <summary>Re-reads the store and records any change made outside this service (the status endpoint's drift check); true if there was one.</summary>
     public async Task<bool> CheckDriftAsync(CancellationToken cancellationToken = default)
@@ -53,9 +82,15 @@ public sealed class StoreWriter(
     /// <summary>Waits a bounded time for the first read of the store; a database or store still down by then is a 503 naming it, not a hung request.</summary>
     async Task WaitStartedAsync(CancellationToken cancellationToken)
     {
+        if (!IsStarted && startProblem is StoreRolledBackException refused)
+            throw refused;
         try
         {
             await started.Task.WaitAsync(options.Value.StartWait, time, cancellationToken);
+        }
+        catch (TimeoutException) when (startProblem is StoreRolledBackException rolledBack)
+        {
+            throw rolledBack;
         }
         catch (TimeoutException) when (!database.IsReady)
         {
@@ -81,24 +116,38 @@ public sealed class StoreWriter(
     {
         // The mirror and the audit trail are tables: none before the schema is.
         await database.Ready.WaitAsync(stoppingToken);
-        await policy.RetryAsync(async () =>
+        while (true)
         {
             try
             {
-                await applier.SyncAsync(stoppingToken);
-                // Without cfg the function denies everything: give it the contract's defaults before serving.
-                await processor.ProcessAsync([new(new("system", null, null), items => items.ContainsKey(KvsLayout.ConfigKey)
-                    ? []
-                    : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, AuditActions.SettingsInitialize, KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
+                await policy.RetryAsync(async () =>
+                {
+                    try
+                    {
+                        await applier.SyncAsync(stoppingToken);
+                        // Without cfg the function denies everything: give it the contract's defaults before serving.
+                        await processor.ProcessAsync([new(new("system", null, null), items => items.ContainsKey(KvsLayout.ConfigKey)
+                            ? []
+                            : [new KeyWrite(KvsLayout.ConfigKey, KvsLayout.DefaultConfig, AuditActions.SettingsInitialize, KvsLayout.ConfigKey)], syncFirst: false)], stoppingToken);
+                    }
+                    catch (Exception e) when (RetryPolicy.IsTransient(e))
+                    {
+                        startProblem = e;
+                        throw;
+                    }
+                }, maxAttempts: null, "read the store and the database to start", stoppingToken);
+                break;
             }
-            catch (Exception e) when (RetryPolicy.IsTransient(e))
+            catch (StoreRolledBackException e)
             {
+                // Not served until the store is restored (checked again here) or the rollback accepted (admin accept-store-rollback).
                 startProblem = e;
-                throw;
+                await Task.Delay(options.Value.StorePollInterval, time, stoppingToken);
             }
-        }, maxAttempts: null, "read the store and the database to start", stoppingToken);
+        }
         started.TrySetResult();
         startProblem = null;
+        _ = Task.Run(() => FollowStoreAsync(stoppingToken), CancellationToken.None);
         while (await queue.Reader.WaitToReadAsync(stoppingToken))
         {
             var batch = new List<PendingChange>();
@@ -108,11 +157,44 @@ public sealed class StoreWriter(
             {
                 await processor.ProcessAsync(batch, stoppingToken);
             }
+            catch (StoreRolledBackException)
+            {
+                // Each change of the batch was answered with it; readiness names it until it is resolved.
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "A write batch failed");
                 foreach (var pending in batch)
                     pending.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads follow the store: every <see cref="WriterOptions.StorePollInterval"/> one DescribeKeyValueStore
+    /// (no listing) compares the store's ETag with the state reads are served from; when another
+    /// writer (the console, a script, another instance) moved it, or while a rollback is pending, a
+    /// re-read is queued, so reads serve the new state within the interval plus one re-read.
+    /// </summary>
+    async Task FollowStoreAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.StorePollInterval, time, stoppingToken);
+                // A state partly checked since a conflict is owed a full re-read: at most one per interval, off the request path.
+                if (applier.Rollback is not null || applier.State.Fresh is not null || (await store.DescribeAsync(stoppingToken)).ETag != applier.State.ETag)
+                    await EnqueueAsync(PendingChange.Sync(), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // An outage or a rollback is answered where it matters (readiness, requests); here it only postpones the next look.
+                logger.LogDebug(e, "Could not compare the store's ETag with the served state");
             }
         }
     }

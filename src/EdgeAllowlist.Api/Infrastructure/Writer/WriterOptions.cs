@@ -16,6 +16,12 @@ public sealed class WriterOptions : Configuration.ISettings
     /// <summary>How many listings of a store that keeps moving are tried before one is paired with the ETag from before it.</summary>
     public int MaxListings { get; set; } = 6;
 
+    /// <summary>
+    /// How often each instance asks the store for its ETag (one DescribeKeyValueStore, not a listing)
+    /// to notice a change made outside it; reads serve the new state within this plus one re-read.
+    /// </summary>
+    public TimeSpan StorePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a request waits for a writer that has not read the store yet before it is answered 503.</summary>
     public TimeSpan StartWait { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -26,6 +32,7 @@ public sealed class WriterOptions : Configuration.ISettings
         if (MaxConflictRetries < 0) yield return (nameof(MaxConflictRetries), $"must be 0 or more (got {MaxConflictRetries})");
         if (MaxReadAttempts < 1) yield return (nameof(MaxReadAttempts), $"must be at least 1 (got {MaxReadAttempts})");
         if (MaxListings < 1) yield return (nameof(MaxListings), $"must be at least 1 (got {MaxListings})");
+        if (StorePollInterval <= TimeSpan.Zero) yield return (nameof(StorePollInterval), $"must be positive (got {StorePollInterval})");
         if (StartWait < TimeSpan.Zero) yield return (nameof(StartWait), $"must not be negative (got {StartWait})");
     }
 }

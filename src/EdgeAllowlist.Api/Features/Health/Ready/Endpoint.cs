@@ -31,7 +31,9 @@ sealed class Endpoint(IDatabase database, DatabaseStartup startup, ServiceReadin
             databaseStatus = Starting;
         var storeStatus = await Probe(DependencyUnavailableException.Store, () => store.DescribeAsync(ct), problems);
         var writableStatus = storeStatus == "ok" ? await Probe("store writes", () => store.CheckWritableAsync(ct), problems, NotWritable) : storeStatus;
-        var writerStatus = writer.IsStarted ? "ok" : "starting";
+        var writerStatus = writer.Rollback is not null ? "store rolled back" : writer.IsStarted ? "ok" : "starting";
+        if (writer.Rollback is { } rollback)
+            problems.Add($"store: {rollback.Message}");
         problems.AddRange(readiness.Problems);
         var response = new Response(databaseStatus, storeStatus, writableStatus, writerStatus, problems);
         if (!response.IsReady)
@@ -62,7 +64,7 @@ sealed class Endpoint(IDatabase database, DatabaseStartup startup, ServiceReadin
 /// <param name="Database">"ok", "unreachable", "not writable" (its disk is full or read-only), "starting" (reachable, schema not checked yet) or "damaged" (a SQLite file found damaged; restore it).</param>
 /// <param name="Store">"ok" or "unreachable".</param>
 /// <param name="StoreWritable">"ok", "not writable" (the local store's folder is full) or "unreachable".</param>
-/// <param name="Writer">"ok" once the writer has read the store, else "starting".</param>
+/// <param name="Writer">"ok" once the writer has read the store, "store rolled back" while the store is older than what the database acknowledged, else "starting".</param>
 /// <param name="Problems">What failed, one line per dependency or condition; empty exactly when ready.</param>
 sealed record Response(string Database, string Store, string StoreWritable, string Writer, IReadOnlyList<string> Problems)
 {

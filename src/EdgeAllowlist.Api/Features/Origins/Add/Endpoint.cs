@@ -27,7 +27,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
         if (req.ExpiresAt <= time.GetUtcNow())
             ThrowError(r => r.ExpiresAt, "expiresAt must be in the future.");
         var origin = OriginRules.Normalize(req.Origin);
-        var outcome = await writer.SubmitAsync(HttpContext.ToActor(), _ => [OriginRules.Put(origin, req.ExpiresAt, AuditActions.OriginAdd)], ct);
+        var outcome = await writer.SubmitKeyedAsync(HttpContext.ToActor(), [KvsLayout.OriginKey(origin)], _ => [OriginRules.Put(origin, req.ExpiresAt, AuditActions.OriginAdd)], ct);
         if (req.Note is not null)
             await notes.SetAsync([(origin, req.Note)], HttpContext.ToActor(), ct);
         var created = outcome.Entries.Any(e => e.Before is null);

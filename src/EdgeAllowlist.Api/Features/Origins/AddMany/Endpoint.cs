@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Features.Origins.AddMany;
@@ -31,7 +32,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
         var items = req.Origins
             .Select(o => (Origin: OriginRules.Normalize(o.Origin), o.ExpiresAt, o.Note))
             .GroupBy(o => o.Origin).Select(g => g.Last()).ToList();
-        var outcome = await writer.SubmitAsync(HttpContext.ToActor(), _ => [.. items.Select(o => OriginRules.Put(o.Origin, o.ExpiresAt, AuditActions.OriginAdd))], ct);
+        var outcome = await writer.SubmitKeyedAsync(HttpContext.ToActor(), [.. items.Select(o => KvsLayout.OriginKey(o.Origin))], _ => [.. items.Select(o => OriginRules.Put(o.Origin, o.ExpiresAt, AuditActions.OriginAdd))], ct);
         var withNotes = items.Where(o => o.Note is not null).Select(o => (o.Origin, o.Note!)).ToList();
         if (withNotes.Count > 0)
             await notes.SetAsync(withNotes, HttpContext.ToActor(), ct);

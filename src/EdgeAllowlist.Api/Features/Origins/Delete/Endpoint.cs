@@ -19,7 +19,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes) : Endpoint<Request>
     {
         var origin = req.Normalized;
         var key = KvsLayout.OriginKey(origin);
-        await writer.SubmitAsync(HttpContext.ToActor(), state => state.ContainsKey(key)
+        await writer.SubmitKeyedAsync(HttpContext.ToActor(), [key], state => state.ContainsKey(key)
             ? [new KeyWrite(key, null, AuditActions.OriginDelete, origin)]
             : throw new MutationRejectedException(404, "origin", $"{origin} is not an allowed origin."), ct);
         await notes.SetAsync([(origin, "")], HttpContext.ToActor(), ct);

@@ -21,7 +21,7 @@ sealed class Endpoint(StoreWriter writer, OriginNotes notes, TimeProvider time) 
             ThrowError(r => r.ExpiresAt, "expiresAt must be in the future; delete the origin to stop allowing it now.");
         var origin = req.Normalized;
         var key = KvsLayout.OriginKey(origin);
-        var outcome = await writer.SubmitAsync(HttpContext.ToActor(), state => !state.ContainsKey(key)
+        var outcome = await writer.SubmitKeyedAsync(HttpContext.ToActor(), [key], state => !state.ContainsKey(key)
             ? throw new MutationRejectedException(404, "origin", $"{origin} is not an allowed origin.")
             : req.ExpiresAt is not null || req.RemoveExpiry
                 ? [OriginRules.Put(origin, req.RemoveExpiry ? null : req.ExpiresAt, AuditActions.OriginExpiry)]

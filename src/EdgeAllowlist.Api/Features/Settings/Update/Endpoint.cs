@@ -23,7 +23,7 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, EdgePolicy>
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        await writer.SubmitAsync(HttpContext.ToActor(), state =>
+        await writer.SubmitKeyedAsync(HttpContext.ToActor(), [KvsLayout.ConfigKey], state =>
         {
             var cfg = state.GetValueOrDefault(KvsLayout.ConfigKey);
             var wanted = req.ApplyTo(EdgePolicy.From(cfg));

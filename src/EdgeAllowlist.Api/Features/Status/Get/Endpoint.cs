@@ -17,7 +17,7 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
     {
         Get("/status");
         Permissions(ApiScopes.RulesRead);
-        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, keys this service does not manage (unmanagedKeys, the first 10 in unmanagedKeySample: another tool writes the same store), drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, driftedKeys, audited as mirror.drift and restored from the store), the audit trail as last verified in full (auditChain valid, broken or unchecked; the same verification as GET /v1/audit/verify, whichever ran last), the date of the Public Suffix List wildcard origins are checked against (publicSuffixListDate; scripts/refresh-psl.sh refreshes it), and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
+        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, keys this service does not manage (unmanagedKeys, the first 10 in unmanagedKeySample: another tool writes the same store), drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, or a mirror row failed the mirror's seal, driftedKeys, audited once as mirror.drift and restored from the store), the audit trail as last verified in full (auditChain valid, broken or unchecked; the same verification as GET /v1/audit/verify, whichever ran last), the date of the Public Suffix List wildcard origins are checked against (publicSuffixListDate; scripts/refresh-psl.sh refreshes it), and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
     }
 
     public override async Task HandleAsync(CancellationToken ct)
@@ -28,6 +28,8 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
         var origins = state.Items.Keys.Count(k => k.StartsWith(KvsLayout.OriginPrefix, StringComparison.Ordinal));
         var secrets = state.Items.Keys.Count(k => k.StartsWith(KvsLayout.SecretPrefix, StringComparison.Ordinal));
         var unmanaged = state.Items.Keys.Where(k => !KvsLayout.IsManaged(k)).ToList();
+        // Mirror rows that failed their seal when loaded count as drift until a later full comparison finds the mirror in sync.
+        var tampered = writer.Tamper is { } tamper && (report.MirrorCheckedAt is null || tamper.FoundAt > report.MirrorCheckedAt || report.Mirror == IntegrityReport.Drifted) ? tamper.Keys : [];
         await Send.OkAsync(new(
             state.Items.Count,
             state.TotalBytes,
@@ -35,8 +37,8 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
             Math.Round(100.0 * state.TotalBytes / KvsLimits.MaxStoreBytes, 2),
             state.ETag,
             state.LastChange,
-            report.Mirror == IntegrityReport.Drifted ? IntegrityReport.Drifted : drifted ? "external-change-recorded" : "in-sync",
-            report.DriftedKeys,
+            report.Mirror == IntegrityReport.Drifted || tampered.Count > 0 ? IntegrityReport.Drifted : drifted ? "external-change-recorded" : "in-sync",
+            [.. report.DriftedKeys.Union(tampered, StringComparer.Ordinal).Order(StringComparer.Ordinal)],
             report.MirrorCheckedAt,
             state.Items.ContainsKey(KvsLayout.ConfigKey),
             origins,
