@@ -20,9 +20,9 @@ const ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?:
 const STATUS = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
 // The cost bound (README section 4): the characters of a User-Agent value that are matched, the
 // values a request may carry, the glob parts all shards may hold.
-const UA_CHARS = 1024;
-const UA_VALUES = 4;
-const UA_PARTS = 320;
+const UA_CHARS = 512;
+const UA_VALUES = 2;
+const UA_PARTS = 160;
 
 async function handler(event) {
   const c = { req: (event || {}).request, cfg: DEFAULTS, origin: '' };

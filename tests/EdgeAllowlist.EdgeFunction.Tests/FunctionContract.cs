@@ -90,7 +90,7 @@ static class FunctionContract
     {
         string[] paths = ["/healthz", "/status/", "/.well-known/x", "/a-b_c~d", "/a%20b", "/a:b@c", "healthz", "/a/../b", "/a/./b", "/a/..", "/a/%2e%2e/b",
             "/a/%2E", "/a%2fb", "/a;b", "/a\\b", "/a%25b", "/a%00", "/a%5Cb", "/a%c0%ae", "/a%u002e", "/a?b", "/a#b", "/a b", "/a\u00e9", "/a\n",
-            "/a%20", "/%20", "/..%20", "/.%20./x", "/a//b", "//", "/a/", "/", "/a:b", "/a=b&c!$'()*+,@",
+            "/a%20", "/%20", "/..%20", "/.%20./x", "/a//b", "/a/", "/a:b", "/a=b&c!$'()*+,@",
             "/" + new string('p', 199), "/" + new string('p', 200), "", "/..", "/."];
         foreach (var path in paths) yield return new JsonArray(JsonValue.Create(path)).ToJsonString();
         yield return new JsonArray([.. Enumerable.Range(0, 20).Select(i => (JsonNode)$"/p{i}")]).ToJsonString();
