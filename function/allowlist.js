@@ -3,18 +3,26 @@ import crypto from 'crypto';
 
 // Edge Allowlist: viewer-request, cloudfront-js-2.0. Fixed code; every rule is a key in the
 // associated KeyValueStore. Contract, decision order, reads and fail policy: function/README.md.
+// No RegExp is ever built from store data: User-Agent rules are '*' globs matched with indexOf.
 
 const DEFAULTS = { mode: 'enforce', deny: 403, fail: 'closed' };
 const SECRET = /^ealp_[A-Za-z0-9_-]{43}$/;
-// The manifests scope: the last segment, plain characters only, ends in one of these.
+// A plain URI: '/'-separated segments of unreserved characters, a few sub-delimiters and the one
+// encoding %20; no other '%', no ';', '\', ':' or non-ASCII, no empty segment. Each segment starts
+// at its own '/', so the match is linear.
+const PLAIN = /^(?=\/)(\/([A-Za-z0-9._~!$&'()*+,=@-]|%20)+)*\/?$/;
+// A segment of dots and spaces only: origins resolve or trim it ('..', '.%20', '%20..').
+const DOTS = /(^|\/)(\.|%20)+(\/|$)/;
+// The manifests scope: the last segment of a plain URI ends in one of these.
 const MANIFEST = /\/[A-Za-z0-9._~-]+\.(m3u8|mpd|mp4)$/i;
-// Not plainly canonical: an origin may decode %2F, honour ';' parameters, read '\' as '/', decode
-// twice, or resolve a dot segment, and so serve another path than the one the rules saw.
-const AMBIGUOUS = /%(2e|2f|5c|25|00|c0|c1|u)|[\\;]|(^|\/)\.\.?(\/|$)/i;
-const PUBLIC = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*$/;
 // A port is 1-65535 without leading zeros; the default port is dropped by the normalisation.
 const ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::([1-9]\d{0,4}))?$/;
 const STATUS = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+// The cost bound (README section 4): the characters of a User-Agent value that are matched, the
+// values a request may carry, the glob parts all shards may hold.
+const UA_CHARS = 512;
+const UA_VALUES = 2;
+const UA_PARTS = 160;
 
 async function handler(event) {
   const c = { req: (event || {}).request, cfg: DEFAULTS, origin: '' };
@@ -33,7 +41,7 @@ async function handler(event) {
 async function decide(c) {
   c.kvs = cf.kvs();
   try {
-    c.cfg = policy(await read(c, 'cfg'));
+    c.cfg = await read(c, 'cfg', false, policy);
   } catch (e) {
     return deny(c, 'cfg');
   }
@@ -42,8 +50,12 @@ async function decide(c) {
   const secret = uri.startsWith(marker) ? strip(c, uri.slice(marker.length)) : undefined;
   if (c.cfg.mode === 'off') return pass(c);
   if (secret !== undefined) return partner(c, secret);
-  if (isPublic(c.cfg.public, uri)) return AMBIGUOUS.test(uri) ? deny(c, 'uri-ambiguous') : pass(c);
+  if (isPublic(c.cfg.public, uri)) return plain(uri) ? pass(c) : deny(c, 'uri-ambiguous');
   return browser(c);
+}
+
+function plain(uri) {
+  return PLAIN.test(uri) && !DOTS.test(uri);
 }
 
 // Returns the secret segment; remembers the URI for the origin and a log URI without the secret.
@@ -62,7 +74,7 @@ async function partner(c, secret) {
   if (x.scope !== 'all' && x.scope !== 'manifests') throw new Error('scope');
   if (expired(x)) return deny(c, 'secret-expired');
   if (x.scope === 'manifests') {
-    if (AMBIGUOUS.test(c.strip)) return deny(c, 'uri-ambiguous');
+    if (!plain(c.strip)) return deny(c, 'uri-ambiguous');
     if (!MANIFEST.test(c.strip)) return deny(c, 'secret-scope');
   }
   return pass(c);
@@ -88,7 +100,7 @@ async function browser(c) {
   }
   if (!origin) {
     if (c.cfg.noOrigin === 'deny') return deny(c, 'no-origin');
-    return c.cfg.noOrigin === 'allow' ? pass(c) : userAgent(c, true);
+    return userAgent(c, c.cfg.noOrigin === 'ua');
   }
   c.origin = origin;
   const o = ORIGIN.exec(origin.toLowerCase());
@@ -117,31 +129,80 @@ async function originRule(c, scheme, host, port) {
   return reason;
 }
 
-// Each shard holds allow and deny patterns. Every User-Agent value counts: a deny match on any ends
-// it; each value needs an allow match when any allow pattern exists, and always without Origin.
-async function userAgent(c, allowRequired) {
-  const uas = values(c, 'user-agent');
+// Deny rules apply to every request that gets here; allow rules only admit requests without
+// Origin and Referer (needAllow), each of whose User-Agent values must match one. A browser on an
+// allowed origin is never denied for matching no allow rule.
+async function userAgent(c, needAllow) {
+  const uas = values(c, 'user-agent').map(u => lower(u.slice(0, UA_CHARS)));
+  if (uas.length > UA_VALUES) return deny(c, 'ua-denied');
   if (!uas.length) uas.push('');
   const allowed = uas.map(() => false);
-  let allowSeen = allowRequired;
+  c.parts = 0;
   for (let n = 0; n < c.cfg.ua; n++) {
-    const shard = await read(c, 'ua:' + n);
-    const d = regex(shard.deny);
-    const a = regex(shard.allow);
-    if (d && uas.some(u => d.test(u))) return deny(c, 'ua-denied');
-    if (a) {
-      allowSeen = true;
-      uas.forEach((u, i) => { allowed[i] = allowed[i] || a.test(u); });
-    }
+    const shard = await read(c, 'ua:' + n, false, s => matchers(s, c.cfg.v));
+    if ((c.parts += shard.parts) > UA_PARTS) throw new Error('ua');
+    if (uas.some(u => shard.deny.some(m => glob(m, u)))) return deny(c, 'ua-denied');
+    if (needAllow) uas.forEach((u, i) => { allowed[i] = allowed[i] || shard.allow.some(m => glob(m, u)); });
   }
-  return allowSeen && allowed.indexOf(false) >= 0 ? deny(c, 'ua-not-allowed') : pass(c);
+  return needAllow && allowed.indexOf(false) >= 0 ? deny(c, 'ua-not-allowed') : pass(c);
 }
 
-// A JSON object. CloudFront throws for a missing key with an undocumented message, so no message is
-// trusted: a granting key (o:, x:) that cannot be read is absent (undefined) whatever was thrown; any
-// other key (cfg, ua:) that cannot be read, and any malformed value, throws into the fail policy.
-// exists() would tell absence apart, but costs one more read per present key.
-async function read(c, key, grants) {
+// A shard's lists as arrays of lower-cased glob parts. Schema 2 stores globs ('*' stands for any
+// characters); schema 1 stored regex sources, of which only literal alternatives (optionally
+// anchored with ^ and $) are read, as the globs they equal; any other regex is an error.
+function matchers(shard, v) {
+  const out = { parts: 0 };
+  ['allow', 'deny'].forEach(list => {
+    let m = shard[list];
+    if (m === undefined || m === '') m = [];
+    else if (v === 1 && typeof m === 'string') m = m.split('|').map(legacy);
+    else if (v === 1 || !Array.isArray(m)) throw new Error(list);
+    out[list] = m.map(g => {
+      if (typeof g !== 'string' || !g) throw new Error(list);
+      const p = lower(g).split('*');
+      out.parts += p.length;
+      return p;
+    });
+  });
+  return out;
+}
+
+function legacy(alt) {
+  const m = /^(\^?)((?:[^\\^$.|?*+()[\]{}]|\\[^\w\s])*)(\$?)$/.exec(alt.replace(/^\(\?:(.*)\)$/, '$1'));
+  if (!m) throw new Error('regex');
+  return (m[1] ? '' : '*') + m[2].replace(/\\(.)/g, '$1') + (m[3] ? '' : '*');
+}
+
+// A glob's parts match when the value starts with the first, ends with the last and holds the
+// others in order between: each part is one indexOf from where the previous one ended.
+function glob(p, u) {
+  const last = p.length - 1;
+  if (!last) return u === p[0];
+  if (!u.startsWith(p[0])) return false;
+  let at = p[0].length;
+  for (let i = 1; i < last; i++) {
+    at = u.indexOf(p[i], at);
+    if (at < 0) return false;
+    at += p[i].length;
+  }
+  return u.length - at >= p[last].length && u.endsWith(p[last]);
+}
+
+// ASCII only, so both engines and the service fold alike whatever else the header holds.
+function lower(s) {
+  return s.replace(/[A-Z]+/g, x => x.toLowerCase());
+}
+
+// Values derived from a raw store value (the validated policy, compiled shards), kept while the
+// runtime keeps this instance warm; keyed by the raw value, so a changed value is derived anew.
+let MEMO = Object.create(null);
+let memoCount = 0;
+
+// A JSON object, through build when given. CloudFront throws for a missing key with an undocumented
+// message, so no message is trusted: a granting key (o:, x:) that cannot be read is absent
+// (undefined) whatever was thrown; any other key (cfg, ua:) that cannot be read, and any malformed
+// value, throws into the fail policy. exists() would tell absence apart, but costs one more read.
+async function read(c, key, grants, build) {
   let text;
   try {
     text = await c.kvs.get(key, { format: 'string' });
@@ -149,18 +210,28 @@ async function read(c, key, grants) {
     if (grants) return undefined;
     throw e;
   }
-  const value = JSON.parse(text);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(key);
+  const memoKey = key + '\n' + (build ? c.cfg.v : '') + text;
+  let value = MEMO[memoKey];
+  if (value === undefined) {
+    value = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(key);
+    if (build) value = build(value);
+    if (++memoCount > 64) {
+      MEMO = Object.create(null);
+      memoCount = 1;
+    }
+    MEMO[memoKey] = value;
+  }
   return value;
 }
 
 function policy(p) {
-  if (p.v !== 1) throw new Error('cfg.v');
+  if (p.v !== 1 && p.v !== 2) throw new Error('cfg.v');
   const prefixes = oneOf(p.public, [[]], Array.isArray(p.public));
   const marker = oneOf(p.marker, ['_p'], typeof p.marker === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(p.marker));
-  const path = s => typeof s === 'string' && s.length <= 200 && PUBLIC.test(s) && !AMBIGUOUS.test(s);
-  if (prefixes.length > 20 || !prefixes.every(path)) throw new Error('cfg.public');
+  if (prefixes.length > 20 || !prefixes.every(s => typeof s === 'string' && s.length <= 200 && plain(s))) throw new Error('cfg.public');
   return {
+    v: p.v,
     mode: oneOf(p.mode, ['enforce', 'report', 'off']),
     noOrigin: oneOf(p.noOrigin, ['ua', 'deny', 'allow']),
     public: prefixes,
@@ -186,23 +257,6 @@ function expired(rule) {
   if (exp === undefined || exp === 0) return false;
   if (typeof exp !== 'number' || exp < 0) throw new Error('exp');
   return Date.now() / 1000 >= exp;
-}
-
-// Compiled shard patterns by source, kept while the runtime keeps this instance warm; at most 32.
-let RX = Object.create(null);
-let rxCount = 0;
-
-function regex(source) {
-  if (source !== undefined && typeof source !== 'string') throw new Error('pattern');
-  if (!source) return null;
-  if (!RX[source]) {
-    if (++rxCount > 32) {
-      RX = Object.create(null);
-      rxCount = 1;
-    }
-    RX[source] = new RegExp(source, 'i');
-  }
-  return RX[source];
 }
 
 // Every value of a header; CloudFront lists a repeated header in multiValue, the first value included.

@@ -51,8 +51,11 @@ public sealed class EdgeFunctionRuntime
         _missingKey = missingKey;
     }
 
-    /// <summary>Where the build puts the deployed file, beside this assembly.</summary>
+    /// <summary>Where the build puts the deployed file (function/dist/allowlist.js), beside this assembly.</summary>
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "function", "allowlist.js");
+
+    /// <summary>Where the build puts the readable source the deployed file is minified from.</summary>
+    public static string SourcePath => Path.Combine(AppContext.BaseDirectory, "function", "source", "allowlist.js");
 
     public string Source { get; }
 
@@ -62,12 +65,20 @@ public sealed class EdgeFunctionRuntime
     public static EdgeFunctionRuntime Load(string? path = null, MissingKey? missingKey = null) =>
         FromSource(File.ReadAllText(path ?? DefaultPath), missingKey);
 
+    /// <summary>
+    /// The readable source, which is never deployed and so may be larger than CloudFront accepts: the
+    /// tests hold it and the deployed build to identical outcomes.
+    /// </summary>
+    public static EdgeFunctionRuntime LoadSource(MissingKey? missingKey = null) =>
+        FromSource(File.ReadAllText(SourcePath), missingKey, deployable: false);
+
+    /// <param name="deployable">false for the readable source, which is never deployed: no size limit.</param>
     /// <exception cref="InvalidDataException">The code is larger than CloudFront accepts, or declares no top-level <c>handler</c>.</exception>
     /// <exception cref="ScriptPreparationException">The code does not parse as a module.</exception>
-    public static EdgeFunctionRuntime FromSource(string source, MissingKey? missingKey = null)
+    public static EdgeFunctionRuntime FromSource(string source, MissingKey? missingKey = null, bool deployable = true)
     {
         var bytes = Encoding.UTF8.GetByteCount(source);
-        if (bytes > MaxFunctionBytes)
+        if (deployable && bytes > MaxFunctionBytes)
         {
             throw new InvalidDataException($"The function is {bytes} bytes; CloudFront accepts at most {MaxFunctionBytes}.");
         }

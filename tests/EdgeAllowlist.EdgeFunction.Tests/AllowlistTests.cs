@@ -13,7 +13,7 @@ public sealed class AllowlistTests
     [
         new("cfg", cfg),
         new("o:https://www.example.com", "{}"),
-        new("ua:0", "{\"allow\":\"Mozilla/|AppleCoreMedia/\",\"deny\":\"curl/\"}"),
+        new("ua:0", "{\"allow\":[\"*Mozilla/*\",\"*AppleCoreMedia/*\"],\"deny\":[\"*curl/*\"]}"),
         .. more,
     ]);
 
@@ -124,7 +124,9 @@ public sealed class AllowlistTests
         var origin = ("origin", "https://www.example.com");
 
         Edge.Run(store.Store, "/seg.ts", origin, ChromeUa, ("user-agent", "curl/8.5.0")).Header("x-allowlist-reason").ShouldBe("ua-denied");
-        Edge.Run(store.Store, "/seg.ts", origin, ChromeUa, ("user-agent", "SmartTV/1.0")).Header("x-allowlist-reason").ShouldBe("ua-not-allowed");
+        // Allow rules are for requests without Origin: there every value needs one; a browser on an allowed origin needs none.
+        Edge.Run(store.Store, "/seg.ts", origin, ChromeUa, ("user-agent", "SmartTV/1.0")).Action.ShouldBe(EdgeAction.Pass);
+        Edge.Run(store.Store, "/seg.ts", ("user-agent", "AppleCoreMedia/1.0"), ("user-agent", "SmartTV/1.0")).Header("x-allowlist-reason").ShouldBe("ua-not-allowed");
         Edge.Run(store.Store, "/seg.ts", origin, ChromeUa, ("user-agent", "AppleCoreMedia/1.0")).Action.ShouldBe(EdgeAction.Pass);
         Edge.Run(store.Store, "/seg.ts", origin, ("origin", "https://evil.example.net"), ChromeUa).Header("x-allowlist-reason").ShouldBe("origin-invalid");
         Edge.Run(store.Store, "/seg.ts", ("referer", "https://www.example.com/a"), ("referer", "https://www.example.com/b"), ChromeUa)
@@ -141,7 +143,7 @@ public sealed class AllowlistTests
         Partner().Action.ShouldBe(EdgeAction.Respond);
         await store.PutAsync("o:https://partner.example.net", "{}");
         Partner().Action.ShouldBe(EdgeAction.Pass);
-        await store.PutAsync("ua:0", "{\"deny\":\"Chrome/\"}");
+        await store.PutAsync("ua:0", "{\"deny\":[\"*Chrome/*\"]}");
         Partner().Header("x-allowlist-reason").ShouldBe("ua-denied");
         await store.PutAsync("cfg", Edge.Cfg(",\"mode\":\"off\"").Replace("\"mode\":\"enforce\",", ""));
         Partner().Action.ShouldBe(EdgeAction.Pass);
@@ -217,7 +219,8 @@ public sealed class AllowlistTests
     }
 
     [Theory]
-    [InlineData("{\"v\":2}")]
+    [InlineData("{\"v\":3}")]
+    [InlineData("{\"mode\":\"enforce\"}")]
     [InlineData("{\"v\":1,\"mode\":\"audit\"}")]
     [InlineData("{\"v\":1,\"ua\":9}")]
     [InlineData("{\"v\":1,\"wild\":-1}")]
@@ -239,6 +242,9 @@ public sealed class AllowlistTests
     [Theory]
     [InlineData("ua:0", "{\"allow\":5}")]
     [InlineData("ua:0", "\"Mozilla\"")]
+    [InlineData("ua:0", "{\"allow\":\"Mozilla/\"}")]
+    [InlineData("ua:0", "{\"allow\":[5]}")]
+    [InlineData("ua:0", "{\"deny\":[\"\"]}")]
     [InlineData("o:https://www.example.com", "[]")]
     [InlineData("o:https://www.example.com", "{\"exp\":-5}")]
     public async Task A_malformed_rule_value_fails_closed_by_default(string key, string value)
@@ -278,7 +284,8 @@ public sealed class AllowlistTests
         {
             "ua" => (EdgeAction.Pass, EdgeAction.Respond, EdgeAction.Respond),
             "deny" => (EdgeAction.Respond, EdgeAction.Respond, EdgeAction.Respond),
-            _ => (EdgeAction.Pass, EdgeAction.Pass, EdgeAction.Pass),
+            // allow admits without an allow match, but the deny rules still apply: they apply to every request.
+            _ => (EdgeAction.Pass, EdgeAction.Respond, EdgeAction.Pass),
         });
     }
 
@@ -286,7 +293,7 @@ public sealed class AllowlistTests
     public async Task No_origin_policy_ua_never_degrades_to_allow_when_there_are_no_allow_patterns()
     {
         using var store = await BrowserStoreAsync(Edge.Cfg());
-        await store.PutAsync("ua:0", "{\"deny\":\"curl/\"}");
+        await store.PutAsync("ua:0", "{\"deny\":[\"*curl/*\"]}");
 
         var outcome = Edge.Run(store.Store, "/seg.ts", ("user-agent", "AppleCoreMedia/1.0"));
 
@@ -320,7 +327,7 @@ public sealed class AllowlistTests
     public async Task The_worst_case_read_count_is_two_plus_wildcard_depth_plus_shards(int wild, int shards)
     {
         var cfg = Edge.Cfg().Replace("\"wild\":2", $"\"wild\":{wild}").Replace("\"ua\":1", $"\"ua\":{shards}");
-        var shardItems = Enumerable.Range(0, shards).Select(n => new KeyValueItem($"ua:{n}", "{\"allow\":\"Chrome/\"}"));
+        var shardItems = Enumerable.Range(0, shards).Select(n => new KeyValueItem($"ua:{n}", "{\"allow\":[\"*Chrome/*\"]}"));
         // The deepest wildcard is the only rule for this host, so every candidate is read.
         using var store = await TestStore.WithAsync([new("cfg", cfg), new("o:https://*.example.com", "{}"), .. shardItems]);
         var host = string.Join(".", Enumerable.Range(0, wild).Select(i => $"l{i}")) + ".example.com";
@@ -364,11 +371,39 @@ public sealed class AllowlistTests
     {
         using var store = await BrowserStoreAsync(Edge.Cfg());
         // The deployed handler, renamed and called with no event by a one-line wrapper.
-        var probe = EdgeFunctionRuntime.FromSource(Edge.Function.Source.Replace("async function handler(event)", "async function deployed(event)")
-            + "\nasync function handler(event) { return deployed(undefined); }");
+        var probe = EdgeFunctionRuntime.FromSource(Edge.Source.Source.Replace("async function handler(event)", "async function deployed(event)")
+            + "\nasync function handler(event) { return deployed(undefined); }", deployable: false);
 
         var outcome = probe.Run(Edge.Request("/"), store.Store, Edge.Now);
 
         outcome.StatusCode.ShouldBe(403);
+    }
+
+    [Theory]
+    [InlineData("*AppleCoreMedia/*", "AppleCoreMedia/1.0.0 (iPhone)", true)]
+    [InlineData("*applecoremedia/*", "Mozilla/5.0 APPLECOREMEDIA/1.0", true)]
+    [InlineData("*AppleCoreMedia/*", "AppleCoreMedia", false)]
+    [InlineData("ExoPlayer*", "ExoPlayerLib/2.19", true)]
+    [InlineData("ExoPlayer*", "MyExoPlayerLib/2.19", false)]
+    [InlineData("Roku/DVP-12.5", "Roku/DVP-12.5", true)]
+    [InlineData("Roku/DVP-12.5", "Roku/DVP-12.50", false)]
+    [InlineData("Roku/DVP-12.5", "xRoku/DVP-12.5", false)]
+    [InlineData("Mozilla/*Chrome/*Safari/*", "Mozilla/5.0 (X11) Chrome/124.0 Safari/537.36", true)]
+    [InlineData("Mozilla/*Chrome/*Safari/*", "Mozilla/5.0 (X11) Safari/537.36 Chrome/124.0", false)]
+    [InlineData("*ab*ab", "xabab", true)]
+    [InlineData("*ab*ab", "xab", false)]
+    [InlineData("a*a", "a", false)]
+    [InlineData("a*a", "aa", true)]
+    [InlineData("*", "", true)]
+    [InlineData("*x*", "", false)]
+    public async Task A_rule_is_a_glob_matched_case_insensitively_with_string_operations(string glob, string userAgent, bool matches)
+    {
+        using var store = await BrowserStoreAsync(Edge.Cfg());
+        await store.PutAsync("ua:0", $"{{\"allow\":[{System.Text.Json.JsonSerializer.Serialize(glob)}]}}");
+
+        var outcome = Edge.Run(store.Store, "/seg.ts", ("user-agent", userAgent));
+
+        (outcome.Action == EdgeAction.Pass).ShouldBe(matches, outcome.Header("x-allowlist-reason"));
+        Edge.Source.Run(Edge.Request("/seg.ts", ("user-agent", userAgent)), store.Store, Edge.Now).Action.ShouldBe(outcome.Action);
     }
 }

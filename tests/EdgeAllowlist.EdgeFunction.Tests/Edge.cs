@@ -11,7 +11,11 @@ static class Edge
     /// <summary>Fixed "now" for every run: 2026-06-01T00:00:00Z.</summary>
     public static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_780_272_000);
 
+    /// <summary>The deployed build, function/dist/allowlist.js.</summary>
     public static readonly EdgeFunctionRuntime Function = EdgeFunctionRuntime.Load();
+
+    /// <summary>The readable source it is built from, function/allowlist.js.</summary>
+    public static readonly EdgeFunctionRuntime Source = EdgeFunctionRuntime.LoadSource();
 
     public const string Chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36";
 
@@ -22,7 +26,7 @@ static class Edge
         EdgeEvent.ViewerRequest(uri, headers.Select(h => KeyValuePair.Create(h.Name, h.Value)));
 
     public static string Cfg(string extra = "") =>
-        "{\"v\":1,\"mode\":\"enforce\",\"noOrigin\":\"ua\",\"public\":[\"/healthz\"],\"marker\":\"_p\",\"ua\":1,\"wild\":2,\"reason\":true" + extra + "}";
+        "{\"v\":2,\"mode\":\"enforce\",\"noOrigin\":\"ua\",\"public\":[\"/healthz\"],\"marker\":\"_p\",\"ua\":1,\"wild\":2,\"reason\":true" + extra + "}";
 
     /// <summary>A secret in the contract's format, 256 random bits.</summary>
     public static string NewSecret() =>

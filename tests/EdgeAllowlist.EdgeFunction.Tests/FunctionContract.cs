@@ -19,7 +19,8 @@ static class FunctionContract
 
     public static string Prefix(string key) => Json["keys"]![key]!["prefix"]!.GetValue<string>();
 
-    public static Regex Ambiguous => new(Json["ambiguousUri"]!["pattern"]!.GetValue<string>(), RegexOptions.IgnoreCase);
+    /// <summary>A segment of dots and spaces only: never part of a plain URI.</summary>
+    public static Regex DotSegment => new(Json["dotSegment"]!["pattern"]!.GetValue<string>());
 
     /// <summary>The default of every member that has one, as one <c>cfg</c> object.</summary>
     public static JsonObject Defaults()
@@ -50,7 +51,7 @@ static class FunctionContract
         if (rule["maximum"] is { } max && value!.GetValue<double>() > max.GetValue<double>()) return false;
         if (rule["maxLength"] is { } maxLength && value!.GetValue<string>().Length > maxLength.GetValue<int>()) return false;
         if (rule["pattern"] is { } pattern && !Regex.IsMatch(value!.GetValue<string>(), EndAnchored(pattern.GetValue<string>()))) return false;
-        if (rule["notMatching"] is { } name && name.GetValue<string>() == "ambiguousUri" && Ambiguous.IsMatch(value!.GetValue<string>())) return false;
+        if (rule["notMatching"] is { } name && name.GetValue<string>() == "dotSegment" && DotSegment.IsMatch(value!.GetValue<string>())) return false;
         if (rule["maxItems"] is { } maxItems && value!.AsArray().Count > maxItems.GetValue<int>()) return false;
         return rule["items"] is not JsonObject items || value!.AsArray().All(item => Allows(items, item));
     }
@@ -89,6 +90,7 @@ static class FunctionContract
     {
         string[] paths = ["/healthz", "/status/", "/.well-known/x", "/a-b_c~d", "/a%20b", "/a:b@c", "healthz", "/a/../b", "/a/./b", "/a/..", "/a/%2e%2e/b",
             "/a/%2E", "/a%2fb", "/a;b", "/a\\b", "/a%25b", "/a%00", "/a%5Cb", "/a%c0%ae", "/a%u002e", "/a?b", "/a#b", "/a b", "/a\u00e9", "/a\n",
+            "/a%20", "/%20", "/..%20", "/.%20./x", "/a//b", "/a/", "/a:b", "/a=b&c!$'()*+,@",
             "/" + new string('p', 199), "/" + new string('p', 200), "", "/..", "/."];
         foreach (var path in paths) yield return new JsonArray(JsonValue.Create(path)).ToJsonString();
         yield return new JsonArray([.. Enumerable.Range(0, 20).Select(i => (JsonNode)$"/p{i}")]).ToJsonString();
@@ -101,8 +103,8 @@ static class FunctionContract
     // The deployed handler renamed, and a one-line handler that answers with policy(cfg) in the body
     // (status 400 when policy() throws): the function's own reading of cfg, nothing re-implemented.
     static readonly EdgeFunctionRuntime Probe = EdgeFunctionRuntime.FromSource(
-        EdgeFunctionRuntime.Load().Source.Replace("async function handler(event)", "async function deployed(event)")
-        + "\nasync function handler(e){try{return{statusCode:200,body:JSON.stringify(policy(JSON.parse(e.cfg)))}}catch(x){return{statusCode:400}}}");
+        EdgeFunctionRuntime.LoadSource().Source.Replace("async function handler(event)", "async function deployed(event)")
+        + "\nasync function handler(e){try{return{statusCode:200,body:JSON.stringify(policy(JSON.parse(e.cfg)))}}catch(x){return{statusCode:400}}}", deployable: false);
 
     /// <summary>What the function makes of <paramref name="cfg"/>: the policy it runs with, or null when it refuses it (reason <c>cfg</c>).</summary>
     public static JsonObject? Policy(string cfg, IKeyValueStore store)

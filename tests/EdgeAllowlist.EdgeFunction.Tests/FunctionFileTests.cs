@@ -6,7 +6,12 @@ namespace EdgeAllowlist.EdgeFunction.Tests;
 
 public sealed class FunctionFileTests
 {
+    /// <summary>The deployed build.</summary>
     static readonly string Source = File.ReadAllText(EdgeFunctionRuntime.DefaultPath);
+
+    public static TheoryData<string> Files() => ["source", "dist"];
+
+    static string Read(string file) => File.ReadAllText(file == "dist" ? EdgeFunctionRuntime.DefaultPath : EdgeFunctionRuntime.SourcePath);
 
     [Fact]
     public void The_function_fits_CloudFronts_size_limit_with_room_to_spare()
@@ -41,10 +46,22 @@ public sealed class FunctionFileTests
             .Message.ShouldContain("handler");
     }
 
-    [Fact]
-    public void The_function_uses_no_language_feature_outside_runtime_2_0()
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void The_function_uses_no_language_feature_outside_runtime_2_0(string file)
     {
-        RuntimeFeatureViolations(Source).ShouldBeEmpty();
+        RuntimeFeatureViolations(Read(file)).ShouldBeEmpty();
+    }
+
+    /// <summary>Rules are data; a RegExp built from data backtracks on whatever an admin or an attacker chose. Only literals remain.</summary>
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void The_function_never_names_RegExp_so_no_pattern_is_built_from_store_data(string file)
+    {
+        var module = new Parser().ParseModule(Read(file));
+
+        module.DescendantNodes().OfType<Identifier>().Where(i => i.Name == "RegExp").ShouldBeEmpty();
+        module.DescendantNodes().OfType<RegExpLiteral>().ShouldNotBeEmpty();
     }
 
     [Theory]
@@ -62,20 +79,22 @@ public sealed class FunctionFileTests
         RuntimeFeatureViolations(code).ShouldContain(feature);
     }
 
-    [Fact]
-    public void The_function_imports_cloudfront_and_crypto_and_declares_a_top_level_async_handler()
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void The_function_imports_cloudfront_and_crypto_and_declares_a_top_level_async_handler(string file)
     {
-        var module = new Parser().ParseModule(Source);
+        var module = new Parser().ParseModule(Read(file));
 
         module.Body.OfType<ImportDeclaration>().Select(i => i.Source.Value).ShouldBe(["cloudfront", "crypto"]);
         module.Body.OfType<FunctionDeclaration>().ShouldContain(f => f.Id!.Name == "handler" && f.Async);
         module.Body.OfType<ExportNamedDeclaration>().ShouldBeEmpty();
     }
 
-    [Fact]
-    public void Every_store_read_sits_inside_a_try_block()
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Every_store_read_sits_inside_a_try_block(string file)
     {
-        var module = new Parser().ParseModule(Source);
+        var module = new Parser().ParseModule(Read(file));
         var reads = module.DescendantNodes().OfType<CallExpression>()
             .Where(c => c.Callee is MemberExpression { Property: Identifier { Name: "get" or "exists" or "meta" } } m
                 && m.Object is MemberExpression { Property: Identifier { Name: "kvs" } })
@@ -90,7 +109,7 @@ public sealed class FunctionFileTests
     }
 
     /// <summary>Features CloudFront's runtime 2.0 does not list (platform-facts §5.3), found in the syntax tree.</summary>
-    static List<string> RuntimeFeatureViolations(string code)
+    internal static List<string> RuntimeFeatureViolations(string code)
     {
         var module = new Parser().ParseModule(code);
         var violations = new List<string>();

@@ -16,16 +16,25 @@ public sealed class NodeEngineTests(ITestOutputHelper output)
     static readonly string Interop = Path.Combine(RepositoryPaths.Root, "tests", "interop");
     static readonly string FunctionFolder = Path.Combine(RepositoryPaths.Root, "function");
 
-    [Fact]
-    public async Task Node_and_Jint_give_identical_outcomes_for_every_sample_and_attack_under_every_missing_key_throw()
+    public static TheoryData<string> Files() => ["source", "dist"];
+
+    /// <summary>
+    /// Each file under both engines: the readable source and the deployed build, so the build is proven
+    /// to decide, log and read exactly like the source on every case (both are held to each case's expectation).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Files))]
+    public async Task Node_and_Jint_give_identical_outcomes_for_every_sample_and_attack_under_every_missing_key_throw(string file)
     {
-        File.ReadAllText(Path.Combine(FunctionFolder, "allowlist.js")).ShouldBe(Edge.Function.Source, "the deployed copy is the repository file");
+        var path = file == "dist" ? Path.Combine(FunctionFolder, "dist", "allowlist.js") : Path.Combine(FunctionFolder, "allowlist.js");
+        var jintSource = file == "dist" ? Edge.Function.Source : Edge.Source.Source;
+        File.ReadAllText(path).ShouldBe(jintSource, "Jint runs the repository file");
         var missingKeys = JsonSerializer.Serialize(AttackCorpusTests.MissingKeys.Select(m => new { message = m.Message, asError = m.AsError }));
-        var lines = await RunNodeAsync(["--experimental-vm-modules", "edge-events.mjs", FunctionFolder, Edge.Unix(Edge.Now).ToString(), missingKeys]);
+        var lines = await RunNodeAsync(["--experimental-vm-modules", "edge-events.mjs", FunctionFolder, Edge.Unix(Edge.Now).ToString(), missingKeys, path]);
         if (lines is null) return;
 
         var cases = EventCases.LoadAll().Concat(EventCases.LoadAttacks()).ToList();
-        var runtimes = AttackCorpusTests.MissingKeys.ToDictionary(m => m, m => EdgeFunctionRuntime.Load(missingKey: m));
+        var runtimes = AttackCorpusTests.MissingKeys.ToDictionary(m => m, m => EdgeFunctionRuntime.FromSource(jintSource, m, deployable: file == "dist"));
         lines.Count.ShouldBe(cases.Count * AttackCorpusTests.MissingKeys.Length);
         foreach (var line in lines)
         {
@@ -39,7 +48,7 @@ public sealed class NodeEngineTests(ITestOutputHelper output)
 
             var jint = runtimes[missingKey].Run(eventCase.Event.DeepClone().AsObject(), store.Store, Edge.Now);
 
-            var label = $"{eventCase.Name} ({missingKey})";
+            var label = $"{file}: {eventCase.Name} ({missingKey})";
             eventCase.Expect.Mismatches(nodeOutput, nodeLogs, nodeReads).ShouldBeEmpty($"Node: {label}");
             JsonNode.DeepEquals(nodeOutput, jint.Output).ShouldBeTrue($"{label}: Node {nodeOutput.ToJsonString()} vs Jint {jint.Output.ToJsonString()}");
             nodeLogs.ShouldBe(jint.Logs, label);
@@ -48,7 +57,9 @@ public sealed class NodeEngineTests(ITestOutputHelper output)
     }
 
     /// <summary>stdout lines of node, or null (with a message) when node is not installed.</summary>
-    async Task<List<string>?> RunNodeAsync(string[] arguments)
+    internal async Task<List<string>?> RunNodeAsync(string[] arguments) => await RunNodeAsync(output, arguments);
+
+    internal static async Task<List<string>?> RunNodeAsync(ITestOutputHelper output, string[] arguments)
     {
         var start = new ProcessStartInfo("node") { WorkingDirectory = Interop, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);

@@ -31,7 +31,8 @@ public sealed class ReferenceModelTests
     static readonly string[] Secrets = [Edge.NewSecret(), Edge.NewSecret(), Edge.NewSecret()];
 
     static readonly string[] Paths = ["/v1/master/a.m3u8", "/seg/1.ts", "/dash/x.mpd", "/healthz", "/healthz/deep", "/",
-        "/healthz/..%2fx.m3u8", "/v1/a;b.m3u8", "/x/%2E%2e/seg.ts", "/a/y.ts%3F.m3u8"];
+        "/healthz/..%2fx.m3u8", "/v1/a;b.m3u8", "/x/%2E%2e/seg.ts", "/a/y.ts%3F.m3u8", "/healthz/a%20b", "/healthz/..%20/x", "/healthz//x",
+        "/healthz/a:b", "/a%20b/x.m3u8", "/a/.%20/x.m3u8"];
 
     // Rule values: 0–1 absent, 2 {}, 3 expired, 4 expires later, 5 exp 0, 6 malformed.
     static readonly Gen<int> RuleState = Gen.Frequency((4, Gen.Int[0, 1]), (6, Gen.Int[2, 5]), (1, Gen.Const(6)));
@@ -47,7 +48,7 @@ public sealed class ReferenceModelTests
         {
             var items = new List<KeyValueItem>
             {
-                new("cfg", $"{{\"v\":1,\"mode\":\"{Mode}\",\"noOrigin\":\"{NoOrigin}\",\"public\":{(Public ? "[\"/healthz\"]" : "[]")},\"ua\":{Shards.Length},\"wild\":{Wild},\"fail\":\"{Fail}\",\"reason\":true}}"),
+                new("cfg", $"{{\"v\":2,\"mode\":\"{Mode}\",\"noOrigin\":\"{NoOrigin}\",\"public\":{(Public ? "[\"/healthz\"]" : "[]")},\"ua\":{Shards.Length},\"wild\":{Wild},\"fail\":\"{Fail}\",\"reason\":true}}"),
             };
             foreach (var (origin, state) in Origins)
             {
@@ -55,11 +56,14 @@ public sealed class ReferenceModelTests
                 if (value is not null) items.Add(new($"o:{origin}", value));
             }
             for (var n = 0; n < Shards.Length; n++)
-                items.Add(new($"ua:{n}", $"{{\"allow\":\"{string.Join("|", Shards[n].Allow)}\",\"deny\":\"{string.Join("|", Shards[n].Deny)}\"}}"));
+                items.Add(new($"ua:{n}", $"{{\"allow\":[{Globs(Shards[n].Allow)}],\"deny\":[{Globs(Shards[n].Deny)}]}}"));
             foreach (var (secret, rule) in SecretRules)
                 items.Add(Edge.Secret(secret, rule.Scope, rule.Exp));
             return items;
         }
+
+        /// <summary>Contains rules, as the service compiles them: the token between two wildcards.</summary>
+        static string Globs(string[] tokens) => string.Join(",", tokens.Select(t => $"\"*{t}*\""));
     }
 
     sealed record Request(string Uri, string? Origin, string? Referer, string UserAgent)
@@ -168,11 +172,10 @@ public sealed class ReferenceModelTests
             return Ambiguous(request.Uri) ? Deny("uri-ambiguous") : Pass();
 
         var presented = request.Origin ?? request.Referer;
-        var allowRequired = presented is null;
+        var allowRequired = presented is null && rules.NoOrigin == "ua";
         if (presented is null)
         {
             if (rules.NoOrigin == "deny") return Deny("no-origin");
-            if (rules.NoOrigin == "allow") return Pass();
         }
         else
         {
@@ -195,20 +198,32 @@ public sealed class ReferenceModelTests
             if (!allowed) return Deny(sawExpired ? "origin-expired" : "origin-unknown");
         }
 
-        var anyAllow = allowRequired;
+        // Deny rules for every request here; allow rules only for a request without Origin and Referer under noOrigin ua.
         var matchedAllow = false;
         foreach (var shard in rules.Shards)
         {
             reads++;
             if (shard.Deny.Any(t => request.UserAgent.Contains(t, StringComparison.OrdinalIgnoreCase))) return Deny("ua-denied");
-            anyAllow |= shard.Allow.Length > 0;
             matchedAllow |= shard.Allow.Any(t => request.UserAgent.Contains(t, StringComparison.OrdinalIgnoreCase));
         }
-        return anyAllow && !matchedAllow ? Deny("ua-not-allowed") : Pass();
+        return allowRequired && !matchedAllow ? Deny("ua-not-allowed") : Pass();
     }
 
-    /// <summary>README §3: an encoded '.', '/', '\', '%' or NUL (or %c0, %c1, %u), a backslash, a ';', or a dot segment.</summary>
-    static bool Ambiguous(string uri) =>
-        uri.Contains('\\') || uri.Contains(';') || uri.Split('/').Any(s => s is "." or "..")
-        || new[] { "%2e", "%2f", "%5c", "%25", "%00", "%c0", "%c1", "%u" }.Any(e => uri.Contains(e, StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// README §3, not plain: a character outside the allowlist (a '%' other than in %20, ';', '\\', ':',
+    /// whitespace, anything non-ASCII), an empty segment, or a segment of dots and spaces only.
+    /// </summary>
+    static bool Ambiguous(string uri)
+    {
+        if (!uri.StartsWith('/') || uri.Contains(' ')) return true;
+        var segments = uri[1..].Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var decoded = segments[i].Replace("%20", " ", StringComparison.Ordinal);
+            if (decoded.Length == 0 && i == segments.Length - 1) continue;
+            if (decoded.Length == 0 || decoded.All(ch => ch is '.' or ' ')) return true;
+            if (!decoded.All(ch => char.IsAsciiLetterOrDigit(ch) || "-._~!$&'()*+,=@ ".Contains(ch))) return true;
+        }
+        return false;
+    }
 }

@@ -1,6 +1,9 @@
-// CPU per decision of the function under Node (V8), for three requests against the store fixture
-// function/events/_kvs.json: an allowed browser origin, an unknown origin and a partner request.
-// Usage: node --experimental-vm-modules edge-bench.mjs <allowlist.js> [<other allowlist.js> ...]
+// CPU per decision of the function under Node (V8), for five requests against the store fixture
+// function/events/_kvs.json: an exact allowed origin, a wildcard origin, an unknown origin, a partner
+// request and a native player (no Origin, an allow rule).
+// Usage: node --experimental-vm-modules edge-bench.mjs [<baseline allowlist.js>] [<other allowlist.js> ...]
+// (npm run edge-bench -- <baseline> <other>; add --jitless to node for an interpreter like CloudFront's).
+// Without files it measures function/allowlist.js alone.
 // Each file is loaded once (a warm instance, as CloudFront may keep one) and run RUNS times per
 // request and round after a warm-up; the first file is the baseline of the printed ratios. The figures are
 // CPU microseconds of this process (process.cpuUsage), so they vary by machine; compare ratios.
@@ -12,17 +15,20 @@ import { loadFunction, caseStore } from "./edge-host.mjs";
 const RUNS = Number(process.env.EDGE_BENCH_RUNS || 5000);
 const ROUNDS = Number(process.env.EDGE_BENCH_ROUNDS || 10);
 const events = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "function", "events");
-const fixture = JSON.parse(fs.readFileSync(path.join(events, "_kvs.json"), "utf8"));
+// EDGE_BENCH_KVS names another store fixture, e.g. the one an older function file was written for.
+const fixture = JSON.parse(fs.readFileSync(process.env.EDGE_BENCH_KVS || path.join(events, "_kvs.json"), "utf8"));
 const chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36";
 const request = (uri, headers) => JSON.stringify({ version: "1.0", context: { eventType: "viewer-request" }, viewer: { ip: "198.51.100.11" },
   request: { method: "GET", uri, querystring: {}, headers, cookies: {} } });
 const scenarios = {
-  "allowed origin": request("/v1/master/a.m3u8", { origin: { value: "https://www.example.com" }, "user-agent": { value: chrome } }),
+  "exact origin": request("/v1/master/a.m3u8", { origin: { value: "https://www.example.com" }, "user-agent": { value: chrome } }),
+  "wildcard origin": request("/v1/master/a.m3u8", { origin: { value: "https://player.example.org" }, "user-agent": { value: chrome } }),
   "unknown origin": request("/v1/master/a.m3u8", { origin: { value: "https://attacker.example.net" }, "user-agent": { value: chrome } }),
   "partner request": request("/_p/ealp_TestOnlyMediaTailorCurrent00000000000000000/test/a.m3u8", { "user-agent": { value: "AWS Elemental MediaTailor" } }),
+  "native player": request("/content/seg_1.ts", { "user-agent": { value: "AppleCoreMedia/1.0.0.21A329 (iPhone; U; CPU OS 17_0 like Mac OS X; en_us)" } }),
 };
 
-const files = process.argv.slice(2);
+const files = process.argv.length > 2 ? process.argv.slice(2) : [path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "function", "allowlist.js")];
 const runs = {};
 for (const file of files) runs[file] = await loadFunction(fs.readFileSync(file, "utf8"));
 // Rounds alternate between the files, and each figure is the fastest round: other processes on a

@@ -69,7 +69,7 @@ public sealed class SettingsContractTests(ApiHost host) : IClassFixture<ApiHost>
         KvsLayout.UserAgentShardCountMember.ShouldBe("ua");
         cfg.ContainsKey(KvsLayout.MarkerMember).ShouldBeTrue();
         var defaults = FunctionContract.Defaults();
-        defaults["v"] = 1;
+        defaults["v"] = 2;
         JsonNode.DeepEquals(JsonNode.Parse(KvsLayout.DefaultConfig), defaults).ShouldBeTrue($"{KvsLayout.DefaultConfig} vs {defaults.ToJsonString()}");
 
         EdgePolicy.Modes.ShouldBe(Strings("mode"), ignoreOrder: true);
@@ -88,7 +88,7 @@ public sealed class SettingsContractTests(ApiHost host) : IClassFixture<ApiHost>
         var cfg = FunctionContract.Cfg;
         SettingsRequest.SecretMarkerPattern.ShouldBe(cfg["marker"]!["pattern"]!.GetValue<string>());
         SettingsRequest.SafePath().ToString().ShouldBe(FunctionContract.EndAnchored(cfg["public"]!["items"]!["pattern"]!.GetValue<string>()));
-        SettingsRequest.AmbiguousPath().ToString().ShouldBe(FunctionContract.Json["ambiguousUri"]!["pattern"]!.GetValue<string>());
+        SettingsRequest.DotSegment().ToString().ShouldBe(FunctionContract.Json["dotSegment"]!["pattern"]!.GetValue<string>());
     }
 
     static IEnumerable<string> Strings(string member) => FunctionContract.Cfg[member]!["allowed"]!.AsArray().Select(v => v!.GetValue<string>());

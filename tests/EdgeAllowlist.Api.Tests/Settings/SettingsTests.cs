@@ -14,7 +14,7 @@ public sealed class SettingsTests(ApiHost host) : IClassFixture<ApiHost>
         var entry = audit["items"]!.AsArray().ShouldHaveSingleItem()!;
         entry["actor"]!.GetValue<string>().ShouldBe("system");
         var cfg = JsonNode.Parse(entry["after"]!.GetValue<string>())!;
-        cfg["v"]!.GetValue<int>().ShouldBe(1);
+        cfg["v"]!.GetValue<int>().ShouldBe(2);
         cfg["mode"]!.GetValue<string>().ShouldBe("enforce");
         cfg["fail"]!.GetValue<string>().ShouldBe("closed");
         cfg["marker"]!.GetValue<string>().ShouldBe("_p");

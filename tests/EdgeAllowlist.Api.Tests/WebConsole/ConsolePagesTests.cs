@@ -40,20 +40,22 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
-    public async Task User_agent_rules_hint_at_regex_characters_and_show_the_guards_reasons()
+    public async Task User_agent_rules_hint_at_the_wildcard_and_show_the_apis_reasons()
     {
         using var console = await AdminAsync();
-        var added = await console.PostAsync("/console/user-agents", "?handler=Add", ("list", "allow"), ("kind", "substring"), ("pattern", "AppleCoreMedia/1.0 (iPhone"));
+        var added = await console.PostAsync("/console/user-agents", "?handler=Add", ("list", "allow"), ("kind", "contains"), ("pattern", "AppleCoreMedia/1.0 (iPhone"));
         added.StatusCode.ShouldBe(HttpStatusCode.Found);
         var page = await console.PageAsync("/console/user-agents");
-        page.ShouldContain("This substring contains regex characters: did you mean a regex?");
+        page.ShouldContain(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(Features.UserAgents.UserAgentRules.Semantics));
+        (await console.PageAsync("/console/settings")).ShouldContain(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(Features.UserAgents.UserAgentRules.Semantics));
         page.ShouldContain("<code>AppleCoreMedia/1.0 (iPhone</code>");
 
-        var refused = await console.PostAsync("/console/user-agents", "?handler=Add", ("list", "deny"), ("kind", "regex"), ("pattern", "(a+)+$"));
+        var refused = await console.PostAsync("/console/user-agents", "?handler=Add", ("list", "deny"), ("kind", "contains"), ("pattern", "Bot*"));
         var body = await refused.Content.ReadAsStringAsync();
         refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, body);
         body.ShouldContain("The API refused this (400)");
         body.ShouldContain("pattern");
+        body.ShouldContain(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(EdgeAllowlist.Api.WebConsole.Pages.UserAgentsModel.WildcardHint));
         using var admin = host.Admin();
         (await admin.GetJsonAsync("/v1/user-agents"))["deny"]!.AsArray().ShouldBeEmpty();
 

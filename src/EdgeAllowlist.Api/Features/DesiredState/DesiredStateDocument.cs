@@ -79,10 +79,10 @@ sealed record DesiredStateDocument(
 /// <summary>An allowed origin; <see cref="ExpiresAt"/> null means permanent.</summary>
 sealed record OriginEntry(string Origin, DateTimeOffset? ExpiresAt, string? Note);
 
-/// <summary>A User-Agent rule as the single-rule endpoint takes it: list allow|deny, kind substring|regex.</summary>
+/// <summary>A User-Agent rule as the single-rule endpoint takes it: list allow|deny, kind contains|prefix|exact|wildcard.</summary>
 sealed record UserAgentEntry(string List, string Kind, string Pattern)
 {
-    internal UserAgentRule Rule => UserAgentRule.From(List, new AddUserAgent(List, Kind, Pattern).Regex, -1);
+    internal UserAgentRule Rule => new AddUserAgent(List, Kind, Pattern).Rule();
 
     internal static UserAgentEntry From(UserAgentRule rule) => new(rule.List, rule.Kind, rule.Pattern);
 }

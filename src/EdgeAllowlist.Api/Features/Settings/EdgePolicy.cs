@@ -38,11 +38,14 @@ sealed record EdgePolicy(
             (bool?)node["log"] ?? false);
     }
 
-    /// <summary>Writes this policy over <paramref name="cfg"/>, keeping what it does not own (<c>v</c>, <c>ua</c>, unknown members).</summary>
+    /// <summary>
+    /// Writes this policy over <paramref name="cfg"/>, keeping what it does not own (<c>ua</c>, unknown
+    /// members, and <c>v</c>: the schema says how the User-Agent shards are written, and only their rewrite changes it).
+    /// </summary>
     public string MergeInto(string? cfg)
     {
         var node = JsonNode.Parse(cfg ?? KvsLayout.DefaultConfig)!.AsObject();
-        node["v"] = 1;
+        node[KvsLayout.SchemaMember] ??= UserAgents.UserAgentRules.Schema;
         node["mode"] = Mode;
         node["noOrigin"] = NoOrigin;
         node["public"] = new JsonArray([.. PublicPaths.Select(p => (JsonNode)p)]);

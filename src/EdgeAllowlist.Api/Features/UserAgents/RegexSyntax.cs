@@ -1,11 +1,10 @@
 namespace EdgeAllowlist.Api.Features.UserAgents;
 
 /// <summary>
-/// The one reader of JavaScript regular-expression sources (non-Unicode mode, as the function
-/// compiles them with the flag <c>i</c>). It turns a source into a small tree with the source span
-/// of every node, which <see cref="PatternGuard"/> checks and compiles, and which
-/// <see cref="UserAgentRules"/> uses to split a shard into its patterns. Constructs the function
-/// never needs (lookbehind, backreferences, named groups) are refused while reading.
+/// The one reader of JavaScript regular-expression sources (non-Unicode mode), now only for the
+/// retired regex rules: it turns a source into a small tree with the source span of every node, which
+/// <see cref="LegacyRegex"/> uses to split a schema-1 shard into its regexes and to convert each to the
+/// glob it equals. Constructs no glob can say (lookbehind, backreferences, named groups) are refused while reading.
 /// </summary>
 static class RegexSyntax
 {

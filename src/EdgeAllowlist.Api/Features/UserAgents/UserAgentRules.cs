@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -9,38 +7,56 @@ using EdgeAllowlist.Api.Infrastructure.Writer;
 namespace EdgeAllowlist.Api.Features.UserAgents;
 
 /// <summary>
-/// One admin pattern as the function will run it. <see cref="Regex"/> is the source stored in the
-/// shard: a substring escaped, a regex as <see cref="PatternGuard.Compile"/> made it (the id is of
-/// this source, so two spellings that compile alike are one rule). A regex made only of literal
-/// characters reads back as the substring it is equivalent to.
+/// One User-Agent rule. <see cref="Glob"/> is what the shard holds and the function matches
+/// (<see cref="UserAgentMatcher"/>); <see cref="Kind"/> and <see cref="Pattern"/> are its simplest
+/// spelling. A rule read from a schema-1 store whose regex has no glob equivalent has kind
+/// <c>regex</c>, no glob, and <see cref="Nearest"/>: the wildcard form to replace it with.
 /// </summary>
-sealed record UserAgentRule(string Id, string List, string Kind, string Pattern, string Regex, int Shard)
+sealed record UserAgentRule(string Id, string List, string Kind, string Pattern, string? Glob, int Shard,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Nearest = null)
 {
     public const string Allow = "allow";
     public const string Deny = "deny";
-    public const string Substring = "substring";
-    public const string RegexKind = "regex";
 
-    public static UserAgentRule From(string list, string regex, int shard) =>
-        PatternGuard.AsSubstring(regex) is { } literal
-            ? new(IdOf(list, regex), list, Substring, literal, regex, shard)
-            : new(IdOf(list, regex), list, RegexKind, PatternGuard.Decompile(regex), regex, shard);
+    public static UserAgentRule FromGlob(string list, string glob, int shard)
+    {
+        var (kind, pattern) = UserAgentMatcher.Describe(glob);
+        return new(UserAgentMatcher.IdOf(list, glob), list, kind, pattern, glob, shard);
+    }
 
-    /// <summary>Stable for a list and pattern, so a rule can be deleted by the id a listing showed.</summary>
-    public static string IdOf(string list, string regex) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{list}\n{regex}")))[..12];
+    /// <summary>A schema-1 regex: the glob it equals, or kept as a regex the function cannot evaluate.</summary>
+    public static UserAgentRule FromRegex(string list, string regex, int shard) =>
+        LegacyRegex.ToGlob(regex) switch
+        {
+            ({ } glob, _) => FromGlob(list, glob, shard),
+            (_, var nearest) => new(UserAgentMatcher.IdOf(list, regex), list, UserAgentMatcher.Regex, regex, null, shard, nearest),
+        };
+
+    /// <summary>The 400 for a regex without a glob: names pattern and suggests the nearest wildcard form.</summary>
+    public static MutationRejectedException Unconvertible(string regex, string? nearest, string? id = null) =>
+        new(400, "pattern", $"The regex '{regex}' has no exact User-Agent matcher equivalent, and the edge no longer runs regexes (they backtrack). "
+            + (nearest is null ? "Write it as contains, prefix, exact or wildcard rules" : $"The nearest wildcard form is '{nearest}' (kind wildcard; it matches more, never less)")
+            + (id is null ? "." : $"; delete the stored rule (id {id}) or replace it first. Nothing was written."));
 }
 
 /// <summary>
 /// The rules live only in the KVS, in <c>ua:0</c> … <c>ua:&lt;n−1&gt;</c> (function/README.md §1): each
-/// shard a JSON object with an <c>allow</c> and a <c>deny</c> alternation of <c>(?:pattern)</c>
-/// groups, at most 1 KB, and <c>cfg.ua</c> = n. Every change re-reads the shards from the state the
-/// writer hands the plan and re-packs them, so concurrent changes never lose one another's patterns,
-/// and writes every shard plus <c>cfg</c> in one UpdateKeys call (at most 9 keys), so the function
-/// never sees a shard count that does not match the shards.
+/// shard a JSON object with an <c>allow</c> and a <c>deny</c> array of globs, at most 1 KB, and
+/// <c>cfg.ua</c> = n, <c>cfg.v</c> = 2. Every change re-reads the shards from the state the writer
+/// hands the plan and re-packs them, so concurrent changes never lose one another's rules, and writes
+/// every shard plus <c>cfg</c> in one UpdateKeys call (at most 9 keys), so the function never sees a
+/// shard count or schema that does not match the shards. A store of schema 1 (regex sources) is read
+/// as the globs its regexes equal and rewritten as schema 2 by the first change.
 /// </summary>
 static class UserAgentRules
 {
+    /// <summary>The schema of cfg whose shards hold globs; 1 held regex sources.</summary>
+    public const int Schema = 2;
+
+    /// <summary>The rules' meaning, in the words function/README.md, contract.json, docs/user-agents.md and the console share.</summary>
+    public const string Semantics =
+        "Deny rules apply to every request. Allow rules admit requests that have neither Origin nor Referer (noOrigin \"ua\"), that is, native players. A browser request whose Origin is allowed is never denied for matching no allow rule.";
+
     static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static IReadOnlyList<UserAgentRule> Read(IReadOnlyDictionary<string, string> state)
@@ -48,10 +64,19 @@ static class UserAgentRules
         var rules = new List<UserAgentRule>();
         for (var n = 0; n < ShardCount(state); n++)
         {
-            var value = state[KvsLayout.UserAgentShardKey(n)];
-            var shard = Parse(value);
+            var shard = TryParseObject(state[KvsLayout.UserAgentShardKey(n)]) ?? [];
             foreach (var list in (string[])[UserAgentRule.Allow, UserAgentRule.Deny])
-                rules.AddRange(SplitAlternatives(shard.GetValueOrDefault(list) ?? "").Select(p => UserAgentRule.From(list, p, n)));
+            {
+                switch (shard[list])
+                {
+                    case JsonArray globs:
+                        rules.AddRange(globs.OfType<JsonValue>().Where(g => g.TryGetValue<string>(out _)).Select(g => UserAgentRule.FromGlob(list, g.GetValue<string>(), n)));
+                        break;
+                    case JsonValue legacy when legacy.TryGetValue<string>(out var source):
+                        rules.AddRange(LegacyRegex.Regexes(source).Select(r => UserAgentRule.FromRegex(list, r, n)));
+                        break;
+                }
+            }
         }
         return rules;
     }
@@ -65,6 +90,12 @@ static class UserAgentRules
     {
         var before = Read(state);
         var after = change(before);
+        if (after.FirstOrDefault(r => r.Glob is null) is { } stuck)
+            throw UserAgentRule.Unconvertible(stuck.Pattern, stuck.Nearest, stuck.Id);
+        foreach (var list in (string[])[UserAgentRule.Allow, UserAgentRule.Deny])
+            if (after.Count(r => r.List == list) > UserAgentMatcher.MaxRulesPerList)
+                throw new MutationRejectedException(400, "pattern",
+                    $"The {list} list would hold {after.Count(r => r.List == list)} rules; at most {UserAgentMatcher.MaxRulesPerList}, so every request is judged within the function's cost bound. Delete or merge rules first; nothing was written.");
         var shards = Pack(after);
         var oldCount = ShardCount(state);
         var writes = new List<KeyWrite>();
@@ -77,8 +108,9 @@ static class UserAgentRules
         }
         // Without cfg the function denies everything; whoever writes it later sets ua from the shards present.
         if (state.TryGetValue(KvsLayout.ConfigKey, out var cfg) && TryParseObject(cfg) is { } policy
-            && !(policy[KvsLayout.UserAgentShardCountMember] is JsonValue count && count.TryGetValue<int>(out var current) && current == shards.Count))
+            && !(Is(policy[KvsLayout.UserAgentShardCountMember], shards.Count) && Is(policy[KvsLayout.SchemaMember], Schema)))
         {
+            policy[KvsLayout.SchemaMember] = Schema;
             policy[KvsLayout.UserAgentShardCountMember] = shards.Count;
             writes.Add(new(KvsLayout.ConfigKey, policy.ToJsonString(Compact), action, KvsLayout.ConfigKey, detail));
         }
@@ -87,7 +119,10 @@ static class UserAgentRules
 
     const int MaxDetail = 1000;
 
-    /// <summary>The rules added and removed, by list, kind and pattern (what an auditor asks about), not by shard.</summary>
+    /// <summary>
+    /// The rules added and removed, by list, kind (contains, prefix, exact, wildcard; regex only for a
+    /// schema-1 rule without a glob equivalent) and pattern (what an auditor asks about), not by shard.
+    /// </summary>
     static string? Changed(IReadOnlyList<UserAgentRule> before, IReadOnlyList<UserAgentRule> after)
     {
         var had = before.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
@@ -97,11 +132,9 @@ static class UserAgentRules
         return named.Length == 0 ? null : named.Length > MaxDetail ? named[..MaxDetail] + "…" : named;
     }
 
-    /// <summary>
-    /// First fit over at most 8 shards of at most 1 KB each, and with bounded repeats adding up to at
-    /// most <see cref="PatternGuard.MaxRepeat"/> per shard: V8 slows down sharply once one regex holds
-    /// several counted loops (docs/api.md, "User-Agent regex subset"). Refuses up front when the rules do not fit.
-    /// </summary>
+    static bool Is(JsonNode? node, int value) => node is JsonValue v && v.TryGetValue<int>(out var current) && current == value;
+
+    /// <summary>First fit over at most 8 shards of at most 1 KB each. Refuses up front when the rules do not fit.</summary>
     public static IReadOnlyList<string> Pack(IReadOnlyList<UserAgentRule> rules)
     {
         var shards = new List<(List<string> Allow, List<string> Deny)>();
@@ -111,9 +144,8 @@ static class UserAgentRules
             foreach (var shard in shards)
             {
                 var list = rule.List == UserAgentRule.Allow ? shard.Allow : shard.Deny;
-                list.Add(rule.Regex);
-                if (KvsLimits.ByteCount(Value(shard.Allow, shard.Deny)) <= KvsLimits.MaxValueBytes
-                    && shard.Allow.Concat(shard.Deny).Sum(PatternGuard.RepeatWeight) <= PatternGuard.MaxRepeat)
+                list.Add(rule.Glob!);
+                if (KvsLimits.ByteCount(Value(shard.Allow, shard.Deny)) <= KvsLimits.MaxValueBytes)
                 {
                     placed = true;
                     break;
@@ -123,9 +155,7 @@ static class UserAgentRules
             if (placed)
                 continue;
             (List<string> Allow, List<string> Deny) fresh = ([], []);
-            (rule.List == UserAgentRule.Allow ? fresh.Allow : fresh.Deny).Add(rule.Regex);
-            if (KvsLimits.ByteCount(Value(fresh.Allow, fresh.Deny)) > KvsLimits.MaxValueBytes)
-                throw new MutationRejectedException(400, "pattern", $"The pattern does not fit one {KvsLimits.MaxValueBytes}-byte shard; shorten it.");
+            (rule.List == UserAgentRule.Allow ? fresh.Allow : fresh.Deny).Add(rule.Glob!);
             shards.Add(fresh);
         }
         if (shards.Count > KvsLayout.MaxUserAgentShards)
@@ -134,26 +164,15 @@ static class UserAgentRules
         return [.. shards.Select(s => Value(s.Allow, s.Deny))];
     }
 
-    /// <summary>A shard holding just this one pattern, for the up-front size check.</summary>
-    public static string SingleShard(string list, string regex) =>
-        list == UserAgentRule.Allow ? Value([regex], []) : Value([], [regex]);
-
     static string Value(List<string> allow, List<string> deny)
     {
         var value = new JsonObject();
         if (allow.Count > 0)
-            value[UserAgentRule.Allow] = Join(allow);
+            value[UserAgentRule.Allow] = new JsonArray([.. allow.Select(g => (JsonNode)g)]);
         if (deny.Count > 0)
-            value[UserAgentRule.Deny] = Join(deny);
+            value[UserAgentRule.Deny] = new JsonArray([.. deny.Select(g => (JsonNode)g)]);
         return value.ToJsonString(Compact);
     }
-
-    static string Join(List<string> patterns) => string.Join('|', patterns.Select(p => $"(?:{p})"));
-
-    static Dictionary<string, string> Parse(string value) =>
-        TryParseObject(value) is { } shard
-            ? shard.Where(m => m.Value is JsonValue v && v.TryGetValue<string>(out _)).ToDictionary(m => m.Key, m => m.Value!.GetValue<string>())
-            : [];
 
     static JsonObject? TryParseObject(string value)
     {
@@ -165,28 +184,5 @@ static class UserAgentRules
         {
             return null;
         }
-    }
-
-    /// <summary>
-    /// The patterns of one shard member: its top-level alternatives, each with the <c>(?:…)</c> the
-    /// packer added taken off, read by the one regex reader; a shard written by hand reads back as its parts.
-    /// </summary>
-    public static IEnumerable<string> SplitAlternatives(string source)
-    {
-        if (source.Length == 0)
-            return [];
-        Alternation tree;
-        try
-        {
-            tree = RegexSyntax.Parse(source);
-        }
-        catch (RegexSyntaxException)
-        {
-            // Not a regex the function can compile either; shown whole so it can be deleted.
-            return [source];
-        }
-        return tree.Alternatives.Select(a => a.Terms is [{ Atom: Group { Kind: GroupKind.NonCapturing } group, Quantifier: null }]
-            ? source[(group.Start + 3)..(group.End - 1)]
-            : a.Text(source));
     }
 }

@@ -20,13 +20,16 @@ public static class KvsLayout
     /// <summary>The <c>cfg</c> member holding the number of <c>ua:&lt;n&gt;</c> shards; whoever rewrites <c>cfg</c> must keep it.</summary>
     public const string UserAgentShardCountMember = "ua";
 
+    /// <summary>The <c>cfg</c> member holding the schema: 2 (User-Agent shards of globs) is what this service writes; 1 held regex sources.</summary>
+    public const string SchemaMember = "v";
+
     /// <summary>The <c>cfg</c> member naming the first path segment of a partner URL.</summary>
     public const string MarkerMember = "marker";
 
     public const string DefaultMarker = "_p";
 
     /// <summary>The contract's defaults, written on the first start so the function has a policy to read.</summary>
-    public const string DefaultConfig = """{"v":1,"mode":"enforce","noOrigin":"ua","public":[],"marker":"_p","ua":0,"wild":1,"deny":403,"fail":"closed","reason":false,"log":false}""";
+    public const string DefaultConfig = """{"v":2,"mode":"enforce","noOrigin":"ua","public":[],"marker":"_p","ua":0,"wild":1,"deny":403,"fail":"closed","reason":false,"log":false}""";
 
     public static string OriginKey(string origin) => OriginPrefix + origin;
 

@@ -1,4 +1,4 @@
-// The console works without this file; it adds copy buttons, live countdowns, confirmations and the regex hint.
+// The console works without this file; it adds copy buttons, live countdowns, confirmations and the wildcard hint.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("[data-copy]")) {
@@ -25,7 +25,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (countdowns.length) { tick(); setInterval(tick, 1000); }
   const pattern = document.getElementById("ua-pattern"), kind = document.getElementById("ua-kind"), hint = document.getElementById("ua-hint");
   if (pattern && kind && hint) {
-    const update = () => { hint.hidden = !(kind.value === "substring" && /[\\^$.|?*+()[\]{}]/.test(pattern.value)); };
+    const update = () => { hint.hidden = !(kind.value !== "wildcard" && pattern.value.includes("*")); };
     pattern.addEventListener("input", update); kind.addEventListener("change", update); update();
   }
 });

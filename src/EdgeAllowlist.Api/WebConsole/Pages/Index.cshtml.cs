@@ -35,7 +35,7 @@ public sealed class OverviewModel(InProcessApi api, ConsoleSessions sessions, Ti
             if (policy.Str("noOrigin") == "ua" && allowRules == 0)
                 Warnings.Add("Native players without Origin are denied: no User-Agent allow rule. Safari's native HLS (AppleCoreMedia), ExoPlayer and smart TVs send no Origin; add an allow rule for them on the User-Agent rules page, or change noOrigin.");
             if (policy.Str("noOrigin") == "allow")
-                Warnings.Add("Requests without Origin or Referer pass unchecked (noOrigin = allow): anyone who leaves the headers out gets through.");
+                Warnings.Add("Requests without Origin or Referer pass with only the deny rules checked (noOrigin = allow): anyone who leaves the headers out gets through.");
             if (status.Long("origins") == 0)
                 Warnings.Add("No browser origin is allowed yet: every player in a browser is denied. Add your sites on the Origins page.");
             if (status.Long("secrets") == 0)

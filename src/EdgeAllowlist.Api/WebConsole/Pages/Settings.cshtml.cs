@@ -14,9 +14,9 @@ public sealed class SettingsModel(InProcessApi api, ConsoleSessions sessions) : 
 
     public static readonly (string Value, string Meaning)[] NoOrigins =
     [
-        ("ua", "Pass only if a User-Agent allow rule matches (without allow rules: denied)."),
+        ("ua", "Pass only if every User-Agent value matches an allow rule and none a deny rule (without allow rules: denied)."),
         ("deny", "Deny them all."),
-        ("allow", "Pass them all, unchecked: anyone who leaves the headers out gets through."),
+        ("allow", "Pass them unless a deny rule matches: anyone who leaves the headers out gets through."),
     ];
 
     public JsonElement? Policy { get; private set; }

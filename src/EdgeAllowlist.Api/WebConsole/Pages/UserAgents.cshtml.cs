@@ -5,9 +5,7 @@ namespace EdgeAllowlist.Api.WebConsole.Pages;
 
 public sealed class UserAgentsModel(InProcessApi api, ConsoleSessions sessions) : ConsolePage(api, sessions)
 {
-    public const string RegexCharacterHint = "This substring contains regex characters: did you mean a regex? As a substring they match literally.";
-
-    static readonly char[] RegexCharacters = ['\\', '^', '$', '.', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}'];
+    public const string WildcardHint = "This pattern contains '*', the wildcard: only kind wildcard takes it (a User-Agent never holds a literal '*').";
 
     public JsonElement? Rules { get; private set; }
 
@@ -28,13 +26,13 @@ public sealed class UserAgentsModel(InProcessApi api, ConsoleSessions sessions) 
     public async Task<IActionResult> OnPostAddAsync(string? list, string? kind, string? pattern)
     {
         var answer = await Api("POST", "/v1/user-agents", new { list = list ?? "", kind = kind ?? "", pattern = pattern ?? "" });
-        var hint = kind == "substring" && pattern?.IndexOfAny(RegexCharacters) >= 0 ? RegexCharacterHint : null;
+        var hint = kind != "wildcard" && pattern?.Contains('*') == true ? WildcardHint : null;
         if (answer.Ok)
         {
             Hint = hint;
             return Done(answer.Status == StatusCodes.Status201Created ? $"Added the {list} rule {pattern}." : $"The {list} rule {pattern} was already there.");
         }
-        // The guard's reasons (why a regex is refused, or why the rules would not fit) come in the problem.
+        // The reasons (a '*' outside a wildcard, a cap, rules that would not fit) come in the problem.
         Refused(answer);
         Hint = hint;
         await LoadAsync();

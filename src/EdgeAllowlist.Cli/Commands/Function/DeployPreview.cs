@@ -11,11 +11,14 @@ public sealed record FieldChange<T>(T? Before, T After, bool Changed);
 /// <summary>
 /// What <c>function deploy</c> would do, read with DescribeFunction and GetFunction only: create or
 /// update, the code diff against DEVELOPMENT, and the configuration (comment, runtime, KeyValueStore
-/// association) before and after. Nothing is written.
+/// association) before and after, and the code's size with the headroom left under CloudFront's
+/// limit. Nothing is written.
 /// </summary>
 public sealed record DeployPreview(
     string Function,
     string Action,
+    int CodeBytes,
+    int HeadroomBytes,
     IReadOnlyList<string> CodeDiff,
     FieldChange<string> Comment,
     FieldChange<string> Runtime,
@@ -38,6 +41,8 @@ public sealed record DeployPreview(
         var preview = new DeployPreview(
             name,
             Create,
+            code.Length,
+            EdgeFunctionRuntime.MaxFunctionBytes - code.Length,
             diff,
             new(config?.Comment, comment, config?.Comment != comment),
             new(config?.Runtime, FunctionConfig.JavaScript2, config?.Runtime != FunctionConfig.JavaScript2),
@@ -58,6 +63,7 @@ public sealed record DeployPreview(
             Update => $"[yellow]would update[/] function {Markup.Escape(preview.Function)} (DEVELOPMENT)",
             _ => $"[green]no change[/] to function {Markup.Escape(preview.Function)}: DEVELOPMENT has this code and configuration",
         });
+        console.MarkupLine($"code: {preview.CodeBytes} bytes, {preview.HeadroomBytes} bytes of headroom under CloudFront's {EdgeFunctionRuntime.MaxFunctionBytes}");
         foreach (var line in preview.CodeDiff)
         {
             var colour = line.StartsWith("@@", StringComparison.Ordinal) ? "cyan" : line[0] switch { '+' => "green", '-' => "red", _ => "grey" };

@@ -9,7 +9,7 @@ namespace EdgeAllowlist.Cli.Commands.Function;
 static class FunctionFiles
 {
     public static Option<FileInfo> CodeOption() =>
-        new("--code") { Description = "The function file", DefaultValueFactory = _ => new("function/allowlist.js") };
+        new("--code") { Description = "The function file: the deployed build (function/README.md §9), not the readable source it is minified from", DefaultValueFactory = _ => new("function/dist/allowlist.js") };
 
     public static Option<DirectoryInfo> EventsOption() =>
         new("--events") { Description = "Folder of test cases (function/README.md §7)", DefaultValueFactory = _ => new("function/events") };

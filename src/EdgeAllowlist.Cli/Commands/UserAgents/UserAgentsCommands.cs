@@ -19,8 +19,8 @@ static class UserAgentsCommands
 
         var listName = new Option<string>("--list") { Description = "allow or deny", DefaultValueFactory = _ => "allow" };
         listName.AcceptOnlyFromAmong("allow", "deny");
-        var kind = new Option<string>("--kind") { Description = "substring (a literal) or regex (a linear-time subset)", DefaultValueFactory = _ => "substring" };
-        kind.AcceptOnlyFromAmong("substring", "regex");
+        var kind = new Option<string>("--kind") { Description = "contains (the default), prefix, exact, or wildcard ('*' stands for any characters); substring is contains, a regex is converted when it has an exact equivalent", DefaultValueFactory = _ => "contains" };
+        kind.AcceptOnlyFromAmong("contains", "prefix", "exact", "wildcard", "substring", "regex");
         var pattern = new Argument<string>("pattern") { Description = "Matched case-insensitively against the whole User-Agent" };
         var add = new Command("add", "Add a User-Agent rule") { pattern, listName, kind }.SetApiAction(options, environment, "rules:write", async (parse, output, api, ct) =>
         {

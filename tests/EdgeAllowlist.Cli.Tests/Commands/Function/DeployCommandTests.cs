@@ -131,6 +131,8 @@ public sealed class DeployCommandTests : IAsyncLifetime
         run.Json["keyValueStoreAssociations"]!["after"]![0]!.GetValue<string>().ShouldBe(store.Arn);
         run.Json["keyValueStoreAssociations"]!["changed"]!.GetValue<bool>().ShouldBeTrue();
         run.Json["comment"]!["before"]!.GetValue<string>().ShouldBe("old");
+        run.Json["codeBytes"]!.GetValue<int>().ShouldBe(Encoding.UTF8.GetByteCount(Allowlist));
+        run.Json["headroomBytes"]!.GetValue<int>().ShouldBe(10_240 - Encoding.UTF8.GetByteCount(Allowlist));
         fake.Requests.Skip(requestsBefore).ShouldAllBe(r => r.Method == "GET");
         fake.Functions["allowlist"].Development.ShouldBeSameAs(development);
         fake.Functions["allowlist"].Live.ShouldBeNull();
@@ -143,6 +145,7 @@ public sealed class DeployCommandTests : IAsyncLifetime
 
         run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
         run.Out.ShouldContain("would create");
+        run.Out.ShouldContain($"code: {Encoding.UTF8.GetByteCount(Allowlist)} bytes, {10_240 - Encoding.UTF8.GetByteCount(Allowlist)} bytes of headroom under CloudFront's 10240");
         run.Out.ShouldContain("+function handler(event) {");
         run.Out.ShouldContain(store.Arn);
         fake.Requests.ShouldAllBe(r => r.Method == "GET");

@@ -3,10 +3,10 @@ using EdgeAllowlist.Cli.Tests.Fixtures;
 
 namespace EdgeAllowlist.Cli.Tests.Commands.Function;
 
-/// <summary><c>function test</c> runs the real function/allowlist.js under Jint against a real local store, with no AWS endpoint anywhere.</summary>
+/// <summary><c>function test</c> runs the real deployed build function/dist/allowlist.js under Jint against a real local store, with no AWS endpoint anywhere.</summary>
 public sealed class TestCommandTests : IClassFixture<AdminApiHost>, IDisposable
 {
-    static readonly string Code = Path.Combine(RepositoryPaths.Root, "function", "allowlist.js");
+    static readonly string Code = Path.Combine(RepositoryPaths.Root, "function", "dist", "allowlist.js");
     static readonly string SampleEvents = Path.Combine(RepositoryPaths.Root, "function", "events");
 
     readonly AdminApiHost api;

@@ -99,21 +99,21 @@ sealed partial record Request(
                 .WithMessage("publicPaths would make the whole site public ('/' or an equivalent such as '//'): every request would pass without any origin, User-Agent or secret check. "
                     + "To do that on purpose, send \"allowWholeSitePublic\": true with it.");
             RuleForEach(r => r.PublicPaths).Must(BeAPathPrefix)
-                .WithMessage("each public path must start with '/', be at most 200 characters, and have no query, fragment, whitespace, "
-                    + "';', backslash, encoded '.', '/', '\\', '%' or NUL, or '.'/'..' segment: the function never matches such a prefix.");
+                .WithMessage("each public path must be a plain URI of at most 200 characters: '/'-separated segments of letters, digits and - . _ ~ ! $ & ' ( ) * + , = @ "
+                    + "(and %20, the one encoding allowed), with no empty segment and no segment of only dots and spaces: the function matches only plain URIs to public paths.");
         }
 
         static bool BeAPathPrefix(string? path) =>
-            path is { Length: <= 200 } && SafePath().IsMatch(path) && !AmbiguousPath().IsMatch(path);
+            path is { Length: <= 200 } && SafePath().IsMatch(path) && !DotSegment().IsMatch(path);
     }
 
-    // The patterns of function/contract.json (cfg.marker, cfg.public, ambiguousUri; SettingsContractTests
+    // The patterns of function/contract.json (cfg.marker, cfg.public, dotSegment; SettingsContractTests
     // compares them); SafePath ends in \z where JavaScript's final $ means the end (in .NET $ also matches before a trailing newline).
     internal const string SecretMarkerPattern = "^[A-Za-z0-9_-]{1,32}$";
 
-    [GeneratedRegex(@"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\z")]
+    [GeneratedRegex(@"^(?=/)(/([A-Za-z0-9._~!$&'()*+,=@-]|%20)+)*/?\z")]
     internal static partial Regex SafePath();
 
-    [GeneratedRegex(@"%(2e|2f|5c|25|00|c0|c1|u)|[\\;]|(^|/)\.\.?(/|$)", RegexOptions.IgnoreCase)]
-    internal static partial Regex AmbiguousPath();
+    [GeneratedRegex(@"(^|/)(\.|%20)+(/|$)")]
+    internal static partial Regex DotSegment();
 }

@@ -73,6 +73,9 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
             warnings.Add(NativePlayersDenied + (policy.NoOrigin == "deny"
                 ? " (noOrigin is deny)."
                 : " (noOrigin is ua and there is no User-Agent allow rule)."));
+        if (UserAgentRules.Read(items).Where(r => r.Glob is null).Select(r => r.Pattern).ToList() is { Count: > 0 } regexes)
+            warnings.Add($"USER-AGENT REGEXES THE EDGE NO LONGER RUNS: {string.Join(", ", regexes.Select(r => $"'{r}'"))} (a store of cfg schema 1). "
+                + "The function treats such a shard as an error under the fail policy, and every User-Agent change is refused until they are replaced (GET /v1/user-agents shows the nearest wildcard form of each).");
         if (policy.Mode == "report")
             warnings.Add(ReportMode);
         if (policy.Mode == "off")

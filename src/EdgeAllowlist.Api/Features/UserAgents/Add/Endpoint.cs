@@ -12,10 +12,12 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
         Permissions(ApiScopes.RulesWrite);
         Summary(s =>
         {
-            s.Summary = "Add an allow or deny User-Agent pattern (case-insensitive substring or JavaScript regex); idempotent.";
-            s.RequestExamples.Add(new(new { list = "allow", kind = "substring", pattern = "AppleCoreMedia/" }, "Safari's native HLS player"));
-            s.RequestExamples.Add(new(new { list = "deny", kind = "regex", pattern = "^curl/" }, "Deny curl"));
-            s.Description = "A regex is accepted only from a subset that matches in linear time on a backtracking engine (README, User-Agent rules); anything else is refused with 400 naming pattern and the construct. Refused with 400 when the rules would not fit the 8 shards of 1 KB the function reads.";
+            s.Summary = "Add an allow or deny User-Agent rule: contains (the default), prefix, exact, or a wildcard pattern with '*'; case-insensitive; idempotent.";
+            s.RequestExamples.Add(new(new { list = "allow", kind = "contains", pattern = "AppleCoreMedia/" }, "Safari's native HLS player"));
+            s.RequestExamples.Add(new(new { list = "deny", kind = "prefix", pattern = "curl/" }, "Deny curl"));
+            s.Description = UserAgentRules.Semantics + " Rules are matched with string operations, never as regexes: kind regex is retired, converted when it has an exact equivalent "
+                + "and otherwise refused with 400 naming pattern and suggesting the nearest wildcard form (substring is accepted as contains). "
+                + $"Refused with 400 beyond {UserAgentMatcher.MaxRulesPerList} rules per list, {UserAgentMatcher.MaxWildcards} '*' per rule, or the 8 shards of 1 KB the function reads.";
             s.Responses[201] = "Added.";
             s.Responses[200] = "Already present.";
         });
@@ -23,43 +25,54 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        var regex = req.Regex;
-        var id = UserAgentRule.IdOf(req.List, regex);
+        var rule = req.Rule();
         var outcome = await writer.SubmitAsync(HttpContext.ToActor(), state => UserAgentRules.Plan(state,
-            rules => rules.Any(r => r.Id == id) ? rules : [.. rules, UserAgentRule.From(req.List, regex, -1)], AuditActions.UserAgentAdd), ct);
+            rules => rules.Any(r => r.Id == rule.Id) ? rules : [.. rules, rule], AuditActions.UserAgentAdd), ct);
         // Read back for its shard; a delete that raced in after this add leaves only what was asked for.
-        var rule = UserAgentRules.Read((await writer.GetStateAsync(ct)).Items).FirstOrDefault(r => r.Id == id) ?? UserAgentRule.From(req.List, regex, -1);
-        await Send.ResponseAsync(rule, outcome.Entries.Count > 0 ? 201 : 200, ct);
+        var stored = UserAgentRules.Read((await writer.GetStateAsync(ct)).Items).FirstOrDefault(r => r.Id == rule.Id) ?? rule;
+        await Send.ResponseAsync(stored, outcome.Entries.Count > 0 ? 201 : 200, ct);
     }
 }
 
-sealed record Request(string List, string Kind, string Pattern)
+/// <param name="Kind">contains (default), prefix, exact or wildcard; substring is contains, and a regex is converted when it has an exact equivalent.</param>
+sealed record Request(string List, string? Kind, string Pattern)
 {
-    /// <summary>The source the shard holds: a substring escaped, a regex compiled to its linear-time form.</summary>
-    public string Regex => Kind == UserAgentRule.Substring ? PatternGuard.Escape(Pattern) : PatternGuard.Compile(Pattern);
+    string EffectiveKind => Kind ?? UserAgentMatcher.Contains;
+
+    /// <summary>The rule as stored (validated first): a regex as the glob it equals.</summary>
+    public UserAgentRule Rule() => EffectiveKind == UserAgentMatcher.Regex
+        ? UserAgentRule.FromGlob(List, LegacyRegex.ToGlob(Pattern).Glob!, -1)
+        : UserAgentRule.FromGlob(List, UserAgentMatcher.Compile(EffectiveKind, Pattern), -1);
 
     internal sealed class Validator : Validator<Request>
     {
         public Validator()
         {
             RuleFor(r => r.List).Must(l => l is UserAgentRule.Allow or UserAgentRule.Deny).WithMessage("list must be 'allow' or 'deny'.");
-            RuleFor(r => r.Kind).Must(k => k is UserAgentRule.Substring or UserAgentRule.RegexKind).WithMessage("kind must be 'substring' or 'regex'.");
-            RuleFor(r => r.Pattern).NotEmpty().MaximumLength(PatternGuard.MaxPatternLength)
-                .Must(p => p is null || !p.Any(char.IsControl)).WithMessage("pattern must not contain control characters.");
-            RuleFor(r => r.Pattern).Must((request, _, context) =>
+            RuleFor(r => r.Kind).Must(k => k is null or UserAgentMatcher.Substring or UserAgentMatcher.Regex || UserAgentMatcher.Kinds.Contains(k))
+                .WithMessage($"kind must be one of: {string.Join(", ", UserAgentMatcher.Kinds)} (substring is read as contains; regex is retired).");
+            RuleFor(r => r.Pattern).NotEmpty();
+            RuleFor(r => r.Pattern).Must((request, pattern, context) =>
                 {
-                    if (request.Kind is not (UserAgentRule.Substring or UserAgentRule.RegexKind) || request.List is not (UserAgentRule.Allow or UserAgentRule.Deny))
-                        return true;
-                    var problem = KvsLimits.ByteCount(UserAgentRules.SingleShard(request.List, request.Regex)) > KvsLimits.MaxValueBytes
-                        ? $"does not fit one {KvsLimits.MaxValueBytes}-byte shard; shorten it."
-                        : request.Kind == UserAgentRule.RegexKind ? PatternGuard.Check(request.Pattern) : null;
+                    var problem = request.EffectiveKind == UserAgentMatcher.Regex ? RegexProblem(pattern) : UserAgentMatcher.Check(request.EffectiveKind, pattern);
                     if (problem is null)
                         return true;
                     context.MessageFormatter.AppendArgument("Problem", problem);
                     return false;
                 })
-                .When(r => !string.IsNullOrEmpty(r.Pattern) && r.Pattern.Length <= PatternGuard.MaxPatternLength && !r.Pattern.Any(char.IsControl))
+                .When(r => !string.IsNullOrEmpty(r.Pattern) && (r.Kind is null or UserAgentMatcher.Substring or UserAgentMatcher.Regex || UserAgentMatcher.Kinds.Contains(r.Kind)))
                 .WithMessage("pattern {Problem}");
+        }
+
+        static string? RegexProblem(string pattern)
+        {
+            if (pattern.Length > UserAgentMatcher.MaxPatternLength * 2)
+                return $"must be at most {UserAgentMatcher.MaxPatternLength * 2} characters.";
+            var (glob, nearest) = LegacyRegex.ToGlob(pattern);
+            if (glob is null)
+                return "is a regex without an exact User-Agent matcher equivalent; the edge no longer runs regexes (they backtrack). "
+                    + (nearest is null ? "Write it as contains, prefix, exact or wildcard rules (one rule per alternative)." : $"The nearest wildcard form is '{nearest}' (kind wildcard; it matches more, never less).");
+            return UserAgentMatcher.Check(UserAgentMatcher.Wildcard, glob);
         }
     }
 }
