@@ -119,9 +119,28 @@ public static class DatabaseSchema
             partner TEXT NOT NULL,
             fingerprint TEXT NOT NULL,
             created_at BIGINT NOT NULL,
-            created_by TEXT NOT NULL)
+            created_by TEXT NOT NULL,
+            distribution_domain TEXT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
+        // The admin's expectations (Features/Expectations): a probe request, as the simulator takes it
+        // (JSON; never a secret, refused on input), and the outcome it must keep.
+        """
+        CREATE TABLE IF NOT EXISTS expectations (
+            name TEXT PRIMARY KEY,
+            request TEXT NOT NULL,
+            expect TEXT NOT NULL,
+            reason TEXT NULL,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL)
+        """,
+        // Built-in expectations muted one at a time, by name.
+        """
+        CREATE TABLE IF NOT EXISTS expectation_mutes (
+            name TEXT PRIMARY KEY,
+            muted_at BIGINT NOT NULL,
+            muted_by TEXT NOT NULL)
+        """,
         // The last audit entry verified (IntegrityMonitor): a start verifies only the entries after it.
         """
         CREATE TABLE IF NOT EXISTS audit_checkpoint (
@@ -160,6 +179,8 @@ public static class DatabaseSchema
     {
         await AddColumnAsync(database, "audit_entries", "hashed_target", "TEXT NULL", cancellationToken);
         await AddColumnAsync(database, "audit_entries", "hashed_action", "TEXT NULL", cancellationToken);
+        // The domain a secret's VideoContentSourceUrl named, so a rotation can reuse it; null for older secrets.
+        await AddColumnAsync(database, "partner_secrets", "distribution_domain", "TEXT NULL", cancellationToken);
         await database.WriteLockedAsync(async (connection, transaction) =>
         {
             foreach (var statement in Statements)
