@@ -73,7 +73,7 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
 
     /// <summary>
     /// <c>POST /v1/desired-state/apply</c> with the digest of the plan the user saw as If-Match, so
-    /// only that plan runs (409 if the rules moved); <paramref name="force"/> passes the deletion gate.
+    /// only that plan runs (409 if the rules moved); <paramref name="force"/> passes the deletion gate and expectation flips (audited).
     /// </summary>
     public Task<JsonObject> ApplyDesiredStateAsync(JsonObject document, string planDigest, bool force, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, "v1/desired-state/apply" + (force ? "?force=true" : ""), document, null, cancellationToken, ifMatch: planDigest);
@@ -167,8 +167,9 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     public Task<JsonObject> StatusAsync(CancellationToken cancellationToken = default) => GetAsync("v1/status", cancellationToken);
 
     /// <summary><c>POST /v1/desired-state/rollback</c>: the rules as of audit entry <c>toSeq</c>, as a plan (dryRun) or applied.</summary>
-    public Task<JsonObject> RollbackAsync(JsonObject request, CancellationToken cancellationToken = default) =>
-        PostAsync("v1/desired-state/rollback", request, cancellationToken);
+    /// <paramref name="force"/>: <c>?force=true</c>, past the deletion gate and past expectation flips (audited).
+    public Task<JsonObject> RollbackAsync(JsonObject request, CancellationToken cancellationToken = default, bool force = false) =>
+        PostAsync("v1/desired-state/rollback" + (force ? "?force=true" : ""), request, cancellationToken);
 
     Task<JsonObject> GetAsync(string relative, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, relative, null, null, cancellationToken);
 
