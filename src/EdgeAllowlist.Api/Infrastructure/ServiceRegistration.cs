@@ -91,6 +91,10 @@ public static class ServiceRegistration
             .AddSingleton<Features.Origins.OriginNotes>()
             .AddSingleton<Features.DesiredState.DesiredStateService>()
             .AddSingleton(_ => EdgeFunction.EdgeFunctionRuntime.Load())
+            .AddSingleton<Features.Expectations.ExpectationEvaluator>()
+            .AddSingleton<Features.Expectations.ExpectationStore>()
+            .AddSingleton<Features.Expectations.ExpectationChecks>()
+            .AddSingleton<IChangeChecks>(sp => sp.GetRequiredService<Features.Expectations.ExpectationChecks>())
             .AddSingleton<MirrorRepository>()
             .AddSingleton<Integrity.IntegrityMonitor>()
             // Before the writer: the first check repairs the mirror before the writer loads it.

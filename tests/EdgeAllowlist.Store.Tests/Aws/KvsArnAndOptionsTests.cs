@@ -75,13 +75,17 @@ public sealed class KvsArnAndOptionsTests
             ["Kvs:AttemptTimeout"] = "00:00:03",
         }).Build();
 
-        var options = KeyValueStoreClientOptions.From(configuration);
+        // From(configuration) went with the typed settings (the API binds KvsSettings through AddSettings); the same binding.
+        var options = Bind(configuration);
 
         options.Arn.ShouldBe("arn:aws:cloudfront::123456789012:key-value-store/x");
         options.MaxAttempts.ShouldBe(6);
         options.AttemptTimeout.ShouldBe(TimeSpan.FromSeconds(3));
         options.BaseBackoff.ShouldBe(TimeSpan.FromMilliseconds(100));
         options.ResolveEndpoint(KvsArn.Parse(options.Arn)).ShouldBe(new Uri("http://127.0.0.1:8080"));
-        KeyValueStoreClientOptions.From(new ConfigurationBuilder().Build()).Arn.ShouldBeNull();
+        Bind(new ConfigurationBuilder().Build()).Arn.ShouldBeNull();
     }
+
+    static KeyValueStoreClientOptions Bind(IConfiguration configuration) =>
+        configuration.GetSection(KeyValueStoreClientOptions.SectionName).Get<KeyValueStoreClientOptions>() ?? new();
 }

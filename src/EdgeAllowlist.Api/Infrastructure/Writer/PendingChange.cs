@@ -4,7 +4,7 @@ using EdgeAllowlist.Api.Infrastructure.Store;
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 
 /// <summary>One change waiting in the writer's queue, and what the writer learned of it so far.</summary>
-public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst)
+public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst, ChangeCheck? check = null)
 {
     /// <summary>A change that nothing but a fresh read of the store can answer (drift check, a shared mirror that moved).</summary>
     public static PendingChange Sync() => new(new(StoreApplier.ExternalActor, null, null), _ => [], syncFirst: true);
@@ -16,6 +16,9 @@ public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst
     public Actor Actor { get; } = actor;
 
     public MutationPlan Plan { get; } = plan;
+
+    /// <summary>The expectations the change must keep; none for the writer's own changes (the first <c>cfg</c>, re-reads).</summary>
+    public ChangeCheck? Check { get; } = check;
 
     public List<AuditEntry> Entries { get; } = [];
 

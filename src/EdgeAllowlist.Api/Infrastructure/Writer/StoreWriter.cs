@@ -19,6 +19,7 @@ public sealed class StoreWriter(
     DatabaseStartup database,
     TimeProvider time,
     IOptions<WriterOptions> options,
+    IChangeChecks checks,
     ILogger<StoreWriter> logger) : BackgroundService
 {
     const int MaxMutationsPerBatch = 500;
@@ -39,8 +40,17 @@ public sealed class StoreWriter(
 
     public bool IsStarted => started.Task.IsCompletedSuccessfully;
 
+    /// <summary>
+    /// Queues a change and waits for its answer. Every change is checked against the expectations
+    /// first (<see cref="IChangeChecks"/>): one that would flip any is refused with
+    /// <see cref="ExpectationsFlippedException"/> unless the actor forces it.
+    /// </summary>
     public async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default) =>
-        await EnqueueAsync(new(actor, plan, syncFirst: false), cancellationToken);
+        await SubmitAsync(actor, plan, await checks.PrepareAsync(actor, cancellationToken), cancellationToken);
+
+    /// <summary>With a check of the caller's own (desired-state apply checks against the expectations its document declares).</summary>
+    public async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, ChangeCheck? check, CancellationToken cancellationToken = default) =>
+        await EnqueueAsync(new(actor, plan, syncFirst: false, check), cancellationToken);
 
     /// <summary>Re-reads the store and records any change made outside this service (the status endpoint's drift check); true if there was one.</summary>
     public async Task<bool> CheckDriftAsync(CancellationToken cancellationToken = default)
