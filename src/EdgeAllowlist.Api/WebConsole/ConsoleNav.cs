@@ -15,6 +15,7 @@ public static class ConsoleNav
         new("/console/settings", "Settings", Infrastructure.Auth.ApiScopes.RulesRead),
         new("/console/tokens", "Tokens", Infrastructure.Auth.ApiScopes.TokensAdmin),
         new("/console/simulate", "Simulate", Infrastructure.Auth.ApiScopes.RulesRead),
+        new("/console/expectations", "Expectations", Infrastructure.Auth.ApiScopes.RulesRead),
         new("/console/rollout", "Rollout", Infrastructure.Auth.ApiScopes.RulesRead),
         new("/console/audit", "Audit", Infrastructure.Auth.ApiScopes.AuditRead),
     ];

@@ -21,6 +21,15 @@ public abstract class ConsolePage(InProcessApi api, ConsoleSessions sessions) : 
     /// <summary>What the last change said went wrong, one line each (the API's problem detail and field errors).</summary>
     public List<string> Errors { get; } = [];
 
+    /// <summary>
+    /// The expectations the last change would have broken (the API's 409 <c>flips</c>): the page lists
+    /// them and offers to post the same form again with <see cref="ForceField"/>, which writes anyway.
+    /// </summary>
+    public IReadOnlyList<JsonElement> Flips { get; private set; } = [];
+
+    /// <summary>The form field a confirmation adds; every change the page then sends carries <c>?force=true</c>, the API's one way to force.</summary>
+    public const string ForceField = "force";
+
     /// <summary>What the last change did, for the page to confirm.</summary>
     [TempData]
     public string? Notice { get; set; }
@@ -59,7 +68,19 @@ public abstract class ConsolePage(InProcessApi api, ConsoleSessions sessions) : 
     }
 
     protected Task<ApiAnswer> Api(string method, string pathAndQuery, object? body = null, string? idempotencyKey = null, string? ifMatch = null) =>
-        api.SendAsync(HttpContext, HttpContext.ConsoleSession()!.Token, method, pathAndQuery, body, idempotencyKey, ifMatch);
+        api.SendAsync(HttpContext, HttpContext.ConsoleSession()!.Token, method, Confirmed && method != "GET" ? WithForce(pathAndQuery) : pathAndQuery, body, idempotencyKey, ifMatch);
+
+    /// <summary>The person saw the flips and confirmed: this post repeats the refused one with the force field.</summary>
+    bool Confirmed => HttpMethods.IsPost(Request.Method) && Request.HasFormContentType && Request.Form[ForceField] == "true";
+
+    static string WithForce(string pathAndQuery) => pathAndQuery + (pathAndQuery.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "force=true";
+
+    /// <summary>The refused post's fields, to post again on confirmation (a fresh Idempotency-Key: the refused attempt's key answered already).</summary>
+    public IEnumerable<KeyValuePair<string, string>> RepostFields() =>
+        Request.HasFormContentType
+            // The confirmation form carries its own antiforgery token.
+            ? Request.Form.Where(f => f.Key != ForceField && f.Key != "__RequestVerificationToken").Select(f => KeyValuePair.Create(f.Key, f.Key == "idempotencyKey" ? Guid.NewGuid().ToString("N") : f.Value.ToString()))
+            : [];
 
     protected Task<ApiAnswer> ApiUpload(string pathAndQuery, Stream body, string contentType, long? length) =>
         api.SendStreamAsync(HttpContext, HttpContext.ConsoleSession()!.Token, "POST", pathAndQuery, body, contentType, length);
@@ -68,6 +89,8 @@ public abstract class ConsolePage(InProcessApi api, ConsoleSessions sessions) : 
     protected void Refused(ApiAnswer answer)
     {
         Errors.AddRange(answer.ProblemLines());
+        if (answer.Status == StatusCodes.Status409Conflict && answer.Json.ValueKind == JsonValueKind.Object)
+            Flips = [.. answer.Json.Items("flips")];
         Response.StatusCode = answer.Status;
     }
 

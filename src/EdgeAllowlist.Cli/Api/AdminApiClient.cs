@@ -73,7 +73,7 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
 
     /// <summary>
     /// <c>POST /v1/desired-state/apply</c> with the digest of the plan the user saw as If-Match, so
-    /// only that plan runs (409 if the rules moved); <paramref name="force"/> passes the deletion gate.
+    /// only that plan runs (409 if the rules moved); <paramref name="force"/> passes the deletion gate and expectation flips (audited).
     /// </summary>
     public Task<JsonObject> ApplyDesiredStateAsync(JsonObject document, string planDigest, bool force, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, "v1/desired-state/apply" + (force ? "?force=true" : ""), document, null, cancellationToken, ifMatch: planDigest);
@@ -114,8 +114,9 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     public Task<JsonObject> UpdateOriginAsync(string origin, JsonObject patch, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Patch, "v1/origins/" + Uri.EscapeDataString(origin), patch, null, cancellationToken);
 
-    public Task<JsonObject> DeleteOriginAsync(string origin, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Delete, "v1/origins/" + Uri.EscapeDataString(origin), null, null, cancellationToken);
+    /// <param name="force">Write even when the delete breaks expectations that hold now (<c>?force=true</c>; the flips are audited).</param>
+    public Task<JsonObject> DeleteOriginAsync(string origin, bool force = false, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, "v1/origins/" + Uri.EscapeDataString(origin) + (force ? "?force=true" : ""), null, null, cancellationToken);
 
     public Task<JsonObject> ListUserAgentsAsync(CancellationToken cancellationToken = default) => GetAsync("v1/user-agents", cancellationToken);
 
@@ -139,8 +140,9 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
         SendAsync(HttpMethod.Post, $"v1/partners/{Uri.EscapeDataString(partner)}/secrets",
             distributionDomain is null ? new JsonObject() : new JsonObject { ["distributionDomain"] = distributionDomain }, idempotencyKey, cancellationToken);
 
-    public Task<JsonObject> RevokeSecretAsync(string partner, string id, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Delete, $"v1/partners/{Uri.EscapeDataString(partner)}/secrets/{Uri.EscapeDataString(id)}", null, null, cancellationToken);
+    /// <param name="force">Revoke even when that breaks expectations that hold now (<c>?force=true</c>; the flips are audited).</param>
+    public Task<JsonObject> RevokeSecretAsync(string partner, string id, bool force = false, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"v1/partners/{Uri.EscapeDataString(partner)}/secrets/{Uri.EscapeDataString(id)}{(force ? "?force=true" : "")}", null, null, cancellationToken);
 
     /// <summary><c>GET /v1/tokens/current</c>: the calling token's name, scopes and partner limit.</summary>
     public Task<JsonObject> CurrentTokenAsync(CancellationToken cancellationToken = default) => GetAsync("v1/tokens/current", cancellationToken);
@@ -167,8 +169,9 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
     public Task<JsonObject> StatusAsync(CancellationToken cancellationToken = default) => GetAsync("v1/status", cancellationToken);
 
     /// <summary><c>POST /v1/desired-state/rollback</c>: the rules as of audit entry <c>toSeq</c>, as a plan (dryRun) or applied.</summary>
-    public Task<JsonObject> RollbackAsync(JsonObject request, CancellationToken cancellationToken = default) =>
-        PostAsync("v1/desired-state/rollback", request, cancellationToken);
+    /// <paramref name="force"/>: <c>?force=true</c>, past the deletion gate and past expectation flips (audited).
+    public Task<JsonObject> RollbackAsync(JsonObject request, CancellationToken cancellationToken = default, bool force = false) =>
+        PostAsync("v1/desired-state/rollback" + (force ? "?force=true" : ""), request, cancellationToken);
 
     Task<JsonObject> GetAsync(string relative, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, relative, null, null, cancellationToken);
 

@@ -34,4 +34,10 @@ public static class ExitCodes
 
     /// <summary>secrets rotate: a step after issuing failed and undoing the rotation failed too; the message says what to run.</summary>
     public const int RotationNotUndone = 9;
+
+    /// <summary>simulate --expect: the function's decision was not the expected one (a CI smoke test failed).</summary>
+    public const int ExpectationFailed = 10;
+
+    /// <summary>apply, rollback: the change would flip expectations (listed); nothing was written (review them, then --force).</summary>
+    public const int ExpectationsWouldFlip = 11;
 }

@@ -91,7 +91,8 @@ public abstract class AuditTrailTests(ApiHost host)
         using var admin = host.Admin();
         const string origin = "https://family.audit.example";
         (await admin.PostJsonAsync("/v1/origins", new { origin })).EnsureSuccessStatusCode();
-        (await admin.DeleteAsync($"/v1/origins/{origin}")).EnsureSuccessStatusCode();
+        // Forced: deleting the origin flips its built-in expectation (pass -> deny); WriteCheckTests covers the refusal.
+        (await admin.DeleteAsync($"/v1/origins/{origin}?force=true")).EnsureSuccessStatusCode();
         (await admin.PostJsonAsync("/v1/origins", new { origin })).EnsureSuccessStatusCode();
 
         var family = (await admin.GetJsonAsync($"/v1/audit?action=origin.*&target={Uri.EscapeDataString(origin)}&limit=2"))["items"]!.AsArray();

@@ -28,6 +28,7 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         ["GET /v1/status"] = ("/v1/status", null),
         ["GET /v1/audit"] = ("/v1/audit?limit=1", null),
         ["GET /v1/audit/verify"] = ("/v1/audit/verify", null),
+        ["GET /v1/audit/public-key"] = ("/v1/audit/public-key", null),
         ["GET /v1/audit/export"] = ("/v1/audit/export?action=none", null),
         ["GET /v1/tokens"] = ("/v1/tokens", null),
         ["POST /v1/tokens"] = ("/v1/tokens", new { name = "matrix-made", scopes = new[] { "tokens:admin" } }), // a token grants only what it holds
@@ -44,6 +45,10 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         ["POST /v1/user-agents"] = ("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "matrix" }),
         ["DELETE /v1/user-agents/{list}/{id}"] = ("/v1/user-agents/allow/0123456789ab", null),
         ["POST /v1/simulate"] = ("/v1/simulate", new { uri = "/index.m3u8" }),
+        ["GET /v1/expectations"] = ("/v1/expectations", null),
+        ["POST /v1/expectations"] = ("/v1/expectations", new { name = "matrix", request = new { uri = "/index.m3u8" }, expect = "deny" }),
+        ["DELETE /v1/expectations/{name}"] = ("/v1/expectations/matrix-unknown", null),
+        ["POST /v1/expectations/mutes"] = ("/v1/expectations/mutes", new { name = "builtin:forged-mediatailor", muted = false }),
         ["GET /v1/desired-state"] = ("/v1/desired-state", null),
         ["POST /v1/desired-state/plan"] = ("/v1/desired-state/plan", new { version = 1 }),
         ["POST /v1/desired-state/apply"] = ("/v1/desired-state/apply", new { version = 1 }),
@@ -242,7 +247,8 @@ public sealed class ScopeMatrixTests(LenientLimitApiHost host) : IClassFixture<L
         }
         async Task<string> Rotate(string token, int graceSeconds = 3600)
         {
-            var response = await host.Client(token).PostJsonAsync("/v1/partners/undo-lattice/secrets/rotate",
+            // Forced: a rotation ends the live secret, which flips the partner's built-in expectation (pass -> deny); the refusal is WriteCheckTests'.
+            var response = await host.Client(token).PostJsonAsync("/v1/partners/undo-lattice/secrets/rotate?force=true",
                 new { graceSeconds, distributionDomain = "d111111abcdef8.cloudfront.net" }, Guid.NewGuid().ToString());
             var body = await response.JsonAsync();
             response.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToJsonString());

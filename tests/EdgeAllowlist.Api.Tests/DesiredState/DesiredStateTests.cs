@@ -12,7 +12,7 @@ public sealed class DesiredStateTests(ApiHost host) : IClassFixture<ApiHost>
         using var admin = host.Admin();
         var expires = DateTimeOffset.UtcNow.AddDays(3);
         (await admin.PostJsonAsync("/v1/origins", new { origin = "https://Export.Example.com:443", expiresAt = expires, note = "launch week" })).EnsureSuccessStatusCode();
-        (await admin.PostJsonAsync("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "ExportPlayer/1." })).EnsureSuccessStatusCode();
+        (await admin.PostJsonAsync("/v1/user-agents?force=true", new { list = "allow", kind = "substring", pattern = "ExportPlayer/1." })).EnsureSuccessStatusCode();
         (await admin.PostJsonAsync("/v1/partners", new { id = "export-partner", scope = "manifests" })).EnsureSuccessStatusCode();
         var issued = await (await admin.PostJsonAsync("/v1/partners/export-partner/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" })).JsonAsync();
         var secret = issued["secret"]!.GetValue<string>();
@@ -92,7 +92,9 @@ public sealed class DesiredStateTests(ApiHost host) : IClassFixture<ApiHost>
         document["settings"]!["publicPaths"] = new JsonArray("/healthz");
         var plan = await admin.PlanAsync(document);
 
-        var applied = await admin.ApplyOkAsync(document);
+        // The new allow rule denies the browsers on the allowed origins: the plan lists the flips, apply is forced.
+        plan["flips"]!.AsArray().ShouldNotBeEmpty();
+        var applied = await admin.ApplyOkAsync(document, force: true);
 
         applied["plan"]!["planDigest"]!.GetValue<string>().ShouldBe(plan["planDigest"]!.GetValue<string>());
         var after = await admin.ExportAsync();
@@ -156,7 +158,8 @@ public sealed class DesiredStateTests(ApiHost host) : IClassFixture<ApiHost>
         var current = stale["currentPlan"]!.AsObject();
         current["planDigest"]!.GetValue<string>().ShouldNotBe(reviewed["planDigest"]!.GetValue<string>());
         current.Changes("origin", "remove").Single()["id"]!.GetValue<string>().ShouldBe("https://sneaked-in.stale.example");
-        var applied = await admin.ApplyAsync(document, ifMatch: current["planDigest"]!.GetValue<string>());
+        // The removal flips the browsers on that origin (a built-in expectation): forced.
+        var applied = await admin.ApplyAsync(document, force: true, ifMatch: current["planDigest"]!.GetValue<string>());
         applied.StatusCode.ShouldBe(HttpStatusCode.OK, await applied.Content.ReadAsStringAsync());
         (await admin.ExportAsync()).OriginNames().ShouldNotContain("https://sneaked-in.stale.example");
     }
@@ -228,7 +231,8 @@ public sealed class DesiredStateTests(ApiHost host) : IClassFixture<ApiHost>
         foreach (var i in Enumerable.Range(0, 28))
             document["userAgents"]!.AsArray().Add(new JsonObject { ["list"] = i % 2 == 0 ? "allow" : "deny", ["kind"] = "contains", ["pattern"] = $"BatchPlayer-{i:D2}-with-a-long-enough-name-to-fill-shards" });
 
-        var applied = await admin.ApplyOkAsync(document);
+        // Allow rules deny the browsers on the allowed origins (built-in expectations): forced.
+        var applied = await admin.ApplyOkAsync(document, force: true);
 
         var changeId = applied["changeId"]!.GetValue<string>();
         var entries = (await admin.GetJsonAsync("/v1/audit?limit=1000"))["items"]!.AsArray()

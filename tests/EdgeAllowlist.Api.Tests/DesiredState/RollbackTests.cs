@@ -17,11 +17,12 @@ public sealed class RollbackTests(ApiHost host) : IClassFixture<ApiHost>
         var then = await admin.ExportAsync();
         var seq = (await admin.GetJsonAsync("/v1/audit?limit=1"))["items"]![0]!["seq"]!.GetValue<long>();
 
-        (await admin.DeleteAsync("/v1/origins/https://a.rollback.example")).EnsureSuccessStatusCode();
+        (await admin.DeleteAsync("/v1/origins/https://a.rollback.example?force=true")).EnsureSuccessStatusCode();
         (await admin.PostJsonAsync("/v1/origins", new { origin = "https://c.rollback.example" })).EnsureSuccessStatusCode();
         (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/origins/https://b.rollback.example", new { removeExpiry = true, note = "edited" })).EnsureSuccessStatusCode();
-        (await admin.PostJsonAsync("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "LaterPlayer" })).EnsureSuccessStatusCode();
-        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "report" })).EnsureSuccessStatusCode();
+        // Each of these flips a built-in expectation (browsers denied, the forged MediaTailor request let in): forced.
+        (await admin.PostJsonAsync("/v1/user-agents?force=true", new { list = "allow", kind = "substring", pattern = "LaterPlayer" })).EnsureSuccessStatusCode();
+        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { mode = "report" })).EnsureSuccessStatusCode();
         (await admin.PostJsonAsync("/v1/partners", new { id = "rollback-partner", scope = "manifests" })).EnsureSuccessStatusCode();
         (await admin.PostJsonAsync("/v1/partners/rollback-partner/secrets", new { distributionDomain = "d111111abcdef8.cloudfront.net" })).EnsureSuccessStatusCode();
         var secretKeys = (await host.Service<IKeyValueStore>().ListAllAsync()).Keys.Where(k => k.StartsWith("x:", StringComparison.Ordinal)).ToList();
@@ -38,7 +39,8 @@ public sealed class RollbackTests(ApiHost host) : IClassFixture<ApiHost>
         plan.Changes("userAgent", "remove").Single()["before"]!["pattern"]!.GetValue<string>().ShouldBe("LaterPlayer");
         plan.Changes("setting", "change").Single()["id"]!.GetValue<string>().ShouldBe("mode");
 
-        var applied = await admin.PostJsonAsync("/v1/desired-state/rollback", new { toSeq = seq, dryRun = false, expectedPlanDigest = plan["planDigest"]!.GetValue<string>() });
+        plan["flips"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()).ShouldContain("builtin:browsers:https://c.rollback.example");
+        var applied = await admin.PostJsonAsync("/v1/desired-state/rollback?force=true", new { toSeq = seq, dryRun = false, expectedPlanDigest = plan["planDigest"]!.GetValue<string>() });
         applied.StatusCode.ShouldBe(HttpStatusCode.OK, await applied.Content.ReadAsStringAsync());
 
         var now = await admin.ExportAsync();
@@ -62,7 +64,8 @@ public sealed class RollbackTests(ApiHost host) : IClassFixture<ApiHost>
 
         (await (await admin.PostJsonAsync("/v1/desired-state/rollback", new { toSeq = seq, dryRun = false })).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity)).ErrorFields().ShouldContain("force");
         (await host.Service<IKeyValueStore>().DescribeAsync()).ETag.ShouldBe(etag);
-        (await admin.PostJsonAsync("/v1/desired-state/rollback", new { toSeq = seq, dryRun = false, force = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // Removing the origins flips the browsers on them: ?force=true passes both the deletion gate and the flips.
+        (await admin.PostJsonAsync("/v1/desired-state/rollback?force=true", new { toSeq = seq, dryRun = false })).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await admin.ExportAsync()).OriginNames().ShouldNotContain("https://r0.large-rollback.example");
     }
 

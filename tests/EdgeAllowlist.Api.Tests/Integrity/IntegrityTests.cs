@@ -44,7 +44,7 @@ public sealed class IntegrityTests : IDisposable
             audited.Select(e => e!["target"]!.GetValue<string>()).Order().ShouldBe([Edited, Phantom]);
             audited.ShouldAllBe(e => e!["outcome"]!.GetValue<string>() == "detected");
 
-            (await admin.DeleteAsync($"/v1/origins/{Edited}")).IsSuccessStatusCode.ShouldBeTrue();
+            (await admin.DeleteAsync($"/v1/origins/{Edited}?force=true")).IsSuccessStatusCode.ShouldBeTrue();
             (await Origins(admin)).ShouldBe([Kept]);
         });
     }

@@ -25,7 +25,7 @@ public sealed class ManageTests(ApiHost host) : IClassFixture<ApiHost>
     {
         using var admin = host.Admin();
         (await admin.PostJsonAsync("/v1/origins", new { origin = "https://gone.example.com", note = "temporary" })).EnsureSuccessStatusCode();
-        (await admin.DeleteAsync("/v1/origins/https://gone.example.com")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await admin.DeleteAsync("/v1/origins/https://gone.example.com?force=true")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await host.Service<IKeyValueStore>().GetAsync("o:https://gone.example.com")).ShouldBeNull();
         (await admin.GetAsync("/v1/origins/https://gone.example.com")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var audit = await admin.GetJsonAsync("/v1/audit?action=origin.delete&target=https%3A%2F%2Fgone.example.com");

@@ -67,7 +67,8 @@ public sealed class SecretTests(ApiHost host) : IClassFixture<ApiHost>
         var secret = issued.Text("secret");
         (await admin.SimulateMediaTailorAsync(secret)).Text("action").ShouldBe("pass");
 
-        (await admin.DeleteAsync($"/v1/partners/revoked/secrets/{issued.Text("id")}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        // The partner's only secret: forced past builtin:partner:revoked (WriteCheckTests covers the refusal).
+        (await admin.DeleteAsync($"/v1/partners/revoked/secrets/{issued.Text("id")}?force=true")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await Store.GetAsync("x:" + PartnerCalls.Sha256(secret))).ShouldBeNull();
         var denied = await admin.SimulateMediaTailorAsync(secret);
         denied.Text("action").ShouldBe("deny");
@@ -103,6 +104,29 @@ public sealed class SecretTests(ApiHost host) : IClassFixture<ApiHost>
 
         var listed = (await admin.GetJsonAsync("/v1/partners/rotated/secrets"))["items"]!.AsArray();
         listed.Select(s => s!.Text("id")).ShouldBe([old.Text("id"), rotated.Text("id")], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Rotating_without_a_domain_reuses_the_domain_of_the_partners_current_secret()
+    {
+        using var admin = await AdminWithPartnerAsync("same-domain");
+        (await admin.IssueAsync("/v1/partners/same-domain/secrets", new { distributionDomain = "D2222.CloudFront.net" })).Text("videoContentSourceUrl").ShouldStartWith("https://d2222.cloudfront.net/");
+        // The README's own example: no domain, and Secrets:DistributionDomain is empty by default.
+        var rotated = await admin.IssueAsync("/v1/partners/same-domain/secrets/rotate", new { graceSeconds = 86400 });
+        rotated.Text("videoContentSourceUrl").ShouldBe($"https://d2222.cloudfront.net/_p/{rotated.Text("secret")}/");
+        // Another secret of the partner without a domain: the newest live one's.
+        (await admin.IssueAsync("/v1/partners/same-domain/secrets/rotate", new { distributionDomain = "d3333.cloudfront.net", graceSeconds = 60 })).Text("videoContentSourceUrl").ShouldStartWith("https://d3333.cloudfront.net/");
+        (await admin.IssueAsync("/v1/partners/same-domain/secrets", new { })).Text("videoContentSourceUrl").ShouldStartWith("https://d3333.cloudfront.net/");
+    }
+
+    [Fact]
+    public async Task Rotating_a_partner_with_no_live_secret_and_no_domain_is_refused_naming_the_field_and_writes_nothing()
+    {
+        using var admin = await AdminWithPartnerAsync("no-domain-yet");
+        var etag = (await Store.DescribeAsync()).ETag;
+        var problem = await (await admin.PostJsonAsync("/v1/partners/no-domain-yet/secrets/rotate", new { graceSeconds = 86400 })).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem.ErrorFields().ShouldContain("distributionDomain");
+        (await Store.DescribeAsync()).ETag.ShouldBe(etag);
     }
 
     [Fact]

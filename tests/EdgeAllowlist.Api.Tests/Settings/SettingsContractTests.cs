@@ -42,7 +42,8 @@ public sealed class SettingsContractTests(ApiHost host) : IClassFixture<ApiHost>
         var functionAccepts = FunctionContract.Policy(raw.ToJsonString(), store) is not null;
         var etag = (await store.DescribeAsync()).ETag;
 
-        var response = await admin.SendRawAsync(HttpMethod.Patch, "/v1/settings", $"{{\"{field}\":{value}}}");
+        // Forced: report, off and noOrigin allow let the forged MediaTailor request through (a flip); this test is about the validator.
+        var response = await admin.SendRawAsync(HttpMethod.Patch, "/v1/settings?force=true", $"{{\"{field}\":{value}}}");
 
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(functionAccepts ? HttpStatusCode.OK : HttpStatusCode.BadRequest, $"{field} = {value}: {body}");

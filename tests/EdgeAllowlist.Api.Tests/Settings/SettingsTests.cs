@@ -25,7 +25,8 @@ public sealed class SettingsTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task Changing_some_settings_keeps_the_others_and_what_the_settings_do_not_own()
     {
         using var admin = host.Admin();
-        var response = await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "report", publicPaths = new[] { "/healthz", "/status/" }, denyStatus = 401 });
+        // Report lets the forged MediaTailor request through (builtin:forged-mediatailor flips): forced.
+        var response = await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { mode = "report", publicPaths = new[] { "/healthz", "/status/" }, denyStatus = 401 });
         var body = await response.JsonAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToJsonString());
         var cfg = JsonNode.Parse((await host.Service<IKeyValueStore>().GetAsync("cfg"))!.Value)!;

@@ -61,7 +61,8 @@ public sealed class WholeSitePublicTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task With_the_flag_the_whole_site_goes_public_the_audit_says_it_was_meant_and_an_export_plans_as_no_change()
     {
         using var admin = host.Admin();
-        var response = await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { publicPaths = new[] { "/" }, allowWholeSitePublic = true });
+        // The whole site public lets the forged MediaTailor request through: the flag says it is meant, force says the flip is.
+        var response = await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { publicPaths = new[] { "/" }, allowWholeSitePublic = true });
         var body = await response.JsonAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToJsonString());
         body["publicPaths"]!.AsArray().Select(p => p!.GetValue<string>()).ShouldBe(["/"]);

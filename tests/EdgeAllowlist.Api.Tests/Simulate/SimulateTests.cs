@@ -42,7 +42,8 @@ public sealed class SimulateTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task Report_mode_passes_and_names_the_would_be_denial_from_the_log_line()
     {
         using var admin = host.Admin();
-        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "report" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // Report lets the forged MediaTailor request through: a flip of a built-in expectation, so forced.
+        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { mode = "report" })).StatusCode.ShouldBe(HttpStatusCode.OK);
         try
         {
             var result = await admin.SimulateAsync("/v1/master/x.m3u8", new() { ["origin"] = "https://nobody.example.org" });
@@ -91,4 +92,29 @@ public sealed class SimulateTests(ApiHost host) : IClassFixture<ApiHost>
         var problem = await (await admin.SendRawAsync(HttpMethod.Post, "/v1/simulate", body)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         problem.ErrorFields().ShouldContain(f => f.StartsWith(field), problem.ToJsonString());
     }
+
+    [Fact]
+    public async Task A_query_in_the_uri_is_split_off_as_CloudFront_does_so_the_template_fetch_passes()
+    {
+        using var admin = host.Admin();
+        await admin.CreatePartnerAsync("sim-query");
+        var secret = (await admin.CreateSecretAsync("sim-query")).Text("secret");
+        var inUri = await admin.SimulateAsync($"/_p/{secret}/test/a.m3u8?aws.sessionId=1", new() { ["user-agent"] = PartnerCalls.MediaTailorUserAgent });
+        inUri.Text("action").ShouldBe("pass", inUri.ToJsonString());
+        inUri.Text("uri").ShouldBe("/test/a.m3u8");
+        var both = await admin.SimulateAsync($"/_p/{secret}/test/a.m3u8?a=1", new() { ["user-agent"] = PartnerCalls.MediaTailorUserAgent }, query: "b=2");
+        both.Text("action").ShouldBe("pass", both.ToJsonString());
+        // The split is CloudFront's, not a loosening: a path that is no manifest stays out of scope.
+        var segment = await admin.SimulateAsync($"/_p/{secret}/test/a.ts?x=a.m3u8", new() { ["user-agent"] = PartnerCalls.MediaTailorUserAgent });
+        segment.Text("reason").ShouldBe("secret-scope");
+    }
+
+    [Theory]
+    [InlineData("/a.m3u8?x=1", null, "/a.m3u8", "x=1")]
+    [InlineData("/a.m3u8?x=1", "y=2", "/a.m3u8", "x=1&y=2")]
+    [InlineData("/a.m3u8?", "y=2", "/a.m3u8", "y=2")]
+    [InlineData("/a.m3u8", "y=2", "/a.m3u8", "y=2")]
+    [InlineData("/a?b?c", null, "/a", "b?c")]
+    public void The_query_split_keeps_the_path_and_joins_both_queries(string uri, string? query, string path, string joined) =>
+        EdgeAllowlist.Api.Features.Simulate.Run.Endpoint.SplitQuery(uri, query).ShouldBe((path, (string?)joined));
 }

@@ -27,9 +27,13 @@ public sealed class FirstRunTests(ApiHost host) : IClassFixture<ApiHost>
         (await admin.SimulateAsync("/live/a/segment1.ts", new() { ["user-agent"] = AppleCoreMedia })).Text("action").ShouldBe("pass");
         (await admin.GetJsonAsync("/v1/status"))["warnings"]!.AsArray().ShouldBeEmpty();
 
-        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { noOrigin = "deny" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // Each of these flips a built-in expectation (the allow rule's player denied; the forged MediaTailor request let in): forced.
+        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { noOrigin = "deny" })).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await admin.GetJsonAsync("/v1/status"))["warnings"]!.AsArray().ShouldHaveSingleItem()!.GetValue<string>().ShouldEndWith("(noOrigin is deny).");
-        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { noOrigin = "ua", mode = "report" })).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await admin.GetJsonAsync("/v1/status"))["warnings"]!.AsArray().ShouldHaveSingleItem()!.GetValue<string>().ShouldStartWith("mode is report: nothing is blocked");
+        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { noOrigin = "ua", mode = "report" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var reportWarnings = (await admin.GetJsonAsync("/v1/status"))["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).ToList();
+        reportWarnings[0].ShouldStartWith("mode is report: nothing is blocked");
+        // Status tells the truth from the expectations: in report mode the forged MediaTailor request passes.
+        reportWarnings.Skip(1).ShouldHaveSingleItem().ShouldStartWith("EXPECTATION FAILS: builtin:forged-mediatailor: expected deny, the function answers pass");
     }
 }

@@ -47,7 +47,7 @@ public sealed class SharedStoreTests(SharedPostgresEmulatorApiHost host) : IClas
             (await b.GetAsync("/v1/origins?limit=1")).EnsureSuccessStatusCode();
             (await a.PostJsonAsync("/v1/origins", new { origin })).StatusCode.ShouldBe(HttpStatusCode.Created);
 
-            var response = await b.DeleteAsync($"/v1/origins/{origin}");
+            var response = await b.DeleteAsync($"/v1/origins/{origin}?force=true");
 
             response.StatusCode.ShouldBe(HttpStatusCode.NoContent, await response.Content.ReadAsStringAsync());
             (await direct.ListAllAsync()).ShouldNotContainKey("o:" + origin);
@@ -62,7 +62,7 @@ public sealed class SharedStoreTests(SharedPostgresEmulatorApiHost host) : IClas
             const string origin = "https://repro2.shared.example";
             (await a.PostJsonAsync("/v1/origins", new { origin })).StatusCode.ShouldBe(HttpStatusCode.Created);
             (await b.GetJsonAsync($"/v1/origins/{origin}"))["origin"]!.GetValue<string>().ShouldBe(origin);
-            (await a.DeleteAsync($"/v1/origins/{origin}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+            (await a.DeleteAsync($"/v1/origins/{origin}?force=true")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 
             var response = await b.PostJsonAsync("/v1/origins", new { origin });
 
@@ -79,7 +79,7 @@ public sealed class SharedStoreTests(SharedPostgresEmulatorApiHost host) : IClas
             const string origin = "https://repro3.shared.example";
             (await a.PostJsonAsync("/v1/origins", new { origin })).StatusCode.ShouldBe(HttpStatusCode.Created);
             (await b.GetJsonAsync($"/v1/origins/{origin}"))["origin"]!.GetValue<string>().ShouldBe(origin);
-            (await a.DeleteAsync($"/v1/origins/{origin}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+            (await a.DeleteAsync($"/v1/origins/{origin}?force=true")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 
             var response = await b.PostJsonAsync("/v1/origins/bulk", new { origins = new[] { new { origin } } });
 

@@ -34,7 +34,8 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
         var found = await console.PageAsync("/console/origins?q=BULK-two");
         found.ShouldContain("data-origin=\"https://bulk-two.example\"");
         found.ShouldNotContain("data-origin=\"https://already.example\"");
-        (await console.PostAsync("/console/origins", "?handler=Delete", ("origin", "https://bulk-two.example"))).StatusCode.ShouldBe(HttpStatusCode.Found);
+        (await console.PostAsync("/console/origins", "?handler=Delete", ("origin", "https://bulk-two.example"))).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await console.PostAsync("/console/origins", "?handler=Delete", ("origin", "https://bulk-two.example"), ("force", "true"))).StatusCode.ShouldBe(HttpStatusCode.Found);
         (await admin.GetAsync("/v1/origins/https://bulk-two.example")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await admin.GetJsonAsync("/v1/audit?action=origin.delete&target=https://bulk-two.example"))["items"]!.AsArray().ShouldHaveSingleItem()!["actor"]!.GetValue<string>().ShouldBe("bootstrap-admin");
     }
@@ -43,7 +44,7 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task User_agent_rules_hint_at_the_wildcard_and_show_the_apis_reasons()
     {
         using var console = await AdminAsync();
-        var added = await console.PostAsync("/console/user-agents", "?handler=Add", ("list", "allow"), ("kind", "contains"), ("pattern", "AppleCoreMedia/1.0 (iPhone"));
+        var added = await console.PostAsync("/console/user-agents", "?handler=Add", ("list", "allow"), ("kind", "contains"), ("pattern", "AppleCoreMedia/1.0 (iPhone"), ("force", "true"));
         added.StatusCode.ShouldBe(HttpStatusCode.Found);
         var page = await console.PageAsync("/console/user-agents");
         page.ShouldContain(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(Features.UserAgents.UserAgentRules.Semantics));
@@ -60,7 +61,7 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
         (await admin.GetJsonAsync("/v1/user-agents"))["deny"]!.AsArray().ShouldBeEmpty();
 
         var rule = (await admin.GetJsonAsync("/v1/user-agents"))["allow"]!.AsArray().Single(r => r!["pattern"]!.GetValue<string>() == "AppleCoreMedia/1.0 (iPhone")!;
-        (await console.PostAsync("/console/user-agents", "?handler=Delete", ("list", "allow"), ("id", rule["id"]!.GetValue<string>()))).StatusCode.ShouldBe(HttpStatusCode.Found);
+        (await console.PostAsync("/console/user-agents", "?handler=Delete", ("list", "allow"), ("id", rule["id"]!.GetValue<string>()), ("force", "true"))).StatusCode.ShouldBe(HttpStatusCode.Found);
         (await admin.GetJsonAsync("/v1/user-agents"))["allow"]!.AsArray().ShouldNotContain(r => r!["id"]!.GetValue<string>() == rule["id"]!.GetValue<string>());
     }
 
@@ -69,7 +70,8 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
     {
         using var console = await AdminAsync();
         using var admin = host.Admin();
-        (await console.PostAsync("/console/settings", "?handler=Mode", ("mode", "report"))).StatusCode.ShouldBe(HttpStatusCode.Found);
+        // Confirmed: report lets the forged MediaTailor request through.
+        (await console.PostAsync("/console/settings", "?handler=Mode", ("mode", "report"), ("force", "true"))).StatusCode.ShouldBe(HttpStatusCode.Found);
         (await admin.GetJsonAsync("/v1/settings"))["mode"]!.GetValue<string>().ShouldBe("report");
 
         var asked = await console.PostAsync("/console/settings", "?handler=Mode", ("mode", "enforce"));
@@ -139,7 +141,7 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
         page.ShouldContain("value=\"rot-only\"");
         page.ShouldNotContain("Register a partner");
 
-        var rotated = await console.PostAsync("/console/partners", "?handler=Rotate", ("partner", "rot-only"), ("distributionDomain", "d111111abcdef8.cloudfront.net"), ("graceSeconds", "3600"), ("idempotencyKey", Guid.NewGuid().ToString("N")));
+        var rotated = await console.PostAsync("/console/partners", "?handler=Rotate", ("partner", "rot-only"), ("distributionDomain", "d111111abcdef8.cloudfront.net"), ("graceHours", "1"), ("idempotencyKey", Guid.NewGuid().ToString("N")));
         var shown = await rotated.Content.ReadAsStringAsync();
         rotated.StatusCode.ShouldBe(HttpStatusCode.OK, shown);
         shown.ShouldContain("New secret for rot-only");
@@ -164,8 +166,18 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
         (await console.PageAsync($"/console/partners?revoke=confirm-me/{id}")).ShouldContain($"Revoke secret {id} of confirm-me?");
         (await admin.GetJsonAsync("/v1/partners/confirm-me/secrets"))["items"]!.AsArray().Count.ShouldBe(1, "asking changes nothing");
 
-        (await console.PostAsync($"/console/partners?revoke=confirm-me/{id}", "&handler=Revoke", ("partner", "confirm-me"), ("id", id))).StatusCode.ShouldBe(HttpStatusCode.Found);
+        // The partner's last secret: the console shows the flip it would cause and changes nothing until confirmed again.
+        var refused = await console.PostAsync($"/console/partners?revoke=confirm-me/{id}", "&handler=Revoke", ("partner", "confirm-me"), ("id", id));
+        refused.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var shown = await refused.Content.ReadAsStringAsync();
+        shown.ShouldContain("data-flip=\"builtin:partner:confirm-me\"");
+        shown.ShouldContain("Write it anyway");
+        (await admin.GetJsonAsync("/v1/partners/confirm-me/secrets"))["items"]!.AsArray().Count.ShouldBe(1, "refused changes nothing");
+
+        (await console.PostAsync($"/console/partners?revoke=confirm-me/{id}", "&handler=Revoke", ("partner", "confirm-me"), ("id", id), ("force", "true"))).StatusCode.ShouldBe(HttpStatusCode.Found);
         (await admin.GetJsonAsync("/v1/partners/confirm-me/secrets"))["items"]!.AsArray().ShouldBeEmpty();
+        (await admin.GetJsonAsync($"/v1/audit?action=secret.revoke&target=confirm-me%2F{id}"))["items"]!.AsArray().ShouldHaveSingleItem()!["detail"]!.GetValue<string>()
+            .ShouldContain("builtin:partner:confirm-me (pass -> deny)");
     }
 
     [Theory]

@@ -119,11 +119,12 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Partners & secrets" }).ClickAsync();
         partner = page.Locator("section[data-partner='mediatailor']");
-        await partner.GetByLabel("Distribution domain", new() { Exact = true }).FillAsync(Distribution);
+        // One domain field, left empty: the rotation reuses the domain of the partner's current secret.
         await partner.GetByRole(AriaRole.Button, new() { Name = "Rotate" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("issued")).ToContainTextAsync("keep working until their grace ends");
         var rotated = await page.GetByLabel(new Regex("^Secret \\(sec_")).InputValueAsync();
         rotated.ShouldNotBe(secret);
+        (await page.GetByLabel("VideoContentSourceUrl for MediaTailor").InputValueAsync()).ShouldBe($"https://{Distribution}/_p/{rotated}/");
         partner = page.Locator("section[data-partner='mediatailor']");
         await Assertions.Expect(partner.Locator("tr[data-secret]")).ToHaveCountAsync(2);
         await Assertions.Expect(partner.Locator("time.grace")).ToHaveCountAsync(1);
@@ -194,7 +195,7 @@ public sealed partial class ConsoleTests(ApiHost host, ConsoleBrowser browser) :
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Origins", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add origin" })).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Preview the plan" })).ToHaveCountAsync(0);
-        await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Console" }).GetByRole(AriaRole.Link)).ToHaveTextAsync(["Overview", "Origins", "User-Agent rules", "Settings", "Simulate", "Rollout"]);
+        await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Console" }).GetByRole(AriaRole.Link)).ToHaveTextAsync(["Overview", "Origins", "User-Agent rules", "Settings", "Simulate", "Expectations", "Rollout"]);
         await page.GotoAsync("/console/user-agents");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add rule" })).ToHaveCountAsync(0);
         await page.GotoAsync("/console/settings");

@@ -35,7 +35,8 @@ public static class InvariantCheck
         CheckOutcomes(changes, items, outcomes, violations);
         CheckExternal(changes, externalKeys ?? new HashSet<string>(), violations);
 
-        var recovered = changes.Count(e => ((string?)e["detail"])?.StartsWith(RecoveryDetailPrefix, StringComparison.Ordinal) == true);
+        // Contains, not StartsWith: a forced write's note on expectation flips comes before it.
+        var recovered = changes.Count(e => ((string?)e["detail"])?.Contains(RecoveryDetailPrefix, StringComparison.Ordinal) == true);
         var external = changes.Count(e => (string)e["action"]! == ExternalChange);
         return (new(outcomes.Count, outcomes.Count(o => o.Acknowledged), outcomes.Count(o => !o.Acknowledged), recovered, external, audit.Count, violations.Count), violations);
     }

@@ -3,6 +3,7 @@ using EdgeAllowlist.Api.Features.Origins;
 using FluentValidation.Results;
 using AddUserAgent = EdgeAllowlist.Api.Features.UserAgents.Add.Request;
 using CreatePartner = EdgeAllowlist.Api.Features.Partners.Create.Request;
+using ExpectationDefinition = EdgeAllowlist.Api.Features.Expectations.ExpectationDefinition;
 using UpdateSettings = EdgeAllowlist.Api.Features.Settings.Update.Request;
 using UserAgentRule = EdgeAllowlist.Api.Features.UserAgents.UserAgentRule;
 
@@ -10,7 +11,8 @@ namespace EdgeAllowlist.Api.Features.DesiredState;
 
 /// <summary>
 /// The rules as a file a team keeps in Git: origins (with expiry and note), User-Agent rules, the
-/// edge policy and the partners with their scope. Secrets are not desired state — they are issued,
+/// edge policy, the partners with their scope, and the expectations every write must keep (the
+/// admin's own; built-in ones are derived from the rules). Secrets are not desired state — they are issued,
 /// shown once and rotated, never declared — so a document has no place for them. A section left out
 /// (null) is not managed: apply leaves it as it is; a section given is the whole of it.
 /// </summary>
@@ -19,7 +21,8 @@ sealed record DesiredStateDocument(
     IReadOnlyList<OriginEntry>? Origins,
     IReadOnlyList<UserAgentEntry>? UserAgents,
     UpdateSettings? Settings,
-    IReadOnlyList<CreatePartner>? Partners)
+    IReadOnlyList<CreatePartner>? Partners,
+    IReadOnlyList<ExpectationDefinition>? Expectations = null)
 {
     public const int CurrentVersion = 1;
 
@@ -55,6 +58,7 @@ sealed record DesiredStateDocument(
             });
             RuleFor(d => d.Settings!).SetValidator(new UpdateSettings.Validator()).When(d => d.Settings is not null);
             RuleForEach(d => d.Partners).NotNull().SetValidator(new CreatePartner.Validator());
+            RuleForEach(d => d.Expectations).NotNull().SetValidator(new ExpectationDefinition.Validator());
         }
     }
 
@@ -73,6 +77,10 @@ sealed record DesiredStateDocument(
         for (var i = 0; i < (Partners?.Count ?? 0); i++)
             if (!partners.TryAdd(Partners![i].Id, i))
                 yield return new($"partners[{i}].id", $"id is listed twice (first as partners[{partners[Partners[i].Id]}]).");
+        var expectations = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < (Expectations?.Count ?? 0); i++)
+            if (!expectations.TryAdd(Expectations![i].Name, i))
+                yield return new($"expectations[{i}].name", $"name is listed twice (first as expectations[{expectations[Expectations[i].Name]}]).");
     }
 }
 

@@ -26,17 +26,22 @@ sealed record PlanCounts(int Additions, int Deletions, int Changes);
 /// What applying a document would do. <see cref="PlanDigest"/> hashes the changes themselves, so an
 /// apply that names it (If-Match) runs only when it would make exactly the changes reviewed.
 /// </summary>
-sealed record PlanView(string PlanDigest, string DocumentDigest, PlanCounts Counts, int MaxDeletions, bool NeedsForce, IReadOnlyList<PlannedChange> Changes);
+sealed record PlanView(string PlanDigest, string DocumentDigest, PlanCounts Counts, int MaxDeletions, bool NeedsForce, IReadOnlyList<PlannedChange> Changes)
+{
+    /// <summary>The expectations the store changes would break (apply refuses them unless forced); not part of the digest, which covers the changes only.</summary>
+    public IReadOnlyList<ExpectationFlip> Flips { get; init; } = [];
+}
 
-/// <summary>A plan and what carrying it out writes: KVS keys, origin notes, new partners.</summary>
-sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, IReadOnlyList<(string Origin, string Note)> NoteWrites, IReadOnlyList<(int Index, Partners.Create.Request Partner)> PartnerAdds, IReadOnlyList<(int Index, Partners.Create.Request Partner)> PartnerChanges)
+/// <summary>A plan and what carrying it out writes: KVS keys, origin notes, new partners, the admin's expectations (null: not managed).</summary>
+sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, IReadOnlyList<(string Origin, string Note)> NoteWrites, IReadOnlyList<(int Index, Partners.Create.Request Partner)> PartnerAdds, IReadOnlyList<(int Index, Partners.Create.Request Partner)> PartnerChanges,
+    IReadOnlyList<Expectations.ExpectationDefinition>? ExpectationsWanted = null)
 {
     /// <summary>
     /// A pure function of the document and the state it is given, so the writer can re-run it
     /// against the state it is about to write over and compare digests.
     /// </summary>
     public static ComputedPlan Compute(DesiredStateDocument document, IReadOnlyDictionary<string, string> state, IReadOnlyDictionary<string, string> notes,
-        IReadOnlyList<Partner> partners, int maxDeletions)
+        IReadOnlyList<Partner> partners, IReadOnlyList<Expectations.ExpectationDefinition> expectations, int maxDeletions)
     {
         var changes = new List<PlannedChange>();
         var writes = new Dictionary<string, KeyWrite>(StringComparer.Ordinal);
@@ -128,16 +133,33 @@ sealed record ComputedPlan(PlanView View, IReadOnlyList<KeyWrite> StoreWrites, I
             }
         }
 
+        if (document.Expectations is { } wantedExpectations)
+        {
+            var current = expectations.ToDictionary(e => e.Name, StringComparer.Ordinal);
+            var wantedNames = wantedExpectations.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in current.Values.Where(e => !wantedNames.Contains(e.Name)).OrderBy(e => e.Name, StringComparer.Ordinal))
+                changes.Add(new("expectation", PlannedChange.Remove, gone.Name, Describe(gone), null));
+            foreach (var wanted in wantedExpectations.OrderBy(e => e.Name, StringComparer.Ordinal))
+            {
+                if (!current.TryGetValue(wanted.Name, out var existing))
+                    changes.Add(new("expectation", PlannedChange.Add, wanted.Name, null, Describe(wanted)));
+                else if (Expectations.ExpectationStore.Serialize(existing) != Expectations.ExpectationStore.Serialize(wanted))
+                    changes.Add(new("expectation", PlannedChange.Change, wanted.Name, Describe(existing), Describe(wanted)));
+            }
+        }
+
         var counts = new PlanCounts(
             changes.Count(c => c.Op == PlannedChange.Add),
             changes.Count(c => c.Op == PlannedChange.Remove),
             changes.Count(c => c.Op == PlannedChange.Change));
         var view = new PlanView(Digest(changes), Digest(document), counts, maxDeletions, counts.Deletions > maxDeletions, changes);
-        return new(view, [.. writes.Values], noteWrites, partnerAdds, partnerChanges);
+        return new(view, [.. writes.Values], noteWrites, partnerAdds, partnerChanges, document.Expectations);
     }
 
     static JsonObject Describe(string value, string? note) =>
         new() { ["expiresAt"] = KvsLayout.ReadExpiry(value)?.ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["note"] = note };
+
+    static JsonNode Describe(Expectations.ExpectationDefinition expectation) => JsonNode.Parse(Expectations.ExpectationStore.Serialize(expectation))!;
 
     static JsonObject Describe(UserAgentRule rule) => new() { ["list"] = rule.List, ["kind"] = rule.Kind, ["pattern"] = rule.Pattern };
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeAllowlist.Api.Features.Expectations;
 using EdgeAllowlist.Api.Features.Origins;
 using EdgeAllowlist.Api.Features.Partners;
 using EdgeAllowlist.Api.Features.Settings;
@@ -40,6 +41,8 @@ sealed class DesiredStateService(
     StoreWriter writer,
     OriginNotes notes,
     PartnerDirectory partners,
+    ExpectationStore expectations,
+    ExpectationChecks checks,
     AuditTrail audit,
     IOptions<DesiredStateOptions> options,
     RetryPolicy policy)
@@ -50,15 +53,30 @@ sealed class DesiredStateService(
         var items = (await writer.GetStateAsync(ct)).Items;
         var originNotes = await notes.ReadAllAsync(ct);
         var partnerList = await partners.ListAsync(ct);
-        return Document(items, originNotes, [.. partnerList.Select(p => new Partners.Create.Request(p.Id, p.Scope, p.Description))]);
+        return Document(items, originNotes, [.. partnerList.Select(p => new Partners.Create.Request(p.Id, p.Scope, p.Description))])
+            with { Expectations = (await expectations.ReadAsync(ct)).Defined };
     }
 
+    /// <summary>The plan, with the expectations its store changes would flip (checked as apply will check them).</summary>
     public async Task<ComputedPlan> PlanAsync(DesiredStateDocument document, CancellationToken ct)
     {
         var items = (await writer.GetStateAsync(ct)).Items;
-        var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, ct);
-        return Plan(document, items, notesNow, partnersNow);
+        var (notesNow, partnersNow, set) = await ReadDatabaseSideAsync(document, ct);
+        var plan = Plan(document, items, notesNow, partnersNow, set.Defined);
+        var after = new Dictionary<string, string>(items, StringComparer.Ordinal);
+        foreach (var write in plan.StoreWrites)
+        {
+            if (write.Value is null)
+                after.Remove(write.Key);
+            else
+                after[write.Key] = write.Value;
+        }
+        return plan with { View = plan.View with { Flips = checks.Flips(Checked(document, set), items, after) } };
     }
+
+    /// <summary>The expectations a document's store changes are checked against: the document's own when it manages them (it is what will be in force), else those in force now.</summary>
+    static ExpectationSet Checked(DesiredStateDocument document, ExpectationSet now) =>
+        document.Expectations is { } declared ? now with { Defined = declared } : now;
 
     /// <summary>
     /// Runs the plan of <paramref name="document"/>. Refused (nothing written) when the plan differs
@@ -69,8 +87,8 @@ sealed class DesiredStateService(
         Actor actor, string action, object? detail, CancellationToken ct)
     {
         var items = (await writer.GetStateAsync(ct)).Items;
-        var (notesNow, partnersNow) = await ReadDatabaseSideAsync(document, ct);
-        var plan = Plan(document, items, notesNow, partnersNow);
+        var (notesNow, partnersNow, set) = await ReadDatabaseSideAsync(document, ct);
+        var plan = Plan(document, items, notesNow, partnersNow, set.Defined);
         if (expectedDigest is not null && expectedDigest != plan.View.PlanDigest)
             throw new StalePlanException(plan.View, "The rules changed since that plan was made; review the current plan and apply it with its digest.");
         if (plan.View.NeedsForce && !force)
@@ -85,7 +103,9 @@ sealed class DesiredStateService(
         if (plan.PartnerAdds.Count > 0 && !mayCreatePartners)
             throw new MutationRejectedException(403, $"partners[{plan.PartnerAdds[0].Index}]", "Adding a partner needs the secrets:admin scope as well. Nothing was written.");
 
-        var etag = await WriteStoreAsync(plan, document, notesNow, partnersNow, actor, action, ct);
+        var etag = await WriteStoreAsync(plan, document, notesNow, partnersNow, set, actor, action, ct);
+        if (plan.ExpectationsWanted is { } wanted)
+            await expectations.ReplaceAllAsync(wanted, actor, ct);
         if (plan.NoteWrites.Count > 0)
             await notes.SetAsync(plan.NoteWrites, actor, ct);
         foreach (var (_, partner) in plan.PartnerAdds)
@@ -113,37 +133,38 @@ sealed class DesiredStateService(
     /// one call sends them first, alone, and the origins after.
     /// </summary>
     async Task<string> WriteStoreAsync(ComputedPlan plan, DesiredStateDocument document, IReadOnlyDictionary<string, string> notesNow,
-        IReadOnlyList<Partner> partnersNow, Actor actor, string action, CancellationToken ct)
+        IReadOnlyList<Partner> partnersNow, ExpectationSet set, Actor actor, string action, CancellationToken ct)
     {
         if (plan.StoreWrites.Count == 0)
             return (await writer.GetStateAsync(ct)).ETag ?? "";
         static bool IsPolicy(KeyWrite w) => w.Key == KvsLayout.ConfigKey || w.Key.StartsWith(KvsLayout.UserAgentPrefix, StringComparison.Ordinal);
         var split = plan.StoreWrites.Count > policy.Limits.MaxKeysPerBatch && plan.StoreWrites.Any(IsPolicy);
+        var check = checks.For(Checked(document, set), actor.Force);
         try
         {
             var outcome = await writer.SubmitAsync(actor, state =>
             {
-                var again = Plan(document, state, notesNow, partnersNow);
+                var again = Plan(document, state, notesNow, partnersNow, set.Defined);
                 if (again.View.PlanDigest != plan.View.PlanDigest)
                     throw new MutationRejectedException(409, "If-Match", "The rules changed while the plan was being applied.");
                 return split ? [.. again.StoreWrites.Where(IsPolicy)] : again.StoreWrites;
-            }, ct);
+            }, check, ct);
             if (!split)
                 return outcome.ETag;
         }
-        catch (MutationRejectedException e) when (e.StatusCode == 409)
+        catch (MutationRejectedException e) when (e.StatusCode == 409 && e is not ExpectationsFlippedException)
         {
             throw new StalePlanException((await PlanAsync(document, ct)).View, "The rules changed since the plan was made; nothing was written. Review the current plan.");
         }
-        return (await writer.SubmitAsync(actor, state => [.. Plan(document, state, notesNow, partnersNow).StoreWrites.Where(w => !IsPolicy(w))], ct)).ETag;
+        return (await writer.SubmitAsync(actor, state => [.. Plan(document, state, notesNow, partnersNow, set.Defined).StoreWrites.Where(w => !IsPolicy(w))], check, ct)).ETag;
     }
 
     ComputedPlan Plan(DesiredStateDocument document, IReadOnlyDictionary<string, string> state, IReadOnlyDictionary<string, string> notesNow,
-        IReadOnlyList<Partner> partnersNow) =>
-        ComputedPlan.Compute(document, state, notesNow, partnersNow, options.Value.MaxDeletions);
+        IReadOnlyList<Partner> partnersNow, IReadOnlyList<ExpectationDefinition> expectationsNow) =>
+        ComputedPlan.Compute(document, state, notesNow, partnersNow, expectationsNow, options.Value.MaxDeletions);
 
-    async Task<(IReadOnlyDictionary<string, string> Notes, IReadOnlyList<Partner> Partners)> ReadDatabaseSideAsync(DesiredStateDocument document, CancellationToken ct) =>
-        (await notes.ReadAllAsync(ct), document.Partners is null ? [] : await partners.ListAsync(ct));
+    async Task<(IReadOnlyDictionary<string, string> Notes, IReadOnlyList<Partner> Partners, ExpectationSet Expectations)> ReadDatabaseSideAsync(DesiredStateDocument document, CancellationToken ct) =>
+        (await notes.ReadAllAsync(ct), document.Partners is null ? [] : await partners.ListAsync(ct), await expectations.ReadAsync(ct));
 
     /// <summary>
     /// The rules as they were right after audit entry <paramref name="seq"/>: the current store with

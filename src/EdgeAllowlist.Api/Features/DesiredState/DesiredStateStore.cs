@@ -50,7 +50,7 @@ public static class DesiredStateStore
         ComputedPlan plan;
         try
         {
-            plan = ComputedPlan.Compute(document, items, new Dictionary<string, string>(), [], int.MaxValue);
+            plan = ComputedPlan.Compute(document, items, new Dictionary<string, string>(), [], [], int.MaxValue);
         }
         catch (MutationRejectedException e)
         {

@@ -63,7 +63,7 @@ public sealed class RolloutRules : IRolloutRules
         var state = new Dictionary<string, string>(StringComparer.Ordinal) { [KvsLayout.ConfigKey] = KvsLayout.DefaultConfig };
         try
         {
-            var plan = ComputedPlan.Compute(document, state, new Dictionary<string, string>(), [], int.MaxValue);
+            var plan = ComputedPlan.Compute(document, state, new Dictionary<string, string>(), [], [], int.MaxValue);
             foreach (var write in plan.StoreWrites)
             {
                 if (write.Value is null)

@@ -110,9 +110,26 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyC
 
     public static string Target(string partner, string id) => $"{partner}/{id}";
 
-    /// <summary>The domain from the request, else the setting; null when neither names one.</summary>
-    public string? DistributionDomain(string? requested) =>
-        requested?.ToLowerInvariant() ?? (options.Value.DistributionDomain is { Length: > 0 } configured ? configured.ToLowerInvariant() : null);
+    /// <summary>
+    /// The domain from the request, else the one the partner's newest live secret was issued for
+    /// (a rotation keeps MediaTailor on the same distribution), else the setting; null when none names one.
+    /// </summary>
+    public async Task<string?> DistributionDomainAsync(string? requested, string partner, CancellationToken ct)
+    {
+        if (requested is not null)
+            return requested.ToLowerInvariant();
+        var live = StoredSecret.OfPartner((await writer.GetStateAsync(ct)).Items, partner).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        await using (var connection = await database.OpenAsync(ct))
+        {
+            var issued = await connection.QueryAsync("SELECT id, distribution_domain FROM partner_secrets WHERE partner = @p AND distribution_domain IS NOT NULL ORDER BY created_at DESC",
+                r => (Id: r.GetString(0), Domain: r.GetString(1)), null, ct, ("p", partner));
+            if (issued.FirstOrDefault(i => live.Contains(i.Id)) is { Domain: { } domain })
+                return domain;
+        }
+        return options.Value.DistributionDomain is { Length: > 0 } configured ? configured.ToLowerInvariant() : null;
+    }
+
+    public const string DomainRequired = "distributionDomain is required: the partner has no live secret issued for a known domain; name the CloudFront distribution (or set Secrets:DistributionDomain).";
 
     public TimeSpan DefaultGrace => options.Value.DefaultGrace;
 
@@ -151,9 +168,9 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyC
         // The key is in the store now; a caller who goes away must not leave it without its metadata.
         await using (var connection = await database.OpenAsync(CancellationToken.None))
             await connection.ExecuteAsync(
-                "INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by, created_by_token) VALUES (@id, @p, @f, @c, @b, @t) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO partner_secrets (id, partner, fingerprint, created_at, created_by, created_by_token, distribution_domain) VALUES (@id, @p, @f, @c, @b, @t, @d) ON CONFLICT (id) DO NOTHING",
                 null, CancellationToken.None, ("id", id), ("p", partner.Id), ("f", Fingerprint(hash)), ("c", now.ToUnixTimeMilliseconds()), ("b", command.Actor.Name),
-                ("t", command.TokenId));
+                ("t", command.TokenId), ("d", command.Domain));
         var state = (await writer.GetStateAsync(ct)).Items;
         var rotatedTargets = outcome.Entries.Where(e => e.Action == AuditActions.SecretRotateOut).Select(e => e.Target).ToHashSet();
         var rotated = await ViewsAsync(StoredSecret.OfPartner(state, partner.Id).Where(s => rotatedTargets.Contains(s.Target)).ToList(), ct);

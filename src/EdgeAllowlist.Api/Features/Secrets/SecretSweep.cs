@@ -45,7 +45,9 @@ sealed class SecretSweep(PartnerSecrets secrets, StoreWriter writer, Idempotency
             await idempotency.RetireAsync(abandoned, ct);
             return 0;
         }
-        var outcome = await secrets.EndAsync(new(ActorName, null, null), AuditActions.SecretSweep, items => StoredSecret.All(items).Where(Ends), ct);
+        // Forced: an expired secret passes nothing already, and an abandoned one was never handed to
+        // anyone, so no partner can hold it; a built-in partner expectation it "flips" is recorded in the audit.
+        var outcome = await secrets.EndAsync(new(ActorName, null, null, Force: true), AuditActions.SecretSweep, items => StoredSecret.All(items).Where(Ends), ct);
         await idempotency.RetireAsync(abandoned, ct);
         if (outcome.Entries.Count > 0)
             logger.LogInformation("Deleted {Count} expired or abandoned partner secrets", outcome.Entries.Count);

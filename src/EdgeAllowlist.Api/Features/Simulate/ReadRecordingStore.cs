@@ -40,17 +40,21 @@ sealed class ReadRecordingStore(IKeyValueStore inner) : IKeyValueStore
         }
         lock (reads)
             reads.Add(new(key, item is not null, item?.Value));
-        if (item is null || key != KvsLayout.ConfigKey)
-            return item;
+        return item is null || key != KvsLayout.ConfigKey ? item : item with { Value = WithReason(item.Value) };
+    }
+
+    /// <summary><c>cfg</c> with <c>reason</c> on, so a denial names its rule; a value that is not a JSON object is left for the function to fail on.</summary>
+    public static string WithReason(string policyValue)
+    {
         try
         {
-            var policy = JsonNode.Parse(item.Value)!.AsObject();
+            var policy = JsonNode.Parse(policyValue)!.AsObject();
             policy["reason"] = true;
-            return item with { Value = policy.ToJsonString() };
+            return policy.ToJsonString();
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
         {
-            return item;
+            return policyValue;
         }
     }
 

@@ -25,6 +25,10 @@ public static class AuditActions
     public const string SecretRotateOut = "secret.rotate-out";
     public const string SecretRevoke = "secret.revoke";
     public const string SecretSweep = "secret.sweep";
+    public const string ExpectationAdd = "expectation.add";
+    public const string ExpectationDelete = "expectation.delete";
+    public const string ExpectationMute = "expectation.mute";
+    public const string ExpectationUnmute = "expectation.unmute";
     public const string TokenBootstrap = "token.bootstrap";
     public const string TokenCreate = "token.create";
     public const string TokenRevoke = "token.revoke";
@@ -53,7 +57,8 @@ public static class AuditActions
     public static readonly IReadOnlyList<string> All =
     [
         OriginAdd, OriginDelete, OriginExpiry, OriginNote, UserAgentAdd, UserAgentDelete, UserAgentUpdate, SettingsUpdate, SettingsInitialize,
-        PartnerCreate, SecretCreate, SecretRotate, SecretRotateOut, SecretRevoke, SecretSweep, TokenBootstrap, TokenCreate, TokenRevoke, TokenReset,
+        PartnerCreate, SecretCreate, SecretRotate, SecretRotateOut, SecretRevoke, SecretSweep,
+        ExpectationAdd, ExpectationDelete, ExpectationMute, ExpectationUnmute, TokenBootstrap, TokenCreate, TokenRevoke, TokenReset,
         AuthDenied, RequestRejected, DesiredStateApply, DesiredStateRollback, ExternalChange, MirrorDrift, AuditRechain, RollbackReapply, RollbackAccept,
     ];
 

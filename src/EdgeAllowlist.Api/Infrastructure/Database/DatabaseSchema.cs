@@ -134,9 +134,28 @@ public static class DatabaseSchema
             fingerprint TEXT NOT NULL,
             created_at BIGINT NOT NULL,
             created_by TEXT NOT NULL,
-            created_by_token TEXT NULL)
+            created_by_token TEXT NULL,
+            distribution_domain TEXT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS ix_partner_secrets_partner ON partner_secrets (partner, created_at)",
+        // The admin's expectations (Features/Expectations): a probe request, as the simulator takes it
+        // (JSON; never a secret, refused on input), and the outcome it must keep.
+        """
+        CREATE TABLE IF NOT EXISTS expectations (
+            name TEXT PRIMARY KEY,
+            request TEXT NOT NULL,
+            expect TEXT NOT NULL,
+            reason TEXT NULL,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL)
+        """,
+        // Built-in expectations muted one at a time, by name.
+        """
+        CREATE TABLE IF NOT EXISTS expectation_mutes (
+            name TEXT PRIMARY KEY,
+            muted_at BIGINT NOT NULL,
+            muted_by TEXT NOT NULL)
+        """,
         // Console sessions (ConsoleSessions): keyed by the hash of the cookie's id, the token sealed
         // with a key derived from that id; deleted with their token's revocation.
         """
@@ -214,6 +233,8 @@ public static class DatabaseSchema
         await AddColumnAsync(database, "kvs_state", "seal", "TEXT NULL", cancellationToken);
         await AddColumnAsync(database, "kvs_state", "acked_version", "BIGINT NULL", cancellationToken);
         await AddColumnAsync(database, "kvs_state", "ack_seq", "BIGINT NULL", cancellationToken);
+        // The domain a secret's VideoContentSourceUrl named, so a rotation can reuse it; null for older secrets.
+        await AddColumnAsync(database, "partner_secrets", "distribution_domain", "TEXT NULL", cancellationToken);
         await database.WriteLockedAsync(async (connection, transaction) =>
         {
             foreach (var statement in Statements)

@@ -5,8 +5,8 @@ namespace EdgeAllowlist.Api.Infrastructure.Writer;
 /// <summary>One key to put (<see cref="Value"/> set) or delete (null), and how to audit it (<see cref="Detail"/>: a note for the audit entry).</summary>
 public sealed record KeyWrite(string Key, string? Value, string Action, string Target, string? Detail = null);
 
-/// <summary>Who asked for a change, for the audit trail.</summary>
-public sealed record Actor(string Name, string? RequestId, string? Client);
+/// <summary>Who asked for a change, for the audit trail; <see cref="Force"/>: write even when expectations would flip (<c>?force=true</c>).</summary>
+public sealed record Actor(string Name, string? RequestId, string? Client, bool Force = false);
 
 /// <summary>
 /// A change expressed as desired state: given the store as it is now, which keys must change. The
@@ -17,7 +17,8 @@ public sealed record Actor(string Name, string? RequestId, string? Client);
 public delegate IReadOnlyList<KeyWrite> MutationPlan(IReadOnlyDictionary<string, string> state);
 
 /// <summary>A refusal of a change, answered as problem details naming the field (<see cref="Errors.Problems"/>).</summary>
-public sealed class MutationRejectedException(int statusCode, string field, string message) : Errors.ProblemException(statusCode, message, field)
+public class MutationRejectedException(int statusCode, string field, string message, IReadOnlyDictionary<string, object>? extensions = null)
+    : Errors.ProblemException(statusCode, message, field, extensions: extensions)
 {
     public new string Field => base.Field!;
 }

@@ -4,7 +4,7 @@ using EdgeAllowlist.Api.Infrastructure.Store;
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 
 /// <summary>One change waiting in the writer's queue, and what the writer learned of it so far.</summary>
-public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst, IReadOnlyCollection<string>? keys = null)
+public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst, IReadOnlyCollection<string>? keys = null, ChangeCheck? check = null)
 {
     /// <summary>Every key the plan reads (and so may write); null when it may read any key, so only a full re-read of the store can refresh its state.</summary>
     public IReadOnlyCollection<string>? Keys { get; } = keys;
@@ -19,6 +19,9 @@ public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst
     public Actor Actor { get; } = actor;
 
     public MutationPlan Plan { get; } = plan;
+
+    /// <summary>The expectations the change must keep; none for the writer's own changes (the first <c>cfg</c>, re-reads).</summary>
+    public ChangeCheck? Check { get; } = check;
 
     public List<AuditEntry> Entries { get; } = [];
 

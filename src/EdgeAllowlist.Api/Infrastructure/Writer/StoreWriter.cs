@@ -20,6 +20,7 @@ public sealed class StoreWriter(
     DatabaseStartup database,
     TimeProvider time,
     IOptions<WriterOptions> options,
+    IChangeChecks checks,
     ILogger<StoreWriter> logger) : BackgroundService
 {
     const int MaxMutationsPerBatch = 500;
@@ -47,22 +48,31 @@ public sealed class StoreWriter(
     /// <summary>Mirror rows last found edited in the database (failed seal), for status.</summary>
     public MirrorTamper? Tamper => applier.Tamper;
 
-    public Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default) =>
-        SubmitAsync(actor, plan, null, cancellationToken);
+    /// <summary>
+    /// Queues a change and waits for its answer. Every change is checked against the expectations
+    /// first (<see cref="IChangeChecks"/>): one that would flip any is refused with
+    /// <see cref="ExpectationsFlippedException"/> unless the actor forces it.
+    /// </summary>
+    public async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, CancellationToken cancellationToken = default) =>
+        await SubmitCoreAsync(actor, plan, null, await checks.PrepareAsync(actor, cancellationToken), cancellationToken);
+
+    /// <summary>With a check of the caller's own (desired-state apply checks against the expectations its document declares).</summary>
+    public Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, ChangeCheck? check, CancellationToken cancellationToken = default) =>
+        SubmitCoreAsync(actor, plan, null, check, cancellationToken);
 
     /// <summary>
     /// A change whose plan reads no key but <paramref name="keys"/>: after an external edit it is
     /// planned from those keys read afresh (one GetKey each), not from a listing of the whole store.
     /// </summary>
-    public Task<WriteOutcome> SubmitKeyedAsync(Actor actor, IReadOnlyCollection<string> keys, MutationPlan plan, CancellationToken cancellationToken = default) =>
-        SubmitAsync(actor, plan, keys, cancellationToken);
+    public async Task<WriteOutcome> SubmitKeyedAsync(Actor actor, IReadOnlyCollection<string> keys, MutationPlan plan, CancellationToken cancellationToken = default) =>
+        await SubmitCoreAsync(actor, plan, keys, await checks.PrepareAsync(actor, cancellationToken), cancellationToken);
 
-    async Task<WriteOutcome> SubmitAsync(Actor actor, MutationPlan plan, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
+    async Task<WriteOutcome> SubmitCoreAsync(Actor actor, MutationPlan plan, IReadOnlyCollection<string>? keys, ChangeCheck? check, CancellationToken cancellationToken)
     {
         await WaitStartedAsync(cancellationToken);
         // Planned against the acknowledged state, a write would overwrite the rollback's evidence; restoring or accepting comes first.
         ThrowIfRolledBack();
-        return await EnqueueAsync(new(actor, plan, syncFirst: false, keys), cancellationToken);
+        return await EnqueueAsync(new(actor, plan, syncFirst: false, keys, check), cancellationToken);
     }
 
     void ThrowIfRolledBack()

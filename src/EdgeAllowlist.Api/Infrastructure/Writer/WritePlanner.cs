@@ -48,6 +48,14 @@ public static class WritePlanner
                 }
                 if (size > KvsLimits.MaxStoreBytes)
                     throw new MutationRejectedException(422, "store", $"The change would bring the store to {size} bytes, over the KVS quota of {KvsLimits.MaxStoreBytes} bytes; nothing was written.");
+                // Checked against the store as this change would leave it, after the changes planned before it.
+                if (planned.Count > 0 && pending.Check is { } check && check.Flips(working, items) is { Count: > 0 } flips)
+                {
+                    if (!check.Force)
+                        throw new ExpectationsFlippedException(flips);
+                    var note = ExpectationsFlippedException.AuditDetail(flips);
+                    planned = [.. planned.Select(w => w with { Write = w.Write with { Detail = w.Write.Detail is null ? note : $"{w.Write.Detail}; {note}" } })];
+                }
                 touched.UnionWith(planned.Select(w => w.Write.Key));
                 working = items;
                 bytes = size;

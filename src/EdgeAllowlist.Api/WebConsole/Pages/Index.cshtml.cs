@@ -48,6 +48,9 @@ public sealed class OverviewModel(InProcessApi api, ConsoleSessions sessions, Ti
                 Warnings.Add("Denials carry x-allowlist-reason, which tells a caller which rule hit: for staging only.");
             if (status.Str("drift") != "in-sync")
                 Warnings.Add($"Drift: {status.Str("drift")} — the store was changed outside this service; see kvs.external-change in the audit.");
+            // Every expectation that fails now, by name: "nothing needs your attention" only when all hold.
+            foreach (var failing in (await Api("GET", "/v1/expectations")).Json.Items("items").Where(e => !e.Bool("holds") && !e.Bool("muted")))
+                Warnings.Add($"Expectation {failing.Str("name")} fails now: expected {failing.Str("expect")}, the function answers {failing.Str("outcome")}{(failing.Str("outcomeReason") is { Length: > 0 } why ? $" ({why})" : "")}. {failing.Str("description")}.");
             // "broken" is what status says; this compared with "invalid", which it never says, so the warning never showed.
             if (status.Str("auditChain") == Infrastructure.Integrity.IntegrityReport.Broken)
                 Warnings.Add($"The audit trail does not verify ({status.Long("auditProblems")} problems, first bad entry {status.Str("auditFirstInvalidSeq")}): see Verify on the Audit page.");

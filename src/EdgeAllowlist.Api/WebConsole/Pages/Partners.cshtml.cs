@@ -61,8 +61,13 @@ public sealed class PartnersModel(InProcessApi api, ConsoleSessions sessions, Ti
     public Task<IActionResult> OnPostCreateSecretAsync(string? partner, string? distributionDomain, string? idempotencyKey) =>
         IssueAsync($"/v1/partners/{Escape(partner ?? "")}/secrets", new { distributionDomain = Blank(distributionDomain) }, idempotencyKey);
 
-    public Task<IActionResult> OnPostRotateAsync(string? partner, string? distributionDomain, int? graceSeconds, string? idempotencyKey) =>
-        IssueAsync($"/v1/partners/{Escape(partner ?? "")}/secrets/rotate", new { distributionDomain = Blank(distributionDomain), graceSeconds }, idempotencyKey);
+    /// <summary>People think of grace in hours; the API takes seconds, and its validator names the field when the hours are out of range.</summary>
+    public Task<IActionResult> OnPostRotateAsync(string? partner, string? distributionDomain, double? graceHours, string? idempotencyKey) =>
+        IssueAsync($"/v1/partners/{Escape(partner ?? "")}/secrets/rotate", new
+        {
+            distributionDomain = Blank(distributionDomain),
+            graceSeconds = graceHours is { } hours ? (int?)Math.Round(Math.Clamp(hours, -1, 1e5) * 3600) : null,
+        }, idempotencyKey);
 
     /// <summary>Answered with the page itself, not a redirect: the secret must not travel through TempData or a URL.</summary>
     async Task<IActionResult> IssueAsync(string path, object body, string? idempotencyKey)

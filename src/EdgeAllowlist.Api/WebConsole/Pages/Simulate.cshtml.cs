@@ -10,7 +10,7 @@ namespace EdgeAllowlist.Api.WebConsole.Pages;
 /// </summary>
 public sealed class SimulateModel(InProcessApi api, ConsoleSessions sessions) : ConsolePage(api, sessions)
 {
-    public sealed record SimulatedRequest(string Method = "GET", string Uri = "/", string? Origin = null, string? Referer = null, string? UserAgent = null, string? At = null, string? Hint = null);
+    public sealed record SimulatedRequest(string Method = "GET", string Uri = "/", string? Origin = null, string? Referer = null, string? UserAgent = null, string? At = null, string? Hint = null, string? Query = null);
 
     public sealed record Preset(string Label, SimulatedRequest Request);
 
@@ -47,9 +47,45 @@ public sealed class SimulateModel(InProcessApi api, ConsoleSessions sessions) : 
             Form = chosen.Request;
     }
 
-    public async Task<IActionResult> OnPostAsync(string? method, string? uri, string? origin, string? referer, string? userAgent, string? at)
+    public async Task<IActionResult> OnPostAsync(string? method, string? uri, string? query, string? origin, string? referer, string? userAgent, string? at)
     {
-        Form = new(method ?? "GET", uri ?? "", origin, referer, userAgent, at);
+        // The path and the query apart, as CloudFront hands them to the function.
+        var (path, splitQuery) = Features.Simulate.Run.Endpoint.SplitQuery(uri ?? "", string.IsNullOrEmpty(query) ? null : query);
+        Form = new(method ?? "GET", path, origin, referer, userAgent, at, Query: splitQuery);
+        var answer = await Api("POST", "/v1/simulate", new { method = Form.Method, uri = Form.Uri, query = Form.Query, headers = Headers(origin, referer, userAgent), at = Utc(at) });
+        if (answer.Ok)
+            Result = answer.Json;
+        else
+            Refused(answer);
+        return Page();
+    }
+
+    /// <summary>
+    /// "Keep this result": the simulated request becomes an expectation with the outcome the function
+    /// just gave it (a denial with its reason). The request comes back in the form's fields, as simulated.
+    /// </summary>
+    public async Task<IActionResult> OnPostKeepAsync(string? name, string? method, string? uri, string? query, string? origin, string? referer, string? userAgent, string? at,
+        string? expect, string? reason)
+    {
+        Form = new(method ?? "GET", uri ?? "", origin, referer, userAgent, at, Query: string.IsNullOrEmpty(query) ? null : query);
+        var answer = await Api("POST", "/v1/expectations", new
+        {
+            name = name ?? "",
+            request = new { method = Form.Method, uri = Form.Uri, query = Form.Query, headers = Headers(origin, referer, userAgent), at = Utc(at) },
+            expect = expect ?? "",
+            reason = string.IsNullOrEmpty(reason) ? null : reason,
+        });
+        if (answer.Ok)
+            return Done($"Kept: {name} must {expect}{(string.IsNullOrEmpty(reason) ? "" : $" ({reason})")}. Every change is checked against it from now on.");
+        Refused(answer);
+        return Page();
+    }
+
+    /// <summary>A partner's request carries its secret, which an expectation never stores: the built-in partner expectation covers it.</summary>
+    public bool CarriesSecret => Form.Uri.Contains(Features.Secrets.PartnerSecrets.Prefix, StringComparison.Ordinal) || Form.Uri.Contains(SecretToPaste, StringComparison.Ordinal);
+
+    static Dictionary<string, string> Headers(string? origin, string? referer, string? userAgent)
+    {
         var headers = new Dictionary<string, string>();
         if (!string.IsNullOrEmpty(origin))
             headers["origin"] = origin;
@@ -57,12 +93,7 @@ public sealed class SimulateModel(InProcessApi api, ConsoleSessions sessions) : 
             headers["referer"] = referer;
         if (!string.IsNullOrEmpty(userAgent))
             headers["user-agent"] = userAgent;
-        var answer = await Api("POST", "/v1/simulate", new { method = Form.Method, uri = Form.Uri, headers, at = Utc(at) });
-        if (answer.Ok)
-            Result = answer.Json;
-        else
-            Refused(answer);
-        return Page();
+        return headers;
     }
 
     public static string ReasonMeaning(string reason) => Reasons.GetValueOrDefault(reason, "");

@@ -55,10 +55,11 @@ static class OriginsCommands
             return ExitCodes.Ok;
         });
 
-        var delete = new Command("delete", "Stop allowing an origin") { origin }.SetApiAction(options, environment, "rules:write", async (parse, output, api, ct) =>
+        var deleteForce = new Option<bool>("--force") { Description = "Delete even when that breaks expectations that hold now (audited with the flips)" };
+        var delete = new Command("delete", "Stop allowing an origin") { origin, deleteForce }.SetApiAction(options, environment, "rules:write", async (parse, output, api, ct) =>
         {
             var name = parse.GetRequiredValue(origin);
-            await api.DeleteOriginAsync(name, ct);
+            await api.DeleteOriginAsync(name, parse.GetValue(deleteForce), ct);
             output.Result(new { deleted = name }, console => console.MarkupLine($"deleted [bold]{Markup.Escape(name)}[/]"));
             return ExitCodes.Ok;
         });

@@ -52,11 +52,12 @@ static class DesiredStateFile
     /// </summary>
     static readonly Dictionary<string, string[]> Keys = new()
     {
-        [""] = ["version", "origins", "userAgents", "settings", "partners"],
+        [""] = ["version", "origins", "userAgents", "settings", "partners", "expectations"],
         ["origins"] = ["origin", "expiresAt", "note"],
         ["userAgents"] = ["list", "kind", "pattern"],
         ["settings"] = ["mode", "noOrigin", "publicPaths", "allowWholeSitePublic", "secretMarker", "wildcardDepth", "denyStatus", "failPolicy", "revealReason", "logDenials"],
         ["partners"] = ["id", "scope", "description"],
+        ["expectations"] = ["name", "request", "expect", "reason"],
     };
 
     /// <summary>

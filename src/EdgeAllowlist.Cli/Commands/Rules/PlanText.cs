@@ -31,7 +31,27 @@ static class PlanText
         markupLine($"Plan: {counts?["additions"]} to add, {counts?["deletions"]} to delete, {counts?["changes"]} to change.");
         if (plan["needsForce"]?.GetValue<bool>() == true)
             markupLine($"[red]The plan deletes more than {plan["maxDeletions"]} rules: apply needs --force.[/]");
+        var flips = Flips(plan);
+        foreach (var flip in flips)
+            markupLine($"[red]! expectation {Markup.Escape(flip)}[/]");
+        if (flips.Count > 0)
+            markupLine($"[red]The plan would break {flips.Count} expectation(s) that hold now: apply needs --force (the flips are audited).[/]");
     }
+
+    /// <summary>Each flip of a plan or a 409 problem as one line: name, before -> after, reason.</summary>
+    public static IReadOnlyList<string> Flips(JsonNode? planOrProblem) =>
+        [.. planOrProblem?["flips"]?.AsArray().OfType<JsonObject>().Select(f =>
+            $"{f["name"]}: {f["before"]} -> {f["after"]}{(f["reason"] is { } reason ? $" ({reason})" : "")}") ?? []];
+
+    /// <summary>
+    /// The API refuses a change that flips expectations unless forced; saying so before the call
+    /// lists them and names the flag. Null when the plan may go ahead.
+    /// </summary>
+    public static int? ExpectationGate(CommandOutput output, JsonObject plan, bool force, string what = "plan") =>
+        Flips(plan) is { Count: > 0 } flips && !force
+            ? output.Fail(ExitCodes.ExpectationsWouldFlip, "ExpectationsWouldFlip",
+                $"The {what} would break {flips.Count} expectation(s) that hold now ({string.Join("; ", flips)}); nothing was written.", "review them, then run again with --force (the flips are audited)")
+            : null;
 
     static string Compact(JsonNode? node) => node switch
     {

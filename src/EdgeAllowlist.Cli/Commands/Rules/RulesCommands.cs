@@ -22,7 +22,7 @@ static class RulesCommands
         var file = new Argument<string?>("file") { Description = "Desired-state file (.yaml, .yml or .json)", Arity = ArgumentArity.ZeroOrOne };
         var from = new Option<Uri?>("--from") { Description = "Promote: export the rules from this admin API (token: EDGE_ALLOWLIST_FROM_TOKEN) instead of reading a file", CustomParser = CommonOptions.AbsoluteUri };
         var to = new Option<Uri?>("--to") { Description = "The admin API to plan against or apply to (default: --api; token: EDGE_ALLOWLIST_TOKEN)", CustomParser = CommonOptions.AbsoluteUri };
-        var force = new Option<bool>("--force") { Description = "Apply even when the plan deletes more rules than the API's limit (DesiredState:MaxDeletions)" };
+        var force = new Option<bool>("--force") { Description = "Apply even when the plan deletes more rules than the API's limit (DesiredState:MaxDeletions) or would break expectations (audited with the flips)" };
         var yes = new Option<bool>("--yes", "-y") { Description = "Apply without asking (for CI)" };
 
         var export = new Command("export", "Write the rules as a desired-state file (YAML or JSON by extension), or YAML on stdout (JSON with --output json); never secrets")
@@ -104,6 +104,8 @@ static class RulesCommands
             }
             if (PlanText.DeletionGate(output, planned, parse.GetValue(force)) is { } gated)
                 return gated;
+            if (PlanText.ExpectationGate(output, planned, parse.GetValue(force)) is { } flipped)
+                return flipped;
             if (!parse.GetValue(yes) && !PlanText.Confirmed(output, environment, "Apply this plan"))
                 return output.Fail(ExitCodes.NotConfirmed, "NotConfirmed", "The plan was not confirmed; nothing was written.", "answer yes, or pass --yes in CI");
             JsonObject applied;
@@ -112,6 +114,10 @@ static class RulesCommands
                 output.Counter("applying", 0, 1);
                 applied = await prepared.Target.ApplyDesiredStateAsync(prepared.Document, planned["planDigest"]!.GetValue<string>(), parse.GetValue(force), cancellationToken);
                 output.Counter("applying", 1, 1);
+            }
+            catch (AdminApiException error) when (error.StatusCode == HttpStatusCode.Conflict && PlanText.Flips(error.Problem) is { Count: > 0 } flips)
+            {
+                return FlipsFound(output, flips);
             }
             catch (AdminApiException error) when (error.StatusCode == HttpStatusCode.Conflict)
             {
@@ -167,12 +173,18 @@ static class RulesCommands
             }
             if (PlanText.DeletionGate(output, planned, parse.GetValue(force)) is { } gated)
                 return gated;
+            if (PlanText.ExpectationGate(output, saved.Plan, parse.GetValue(force)) is { } flipped)
+                return flipped;
             JsonObject applied;
             try
             {
                 output.Counter("applying", 0, 1);
                 applied = await api.ApplyDesiredStateAsync(saved.Document, planned["planDigest"]!.GetValue<string>(), parse.GetValue(force), cancellationToken);
                 output.Counter("applying", 1, 1);
+            }
+            catch (AdminApiException error) when (error.StatusCode == HttpStatusCode.Conflict && PlanText.Flips(error.Problem) is { Count: > 0 } flips)
+            {
+                return FlipsFound(output, flips);
             }
             catch (AdminApiException error) when (error.StatusCode == HttpStatusCode.Conflict)
             {
@@ -228,6 +240,11 @@ static class RulesCommands
             }
         }
     }
+
+    /// <summary>The API found flips the plan did not show (the store moved in between): refused all the same.</summary>
+    static int FlipsFound(CommandOutput output, IReadOnlyList<string> flips) =>
+        output.Fail(ExitCodes.ExpectationsWouldFlip, "ExpectationsWouldFlip",
+            $"The change would break {flips.Count} expectation(s) that hold now ({string.Join("; ", flips)}); nothing was written.", "review them, then run again with --force (the flips are audited)");
 
     static int Count(JsonObject document, string section) => document[section]?.AsArray().Count ?? 0;
 

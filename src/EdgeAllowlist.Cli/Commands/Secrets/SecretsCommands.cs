@@ -36,10 +36,11 @@ static class SecretsCommands
         });
 
         var id = new Argument<string>("id") { Description = "The secret id, e.g. sec_AbCdEfGhIjKl (secrets list shows it)" };
-        var revoke = new Command("revoke", "Revoke a secret now: the next request with it is denied") { partner, id }
+        var revokeForce = new Option<bool>("--force") { Description = "Revoke even when that breaks expectations that hold now (audited with the flips)" };
+        var revoke = new Command("revoke", "Revoke a secret now: the next request with it is denied") { partner, id, revokeForce }
             .SetApiAction(options, environment, "secrets:admin", async (parse, output, api, ct) =>
             {
-                await api.RevokeSecretAsync(parse.GetRequiredValue(partner), parse.GetRequiredValue(id), ct);
+                await api.RevokeSecretAsync(parse.GetRequiredValue(partner), parse.GetRequiredValue(id), parse.GetValue(revokeForce), ct);
                 output.Result(new { revoked = parse.GetValue(id), partner = parse.GetValue(partner) },
                     console => console.MarkupLine($"revoked [bold]{Markup.Escape(parse.GetRequiredValue(id))}[/] of {Markup.Escape(parse.GetRequiredValue(partner))}"));
                 return ExitCodes.Ok;

@@ -31,7 +31,8 @@ public sealed class OriginsCommandsTests(AdminApiHost api) : IClassFixture<Admin
         text.Out.Split('\n')[0].ShouldBe("origin\texpiresAt\texpired\tnote");
         text.Out.ShouldContain("https://www.cli-origins.example\t");
 
-        var deleted = await Cli("origins", "delete", "https://www.cli-origins.example");
+        // --force: deleting the origin flips its built-in expectation (pass -> deny); the API's WriteCheckTests cover the refusal.
+        var deleted = await Cli("origins", "delete", "https://www.cli-origins.example", "--force");
         deleted.ExitCode.ShouldBe(ExitCodes.Ok, deleted.Error);
         (await Listed("https://www.cli-origins.example")).ShouldBeNull();
         (await api.DecisionAsync("/v1/master/x/index.m3u8")).ShouldBe("deny");

@@ -22,6 +22,26 @@ public sealed class StateCommandsTests(AdminApiHost api) : IClassFixture<AdminAp
     }
 
     [Fact]
+    public async Task Simulate_with_expect_exits_non_zero_when_the_function_decides_otherwise()
+    {
+        await api.AddOriginAsync("https://player.expect.example");
+        string[] allowed = ["simulate", "/v1/master/a/index.m3u8", "-H", "Origin: https://player.expect.example"];
+        string[] unknown = ["simulate", "/v1/master/a/index.m3u8", "-H", "Origin: https://evil.expect.example"];
+
+        (await Cli([.. allowed, "--expect", "pass"])).ExitCode.ShouldBe(ExitCodes.Ok);
+        (await Cli([.. unknown, "--expect", "deny"])).ExitCode.ShouldBe(ExitCodes.Ok);
+        (await Cli([.. unknown, "--expect", "deny:origin-unknown"])).ExitCode.ShouldBe(ExitCodes.Ok);
+        var wrongReason = await Cli([.. unknown, "--expect", "deny:ua-denied"]);
+        wrongReason.ExitCode.ShouldBe(ExitCodes.ExpectationFailed);
+        wrongReason.Error.ShouldContain("origin-unknown");
+        var failed = await Cli([.. unknown, "--expect", "pass"]);
+        failed.ExitCode.ShouldBe(ExitCodes.ExpectationFailed);
+        failed.Error.ShouldContain("Expected pass, the function decided deny (origin-unknown)");
+        (await Cli([.. allowed, "--expect", "deny"])).ExitCode.ShouldBe(ExitCodes.ExpectationFailed);
+        (await Cli([.. allowed, "--expect", "maybe"])).ExitCode.ShouldNotBe(ExitCodes.Ok);
+    }
+
+    [Fact]
     public async Task Status_shows_the_store_and_its_etag()
     {
         var run = await Cli("status", "-o", "json");
@@ -43,7 +63,11 @@ public sealed class StateCommandsTests(AdminApiHost api) : IClassFixture<AdminAp
         plan.Out.ShouldContain("- origin https://undone.rollback.example");
         plan.Out.ShouldContain("nothing written");
 
-        var applied = await Cli("rollback", "--to-seq", seq.ToString(System.Globalization.CultureInfo.InvariantCulture), "--apply", "--yes");
+        // Undoing the later origin flips its browsers' built-in expectation: refused without --force, named.
+        var refused = await Cli("rollback", "--to-seq", seq.ToString(System.Globalization.CultureInfo.InvariantCulture), "--apply", "--yes");
+        refused.ExitCode.ShouldBe(ExitCodes.ExpectationsWouldFlip, refused.Error);
+        refused.Error.ShouldContain("builtin:browsers:https://undone.rollback.example");
+        var applied = await Cli("rollback", "--to-seq", seq.ToString(System.Globalization.CultureInfo.InvariantCulture), "--apply", "--yes", "--force");
         applied.ExitCode.ShouldBe(ExitCodes.Ok, applied.Error);
         applied.Out.ShouldContain("rolled back");
         var origins = (await Cli("origins", "list", "--contains", "rollback.example", "-o", "json")).Json["items"]!.AsArray().Select(i => i!["origin"]!.GetValue<string>());

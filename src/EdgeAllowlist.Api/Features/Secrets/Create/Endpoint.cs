@@ -23,19 +23,19 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, TimePro
     {
         if (req.ExpiresAt <= time.GetUtcNow())
             ThrowError(r => r.ExpiresAt!, "expiresAt must be in the future.");
-        var domain = secrets.DistributionDomain(req.DistributionDomain);
-        if (domain is null)
-            ThrowError(r => r.DistributionDomain!, "distributionDomain is required: name the CloudFront distribution (or set Secrets:DistributionDomain).");
         var partner = await partners.FindAsync(req.Partner, ct);
         if (partner is null)
             ThrowError(r => r.Partner, $"There is no partner '{req.Partner}'; create it first (POST /v1/partners).", 404);
+        var domain = await secrets.DistributionDomainAsync(req.DistributionDomain, req.Partner, ct);
+        if (domain is null)
+            ThrowError(r => r.DistributionDomain!, PartnerSecrets.DomainRequired);
         await Send.ResponseAsync(await secrets.IssueAsync(new(partner!, domain!, req.ExpiresAt, null, HttpContext.ToActor(), User.TokenId(), HttpContext.AttemptMemory()), ct), 201, ct);
     }
 }
 
 sealed class Request : PartnerRoute
 {
-    /// <summary>The CloudFront distribution MediaTailor fetches from, e.g. d111111abcdef8.cloudfront.net.</summary>
+    /// <summary>The CloudFront distribution MediaTailor fetches from, e.g. d111111abcdef8.cloudfront.net (default: the domain of the partner's newest live secret, else the Secrets:DistributionDomain setting).</summary>
     public string? DistributionDomain { get; init; }
 
     /// <summary>When the secret stops working (none: until rotated or revoked).</summary>

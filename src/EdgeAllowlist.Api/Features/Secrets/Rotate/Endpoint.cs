@@ -29,12 +29,12 @@ sealed class Endpoint(PartnerDirectory partners, PartnerSecrets secrets, AuditTr
             await HttpContext.ForbidAsync(audit, $"The token may rotate secrets only of other partners, not of '{req.Partner}'.", ct);
             return;
         }
-        var domain = secrets.DistributionDomain(req.DistributionDomain);
-        if (domain is null)
-            ThrowError(r => r.DistributionDomain!, "distributionDomain is required: name the CloudFront distribution (or set Secrets:DistributionDomain).");
         var partner = await partners.FindAsync(req.Partner, ct);
         if (partner is null)
             ThrowError(r => r.Partner, $"There is no partner '{req.Partner}'.", 404);
+        var domain = await secrets.DistributionDomainAsync(req.DistributionDomain, req.Partner, ct);
+        if (domain is null)
+            ThrowError(r => r.DistributionDomain!, PartnerSecrets.DomainRequired);
         var grace = req.GraceSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : secrets.DefaultGrace;
         await Send.ResponseAsync(await secrets.IssueAsync(new(partner!, domain!, null, grace, HttpContext.ToActor(), User.TokenId(), HttpContext.AttemptMemory()), ct), 201, ct);
     }
@@ -45,7 +45,7 @@ sealed class Request : PartnerRoute
     /// <summary>Seconds the old secrets keep working (0 to 2592000; default 86400). 0 ends them now.</summary>
     public int? GraceSeconds { get; init; }
 
-    /// <summary>The CloudFront distribution MediaTailor fetches from (default: the Secrets:DistributionDomain setting).</summary>
+    /// <summary>The CloudFront distribution MediaTailor fetches from (default: the domain of the partner's newest live secret, else the Secrets:DistributionDomain setting).</summary>
     public string? DistributionDomain { get; init; }
 
     internal sealed class Validator : Validator<Request>

@@ -36,7 +36,8 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, IKeyValueStore store, TimePro
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         var recording = new ReadRecordingStore(store);
-        var cloudFrontEvent = EdgeEvent.ViewerRequest(req.Uri, req.Headers ?? [], req.Method.ToUpperInvariant(), req.Query, req.ViewerIp ?? DefaultViewerIp);
+        var (uri, query) = SplitQuery(req.Uri, req.Query);
+        var cloudFrontEvent = EdgeEvent.ViewerRequest(uri, req.Headers ?? [], req.Method.ToUpperInvariant(), query, req.ViewerIp ?? DefaultViewerIp);
         var outcome = runtime.Run(cloudFrontEvent, recording, req.At ?? time.GetUtcNow(), ct);
         var action = outcome.Action switch
         {
@@ -58,6 +59,20 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, IKeyValueStore store, TimePro
             recording.KeysRead,
             recording.Reads,
             outcome.Logs), ct);
+    }
+
+    /// <summary>
+    /// CloudFront hands the function the path in <c>uri</c> and the query apart in <c>querystring</c>:
+    /// a URI pasted with its query (a template URL from MediaTailor's log) is split the same way, so
+    /// the query never reaches the secret's scope check. A query given in both places is joined.
+    /// </summary>
+    public static (string Uri, string? Query) SplitQuery(string uri, string? query)
+    {
+        var mark = uri.IndexOf('?');
+        if (mark < 0)
+            return (uri, query);
+        var inUri = uri[(mark + 1)..];
+        return (uri[..mark], string.IsNullOrEmpty(query) ? inUri : inUri.Length == 0 ? query : inUri + "&" + query.TrimStart('?'));
     }
 
     /// <summary>A pass in report mode (or under fail-open) names its would-be denial only in the function's log line.</summary>
@@ -84,7 +99,7 @@ sealed partial class Request
     /// <summary>HTTP method, e.g. GET.</summary>
     public string Method { get; init; } = "GET";
 
-    /// <summary>The path as the viewer sends it, e.g. /_p/ealp_…/test/a.m3u8.</summary>
+    /// <summary>The path as the viewer sends it, e.g. /_p/ealp_…/test/a.m3u8; a query after '?' is split off into query as CloudFront does.</summary>
     public string Uri { get; init; } = "";
 
     /// <summary>Query string without '?', e.g. a=1&amp;b=2.</summary>

@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Features.Expectations;
 using EdgeAllowlist.Api.Features.Settings;
 using EdgeAllowlist.Api.Features.UserAgents;
 using EdgeAllowlist.Api.Infrastructure.Audit;
@@ -8,7 +9,7 @@ using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Features.Status.Get;
 
-sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor integrity, AuditVerifier audit) : EndpointWithoutRequest<Response>
+sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor integrity, AuditVerifier audit, ExpectationStore expectations, ExpectationChecks checks) : EndpointWithoutRequest<Response>
 {
     /// <summary>Unmanaged keys named in the answer; the count covers them all.</summary>
     const int UnmanagedSample = 10;
@@ -17,7 +18,7 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
     {
         Get("/status");
         Permissions(ApiScopes.RulesRead);
-        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, keys this service does not manage (unmanagedKeys, the first 10 in unmanagedKeySample: another tool writes the same store), drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, or a mirror row failed the mirror's seal, driftedKeys, audited once as mirror.drift and restored from the store), the audit trail as last verified in full (auditChain valid, broken or unchecked; the same verification as GET /v1/audit/verify, whichever ran last), the date of the Public Suffix List wildcard origins are checked against (publicSuffixListDate; scripts/refresh-psl.sh refreshes it), and warnings about the policy in force (native players without Origin denied, report mode blocking nothing).");
+        Summary(s => s.Summary = "Keys, bytes used of the 5 MB quota, ETag, last change, keys this service does not manage (unmanagedKeys, the first 10 in unmanagedKeySample: another tool writes the same store), drift (external-change-recorded: the store was changed outside this service, audited as kvs.external-change; drifted: the database mirror differed from the store, or a mirror row failed the mirror's seal, driftedKeys, audited once as mirror.drift and restored from the store), the audit trail as last verified in full (auditChain valid, broken or unchecked; the same verification as GET /v1/audit/verify, whichever ran last), the date of the Public Suffix List wildcard origins are checked against (publicSuffixListDate; scripts/refresh-psl.sh refreshes it), and warnings about the policy in force (native players without Origin denied, report mode blocking nothing) and one per expectation that fails on the store now (expectationsFailing of expectationsChecked; muted built-ins are not counted).");
     }
 
     public override async Task HandleAsync(CancellationToken ct)
@@ -30,6 +31,8 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
         var unmanaged = state.Items.Keys.Where(k => !KvsLayout.IsManaged(k)).ToList();
         // Mirror rows that failed their seal when loaded count as drift until a later full comparison finds the mirror in sync.
         var tampered = writer.Tamper is { } tamper && (report.MirrorCheckedAt is null || tamper.FoundAt > report.MirrorCheckedAt || report.Mirror == IntegrityReport.Drifted) ? tamper.Keys : [];
+        var checkedNow = checks.EvaluateAll(await expectations.ReadAsync(ct), state.Items).Where(e => e.Muted is null).ToList();
+        var failing = checkedNow.Where(e => !e.Result.Holds).ToList();
         await Send.OkAsync(new(
             state.Items.Count,
             state.TotalBytes,
@@ -52,7 +55,9 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
             audit.Last?.Problems.Count ?? 0,
             audit.Last?.SignedThrough ?? 0,
             audit.Last?.VerifiedAt,
-            Warnings(state.Items),
+            checkedNow.Count,
+            failing.Count,
+            [.. Warnings(state.Items), .. failing.Select(ExpectationWarning)],
             Origins.PublicSuffixList.Embedded.ListDate), ct);
     }
 
@@ -83,6 +88,12 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
         return warnings;
     }
 
+    /// <summary>An expectation that fails now (someone edited the store directly, a forced write, an expiry): named, with what the function answers.</summary>
+    public static string ExpectationWarning(Evaluated e) =>
+        $"{ExpectationFails}{e.Expectation.Name}: expected {e.Expectation.Expect}{(e.Expectation.Reason is { } r ? $" ({r})" : "")}, the function answers {e.Result.Decision} — {e.Expectation.Description}.";
+
+    public const string ExpectationFails = "EXPECTATION FAILS: ";
+
     public const string NativePlayersDenied =
         "NATIVE PLAYERS WITHOUT ORIGIN ARE DENIED: AppleCoreMedia (Safari/iOS native HLS), ExoPlayer and smart TVs send no Origin or Referer, and the policy in force answers them 403. Allow their User-Agents (POST /v1/user-agents, list allow), or run mode report first and let rollout analyze say which";
 
@@ -112,5 +123,7 @@ sealed record Response(
     int AuditProblems,
     long AuditSignedThrough,
     DateTimeOffset? AuditVerifiedAt,
+    int ExpectationsChecked,
+    int ExpectationsFailing,
     IReadOnlyList<string> Warnings,
     DateOnly? PublicSuffixListDate);

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Api.Tests.Secrets;
+
+namespace EdgeAllowlist.Api.Tests.Expectations;
+
+/// <summary>
+/// Every write is run first through the function on the store as it would be after it: a change that
+/// flips an expectation is a 409 listing the flips with nothing written, unless forced (?force=true),
+/// and then the audit entries carry the flips. The repros of issue 19, one test each.
+/// </summary>
+public sealed class WriteCheckTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    const string AppleCoreMedia = "AppleCoreMedia/1.0.0.21F90 (iPhone; U; CPU OS 17_5 like Mac OS X; en_us)";
+
+    IKeyValueStore Store => host.Service<IKeyValueStore>();
+
+    static async Task<JsonArray> FlipsAsync(HttpResponseMessage response)
+    {
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Conflict);
+        problem.ErrorFields().ShouldContain("force");
+        return problem["flips"]!.AsArray();
+    }
+
+    static JsonNode Flip(JsonArray flips, string name) =>
+        flips.SingleOrDefault(f => f!.Text("name") == name) ?? throw new ShouldAssertException($"no flip {name} in {flips.ToJsonString()}");
+
+    [Fact]
+    public async Task A_first_user_agent_allow_rule_that_would_deny_desktop_browsers_is_refused_naming_them_and_writes_nothing()
+    {
+        using var admin = host.Admin();
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://player.uacheck.example" })).EnsureSuccessStatusCode();
+        var etag = (await Store.DescribeAsync()).ETag;
+
+        var flips = await FlipsAsync(await admin.PostJsonAsync("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "AppleCoreMedia" }));
+
+        var flip = Flip(flips, "builtin:browsers:https://player.uacheck.example");
+        flip.Text("before").ShouldBe("pass");
+        flip.Text("after").ShouldBe("deny");
+        flip.Text("reason").ShouldBe("ua-not-allowed");
+        flip["builtIn"]!.GetValue<bool>().ShouldBeTrue();
+        (await Store.DescribeAsync()).ETag.ShouldBe(etag);
+        (await admin.SimulateAsync("/index.m3u8", new() { ["origin"] = "https://player.uacheck.example", ["user-agent"] = PartnerCalls.ChromeUserAgent })).Text("action").ShouldBe("pass");
+    }
+
+    [Fact]
+    public async Task A_forced_write_goes_through_and_its_audit_entries_record_the_flips()
+    {
+        using var admin = host.Admin();
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://forced.uacheck.example" })).EnsureSuccessStatusCode();
+        (await admin.DeleteAsync("/v1/origins/https://forced.uacheck.example")).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+
+        (await admin.DeleteAsync("/v1/origins/https://forced.uacheck.example?force=true")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        (await Store.GetAsync("o:https://forced.uacheck.example")).ShouldBeNull();
+        var entry = (await admin.GetJsonAsync("/v1/audit?action=origin.delete&target=https://forced.uacheck.example"))["items"]!.AsArray().ShouldHaveSingleItem()!;
+        entry.Text("detail").ShouldContain("forced past 1 expectation flip(s): builtin:browsers:https://forced.uacheck.example (pass -> deny)");
+    }
+
+    [Fact]
+    public async Task Revoking_a_partners_last_working_secret_is_refused_but_revoking_one_of_two_is_not()
+    {
+        using var admin = host.Admin();
+        await admin.CreatePartnerAsync("last-secret");
+        var first = await admin.CreateSecretAsync("last-secret");
+        var second = await admin.CreateSecretAsync("last-secret");
+
+        (await admin.DeleteAsync($"/v1/partners/last-secret/secrets/{first.Text("id")}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var etag = (await Store.DescribeAsync()).ETag;
+        var flips = await FlipsAsync(await admin.DeleteAsync($"/v1/partners/last-secret/secrets/{second.Text("id")}"));
+
+        var flip = Flip(flips, "builtin:partner:last-secret");
+        (flip.Text("before"), flip.Text("after"), flip.Text("reason")).ShouldBe(("pass", "deny", "secret-unknown"));
+        (await Store.DescribeAsync()).ETag.ShouldBe(etag);
+        (await admin.SimulateMediaTailorAsync(second.Text("secret"))).Text("action").ShouldBe("pass");
+    }
+
+    [Fact]
+    public async Task Rotating_with_no_grace_is_refused_because_MediaTailor_still_holds_an_old_secret_but_a_grace_keeps_it_working()
+    {
+        using var admin = host.Admin();
+        await admin.CreatePartnerAsync("rotate-check");
+        var old = await admin.CreateSecretAsync("rotate-check");
+
+        var flips = await FlipsAsync(await admin.PostJsonAsync("/v1/partners/rotate-check/secrets/rotate", new { graceSeconds = 0 }));
+        (Flip(flips, "builtin:partner:rotate-check").Text("reason")).ShouldBe("secret-expired");
+
+        var rotated = await admin.IssueAsync("/v1/partners/rotate-check/secrets/rotate", new { graceSeconds = 3600 });
+        (await admin.SimulateMediaTailorAsync(old.Text("secret"))).Text("action").ShouldBe("pass");
+        (await admin.SimulateMediaTailorAsync(rotated.Text("secret"))).Text("action").ShouldBe("pass");
+    }
+
+    [Fact]
+    public async Task Switching_to_enforce_before_native_players_have_an_allow_rule_is_refused_by_the_admins_expectation()
+    {
+        using var admin = host.Admin();
+        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { mode = "report" })).EnsureSuccessStatusCode();
+        var kept = await admin.PostJsonAsync("/v1/expectations", new
+        {
+            name = "native-player",
+            request = new { uri = "/live/a/segment1.ts", headers = new Dictionary<string, string> { ["user-agent"] = AppleCoreMedia } },
+            expect = "pass",
+        });
+        (await kept.JsonAsync())["holds"]!.GetValue<bool>().ShouldBeTrue();
+
+        var flips = await FlipsAsync(await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "enforce" }));
+
+        var flip = Flip(flips, "native-player");
+        (flip.Text("before"), flip.Text("after"), flip.Text("reason")).ShouldBe(("pass", "deny", "ua-not-allowed"));
+        flip["builtIn"]!.GetValue<bool>().ShouldBeFalse();
+        (await admin.GetJsonAsync("/v1/settings"))["mode"]!.GetValue<string>().ShouldBe("report");
+        (await admin.DeleteAsync("/v1/expectations/native-player")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "enforce" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Adding_an_origin_breaks_nothing_and_a_browser_on_it_passes()
+    {
+        using var admin = host.Admin();
+        (await admin.PostJsonAsync("/v1/origins", new { origin = "https://*.wild.uacheck.example" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var listed = (await admin.GetJsonAsync("/v1/expectations"))["items"]!.AsArray();
+        var browsers = listed.Single(e => e!.Text("name") == "builtin:browsers:https://*.wild.uacheck.example")!;
+        browsers["holds"]!.GetValue<bool>().ShouldBeTrue();
+        browsers.Text("description").ShouldContain("https://www.wild.uacheck.example");
+    }
+}
