@@ -27,21 +27,25 @@ public sealed class WriteCheckTests(ApiHost host) : IClassFixture<ApiHost>
         flips.SingleOrDefault(f => f!.Text("name") == name) ?? throw new ShouldAssertException($"no flip {name} in {flips.ToJsonString()}");
 
     [Fact]
-    public async Task A_first_user_agent_allow_rule_that_would_deny_desktop_browsers_is_refused_naming_them_and_writes_nothing()
+    public async Task A_first_user_agent_allow_rule_keeps_desktop_browsers_passing_so_nothing_flips_and_its_removal_is_refused()
     {
+        // Allow rules admit native players only (issue 18): the first one breaks no browser, so it needs no force.
         using var admin = host.Admin();
         (await admin.PostJsonAsync("/v1/origins", new { origin = "https://player.uacheck.example" })).EnsureSuccessStatusCode();
-        var etag = (await Store.DescribeAsync()).ETag;
 
-        var flips = await FlipsAsync(await admin.PostJsonAsync("/v1/user-agents", new { list = "allow", kind = "substring", pattern = "AppleCoreMedia" }));
-
-        var flip = Flip(flips, "builtin:browsers:https://player.uacheck.example");
-        flip.Text("before").ShouldBe("pass");
-        flip.Text("after").ShouldBe("deny");
-        flip.Text("reason").ShouldBe("ua-not-allowed");
-        flip["builtIn"]!.GetValue<bool>().ShouldBeTrue();
-        (await Store.DescribeAsync()).ETag.ShouldBe(etag);
+        var added = await admin.PostJsonAsync("/v1/user-agents", new { list = "allow", kind = "contains", pattern = "AppleCoreMedia" });
+        var rule = await added.JsonAsync();
+        added.StatusCode.ShouldBe(HttpStatusCode.Created, rule.ToJsonString());
         (await admin.SimulateAsync("/index.m3u8", new() { ["origin"] = "https://player.uacheck.example", ["user-agent"] = PartnerCalls.ChromeUserAgent })).Text("action").ShouldBe("pass");
+        (await admin.SimulateAsync("/index.m3u8", new() { ["user-agent"] = AppleCoreMedia })).Text("action").ShouldBe("pass");
+
+        // Removing it would deny the native players it admits: the built-in no-Origin expectation flips.
+        var etag = (await Store.DescribeAsync()).ETag;
+        var flips = await FlipsAsync(await admin.DeleteAsync($"/v1/user-agents/allow/{rule.Text("id")}"));
+        var flip = flips.AsArray().Single(f => f!.Text("name").StartsWith("builtin:no-origin", StringComparison.Ordinal))!;
+        (flip.Text("before"), flip.Text("after")).ShouldBe(("pass", "deny"));
+        (await Store.DescribeAsync()).ETag.ShouldBe(etag);
+        (await admin.DeleteAsync($"/v1/user-agents/allow/{rule.Text("id")}?force=true")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
     }
 
     [Fact]

@@ -94,7 +94,8 @@ public sealed class WholeSitePublicTests(ApiHost host) : IClassFixture<ApiHost>
             ["version"] = 1,
             ["settings"] = new JsonObject { ["publicPaths"] = new JsonArray("/"), ["allowWholeSitePublic"] = true },
         };
-        await admin.ApplyOkAsync(document);
+        // Forced: a whole-site public path lets the forged MediaTailor request through (a built-in expectation flips).
+        await admin.ApplyOkAsync(document, force: true);
         var entry = (await admin.GetJsonAsync("/v1/audit?target=cfg&limit=1"))["items"]!.AsArray().Single()!;
         entry["detail"]!.GetValue<string>().ShouldContain("allowWholeSitePublic");
         (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { publicPaths = Array.Empty<string>() })).StatusCode.ShouldBe(HttpStatusCode.OK);

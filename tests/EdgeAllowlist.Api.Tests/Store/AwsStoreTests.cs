@@ -26,6 +26,9 @@ public sealed class AwsStoreTests(EmulatorApiHost host) : IClassFixture<Emulator
         await direct.UpdateKeysAsync((await direct.DescribeAsync()).ETag, [new("o:https://console.aws.example.com", "{}")], []);
         (await admin.PostJsonAsync("/v1/origins", new { origin = "https://after.aws.example.com" })).StatusCode.ShouldBe(HttpStatusCode.Created);
         (await direct.GetAsync("o:https://after.aws.example.com")).ShouldNotBeNull();
+        // A keyed write reads only its own keys; the edit elsewhere is audited by the re-read that follows
+        // (a status call runs one, unless the background poll already has).
+        await admin.GetJsonAsync("/v1/status");
         var external = await admin.GetJsonAsync("/v1/audit?action=kvs.external-change&target=o%3Ahttps%3A%2F%2Fconsole.aws.example.com");
         external["items"]!.AsArray().ShouldHaveSingleItem();
         (await admin.GetJsonAsync("/v1/status"))["drift"]!.GetValue<string>().ShouldBe("in-sync");
