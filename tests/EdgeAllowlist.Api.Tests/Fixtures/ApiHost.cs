@@ -75,15 +75,28 @@ public class ApiHost : IAsyncLifetime
 
     public HttpClient Admin() => Client(AdminToken);
 
-    public virtual async Task InitializeAsync()
+    public virtual Task InitializeAsync() => StartAsync(waitUntilReady: true);
+
+    /// <summary>
+    /// Starts the server; with <paramref name="waitUntilReady"/>, until the writer has read the store and
+    /// written the default policy, failing (not hanging the run) with what /readyz says if that takes minutes.
+    /// </summary>
+    public async Task StartAsync(bool waitUntilReady)
     {
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         BaseAddress = new(address);
-        // Ready means the writer has read the store and written the default policy.
+        if (!waitUntilReady)
+            return;
         using var client = Client();
-        while ((await client.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK)
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        HttpResponseMessage ready;
+        while ((ready = await client.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"The API was not ready after 3 minutes: {await ready.Content.ReadAsStringAsync()}");
             await Task.Delay(20);
+        }
     }
 
     public virtual async Task DisposeAsync()
