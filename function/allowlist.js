@@ -1,25 +1,20 @@
 import cf from 'cloudfront';
 import crypto from 'crypto';
 
-// Edge Allowlist: viewer-request, cloudfront-js-2.0. Fixed code; every rule is a key in the
-// associated KeyValueStore. Contract, decision order, reads and fail policy: function/README.md.
-// No RegExp is ever built from store data: User-Agent rules are '*' globs matched with indexOf.
+// Edge Allowlist, viewer-request. Rules: KVS keys (function/README.md). UA globs: indexOf, no RegExp.
 
 const DEFAULTS = { mode: 'enforce', deny: 403, fail: 'closed' };
 const SECRET = /^ealp_[A-Za-z0-9_-]{43}$/;
-// A plain URI: '/'-separated segments of unreserved characters, a few sub-delimiters and the one
-// encoding %20; no other '%', no ';', '\', ':' or non-ASCII, no empty segment. Each segment starts
-// at its own '/', so the match is linear.
+// Plain URI (README section 3).
 const PLAIN = /^(?=\/)(\/([A-Za-z0-9._~!$&'()*+,=@-]|%20)+)*\/?$/;
-// A segment of dots and spaces only: origins resolve or trim it ('..', '.%20', '%20..').
+// A segment of dots and spaces only.
 const DOTS = /(^|\/)(\.|%20)+(\/|$)/;
-// The manifests scope: the last segment of a plain URI ends in one of these.
+// The manifests scope: extensions of the last segment.
 const MANIFEST = /\/[A-Za-z0-9._~-]+\.(m3u8|mpd|mp4)$/i;
-// A port is 1-65535 without leading zeros; the default port is dropped by the normalisation.
+// Port 1-65535, no leading zeros.
 const ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::([1-9]\d{0,4}))?$/;
 const STATUS = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
-// The cost bound (README section 4): the characters of a User-Agent value that are matched, the
-// values a request may carry, the glob parts all shards may hold.
+// Cost caps (README section 4).
 const UA_CHARS = 512;
 const UA_VALUES = 2;
 const UA_PARTS = 160;
@@ -29,7 +24,7 @@ async function handler(event) {
   try {
     return await decide(c);
   } catch (e) {
-    // A malformed value or a failed read: the fail policy decides.
+    // Malformed or unreadable: fail policy.
     try {
       return deny(c, 'error');
     } catch (e2) {
@@ -58,7 +53,7 @@ function plain(uri) {
   return PLAIN.test(uri) && !DOTS.test(uri);
 }
 
-// Returns the secret segment; remembers the URI for the origin and a log URI without the secret.
+// Returns the secret; keeps the origin URI and a log URI without it.
 function strip(c, rest) {
   const slash = rest.indexOf('/');
   c.strip = slash < 0 ? '/' : rest.slice(slash);
@@ -66,7 +61,7 @@ function strip(c, rest) {
   return slash < 0 ? rest : rest.slice(0, slash);
 }
 
-// The secret decides alone: a wrong one never falls through to the browser rules.
+// The secret decides alone.
 async function partner(c, secret) {
   if (!SECRET.test(secret)) return deny(c, 'secret-format');
   const x = await read(c, 'x:' + crypto.createHash('sha256').update(secret).digest('hex'), true);
@@ -88,7 +83,7 @@ async function browser(c) {
   const origins = values(c, 'origin');
   const referers = values(c, 'referer');
   let origin = origins[0] || '';
-  // Several values: which one the origin server believes is unknown, so none is trusted.
+  // Several values: none is trusted.
   if (origins.length > 1 || referers.length > 1) {
     c.origin = origin;
     return deny(c, 'origin-invalid');
@@ -111,8 +106,7 @@ async function browser(c) {
   return verdict ? deny(c, verdict) : userAgent(c, false);
 }
 
-// The exact key, then one key per wildcard level up to cfg.wild. Expired rules count as absent.
-// Returns '' when allowed, else the reason.
+// Exact key, then each wildcard level; '' or the reason.
 async function originRule(c, scheme, host, port) {
   const keys = ['o:' + scheme + host + port];
   const labels = host.split('.');
@@ -129,9 +123,7 @@ async function originRule(c, scheme, host, port) {
   return reason;
 }
 
-// Deny rules apply to every request that gets here; allow rules only admit requests without
-// Origin and Referer (needAllow), each of whose User-Agent values must match one. A browser on an
-// allowed origin is never denied for matching no allow rule.
+// Deny rules: every request. Allow rules: only requests without Origin and Referer (needAllow).
 async function userAgent(c, needAllow) {
   const uas = values(c, 'user-agent').map(u => lower(u.slice(0, UA_CHARS)));
   if (uas.length > UA_VALUES) return deny(c, 'ua-denied');
@@ -147,9 +139,7 @@ async function userAgent(c, needAllow) {
   return needAllow && allowed.indexOf(false) >= 0 ? deny(c, 'ua-not-allowed') : pass(c);
 }
 
-// A shard's lists as arrays of lower-cased glob parts. Schema 2 stores globs ('*' stands for any
-// characters); schema 1 stored regex sources, of which only literal alternatives (optionally
-// anchored with ^ and $) are read, as the globs they equal; any other regex is an error.
+// Shards as glob parts; schema 1: literal regexes only.
 function matchers(shard, v) {
   const out = { parts: 0 };
   ['allow', 'deny'].forEach(list => {
@@ -173,8 +163,7 @@ function legacy(alt) {
   return (m[1] ? '' : '*') + m[2].replace(/\\(.)/g, '$1') + (m[3] ? '' : '*');
 }
 
-// A glob's parts match when the value starts with the first, ends with the last and holds the
-// others in order between: each part is one indexOf from where the previous one ended.
+// Parts in order: starts with the first, ends with the last, indexOf for the rest.
 function glob(p, u) {
   const last = p.length - 1;
   if (!last) return u === p[0];
@@ -188,20 +177,16 @@ function glob(p, u) {
   return u.length - at >= p[last].length && u.endsWith(p[last]);
 }
 
-// ASCII only, so both engines and the service fold alike whatever else the header holds.
+// ASCII folding only, so all engines fold alike.
 function lower(s) {
   return s.replace(/[A-Z]+/g, x => x.toLowerCase());
 }
 
-// Values derived from a raw store value (the validated policy, compiled shards), kept while the
-// runtime keeps this instance warm; keyed by the raw value, so a changed value is derived anew.
+// Derived values cached by raw store value while the instance stays warm.
 let MEMO = Object.create(null);
 let memoCount = 0;
 
-// A JSON object, through build when given. CloudFront throws for a missing key with an undocumented
-// message, so no message is trusted: a granting key (o:, x:) that cannot be read is absent
-// (undefined) whatever was thrown; any other key (cfg, ua:) that cannot be read, and any malformed
-// value, throws into the fail policy. exists() would tell absence apart, but costs one more read.
+// Unreadable o:/x: = absent; other read or parse errors = fail policy.
 async function read(c, key, grants, build) {
   let text;
   try {
@@ -245,7 +230,7 @@ function policy(p) {
   };
 }
 
-// The first allowed value is the default; valid says whether a value outside the list is fine.
+// First allowed value is the default; valid admits others.
 function oneOf(value, allowed, valid) {
   if (value === undefined) return allowed[0];
   if (!valid && allowed.indexOf(value) < 0) throw new Error('cfg: ' + value);
@@ -259,7 +244,7 @@ function expired(rule) {
   return Date.now() / 1000 >= exp;
 }
 
-// Every value of a header; CloudFront lists a repeated header in multiValue, the first value included.
+// Every value of a header (multiValue holds the first too).
 function values(c, name) {
   const h = c.req.headers && c.req.headers[name];
   if (!h) return [];
@@ -276,7 +261,7 @@ function pass(c) {
   return c.req;
 }
 
-// report never blocks; fail "open" passes on errors; else the configured status, without a body.
+// report never blocks; fail open passes errors; else the status, no body.
 function deny(c, reason) {
   const cfg = c.cfg;
   const action = reason === 'error' && cfg.fail === 'open' ? 'fail-open' : cfg.mode === 'report' ? 'report' : '';
@@ -290,7 +275,7 @@ function deny(c, reason) {
   return { statusCode: cfg.deny, statusDescription: STATUS[cfg.deny], headers: headers };
 }
 
-// One JSON line. Without a usable cfg the marker is unknown, so anything secret-shaped is masked.
+// One JSON line; without cfg, anything secret-shaped is masked.
 function log(c, action, reason) {
   console.log(JSON.stringify({
     allowlist: action,
