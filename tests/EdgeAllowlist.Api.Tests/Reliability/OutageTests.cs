@@ -112,6 +112,53 @@ public sealed class OutageTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The store takes a write and the database fails before it is recorded (here a trigger answers
+    /// "disk full" for that one audit row): the next write meets the moved store by key and must not
+    /// catch up around the lost one; the re-read audits it for its requester before anything else is acknowledged.
+    /// </summary>
+    [Fact]
+    public async Task A_write_the_store_took_while_the_database_failed_is_audited_for_its_requester_before_the_next_write_is_acknowledged()
+    {
+        using var server = PostgresServer.PrivatePostgres.Start();
+        var host = new OwnPostgresApiHost(server.ConnectionString);
+        await host.InitializeAsync();
+        try
+        {
+            using var admin = host.Admin();
+            const string lost = "https://lost-to-the-database.example";
+            await ExecuteAsync(server.ConnectionString, $"""
+                CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'no room for the audit row' USING ERRCODE = '53100'; END $$;
+                CREATE TRIGGER fail_once BEFORE INSERT ON audit_entries FOR EACH ROW WHEN (NEW.target = '{lost}') EXECUTE FUNCTION fail_once();
+                """);
+
+            await ShouldBeOutageAsync(await admin.PostJsonAsync("/v1/origins", new { origin = lost }), "database");
+            var store = host.Service<IKeyValueStore>();
+            (await store.GetAsync("o:" + lost)).ShouldNotBeNull();
+
+            await ExecuteAsync(server.ConnectionString, "DROP TRIGGER fail_once ON audit_entries");
+            (await admin.PostJsonAsync("/v1/origins", new { origin = "https://after-the-lost-one.example" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+            var entry = (await admin.GetJsonAsync($"/v1/audit?action=origin.add&target={Uri.EscapeDataString(lost)}"))["items"]!.AsArray().ShouldHaveSingleItem()!;
+            entry["actor"]!.GetValue<string>().ShouldBe(BootstrapToken.Name);
+            entry["detail"]!.GetValue<string>().ShouldContain(InvariantCheck.RecoveryDetailPrefix);
+            await ShouldBeAuditedOnceAsync(admin, [lost, "https://after-the-lost-one.example"]);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     async Task DatabaseOutageAsync(PostgresServer.PrivatePostgres server, ApiHost host)
     {
         using var anonymous = host.Client();

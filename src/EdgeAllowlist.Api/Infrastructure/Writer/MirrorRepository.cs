@@ -160,6 +160,10 @@ public sealed class MirrorRepository(IDatabase database, Audit.Signing.AuditSign
         return (signed, forged);
     }
 
+    /// <summary>True when some intent was planned against <paramref name="etag"/>: one of them may be in the store with its answer lost.</summary>
+    public static async Task<bool> HasIntentsAgainstAsync(DbConnection connection, DbTransaction transaction, string etag, CancellationToken cancellationToken) =>
+        await connection.ScalarAsync("SELECT 1 FROM write_intents WHERE etag_before = @e LIMIT 1", transaction, cancellationToken, ("e", etag)) is not null;
+
     /// <summary>Drops intents that are settled: audited as applied, or never able to land.</summary>
     public static async Task ForgetIntentsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<WriteIntent> intents, CancellationToken cancellationToken)
     {

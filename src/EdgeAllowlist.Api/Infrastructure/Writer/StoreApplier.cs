@@ -274,6 +274,10 @@ public sealed class StoreApplier(
                     return null;
                 if (moved)
                 {
+                    // A write of ours whose answer was lost (the database went away after the store took it)
+                    // may be what moved the store: only the full re-read can audit it for its requester.
+                    if (await MirrorRepository.HasIntentsAgainstAsync(connection, transaction, state.ETag, cancellationToken))
+                        return null;
                     var (acknowledged, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [description.ETag], cancellationToken);
                     if (description.Version < acknowledged || seen.ContainsKey(description.ETag))
                         return null;
