@@ -13,7 +13,7 @@ namespace EdgeAllowlist.Api.Infrastructure.Database;
 /// attempt, so with a reachable database the others start with the schema in place, as they always did.
 /// </summary>
 public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap, ServiceReadiness readiness, ILogger<DatabaseStartup> logger)
-    : IHostedService, IDisposable
+    : BackgroundService
 {
     /// <summary>The readiness condition reported until the schema is checked.</summary>
     public const string Condition = "database schema";
@@ -23,9 +23,6 @@ public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    readonly CancellationTokenSource stopping = new();
-    Task? attempts;
-    bool disposed;
 
     /// <summary>Completes once the schema is in place; never faults.</summary>
     public Task Ready => ready.Task;
@@ -35,15 +32,16 @@ public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap
     /// <summary>Why the schema is not checked yet, naming the provider; null once it is.</summary>
     public string? Problem { get; private set; } = "the schema has not been checked yet.";
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         readiness.Report(Condition, Problem!);
-        attempts = Task.Run(() => AttemptUntilReadyAsync(stopping.Token), CancellationToken.None);
+        await base.StartAsync(cancellationToken);
         await Task.WhenAny(ready.Task, Task.Delay(FirstAttemptWait, cancellationToken));
     }
 
-    async Task AttemptUntilReadyAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken cancellationToken)
     {
+        await Task.Yield();
         var backoff = FirstBackoff;
         for (var attempt = 1; ; attempt++)
         {
@@ -84,23 +82,5 @@ public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap
             }
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
         }
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref disposed))
-            return;
-        await stopping.CancelAsync();
-        if (attempts is not null)
-            await attempts.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
-    }
-
-    public void Dispose()
-    {
-        if (Volatile.Read(ref disposed))
-            return;
-        Volatile.Write(ref disposed, true);
-        stopping.Cancel();
-        stopping.Dispose();
     }
 }

@@ -59,53 +59,33 @@ public sealed class IntegrityMonitor(
     MirrorSeal seal,
     TimeProvider time,
     IOptions<IntegrityOptions> options,
-    ILogger<IntegrityMonitor> logger) : IHostedService, IDisposable
+    ILogger<IntegrityMonitor> logger) : BackgroundService
 {
     const string SystemActor = "system";
     // Not an ETag the store can have: the writer sees the mirror "moved", reloads it and re-reads the store.
     const string RepairedETag = "mirror-repaired";
 
-    readonly CancellationTokenSource stopping = new();
-    Task? loop;
+    bool checkedAtStart;
 
     public IntegrityReport Report { get; private set; } = IntegrityReport.Initial;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before the writer starts (registered ahead of it): it then loads a mirror already repaired.
         // A database not there yet must not hold the start: the first check then runs once it is, as
         // a check of a running writer (which repairs by reloading, whichever of the two starts first).
-        var checkedAtStart = databaseStartup.IsReady;
+        checkedAtStart = databaseStartup.IsReady;
         if (checkedAtStart)
             await CheckMirrorNowAsync(writerRunning: false, cancellationToken);
-        loop = Task.Run(async () =>
-        {
-            if (checkedAtStart)
-                await CheckAuditTrailNowAsync(stopping.Token);
-            await LoopAsync(checkedAtStart, stopping.Token);
-        }, CancellationToken.None);
+        await base.StartAsync(cancellationToken);
     }
 
-    // The in-process test host can dispose the container before it stops the hosted services:
-    // stopping after Dispose (or twice) is a no-op instead of an ObjectDisposedException that aborts the stop.
-    bool disposed;
-
-    public async Task StopAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref disposed))
-            return;
-        await stopping.CancelAsync();
-        if (loop is not null)
-            await loop.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
-    }
-
-    public void Dispose()
-    {
-        if (Volatile.Read(ref disposed))
-            return;
-        Volatile.Write(ref disposed, true);
-        stopping.Cancel();
-        stopping.Dispose();
+        await Task.Yield();
+        if (checkedAtStart)
+            await CheckAuditTrailNowAsync(cancellationToken);
+        await LoopAsync(checkedAtStart, cancellationToken);
     }
 
     async Task LoopAsync(bool checkedAtStart, CancellationToken cancellationToken)
