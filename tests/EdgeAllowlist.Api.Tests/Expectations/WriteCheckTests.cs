@@ -129,6 +129,43 @@ public sealed class WriteCheckTests(ApiHost host) : IClassFixture<ApiHost>
         (await admin.GetJsonAsync("/v1/expectations"))["items"]!.AsArray().ShouldNotContain(e => e!.Text("name") == "builtin:native-players");
     }
 
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("")]
+    [InlineData("1")]
+    [InlineData("true&force=true")]
+    public async Task A_force_other_than_true_or_false_is_a_400_naming_force_and_nothing_is_written(string force)
+    {
+        using var admin = host.Admin();
+        var origin = $"https://force-{Guid.NewGuid():N}.uacheck.example";
+        (await admin.PostJsonAsync("/v1/origins", new { origin })).EnsureSuccessStatusCode();
+        var partner = $"force-{Guid.NewGuid():N}"[..20];
+        await admin.CreatePartnerAsync(partner);
+        var first = await admin.CreateSecretAsync(partner);
+        await admin.CreateSecretAsync(partner);
+        var document = (await admin.GetJsonAsync("/v1/desired-state")).AsObject();
+        document["origins"] = new JsonArray();
+        var etag = (await Store.DescribeAsync()).ETag;
+
+        foreach (var refused in new[]
+        {
+            await admin.DeleteAsync($"/v1/origins/{origin}?force={force}"),
+            await admin.DeleteAsync($"/v1/partners/{partner}/secrets/{first.Text("id")}?force={force}"),
+            await admin.SendJsonAsync(HttpMethod.Patch, $"/v1/settings?force={force}", new { denyStatus = 404 }),
+            await admin.SendRawAsync(HttpMethod.Post, $"/v1/desired-state/apply?force={force}", document.ToJsonString()),
+        })
+        {
+            (await refused.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).ErrorFields().ShouldBe(["force"]);
+        }
+
+        (await Store.DescribeAsync()).ETag.ShouldBe(etag);
+        (await admin.SimulateMediaTailorAsync(first.Text("secret"))).Text("action").ShouldBe("pass");
+        (await admin.GetJsonAsync("/v1/settings"))["denyStatus"]!.GetValue<int>().ShouldNotBe(404);
+        // true and false in any case are the two values: FALSE refuses past the flip, TRUE writes.
+        (await admin.DeleteAsync($"/v1/origins/{origin}?force=FALSE")).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await admin.DeleteAsync($"/v1/origins/{origin}?force=True")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+
     [Fact]
     public async Task Adding_an_origin_breaks_nothing_and_a_browser_on_it_passes()
     {
