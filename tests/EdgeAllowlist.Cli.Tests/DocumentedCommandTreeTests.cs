@@ -38,6 +38,18 @@ public sealed partial class DocumentedCommandTreeTests
             Markdown.UnknownOptions(line).ShouldBeEmpty($"edge-allowlist {line.Path}");
     }
 
+    [Fact]
+    public void Every_option_of_a_command_is_on_its_tree_line()
+    {
+        // The other direction of the test above, so a new option cannot go unlisted (as --force once did).
+        // The options the page tells once, above the tree, rather than on every line.
+        string[] shared = ["--api", "--token", "--output", "--profile", "--endpoint-url", "--cloudfront-endpoint", "--help"];
+        var missing = TreeLines().SelectMany(l => l.Command.Options
+            .Where(o => !o.Hidden && !shared.Contains(o.Name) && !o.Aliases.Append(o.Name).Any(a => Regex.IsMatch(l.Text, $@"(?<![\w-]){Regex.Escape(a)}(?![\w-])")))
+            .Select(o => $"edge-allowlist {l.Path} {o.Name}"));
+        missing.ShouldBeEmpty();
+    }
+
     [GeneratedRegex(@"<!-- command-tree:start -->\s*```text\n(.*?)```\s*<!-- command-tree:end -->", RegexOptions.Singleline)]
     private static partial Regex Block();
 }

@@ -96,10 +96,14 @@ public sealed class WriteCheckTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
-    public async Task Switching_to_enforce_before_native_players_have_an_allow_rule_is_refused_by_the_admins_expectation()
+    public async Task Switching_to_enforce_before_native_players_have_an_allow_rule_is_refused_by_the_built_in_native_players_expectation()
     {
+        // No User-Agent allow rule here (the first test of this class removes the one it adds).
         using var admin = host.Admin();
         (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { mode = "report" })).EnsureSuccessStatusCode();
+        var builtIn = (await admin.GetJsonAsync("/v1/expectations"))["items"]!.AsArray().Single(e => e!.Text("name") == "builtin:native-players")!;
+        builtIn["holds"]!.GetValue<bool>().ShouldBeTrue();
+        builtIn.Text("description").ShouldContain("applecoremedia");
         var kept = await admin.PostJsonAsync("/v1/expectations", new
         {
             name = "native-player",
@@ -110,12 +114,56 @@ public sealed class WriteCheckTests(ApiHost host) : IClassFixture<ApiHost>
 
         var flips = await FlipsAsync(await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "enforce" }));
 
-        var flip = Flip(flips, "native-player");
+        var flip = Flip(flips, "builtin:native-players");
         (flip.Text("before"), flip.Text("after"), flip.Text("reason")).ShouldBe(("pass", "deny", "ua-not-allowed"));
-        flip["builtIn"]!.GetValue<bool>().ShouldBeFalse();
+        flip["builtIn"]!.GetValue<bool>().ShouldBeTrue();
+        Flip(flips, "native-player")["builtIn"]!.GetValue<bool>().ShouldBeFalse();
         (await admin.GetJsonAsync("/v1/settings"))["mode"]!.GetValue<string>().ShouldBe("report");
+
+        // Without the admin's own expectation the built-in alone still refuses it.
         (await admin.DeleteAsync("/v1/expectations/native-player")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "enforce" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        Flip(await FlipsAsync(await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "enforce" })), "builtin:native-players");
+        (await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { mode = "enforce" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // Denied now, which status says in its own words; the built-in is no longer listed as if it could hold.
+        (await admin.GetJsonAsync("/v1/status"))["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).ShouldContain(w => w.StartsWith("NATIVE PLAYERS WITHOUT ORIGIN ARE DENIED", StringComparison.Ordinal));
+        (await admin.GetJsonAsync("/v1/expectations"))["items"]!.AsArray().ShouldNotContain(e => e!.Text("name") == "builtin:native-players");
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("")]
+    [InlineData("1")]
+    [InlineData("true&force=true")]
+    public async Task A_force_other_than_true_or_false_is_a_400_naming_force_and_nothing_is_written(string force)
+    {
+        using var admin = host.Admin();
+        var origin = $"https://force-{Guid.NewGuid():N}.uacheck.example";
+        (await admin.PostJsonAsync("/v1/origins", new { origin })).EnsureSuccessStatusCode();
+        var partner = $"force-{Guid.NewGuid():N}"[..20];
+        await admin.CreatePartnerAsync(partner);
+        var first = await admin.CreateSecretAsync(partner);
+        await admin.CreateSecretAsync(partner);
+        var document = (await admin.GetJsonAsync("/v1/desired-state")).AsObject();
+        document["origins"] = new JsonArray();
+        var etag = (await Store.DescribeAsync()).ETag;
+
+        foreach (var refused in new[]
+        {
+            await admin.DeleteAsync($"/v1/origins/{origin}?force={force}"),
+            await admin.DeleteAsync($"/v1/partners/{partner}/secrets/{first.Text("id")}?force={force}"),
+            await admin.SendJsonAsync(HttpMethod.Patch, $"/v1/settings?force={force}", new { denyStatus = 404 }),
+            await admin.SendRawAsync(HttpMethod.Post, $"/v1/desired-state/apply?force={force}", document.ToJsonString()),
+        })
+        {
+            (await refused.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).ErrorFields().ShouldBe(["force"]);
+        }
+
+        (await Store.DescribeAsync()).ETag.ShouldBe(etag);
+        (await admin.SimulateMediaTailorAsync(first.Text("secret"))).Text("action").ShouldBe("pass");
+        (await admin.GetJsonAsync("/v1/settings"))["denyStatus"]!.GetValue<int>().ShouldNotBe(404);
+        // true and false in any case are the two values: FALSE refuses past the flip, TRUE writes.
+        (await admin.DeleteAsync($"/v1/origins/{origin}?force=FALSE")).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await admin.DeleteAsync($"/v1/origins/{origin}?force=True")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
     }
 
     [Fact]

@@ -53,7 +53,8 @@ public sealed class SimulateTests(ApiHost host) : IClassFixture<ApiHost>
         }
         finally
         {
-            await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings", new { mode = "enforce" });
+            // Back to enforce with no allow rule: builtin:native-players flips, so forced.
+            await admin.SendJsonAsync(HttpMethod.Patch, "/v1/settings?force=true", new { mode = "enforce" });
         }
     }
 

@@ -79,7 +79,13 @@ public sealed class ConsolePagesTests(ApiHost host) : IClassFixture<ApiHost>
         (await asked.Content.ReadAsStringAsync()).ShouldContain("Switch to enforce?");
         (await admin.GetJsonAsync("/v1/settings"))["mode"]!.GetValue<string>().ShouldBe("report");
 
-        (await console.PostAsync("/console/settings", "?handler=Mode", ("mode", "enforce"), ("confirmed", "yes"))).StatusCode.ShouldBe(HttpStatusCode.Found);
+        // No User-Agent allow rule here: enforcing would deny native players, which the built-in expectation names.
+        var flipped = await console.PostAsync("/console/settings", "?handler=Mode", ("mode", "enforce"), ("confirmed", "yes"));
+        flipped.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await flipped.Content.ReadAsStringAsync()).ShouldContain("data-flip=\"builtin:native-players\"");
+        (await admin.GetJsonAsync("/v1/settings"))["mode"]!.GetValue<string>().ShouldBe("report");
+
+        (await console.PostAsync("/console/settings", "?handler=Mode", ("mode", "enforce"), ("confirmed", "yes"), ("force", "true"))).StatusCode.ShouldBe(HttpStatusCode.Found);
         (await admin.GetJsonAsync("/v1/settings"))["mode"]!.GetValue<string>().ShouldBe("enforce");
     }
 

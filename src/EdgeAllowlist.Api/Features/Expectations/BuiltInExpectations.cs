@@ -20,7 +20,10 @@ namespace EdgeAllowlist.Api.Features.Expectations;
 ///   touches and on a bounded, stable sample of the others (a wildcard through <c>www.</c>);</item>
 /// <item>MediaTailor's User-Agent without a secret is denied (anyone can send it);</item>
 /// <item>each User-Agent allow rule lets a request without Origin through (when the no-Origin
-///   policy is <c>ua</c>), with a User-Agent made from the rule.</item>
+///   policy is <c>ua</c>), with a User-Agent made from the rule;</item>
+/// <item>without such rules, while players without Origin pass (report or off mode, or noOrigin
+///   <c>allow</c>), real native players (<see cref="NativePlayers"/>) keep passing: switching to
+///   enforce before they have an allow rule flips it.</item>
 /// </list>
 /// Names are stable (<c>builtin:…</c>), so one can be muted by name.
 /// </summary>
@@ -33,6 +36,7 @@ static class BuiltInExpectations
     public const string PartnerPrefix = Expectation.BuiltInPrefix + "partner:";
     public const string BrowsersPrefix = Expectation.BuiltInPrefix + "browsers:";
     public const string NoOriginPrefix = Expectation.BuiltInPrefix + "no-origin:";
+    public const string NativePlayersName = Expectation.BuiltInPrefix + "native-players";
 
     const string ManifestName = "index.m3u8";
 
@@ -71,15 +75,26 @@ static class BuiltInExpectations
         yield return new(ForgedName, Expectation.Deny, null,
             [new("GET", Forged.Uri, null, new Dictionary<string, string> { ["user-agent"] = Forged.UserAgent })],
             true, "MediaTailor's User-Agent without a secret is denied");
-        if (policy.NoOrigin != "ua")
-            yield break;
-        foreach (var rule in UserAgentRules.Read(before).Where(r => r.List == UserAgentRule.Allow))
+        var allowRules = UserAgentRules.Read(before).Where(r => r.List == UserAgentRule.Allow).ToList();
+        if (policy.NoOrigin == "ua" && allowRules.Count > 0)
         {
-            if (SampleUserAgent(rule) is not { } userAgent)
-                continue;
-            yield return new(NoOriginPrefix + rule.Id, Expectation.Pass, null,
-                [new("GET", $"/{ManifestName}", null, new Dictionary<string, string> { ["user-agent"] = userAgent })],
-                true, $"a player without Origin whose User-Agent is '{userAgent}' passes (allow rule {rule.Id})");
+            foreach (var rule in allowRules)
+            {
+                if (SampleUserAgent(rule) is not { } userAgent)
+                    continue;
+                yield return new(NoOriginPrefix + rule.Id, Expectation.Pass, null,
+                    [new("GET", $"/{ManifestName}", null, new Dictionary<string, string> { ["user-agent"] = userAgent })],
+                    true, $"a player without Origin whose User-Agent is '{userAgent}' passes (allow rule {rule.Id})");
+            }
+        }
+        // No allow rule speaks for players without Origin, yet they pass (report or off, or noOrigin allow):
+        // enforcing, or noOrigin ua or deny, would deny every one of them. When they are denied already
+        // (enforce with noOrigin deny, or ua and no rule) status warns instead (NATIVE PLAYERS … DENIED).
+        else if (policy.Mode != "enforce" || policy.NoOrigin == "allow")
+        {
+            yield return new(NativePlayersName, Expectation.Pass, null,
+                [.. NativePlayers.All.Select(p => new Probe("GET", $"/{ManifestName}", null, new Dictionary<string, string> { ["user-agent"] = p.UserAgent }))],
+                true, $"native players without Origin ({string.Join(", ", NativePlayers.All.Select(p => p.Name))}, {NativePlayers.AsOf}) pass; no User-Agent allow rule admits them yet");
         }
     }
 

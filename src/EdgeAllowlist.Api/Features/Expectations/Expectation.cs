@@ -40,6 +40,12 @@ sealed record Decision(string Action, string? Reason)
 /// Whether an expectation holds on a store, and the decision that says so (for several probes: the
 /// first that broke it, else the first). <see cref="Reads"/>: every key the probes that ran read, with
 /// the value found (null: absent); the function decides from these and the time alone, so on a store
-/// where none of them differs the result is the same.
+/// where none of them differs, before <see cref="ValidUntil"/> (the first expiry among the values read
+/// still to come), the result is the same.
 /// </summary>
-sealed record ExpectationResult(bool Holds, Decision Decision, IReadOnlyDictionary<string, string?> Reads);
+sealed record ExpectationResult(bool Holds, Decision Decision, IReadOnlyDictionary<string, string?> Reads, DateTimeOffset ValidUntil)
+{
+    /// <summary>Whether this result is the function's answer on <paramref name="items"/> at <paramref name="now"/> too, without running it.</summary>
+    public bool StandsOn(IReadOnlyDictionary<string, string> items, DateTimeOffset now) =>
+        now < ValidUntil && Reads.All(read => items.TryGetValue(read.Key, out var value) ? value == read.Value : read.Value is null);
+}

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Features.Expectations;
@@ -10,11 +11,16 @@ sealed record Evaluated(Expectation Expectation, ExpectationResult Result, Muted
 /// the built-in ones not muted, run through the function on the store as it is and as the change
 /// would leave it. An expectation flips when it holds before and not after; one that fails already
 /// is not the change's doing (status names it). An expectation is run on the store after the change
-/// only when one of the keys it read before changed, and results are reused from the last store
-/// checked, so a write usually runs only the few probes its keys touch.
+/// only when one of the keys it read before changed; and a result is reused, on any store and at any
+/// later time, while every key it read still holds the value it read and none of those values has
+/// expired since (<see cref="ExpectationResult.StandsOn"/>). So a write runs only the probes its keys
+/// touch, however long after the previous one it comes; the first write after a restart runs all.
 /// </summary>
 sealed class ExpectationChecks(ExpectationStore store, ExpectationEvaluator evaluator, TimeProvider time) : IChangeChecks
 {
+    /// <summary>Results kept per expectation: the store before and after the last change checked (refused or written, the next one starts from one of them).</summary>
+    const int KeptPerExpectation = 2;
+
     public async Task<ChangeCheck?> PrepareAsync(Actor actor, CancellationToken cancellationToken) =>
         For(await store.ReadAsync(cancellationToken), actor.Force);
 
@@ -25,57 +31,53 @@ sealed class ExpectationChecks(ExpectationStore store, ExpectationEvaluator eval
         var now = time.GetUtcNow();
         var changed = Changed(before, after);
         var flips = new List<ExpectationFlip>();
-        var wasResults = Cached(before, now);
-        var thenResults = new Dictionary<string, ExpectationResult>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var expectation in Checked(set, before, after, now))
         {
             var signature = Signature(expectation);
-            if (!wasResults.TryGetValue(signature, out var was))
-                wasResults[signature] = was = evaluator.Evaluate(expectation, before, now);
+            seen.Add(signature);
+            var was = Result(expectation, signature, before, now);
             // The function decides from the keys it read and the time: none of them changed, nothing can flip.
-            if (!was.Reads.Keys.Any(changed.Contains))
-            {
-                thenResults[signature] = was;
+            // Failing already: the change cannot flip it.
+            if (!was.Holds || !was.Reads.Keys.Any(changed.Contains))
                 continue;
-            }
-            // Failing already: the change cannot flip it (and its result after is not known, so not kept).
-            if (!was.Holds)
-                continue;
-            var then = thenResults[signature] = evaluator.Evaluate(expectation, after, now);
+            var then = Result(expectation, signature, after, now);
             if (!then.Holds)
                 flips.Add(new(expectation.Name, expectation.BuiltIn, expectation.Expect, was.Decision.Action, then.Decision.Action, then.Decision.Reason));
         }
-        Remember(before, wasResults, after, thenResults, now);
+        Forget(seen);
         return flips;
     }
 
-    // The results on the last store checked, before and after: the next change of a batch is checked
-    // from the store the previous one leaves, and the next batch from the store the last one wrote, so
-    // most results are reused and only expectations that read a changed key run again. Valid within the
-    // second they were computed in (expiries are whole seconds).
-    readonly Lock cacheLock = new();
-    (IReadOnlyDictionary<string, string> State, long Second, Dictionary<string, ExpectationResult> Results)[] cache = [];
+    readonly Lock resultsLock = new();
+    readonly Dictionary<string, ExpectationResult[]> results = new(StringComparer.Ordinal);
 
-    Dictionary<string, ExpectationResult> Cached(IReadOnlyDictionary<string, string> state, DateTimeOffset now)
+    /// <summary>The expectation's result on <paramref name="items"/> now: a kept one that still stands, else a run through the function (then kept).</summary>
+    ExpectationResult Result(Expectation expectation, string signature, IReadOnlyDictionary<string, string> items, DateTimeOffset now)
     {
-        lock (cacheLock)
+        ExpectationResult[] kept;
+        lock (resultsLock)
+            kept = results.GetValueOrDefault(signature) ?? [];
+        foreach (var result in kept)
+            if (result.StandsOn(items, now))
+                return result;
+        var fresh = evaluator.Evaluate(expectation, items, now);
+        lock (resultsLock)
+            results[signature] = [fresh, .. (results.GetValueOrDefault(signature) ?? []).Take(KeptPerExpectation - 1)];
+        return fresh;
+    }
+
+    /// <summary>Drops the results of expectations no longer checked (deleted, muted, an origin no longer probed), once they outnumber those checked.</summary>
+    void Forget(HashSet<string> checkedNow)
+    {
+        lock (resultsLock)
         {
-            foreach (var (cached, second, results) in cache)
-                if (second == now.ToUnixTimeSeconds() && SameItems(cached, state))
-                    return new(results, StringComparer.Ordinal);
+            if (results.Count <= 2 * checkedNow.Count + 64)
+                return;
+            foreach (var signature in results.Keys.Where(s => !checkedNow.Contains(s)).ToList())
+                results.Remove(signature);
         }
-        return new(StringComparer.Ordinal);
     }
-
-    void Remember(IReadOnlyDictionary<string, string> before, Dictionary<string, ExpectationResult> was, IReadOnlyDictionary<string, string> after,
-        Dictionary<string, ExpectationResult> then, DateTimeOffset now)
-    {
-        lock (cacheLock)
-            cache = [(before, now.ToUnixTimeSeconds(), was), (after, now.ToUnixTimeSeconds(), then)];
-    }
-
-    static bool SameItems(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
-        ReferenceEquals(a, b) || a.Count == b.Count && a.All(i => b.TryGetValue(i.Key, out var value) && value == i.Value);
 
     static HashSet<string> Changed(IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after)
     {
@@ -89,16 +91,22 @@ sealed class ExpectationChecks(ExpectationStore store, ExpectationEvaluator eval
         return changed;
     }
 
-    /// <summary>What an expectation runs and wants, so a result is reused only for the very same probes.</summary>
+    /// <summary>What an expectation runs and wants, unambiguously (JSON), so a result is reused only for the very same probes.</summary>
     static string Signature(Expectation e) =>
-        string.Join('\n', [e.Name, e.Expect, e.Reason ?? "", e.AnyProbe ? "any" : "all",
-            .. e.Probes.Select(p => $"{p.Method} {p.Uri}?{p.Query} {p.At?.ToUnixTimeMilliseconds()} {p.SecretKey} {string.Join('\t', p.Headers.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}:{h.Value}"))}")]);
+        JsonSerializer.Serialize(new
+        {
+            e.Name,
+            e.Expect,
+            e.Reason,
+            e.AnyProbe,
+            Probes = e.Probes.Select(p => new { p.Method, p.Uri, p.Query, p.At, p.SecretKey, Headers = p.Headers.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new[] { h.Key, h.Value }) }),
+        });
 
     /// <summary>Every expectation on <paramref name="items"/> now, muted built-ins included (listing, status).</summary>
     public IReadOnlyList<Evaluated> EvaluateAll(ExpectationSet set, IReadOnlyDictionary<string, string> items)
     {
         var now = time.GetUtcNow();
-        return [.. All(set, items, items, now).Select(e => new Evaluated(e, evaluator.Evaluate(e, items, now), e.BuiltIn ? set.Muted.GetValueOrDefault(e.Name) : null))];
+        return [.. All(set, items, items, now).Select(e => new Evaluated(e, Result(e, Signature(e), items, now), e.BuiltIn ? set.Muted.GetValueOrDefault(e.Name) : null))];
     }
 
     static IEnumerable<Expectation> Checked(ExpectationSet set, IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after, DateTimeOffset now) =>

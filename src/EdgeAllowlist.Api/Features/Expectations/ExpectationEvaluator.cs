@@ -33,12 +33,28 @@ sealed class ExpectationEvaluator(EdgeFunctionRuntime runtime)
             first ??= decision;
             var holds = Holds(expectation, decision);
             if (holds && expectation.AnyProbe)
-                return new(true, decision, reads);
+                return new(true, decision, reads, NextExpiry(reads, now));
             if (!holds && !expectation.AnyProbe)
-                return new(false, decision, reads);
+                return new(false, decision, reads, NextExpiry(reads, now));
         }
         // Every probe held (all), none did (any), or there was none to run (a partner without live secrets fails).
-        return new(!expectation.AnyProbe && first is not null, first ?? new(Expectation.Deny, "secret-unknown"), reads);
+        return new(!expectation.AnyProbe && first is not null, first ?? new(Expectation.Deny, "secret-unknown"), reads, NextExpiry(reads, now));
+    }
+
+    /// <summary>
+    /// The first moment after <paramref name="now"/> at which an origin or secret read expires: the
+    /// only way time changes the function's answer (its <c>expired()</c>). Unbounded when none will.
+    /// </summary>
+    static DateTimeOffset NextExpiry(Dictionary<string, string?> reads, DateTimeOffset now)
+    {
+        var next = DateTimeOffset.MaxValue;
+        foreach (var (key, value) in reads)
+        {
+            if (value is not null && (key.StartsWith(KvsLayout.OriginPrefix, StringComparison.Ordinal) || key.StartsWith(KvsLayout.SecretPrefix, StringComparison.Ordinal))
+                && KvsLayout.ReadExpiry(value) is { } expiry && expiry > now && expiry < next)
+                next = expiry;
+        }
+        return next;
     }
 
     static bool Holds(Expectation expectation, Decision decision) =>

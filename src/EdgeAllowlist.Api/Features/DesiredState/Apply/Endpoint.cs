@@ -22,10 +22,10 @@ sealed class Endpoint(DesiredStateService desiredState) : Endpoint<DesiredStateD
 
     public override async Task HandleAsync(DesiredStateDocument req, CancellationToken ct)
     {
-        var force = Query<bool?>("force", isRequired: false) ?? false;
         var expected = HttpContext.Request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch ? ifMatch.Trim('"') : null;
         await this.PlanOrRejectAsync(desiredState, req, ct);
+        var actor = HttpContext.ToActor();
         await Send.OkAsync(await desiredState.ApplyAsync(
-            req, force, expected, HttpContext.MayCreatePartners(), HttpContext.ToActor(), AuditActions.DesiredStateApply, null, ct), ct);
+            req, actor.Force, expected, HttpContext.MayCreatePartners(), actor, AuditActions.DesiredStateApply, null, ct), ct);
     }
 }
