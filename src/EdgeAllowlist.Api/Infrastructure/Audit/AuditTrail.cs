@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Api.Infrastructure.Store;
@@ -12,7 +13,8 @@ public sealed record AuditFilter(
     string? Action = null,
     string? Target = null,
     string? Outcome = null,
-    long? Before = null);
+    long? Before = null,
+    string? TargetPrefix = null);
 
 /// <summary>
 /// Appends to and reads the hash-chained trail. Appends happen only inside the database-wide write
@@ -78,14 +80,14 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         {
             // One newest-first page per action of the family, each a backward walk of (action, seq),
             // merged: never every entry of a common family gathered and sorted.
-            var (rest, shared) = await WhereAsync(connection, filter with { Action = null }, cancellationToken);
+            var (rest, shared) = await WhereAsync(connection, database.Provider, filter with { Action = null }, cancellationToken);
             var pages = family.Select((_, i) =>
                 $"SELECT * FROM (SELECT {Columns} FROM audit_entries{(rest.Length == 0 ? " WHERE " : rest + " AND ")}action = @family{i} ORDER BY seq DESC LIMIT {limit}) page{i}");
             return await connection.QueryAsync(
                 $"SELECT * FROM ({string.Join(" UNION ALL ", pages)}) family ORDER BY seq DESC LIMIT {limit}",
                 Read, null, cancellationToken, [.. shared, .. family.Select((action, i) => ($"family{i}", (object?)action))]);
         }
-        var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
+        var (where, parameters) = await WhereAsync(connection, database.Provider, filter, cancellationToken);
         return await connection.QueryAsync(
             $"SELECT {Columns} FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}",
             Read, null, cancellationToken, parameters);
@@ -95,7 +97,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     public async IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
+        var (where, parameters) = await WhereAsync(connection, database.Provider, filter, cancellationToken);
         await using var command = connection.Command($"SELECT {Columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -119,7 +121,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         }
     }
 
-    static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, AuditFilter filter, CancellationToken cancellationToken)
+    static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, string provider, AuditFilter filter, CancellationToken cancellationToken)
     {
         // Time bounds become seq bounds (one index seek each), which every other index is paired with.
         var fromSeq = filter.From is { } from
@@ -149,9 +151,38 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         else
             Add("action = @action", "action", filter.Action);
         Add("target = @target", "target", filter.Target is null ? null : KvsLayout.AuditTarget(filter.Target));
+        if (filter.TargetPrefix is { Length: > 0 } prefix)
+        {
+            // A range in code point order, never LIKE (whose % _ \ would need escaping): SQLite compares
+            // TEXT bytewise (BINARY) and PostgreSQL does under COLLATE "C", which UTF-8 makes code point
+            // order; under the database's own collation (en-US, ICU) "MediaTailor/x" would sort inside
+            // the range of "mediatailor/". ix_audit_target (target, seq) serves it on SQLite and
+            // ix_audit_target_prefix (target COLLATE "C", seq) on PostgreSQL.
+            var column = provider == PostgresDatabase.ProviderName ? "target COLLATE \"C\"" : "target";
+            Add($"{column} >= @tprefix", "tprefix", prefix);
+            Add($"{column} < @tprefixend", "tprefixend", PrefixEnd(prefix));
+        }
         Add("outcome = @outcome", "outcome", filter.Outcome);
         Add("seq < @before", "before", filter.Before);
         return (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions), [.. parameters]);
+    }
+
+    /// <summary>
+    /// The least string, in code point order, above every string that starts with <paramref name="prefix"/>:
+    /// its last code point plus one (surrogates skipped), after dropping trailing U+10FFFF; null when
+    /// there is none (the prefix is all U+10FFFF), so the range has no upper end.
+    /// </summary>
+    internal static string? PrefixEnd(string prefix)
+    {
+        var runes = prefix.EnumerateRunes().ToList();
+        while (runes.Count > 0)
+        {
+            var last = runes[^1].Value;
+            runes.RemoveAt(runes.Count - 1);
+            if (last < 0x10FFFF)
+                return string.Concat(runes.Append(new Rune(last + 1 == 0xD800 ? 0xE000 : last + 1)));
+        }
+        return null;
     }
 
     internal static AuditEntry Read(DbDataReader r) => new(
