@@ -68,6 +68,35 @@ public abstract class AuditTargetPrefixTests(ApiHost host)
         (await TargetsAsync(admin, $"/v1/audit?target={partner}/sec_one")).ShouldBe([$"{partner}/sec_one"]);
     }
 
+    [Fact]
+    public async Task A_wide_prefix_walks_the_trail_and_pages_the_same_entries_newest_first()
+    {
+        // More entries under the prefix than AuditTrail counts before it walks the trail instead of the index.
+        var run = $"wide-{Guid.NewGuid():N}"[..13] + "/";
+        var count = AuditTrail.NarrowPrefixEntries + 10;
+        await host.Service<AuditTrail>().AppendAsync([.. Enumerable.Range(0, count).Select(i =>
+            new AuditRecord("prefix-test", AuditActions.OriginNote, i % 3 == 0 ? $"{run}M{i}" : i % 3 == 1 ? $"{run}m{i}" : $"{run.ToUpperInvariant()}m{i}", AuditOutcome.Success))]);
+        using var admin = host.Admin();
+
+        var seqs = new List<long>();
+        var targets = new List<string>();
+        string? cursor = null;
+        for (var page = 0; page < 3; page++)
+        {
+            var body = await admin.GetJsonAsync($"/v1/audit?limit=1000&targetPrefix={Uri.EscapeDataString(run)}{(cursor is null ? "" : "&cursor=" + cursor)}");
+            seqs.AddRange(body["items"]!.AsArray().Select(e => e!["seq"]!.GetValue<long>()));
+            targets.AddRange(body["items"]!.AsArray().Select(e => e!["target"]!.GetValue<string>()));
+            cursor = body["nextCursor"]!.GetValue<string>();
+        }
+
+        seqs.ShouldBe(seqs.OrderDescending().Distinct().ToList());
+        targets.ShouldAllBe(t => t.StartsWith(run, StringComparison.Ordinal));
+        targets.Count.ShouldBe(3000);
+        // Newest first: the last ones appended, less the third spelled with an upper-case run.
+        targets.Take(2).ShouldBe(Enumerable.Range(0, count).Reverse().Where(i => i % 3 != 2).Take(2).Select(i => i % 3 == 0 ? $"{run}M{i}" : $"{run}m{i}"));
+        (await TargetsAsync(admin, $"/v1/audit?limit=1000&targetPrefix={Uri.EscapeDataString(run + "M")}")).ShouldAllBe(t => t.StartsWith(run + "M", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("/v1/audit?targetPrefix=")]
     [InlineData("/v1/audit/export?targetPrefix=")]

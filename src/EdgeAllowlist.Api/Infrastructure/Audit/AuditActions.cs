@@ -2,7 +2,7 @@ namespace EdgeAllowlist.Api.Infrastructure.Audit;
 
 /// <summary>
 /// The one vocabulary of audit actions. An entry about an item (an origin, <c>cfg</c>, a User-Agent
-/// shard) says what happened to that item, whichever path did it: a single route, desired-state apply
+/// rule, named <c>ua/&lt;list&gt;/&lt;kind&gt;/&lt;pattern&gt;</c>) says what happened to that item, whichever path did it: a single route, desired-state apply
 /// or rollback (whose entries share the request id of their <see cref="DesiredStateApply"/> or
 /// <see cref="DesiredStateRollback"/> summary), a recovered write. So <c>?target=</c> and
 /// <c>?action=</c> together find an item's history of one kind across every route.

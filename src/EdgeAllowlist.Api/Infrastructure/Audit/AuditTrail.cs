@@ -87,9 +87,36 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
                 $"SELECT * FROM ({string.Join(" UNION ALL ", pages)}) family ORDER BY seq DESC LIMIT {limit}",
                 Read, null, cancellationToken, [.. shared, .. family.Select((action, i) => ($"family{i}", (object?)action))]);
         }
+        if (filter.TargetPrefix is { Length: > 0 })
+            return await QueryByTargetPrefixAsync(connection, filter, limit, cancellationToken);
         var (where, parameters) = await WhereAsync(connection, database.Provider, filter, cancellationToken);
         return await connection.QueryAsync(
             $"SELECT {Columns} FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}",
+            Read, null, cancellationToken, parameters);
+    }
+
+    /// <summary>Above this many entries under a prefix (in the time range), a page walks the trail backwards instead.</summary>
+    internal const int NarrowPrefixEntries = 10_000;
+
+    /// <summary>
+    /// A prefix's newest page, by whichever of two plans is cheap for it. The entries under a prefix are
+    /// one range of the target index but not in seq order, so counted first (at most
+    /// <see cref="NarrowPrefixEntries"/> index entries, no rows read): a narrow prefix (a partner's secrets)
+    /// has its seqs sorted from the index alone and only the page's rows read; a wide one (https://o3)
+    /// is met often enough walking the trail newest first that the walk stops early.
+    /// </summary>
+    async Task<IReadOnlyList<AuditEntry>> QueryByTargetPrefixAsync(DbConnection connection, AuditFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        var (range, rangeParameters) = await WhereAsync(connection, database.Provider,
+            new AuditFilter(From: filter.From, To: filter.To, TargetPrefix: filter.TargetPrefix, Before: filter.Before), cancellationToken);
+        var entries = Convert.ToInt64(await connection.ScalarAsync(
+            $"SELECT count(*) FROM (SELECT 1 FROM audit_entries{range} LIMIT {NarrowPrefixEntries}) probe", null, cancellationToken, rangeParameters),
+            System.Globalization.CultureInfo.InvariantCulture);
+        var narrow = entries < NarrowPrefixEntries;
+        var (where, parameters) = await WhereAsync(connection, database.Provider, filter, cancellationToken, prefixIndexed: narrow);
+        return await connection.QueryAsync(narrow
+                ? $"SELECT {Columns} FROM audit_entries WHERE seq IN (SELECT seq FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}) ORDER BY seq DESC"
+                : $"SELECT {Columns} FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}",
             Read, null, cancellationToken, parameters);
     }
 
@@ -121,7 +148,8 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         }
     }
 
-    static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, string provider, AuditFilter filter, CancellationToken cancellationToken)
+    /// <param name="prefixIndexed">False: the target prefix written so that no index serves it (the walk along seq).</param>
+    static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, string provider, AuditFilter filter, CancellationToken cancellationToken, bool prefixIndexed = true)
     {
         // Time bounds become seq bounds (one index seek each), which every other index is paired with.
         var fromSeq = filter.From is { } from
@@ -158,7 +186,14 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
             // order; under the database's own collation (en-US, ICU) "MediaTailor/x" would sort inside
             // the range of "mediatailor/". ix_audit_target (target, seq) serves it on SQLite and
             // ix_audit_target_prefix (target COLLATE "C", seq) on PostgreSQL.
-            var column = provider == PostgresDatabase.ProviderName ? "target COLLATE \"C\"" : "target";
+            var postgres = provider == PostgresDatabase.ProviderName;
+            var column = (postgres, prefixIndexed) switch
+            {
+                (true, true) => "target COLLATE \"C\"",
+                (true, false) => "(target || '') COLLATE \"C\"",
+                (false, true) => "target",
+                (false, false) => "+target", // SQLite's unary + : the same value, no index
+            };
             Add($"{column} >= @tprefix", "tprefix", prefix);
             Add($"{column} < @tprefixend", "tprefixend", PrefixEnd(prefix));
         }
