@@ -107,16 +107,17 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     /// </summary>
     async Task<IReadOnlyList<AuditEntry>> QueryByTargetPrefixAsync(DbConnection connection, AuditFilter filter, int limit, CancellationToken cancellationToken)
     {
+        // Both databases would rather walk a time range's seqs (reading each row for its target) than the
+        // target index, whose entries hold seq too: with the seq bounds written so no index serves them
+        // (and SQLite told which index), they read neither rows nor more than the prefix's index range.
         var (range, rangeParameters) = await WhereAsync(connection, database.Provider,
-            new AuditFilter(From: filter.From, To: filter.To, TargetPrefix: filter.TargetPrefix, Before: filter.Before), cancellationToken);
-        // SQLite would rather walk a time range's seqs (reading each row for its target) than the target
-        // index, whose entries hold seq too: told which index, it reads neither rows nor more than the prefix.
+            new AuditFilter(From: filter.From, To: filter.To, TargetPrefix: filter.TargetPrefix, Before: filter.Before), cancellationToken, seqIndexed: false);
         var byTarget = database.Provider == PostgresDatabase.ProviderName ? "audit_entries" : "audit_entries INDEXED BY ix_audit_target";
         var entries = Convert.ToInt64(await connection.ScalarAsync(
             $"SELECT count(*) FROM (SELECT 1 FROM {byTarget}{range} LIMIT {NarrowPrefixEntries}) probe", null, cancellationToken, rangeParameters),
             System.Globalization.CultureInfo.InvariantCulture);
         var narrow = entries < NarrowPrefixEntries;
-        var (where, parameters) = await WhereAsync(connection, database.Provider, filter, cancellationToken, prefixIndexed: narrow);
+        var (where, parameters) = await WhereAsync(connection, database.Provider, filter, cancellationToken, prefixIndexed: narrow, seqIndexed: !narrow);
         return await connection.QueryAsync(narrow
                 ? $"SELECT {Columns} FROM audit_entries WHERE seq IN (SELECT seq FROM {byTarget}{where} ORDER BY seq DESC LIMIT {limit}) ORDER BY seq DESC"
                 : $"SELECT {Columns} FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}",
@@ -152,7 +153,9 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     }
 
     /// <param name="prefixIndexed">False: the target prefix written so that no index serves it (the walk along seq).</param>
-    static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, string provider, AuditFilter filter, CancellationToken cancellationToken, bool prefixIndexed = true)
+    /// <param name="seqIndexed">False: the seq bounds (time, cursor) written so that no index serves them (the target prefix's index does).</param>
+    static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, string provider, AuditFilter filter, CancellationToken cancellationToken,
+        bool prefixIndexed = true, bool seqIndexed = true)
     {
         // Time bounds become seq bounds (one index seek each), which every other index is paired with.
         var fromSeq = filter.From is { } from
@@ -170,8 +173,9 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
             conditions.Add(condition);
             parameters.Add((name, value));
         }
-        Add("seq >= @fromseq", "fromseq", fromSeq is null ? null : Convert.ToInt64(fromSeq, System.Globalization.CultureInfo.InvariantCulture));
-        Add("seq <= @toseq", "toseq", toSeq is null ? null : Convert.ToInt64(toSeq, System.Globalization.CultureInfo.InvariantCulture));
+        var seq = seqIndexed ? "seq" : "seq + 0";
+        Add($"{seq} >= @fromseq", "fromseq", fromSeq is null ? null : Convert.ToInt64(fromSeq, System.Globalization.CultureInfo.InvariantCulture));
+        Add($"{seq} <= @toseq", "toseq", toSeq is null ? null : Convert.ToInt64(toSeq, System.Globalization.CultureInfo.InvariantCulture));
         Add("actor = @actor", "actor", filter.Actor);
         if (AuditActions.Family(filter.Action) is { } family)
         {
@@ -201,7 +205,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
             Add($"{column} < @tprefixend", "tprefixend", PrefixEnd(prefix));
         }
         Add("outcome = @outcome", "outcome", filter.Outcome);
-        Add("seq < @before", "before", filter.Before);
+        Add($"{seq} < @before", "before", filter.Before);
         return (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions), [.. parameters]);
     }
 
