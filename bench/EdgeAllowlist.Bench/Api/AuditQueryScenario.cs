@@ -52,6 +52,8 @@ public sealed class AuditQueryScenario : IScenario
         finally
         {
             Directory.Delete(folder, recursive: true);
+            // The API's signing key is created beside its data folder, not in it.
+            File.Delete(AuditOptions.KeyFileFor(folder));
         }
     }
 
