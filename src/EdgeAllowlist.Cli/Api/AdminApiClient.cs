@@ -7,7 +7,8 @@ using System.Text.Json.Nodes;
 namespace EdgeAllowlist.Cli.Api;
 
 /// <summary>Filters of <c>GET /v1/audit</c>; null means "any".</summary>
-public sealed record AuditFilter(DateTimeOffset? From, DateTimeOffset? To, string? Actor, string? Action, string? Target, string? Outcome);
+/// <summary>The filters of <c>GET /v1/audit</c>; <see cref="TargetPrefix"/> is every target starting with it (not with <see cref="Target"/>).</summary>
+public sealed record AuditFilter(DateTimeOffset? From, DateTimeOffset? To, string? Actor, string? Action, string? Target, string? Outcome, string? TargetPrefix = null);
 
 /// <summary>One page of audit entries, kept as the API wrote them, and the cursor of the next page.</summary>
 public sealed record AuditPage(IReadOnlyList<JsonObject> Items, string? NextCursor);
@@ -184,6 +185,7 @@ public sealed class AdminApiClient(HttpClient http, Uri baseAddress, string toke
         ["actor"] = filter.Actor,
         ["action"] = filter.Action,
         ["target"] = filter.Target,
+        ["targetPrefix"] = filter.TargetPrefix,
         ["outcome"] = filter.Outcome,
     };
 

@@ -65,6 +65,25 @@ public abstract class AuditTrailTests(ApiHost host)
     }
 
     [Fact]
+    public async Task The_csv_shows_expiries_as_iso_8601_utc_while_the_ndjson_keeps_the_hashed_seconds_and_the_chain_verifies()
+    {
+        using var admin = host.Admin();
+        const string origin = "https://expiry-csv.audit.example";
+        var expires = new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero);
+        (await admin.PostJsonAsync("/v1/origins", new { origin, expiresAt = expires })).EnsureSuccessStatusCode();
+        var target = Uri.EscapeDataString(origin);
+
+        var csv = await (await admin.GetAsync($"/v1/audit/export?format=csv&action=origin.add&target={target}")).Content.ReadAsStringAsync();
+        var ndjson = await (await admin.GetAsync($"/v1/audit/export?action=origin.add&target={target}")).Content.ReadAsStringAsync();
+
+        var row = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
+        row.ShouldContain("\"{\"\"exp\"\":\"\"2031-05-06T07:08:09Z\"\"}\"");
+        row.ShouldNotContain(expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        JsonNode.Parse(ndjson.Trim())!["after"]!.GetValue<string>().ShouldBe($$"""{"exp":{{expires.ToUnixTimeSeconds()}}}""");
+        (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task The_chain_verifies_and_an_edited_row_is_found()
     {
         using var admin = host.Admin();

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.Store.Aws;
 using Npgsql;
@@ -121,6 +122,7 @@ public sealed class DockerComposeTests(ApiHost host) : IClassFixture<ApiHost>
         Flatten(JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "src/EdgeAllowlist.Api/appsettings.json")))!, "", known);
         foreach (var property in typeof(KeyValueStoreClientOptions).GetProperties())
             known.Add($"{KeyValueStoreClientOptions.SectionName}__{property.Name}");
+        known.Add($"{AuditOptions.Section}__{nameof(AuditOptions.KeyFile)}");
         Compose.Environment("api").Keys.Where(k => !known.Contains(k)).ShouldBeEmpty();
     }
 
@@ -141,6 +143,24 @@ public sealed class DockerComposeTests(ApiHost host) : IClassFixture<ApiHost>
         connection.Password.ShouldBe(postgres["POSTGRES_PASSWORD"]);
         connection.Password.ShouldBe("<POSTGRES_PASSWORD>");
         connection.Database.ShouldBe(postgres["POSTGRES_DB"]);
+    }
+
+    [Fact]
+    public void The_audit_signing_key_is_on_a_named_volume_of_its_own_in_compose_and_in_the_image()
+    {
+        // A key outside every volume is lost with the container: the recreated one signs with a new key
+        // that the public key auditors kept cannot verify. Inside /data, a copy of the data would carry it.
+        var keyFile = Compose.Environment("api")["Audit__KeyFile"];
+        var mounts = ((YamlSequenceNode)Compose.Service("api")["volumes"]).Children.Select(Text)
+            .Select(m => m.Split(':')).ToDictionary(m => m[1], m => m[0]);
+        var keyFolder = Path.GetDirectoryName(keyFile)!;
+        mounts.ShouldContainKey(keyFolder, $"{keyFile} must be on a volume");
+        mounts[keyFolder].ShouldNotBe(mounts[Compose.Environment("api")["DataDirectory"]]);
+        ((YamlMappingNode)Compose.Root["volumes"]).Children.Keys.Select(Text).ShouldContain(mounts[keyFolder]);
+
+        var dockerfile = File.ReadAllText(Path.Combine(Root, "src/EdgeAllowlist.Api/Dockerfile"));
+        dockerfile.ShouldContain($"Audit__KeyFile={keyFile}");
+        dockerfile.ShouldContain($"VOLUME /data {keyFolder}");
     }
 
     public static TheoryData<string> Files => new(ComposeFiles);

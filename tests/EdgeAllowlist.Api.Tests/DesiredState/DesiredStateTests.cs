@@ -240,7 +240,9 @@ public sealed class DesiredStateTests(ApiHost host) : IClassFixture<ApiHost>
             .ToList();
         entries.Count.ShouldBeGreaterThan(72);
         entries.GroupBy(e => e!["eTagAfter"]!.GetValue<string>()).ShouldAllBe(g => g.Count() <= 50);
-        var policy = entries.Where(e => e!["target"]!.GetValue<string>() is var t && (t == "cfg" || t.StartsWith("ua:", StringComparison.Ordinal))).ToList();
+        // Many rules at once: named ua/rules, each entry's key (a shard or cfg) first in its detail.
+        var policy = entries.Where(e => e!["target"]!.GetValue<string>() == "ua/rules").ToList();
+        policy.ShouldAllBe(e => e!["detail"]!.GetValue<string>().StartsWith("cfg: ", StringComparison.Ordinal) || e["detail"]!.GetValue<string>().StartsWith("ua:", StringComparison.Ordinal));
         policy.Count.ShouldBeGreaterThan(2);
         policy.Select(e => e!["eTagAfter"]!.GetValue<string>()).Distinct().ShouldHaveSingleItem();
         (await admin.PlanAsync(document))["changes"]!.AsArray().ShouldBeEmpty();

@@ -32,9 +32,17 @@ public sealed class UserAgentTests(ApiHost host) : IClassFixture<ApiHost>
             (await admin.DeleteAsync($"/v1/user-agents/{list}/{added.Text("id")}?force=true")).IsSuccessStatusCode.ShouldBeTrue();
             var delete = (await admin.GetJsonAsync("/v1/audit?action=ua.delete&limit=1"))["items"]![0]!;
 
-            // The rule is named first; a forced write then lists the expectation flips it went past.
-            add.Text("detail").ShouldStartWith($"added {list} {kind} \"{pattern}\"");
-            delete.Text("detail").ShouldStartWith($"removed {list} {kind} \"{pattern}\"");
+            // The target is the rule; the detail names the shard key first, then the rule (a forced
+            // write then lists the expectation flips it went past).
+            add.Text("target").ShouldBe($"ua/{list}/{kind}/{pattern}");
+            delete.Text("target").ShouldBe($"ua/{list}/{kind}/{pattern}");
+            add.Text("detail").ShouldMatch($"^(ua:[0-7]|cfg): added {list} {kind} \"{System.Text.RegularExpressions.Regex.Escape(pattern)}\"");
+            delete.Text("detail").ShouldMatch($"^(ua:[0-7]|cfg): removed {list} {kind} \"{System.Text.RegularExpressions.Regex.Escape(pattern)}\"");
+            // An auditor finds the rule's history by its name, and every rule change by ua/.
+            var history = (await admin.GetJsonAsync($"/v1/audit?target={Uri.EscapeDataString($"ua/{list}/{kind}/{pattern}")}"))["items"]!.AsArray();
+            history.Select(e => e!.Text("action")).Distinct().Order().ShouldBe(["ua.add", "ua.delete"]);
+            (await admin.GetJsonAsync("/v1/audit?targetPrefix=ua%2F&limit=1000"))["items"]!.AsArray().Select(e => e!.Text("target"))
+                .ShouldContain($"ua/{list}/{kind}/{pattern}");
         }
     }
 
@@ -78,8 +86,9 @@ public sealed class UserAgentTests(ApiHost host) : IClassFixture<ApiHost>
         (await Store.GetAsync("ua:0")).ShouldBeNull();
         (await CfgAsync())["ua"]!.GetValue<int>().ShouldBe(0);
         (await (await admin.DeleteAsync($"/v1/user-agents/allow/{contains.Text("id")}")).ShouldBeProblemAsync(HttpStatusCode.NotFound)).ErrorFields().ShouldContain("id");
-        var audit = await admin.GetJsonAsync("/v1/audit?action=ua.add&target=ua%3A0");
-        audit["items"]!.AsArray().Count.ShouldBeGreaterThanOrEqualTo(3, "one ua.add per rule (other tests of this class add to ua:0 too)");
+        var audit = await admin.GetJsonAsync("/v1/audit?action=ua.add&targetPrefix=ua%2F");
+        audit["items"]!.AsArray().Count(e => e!.Text("detail").StartsWith("ua:0: ", StringComparison.Ordinal))
+            .ShouldBeGreaterThanOrEqualTo(3, "one ua.add per rule on ua:0 (other tests of this class add to ua:0 too)");
     }
 
     [Fact]

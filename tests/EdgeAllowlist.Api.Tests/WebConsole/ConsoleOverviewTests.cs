@@ -46,4 +46,24 @@ public sealed class ConsoleOverviewTests(ApiHost host) : IClassFixture<ApiHost>
         csv.ShouldContain("origin.add");
         csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(2, csv);
     }
+
+    [Fact]
+    public async Task The_audit_page_filters_by_target_prefix_and_its_export_and_paging_keep_the_filter()
+    {
+        using var admin = host.Admin();
+        foreach (var origin in new[] { "https://prefix-one.console.example", "https://prefix-two.console.example", "https://elsewhere.console.example" })
+            (await admin.PostAsJsonAsync("/v1/origins", new { origin })).EnsureSuccessStatusCode();
+        using var console = await new ConsoleClient(host.BaseAddress).SignedInAsync(host.AdminToken);
+
+        var page = await console.PageAsync("/console/audit?targetPrefix=https://prefix-");
+
+        page.ShouldContain("<code>https://prefix-one.console.example</code>");
+        page.ShouldContain("<code>https://prefix-two.console.example</code>");
+        page.ShouldNotContain("elsewhere.console.example");
+        page.ShouldContain("value=\"https://prefix-\"");
+        page.ShouldContain("targetPrefix=https%3A%2F%2Fprefix-");
+        var csv = await console.PageAsync("/console/audit?handler=Export&format=csv&targetPrefix=https://prefix-");
+        csv.ShouldBe(await admin.GetStringAsync("/v1/audit/export?format=csv&targetPrefix=https%3A%2F%2Fprefix-"));
+        csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(3, csv);
+    }
 }

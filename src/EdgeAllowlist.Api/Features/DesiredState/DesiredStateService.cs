@@ -217,10 +217,11 @@ sealed class DesiredStateService(
     }
 
     /// <summary>
-    /// The KVS key an audit entry changed (origins are audited by name, policy and shards by key, in
-    /// one form whichever route wrote them). Secrets (partner/id) are not rules and are never rolled back.
+    /// The KVS key an audit entry changed (origins are audited by name, User-Agent rules by rule with the
+    /// key in the detail, policy by key, in one form whichever route wrote them). Secrets (partner/id) are
+    /// not rules and are never rolled back.
     /// </summary>
-    static string? KeyOf(AuditEntry entry) => KvsLayout.KeyOfAuditTarget(entry.Target);
+    static string? KeyOf(AuditEntry entry) => KvsLayout.KeyOfAuditEntry(entry.Target, entry.Detail);
 
     static DesiredStateDocument Document(IReadOnlyDictionary<string, string> items, IReadOnlyDictionary<string, string> originNotes, IReadOnlyList<Partners.Create.Request>? partnerList)
     {

@@ -196,7 +196,7 @@ sealed class PartnerSecrets(StoreWriter writer, IDatabase database, IdempotencyC
     /// </summary>
     public async Task<WriteOutcome> UndoRotationAsync(Actor actor, string partner, string id, IReadOnlyList<AuditEntry> rotatedOut, CancellationToken ct)
     {
-        const string action = "secret.rotation-undo";
+        const string action = AuditActions.SecretRotationUndo;
         var outcome = await writer.SubmitAsync(actor, state =>
         {
             var stored = StoredSecret.OfPartner(state, partner).ToList();

@@ -99,12 +99,14 @@ static class UserAgentRules
         var shards = Pack(after);
         var oldCount = ShardCount(state);
         var writes = new List<KeyWrite>();
-        // The entries stay on the shard keys (rollback restores keys), and their detail names the rules.
-        var detail = Changed(before, after);
+        // One entry per key written (rollback restores keys), each named by the rule it changed (by
+        // ua/rules when several changed), the key at the start of its detail.
+        var (target, named) = Changed(before, after);
+        string Detail(string key) => KvsLayout.KeyedDetail(key, named);
         for (var n = 0; n < Math.Max(oldCount, shards.Count); n++)
         {
             var key = KvsLayout.UserAgentShardKey(n);
-            writes.Add(new(key, n < shards.Count ? shards[n] : null, action, key, detail));
+            writes.Add(new(key, n < shards.Count ? shards[n] : null, action, target, Detail(key)));
         }
         // Without cfg the function denies everything; whoever writes it later sets ua from the shards present.
         if (state.TryGetValue(KvsLayout.ConfigKey, out var cfg) && TryParseObject(cfg) is { } policy
@@ -112,7 +114,7 @@ static class UserAgentRules
         {
             policy[KvsLayout.SchemaMember] = Schema;
             policy[KvsLayout.UserAgentShardCountMember] = shards.Count;
-            writes.Add(new(KvsLayout.ConfigKey, policy.ToJsonString(Compact), action, KvsLayout.ConfigKey, detail));
+            writes.Add(new(KvsLayout.ConfigKey, policy.ToJsonString(Compact), action, target, Detail(KvsLayout.ConfigKey)));
         }
         return writes;
     }
@@ -120,16 +122,20 @@ static class UserAgentRules
     const int MaxDetail = 1000;
 
     /// <summary>
-    /// The rules added and removed, by list, kind (contains, prefix, exact, wildcard; regex only for a
-    /// schema-1 rule without a glob equivalent) and pattern (what an auditor asks about), not by shard.
+    /// The audit target (the one rule added or removed; <see cref="KvsLayout.UserAgentRulesTarget"/> for several
+    /// or none) and the rules added and removed, by list, kind (contains, prefix, exact, wildcard; regex only
+    /// for a schema-1 rule without a glob equivalent) and pattern (what an auditor asks about), not by shard.
     /// </summary>
-    static string? Changed(IReadOnlyList<UserAgentRule> before, IReadOnlyList<UserAgentRule> after)
+    static (string Target, string Named) Changed(IReadOnlyList<UserAgentRule> before, IReadOnlyList<UserAgentRule> after)
     {
         var had = before.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         var has = after.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var added = after.Where(r => !had.Contains(r.Id)).ToList();
+        var removed = before.Where(r => !has.Contains(r.Id)).ToList();
         static string Name(UserAgentRule r) => $"{r.List} {r.Kind} \"{r.Pattern}\"";
-        var named = string.Join("; ", [.. after.Where(r => !had.Contains(r.Id)).Select(r => "added " + Name(r)), .. before.Where(r => !has.Contains(r.Id)).Select(r => "removed " + Name(r))]);
-        return named.Length == 0 ? null : named.Length > MaxDetail ? named[..MaxDetail] + "…" : named;
+        var named = string.Join("; ", [.. added.Select(r => "added " + Name(r)), .. removed.Select(r => "removed " + Name(r))]);
+        var target = added.Concat(removed).ToList() is [var only] ? KvsLayout.UserAgentRuleTarget(only.List, only.Kind, only.Pattern) : KvsLayout.UserAgentRulesTarget;
+        return (target, named.Length == 0 ? "rules re-packed, none changed" : named.Length > MaxDetail ? named[..MaxDetail] + "…" : named);
     }
 
     static bool Is(JsonNode? node, int value) => node is JsonValue v && v.TryGetValue<int>(out var current) && current == value;

@@ -2,7 +2,7 @@ namespace EdgeAllowlist.Api.Infrastructure.Audit;
 
 /// <summary>
 /// The one vocabulary of audit actions. An entry about an item (an origin, <c>cfg</c>, a User-Agent
-/// shard) says what happened to that item, whichever path did it: a single route, desired-state apply
+/// rule, named <c>ua/&lt;list&gt;/&lt;kind&gt;/&lt;pattern&gt;</c>) says what happened to that item, whichever path did it: a single route, desired-state apply
 /// or rollback (whose entries share the request id of their <see cref="DesiredStateApply"/> or
 /// <see cref="DesiredStateRollback"/> summary), a recovered write. So <c>?target=</c> and
 /// <c>?action=</c> together find an item's history of one kind across every route.
@@ -24,6 +24,8 @@ public static class AuditActions
     public const string SecretRotate = "secret.rotate";
     public const string SecretRotateOut = "secret.rotate-out";
     public const string SecretRevoke = "secret.revoke";
+    /// <summary>A rotation undone: the secret it issued deleted, the ones it rotated out given their value back.</summary>
+    public const string SecretRotationUndo = "secret.rotation-undo";
     public const string SecretSweep = "secret.sweep";
     public const string ExpectationAdd = "expectation.add";
     public const string ExpectationDelete = "expectation.delete";
@@ -57,7 +59,7 @@ public static class AuditActions
     public static readonly IReadOnlyList<string> All =
     [
         OriginAdd, OriginDelete, OriginExpiry, OriginNote, UserAgentAdd, UserAgentDelete, UserAgentUpdate, SettingsUpdate, SettingsInitialize,
-        PartnerCreate, SecretCreate, SecretRotate, SecretRotateOut, SecretRevoke, SecretSweep,
+        PartnerCreate, SecretCreate, SecretRotate, SecretRotateOut, SecretRevoke, SecretRotationUndo, SecretSweep,
         ExpectationAdd, ExpectationDelete, ExpectationMute, ExpectationUnmute, TokenBootstrap, TokenCreate, TokenRevoke, TokenReset,
         AuthDenied, RequestRejected, DesiredStateApply, DesiredStateRollback, ExternalChange, MirrorDrift, AuditRechain, RollbackReapply, RollbackAccept,
     ];

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Api.Infrastructure.Store;
@@ -12,7 +13,8 @@ public sealed record AuditFilter(
     string? Action = null,
     string? Target = null,
     string? Outcome = null,
-    long? Before = null);
+    long? Before = null,
+    string? TargetPrefix = null);
 
 /// <summary>
 /// Appends to and reads the hash-chained trail. Appends happen only inside the database-wide write
@@ -78,16 +80,47 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         {
             // One newest-first page per action of the family, each a backward walk of (action, seq),
             // merged: never every entry of a common family gathered and sorted.
-            var (rest, shared) = await WhereAsync(connection, filter with { Action = null }, cancellationToken);
+            var (rest, shared) = await WhereAsync(connection, database.Provider, filter with { Action = null }, cancellationToken);
             var pages = family.Select((_, i) =>
                 $"SELECT * FROM (SELECT {Columns} FROM audit_entries{(rest.Length == 0 ? " WHERE " : rest + " AND ")}action = @family{i} ORDER BY seq DESC LIMIT {limit}) page{i}");
             return await connection.QueryAsync(
                 $"SELECT * FROM ({string.Join(" UNION ALL ", pages)}) family ORDER BY seq DESC LIMIT {limit}",
                 Read, null, cancellationToken, [.. shared, .. family.Select((action, i) => ($"family{i}", (object?)action))]);
         }
-        var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
+        if (filter.TargetPrefix is { Length: > 0 })
+            return await QueryByTargetPrefixAsync(connection, filter, limit, cancellationToken);
+        var (where, parameters) = await WhereAsync(connection, database.Provider, filter, cancellationToken);
         return await connection.QueryAsync(
             $"SELECT {Columns} FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}",
+            Read, null, cancellationToken, parameters);
+    }
+
+    /// <summary>Above this many entries under a prefix (in the time range), a page walks the trail backwards instead.</summary>
+    internal const int NarrowPrefixEntries = 10_000;
+
+    /// <summary>
+    /// A prefix's newest page, by whichever of two plans is cheap for it. The entries under a prefix are
+    /// one range of the target index but not in seq order, so counted first (at most
+    /// <see cref="NarrowPrefixEntries"/> index entries, no rows read): a narrow prefix (a partner's secrets)
+    /// has its seqs sorted from the index alone and only the page's rows read; a wide one (https://o3)
+    /// is met often enough walking the trail newest first that the walk stops early.
+    /// </summary>
+    async Task<IReadOnlyList<AuditEntry>> QueryByTargetPrefixAsync(DbConnection connection, AuditFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        // Both databases would rather walk a time range's seqs (reading each row for its target) than the
+        // target index, whose entries hold seq too: with the seq bounds written so no index serves them
+        // (and SQLite told which index), they read neither rows nor more than the prefix's index range.
+        var (range, rangeParameters) = await WhereAsync(connection, database.Provider,
+            new AuditFilter(From: filter.From, To: filter.To, TargetPrefix: filter.TargetPrefix, Before: filter.Before), cancellationToken, seqIndexed: false);
+        var byTarget = database.Provider == PostgresDatabase.ProviderName ? "audit_entries" : "audit_entries INDEXED BY ix_audit_target";
+        var entries = Convert.ToInt64(await connection.ScalarAsync(
+            $"SELECT count(*) FROM (SELECT 1 FROM {byTarget}{range} LIMIT {NarrowPrefixEntries}) probe", null, cancellationToken, rangeParameters),
+            System.Globalization.CultureInfo.InvariantCulture);
+        var narrow = entries < NarrowPrefixEntries;
+        var (where, parameters) = await WhereAsync(connection, database.Provider, filter, cancellationToken, prefixIndexed: narrow, seqIndexed: !narrow);
+        return await connection.QueryAsync(narrow
+                ? $"SELECT {Columns} FROM audit_entries WHERE seq IN (SELECT seq FROM {byTarget}{where} ORDER BY seq DESC LIMIT {limit}) ORDER BY seq DESC"
+                : $"SELECT {Columns} FROM audit_entries{where} ORDER BY seq DESC LIMIT {limit}",
             Read, null, cancellationToken, parameters);
     }
 
@@ -95,7 +128,7 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
     public async IAsyncEnumerable<AuditEntry> StreamAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var (where, parameters) = await WhereAsync(connection, filter, cancellationToken);
+        var (where, parameters) = await WhereAsync(connection, database.Provider, filter, cancellationToken);
         await using var command = connection.Command($"SELECT {Columns} FROM audit_entries{where} ORDER BY seq", null, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -119,7 +152,10 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         }
     }
 
-    static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, AuditFilter filter, CancellationToken cancellationToken)
+    /// <param name="prefixIndexed">False: the target prefix written so that no index serves it (the walk along seq).</param>
+    /// <param name="seqIndexed">False: the seq bounds (time, cursor) written so that no index serves them (the target prefix's index does).</param>
+    static async Task<(string Where, (string, object?)[] Parameters)> WhereAsync(DbConnection connection, string provider, AuditFilter filter, CancellationToken cancellationToken,
+        bool prefixIndexed = true, bool seqIndexed = true)
     {
         // Time bounds become seq bounds (one index seek each), which every other index is paired with.
         var fromSeq = filter.From is { } from
@@ -137,8 +173,9 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
             conditions.Add(condition);
             parameters.Add((name, value));
         }
-        Add("seq >= @fromseq", "fromseq", fromSeq is null ? null : Convert.ToInt64(fromSeq, System.Globalization.CultureInfo.InvariantCulture));
-        Add("seq <= @toseq", "toseq", toSeq is null ? null : Convert.ToInt64(toSeq, System.Globalization.CultureInfo.InvariantCulture));
+        var seq = seqIndexed ? "seq" : "seq + 0";
+        Add($"{seq} >= @fromseq", "fromseq", fromSeq is null ? null : Convert.ToInt64(fromSeq, System.Globalization.CultureInfo.InvariantCulture));
+        Add($"{seq} <= @toseq", "toseq", toSeq is null ? null : Convert.ToInt64(toSeq, System.Globalization.CultureInfo.InvariantCulture));
         Add("actor = @actor", "actor", filter.Actor);
         if (AuditActions.Family(filter.Action) is { } family)
         {
@@ -149,9 +186,45 @@ public sealed class AuditTrail(IDatabase database, TimeProvider time, ApiMetrics
         else
             Add("action = @action", "action", filter.Action);
         Add("target = @target", "target", filter.Target is null ? null : KvsLayout.AuditTarget(filter.Target));
+        if (filter.TargetPrefix is { Length: > 0 } prefix)
+        {
+            // A range in code point order, never LIKE (whose % _ \ would need escaping): SQLite compares
+            // TEXT bytewise (BINARY) and PostgreSQL does under COLLATE "C", which UTF-8 makes code point
+            // order; under the database's own collation (en-US, ICU) "MediaTailor/x" would sort inside
+            // the range of "mediatailor/". ix_audit_target (target, seq) serves it on SQLite and
+            // ix_audit_target_prefix (target COLLATE "C", seq) on PostgreSQL.
+            var postgres = provider == PostgresDatabase.ProviderName;
+            var column = (postgres, prefixIndexed) switch
+            {
+                (true, true) => "target COLLATE \"C\"",
+                (true, false) => "(target || '') COLLATE \"C\"",
+                (false, true) => "target",
+                (false, false) => "+target", // SQLite's unary + : the same value, no index
+            };
+            Add($"{column} >= @tprefix", "tprefix", prefix);
+            Add($"{column} < @tprefixend", "tprefixend", PrefixEnd(prefix));
+        }
         Add("outcome = @outcome", "outcome", filter.Outcome);
-        Add("seq < @before", "before", filter.Before);
+        Add($"{seq} < @before", "before", filter.Before);
         return (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions), [.. parameters]);
+    }
+
+    /// <summary>
+    /// The least string, in code point order, above every string that starts with <paramref name="prefix"/>:
+    /// its last code point plus one (surrogates skipped), after dropping trailing U+10FFFF; null when
+    /// there is none (the prefix is all U+10FFFF), so the range has no upper end.
+    /// </summary>
+    internal static string? PrefixEnd(string prefix)
+    {
+        var runes = prefix.EnumerateRunes().ToList();
+        while (runes.Count > 0)
+        {
+            var last = runes[^1].Value;
+            runes.RemoveAt(runes.Count - 1);
+            if (last < 0x10FFFF)
+                return string.Concat(runes.Append(new Rune(last + 1 == 0xD800 ? 0xE000 : last + 1)));
+        }
+        return null;
     }
 
     internal static AuditEntry Read(DbDataReader r) => new(

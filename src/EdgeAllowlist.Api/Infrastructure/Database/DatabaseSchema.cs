@@ -195,7 +195,7 @@ public static class DatabaseSchema
     /// Changes to rows already written, each run once (recorded in <c>schema_migrations</c>) in the
     /// same transaction as its record.
     /// </summary>
-    static readonly (string Name, string Sql)[] Migrations =
+    static IEnumerable<(string Name, string Sql)> Migrations(string provider) =>
     [
         // One audit target form (KvsLayout.AuditTarget): entries that named an origin by its key
         // ("o:https://x": apply, rollback, external changes) name it as the single routes do. The
@@ -213,6 +213,13 @@ public static class DatabaseSchema
                 ELSE '{AuditActions.OriginExpiry}' END
             WHERE hashed_action IS NULL AND action IN ('{AuditActions.DesiredStateApply}', '{AuditActions.DesiredStateRollback}') AND target <> '{AuditActions.DesiredStateTarget}'
             """),
+        // ?targetPrefix= is a range of target in code point order (AuditTrail). SQLite compares TEXT
+        // bytewise, so ix_audit_target serves it; PostgreSQL compares under the database's collation,
+        // whose order is not code point order (and whose index a COLLATE "C" range cannot use), so it
+        // gets an index in that order. Recorded on SQLite too, as nothing to do.
+        ("audit-target-prefix-index", provider == PostgresDatabase.ProviderName
+            ? "CREATE INDEX IF NOT EXISTS ix_audit_target_prefix ON audit_entries (target COLLATE \"C\", seq)"
+            : "SELECT 1"),
     ];
 
     /// <summary>The step that re-hashes the trail over the listed columns and drops the shadow ones (<see cref="AuditRechain"/>).</summary>
@@ -240,7 +247,7 @@ public static class DatabaseSchema
             foreach (var statement in Statements)
                 await connection.ExecuteAsync(statement, transaction, cancellationToken);
             await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", transaction, cancellationToken);
-            foreach (var (name, sql) in Migrations)
+            foreach (var (name, sql) in Migrations(database.Provider))
             {
                 if (await connection.ScalarAsync("SELECT 1 FROM schema_migrations WHERE name = @n", transaction, cancellationToken, ("n", name)) is not null)
                     continue;

@@ -14,7 +14,9 @@ public sealed class PostgresDatabase(string connectionString) : LockingDatabase,
 
     public override bool IsShared => true;
 
-    public override string Provider => "postgresql";
+    public const string ProviderName = "postgresql";
+
+    public override string Provider => ProviderName;
 
     /// <summary>How long the pool may go without a confirmed round trip before a connection it hands out is checked first.</summary>
     public static readonly TimeSpan CheckAfterQuiet = TimeSpan.FromMilliseconds(500);

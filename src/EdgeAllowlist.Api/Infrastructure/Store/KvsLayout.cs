@@ -58,6 +58,31 @@ public static class KvsLayout
         : target == ConfigKey || target.StartsWith(UserAgentPrefix, StringComparison.Ordinal) || target.StartsWith(OriginPrefix, StringComparison.Ordinal) ? target
         : null;
 
+    /// <summary>What the audit targets of User-Agent rule changes start with (<c>?targetPrefix=ua/</c> finds them all).</summary>
+    public const string UserAgentRuleTargetPrefix = "ua/";
+
+    /// <summary>The target of a change of several User-Agent rules at once (desired-state apply, rollback) or of none (a re-pack).</summary>
+    public const string UserAgentRulesTarget = UserAgentRuleTargetPrefix + "rules";
+
+    /// <summary>
+    /// A User-Agent rule change is audited by the rule, <c>ua/&lt;list&gt;/&lt;kind&gt;/&lt;pattern&gt;</c>, as people
+    /// name it, not by the shard keys (<c>ua:0</c>, <c>cfg</c>) the rules happen to be packed into; one entry per key
+    /// written still, the key first in its detail (<see cref="KeyedDetail"/>).
+    /// </summary>
+    public static string UserAgentRuleTarget(string list, string kind, string pattern) => $"{UserAgentRuleTargetPrefix}{list}/{kind}/{pattern}";
+
+    /// <summary>The detail of an entry whose target names a rule, not its key: <c>ua:0: added allow contains "X"</c>.</summary>
+    public static string KeyedDetail(string key, string text) => $"{key}: {text}";
+
+    /// <summary>The store key an audit entry changed: from its target, or for a User-Agent rule target from the start of its detail.</summary>
+    public static string? KeyOfAuditEntry(string target, string? detail)
+    {
+        if (!target.StartsWith(UserAgentRuleTargetPrefix, StringComparison.Ordinal))
+            return KeyOfAuditTarget(target);
+        var end = detail?.IndexOf(": ", StringComparison.Ordinal) ?? -1;
+        return end > 0 && detail![..end] is var key && (key == ConfigKey || key.StartsWith(UserAgentPrefix, StringComparison.Ordinal)) ? key : null;
+    }
+
     public static string UserAgentShardKey(int shard) => UserAgentPrefix + shard;
 
     /// <summary><c>x:</c> + the lowercase hex SHA-256 of the secret string (UTF-8), the only form in which a secret reaches the store.</summary>

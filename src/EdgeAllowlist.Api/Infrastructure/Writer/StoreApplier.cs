@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Api.Infrastructure.Store;
 
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 
@@ -230,7 +231,9 @@ public sealed class StoreApplier(
         if (outcome.Applied is { } applied)
         {
             recovered[applied.Id] = await audit.AppendAsync(connection, transaction, [.. applied.Writes.Select(w => new AuditRecord(w.Actor, w.Action, w.Target, AuditOutcome.Success,
-                w.Before, w.Value, w.RequestId, w.Client, known.ETag, etag, WriteIntent.RecoveryDetail))], cancellationToken);
+                w.Before, w.Value, w.RequestId, w.Client, known.ETag, etag,
+                // A User-Agent rule target names the rule, not the key: the key goes first in the detail, as in the entry the write would have had.
+                w.Target.StartsWith(KvsLayout.UserAgentRuleTargetPrefix, StringComparison.Ordinal) ? KvsLayout.KeyedDetail(w.Key, WriteIntent.RecoveryDetail) : WriteIntent.RecoveryDetail))], cancellationToken);
             logger.LogWarning("A write whose answer was lost is in the store; audited for its requester ({Count} keys)", applied.Writes.Count);
         }
         // A journal row this service did not sign is no one's request: its change stays external, and the entry says whom the row named.

@@ -6,9 +6,9 @@ namespace EdgeAllowlist.Api.WebConsole.Pages;
 
 public sealed class AuditModel(InProcessApi api, ConsoleSessions sessions) : ConsolePage(api, sessions)
 {
-    public sealed record Filters(string? Actor, string? Action, string? Target, string? From, string? To);
+    public sealed record Filters(string? Actor, string? Action, string? Target, string? TargetPrefix, string? From, string? To);
 
-    public Filters Filter { get; private set; } = new(null, null, null, null, null);
+    public Filters Filter { get; private set; } = new(null, null, null, null, null, null);
 
     public List<JsonElement> Items { get; } = [];
 
@@ -16,8 +16,8 @@ public sealed class AuditModel(InProcessApi api, ConsoleSessions sessions) : Con
 
     public JsonElement? Verification { get; private set; }
 
-    public async Task OnGetAsync(string? actor, string? action, string? target, string? from, string? to, string? cursor) =>
-        await LoadAsync(new(actor, action, target, from, to), cursor);
+    public async Task OnGetAsync(string? actor, string? action, string? target, string? targetPrefix, string? from, string? to, string? cursor) =>
+        await LoadAsync(new(actor, action, target, targetPrefix, from, to), cursor);
 
     async Task LoadAsync(Filters filter, string? cursor = null)
     {
@@ -32,21 +32,21 @@ public sealed class AuditModel(InProcessApi api, ConsoleSessions sessions) : Con
         NextCursor = page.Json.Str("nextCursor");
     }
 
-    public async Task<IActionResult> OnPostVerifyAsync(string? actor, string? action, string? target, string? from, string? to)
+    public async Task<IActionResult> OnPostVerifyAsync(string? actor, string? action, string? target, string? targetPrefix, string? from, string? to)
     {
         var verification = await Api("GET", "/v1/audit/verify");
         if (verification.Ok)
             Verification = verification.Json;
         else
             Refused(verification);
-        await LoadAsync(new(actor, action, target, from, to));
+        await LoadAsync(new(actor, action, target, targetPrefix, from, to));
         return Page();
     }
 
     /// <summary>The API's export, streamed to the browser as a file download.</summary>
-    public async Task<IActionResult> OnGetExportAsync(string? format, string? actor, string? action, string? target, string? from, string? to)
+    public async Task<IActionResult> OnGetExportAsync(string? format, string? actor, string? action, string? target, string? targetPrefix, string? from, string? to)
     {
-        var filter = new Filters(actor, action, target, from, to);
+        var filter = new Filters(actor, action, target, targetPrefix, from, to);
         var export = await Api("GET", $"/v1/audit/export?format={Escape(format ?? "ndjson")}&" + ApiQuery(filter));
         if (!export.Ok)
         {
@@ -64,7 +64,7 @@ public sealed class AuditModel(InProcessApi api, ConsoleSessions sessions) : Con
 
     static IEnumerable<(string Name, string Value)> Pairs(Filters f, bool utc)
     {
-        foreach (var (name, value) in new[] { ("actor", f.Actor), ("action", f.Action), ("target", f.Target), ("from", f.From), ("to", f.To) })
+        foreach (var (name, value) in new[] { ("actor", f.Actor), ("action", f.Action), ("target", f.Target), ("targetPrefix", f.TargetPrefix), ("from", f.From), ("to", f.To) })
         {
             if (string.IsNullOrWhiteSpace(value))
                 continue;
@@ -107,7 +107,7 @@ public sealed class AuditModel(InProcessApi api, ConsoleSessions sessions) : Con
     /// </summary>
     public static string Readable(string member, string? value) =>
         value is null ? "—"
-        : member == "exp" && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            ? seconds == 0 ? "0 (no expiry)" : $"{DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)} ({value})"
+        : member == Features.Audit.AuditExpiries.Member && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? seconds == 0 ? "0 (no expiry)" : Features.Audit.AuditExpiries.Iso(seconds) is { } iso ? $"{iso} ({value})" : value
             : value;
 }

@@ -18,15 +18,16 @@ static class AuditCommands
         var to = new Option<DateTimeOffset?>("--to") { Description = "Entries before this time (ISO 8601)", CustomParser = CommandArguments.Timestamp };
         var actor = new Option<string?>("--actor") { Description = "Token name, or kvs-external, system, anonymous" };
         var action = new Option<string?>("--action") { Description = "e.g. origin.add, token.create, auth.denied, kvs.external-change" };
-        var target = new Option<string?>("--target") { Description = "e.g. https://www.example.com" };
+        var target = new Option<string?>("--target") { Description = "One target exactly, e.g. https://www.example.com or mediatailor/sec_01J…" };
+        var targetPrefix = new Option<string?>("--target-prefix") { Description = "Every target starting with this text, e.g. mediatailor/ (a partner's secrets) or ua/ (User-Agent rules); not with --target" };
         var outcome = new Option<string?>("--outcome") { Description = "success, unauthenticated, forbidden, rejected or detected" };
         var limit = CommandArguments.Limit(1000);
         var all = new Option<bool>("--all") { Description = "Follow the cursor to the oldest entry instead of stopping after one page" };
 
-        var query = new Command("query", "Query the audit trail, newest first") { from, to, actor, action, target, outcome, limit, all }
+        var query = new Command("query", "Query the audit trail, newest first") { from, to, actor, action, target, targetPrefix, outcome, limit, all }
             .SetApiAction(options, environment, "audit:read", async (parse, output, api, cancellationToken) =>
         {
-            var filter = new AuditFilter(parse.GetValue(from), parse.GetValue(to), parse.GetValue(actor), parse.GetValue(action), parse.GetValue(target), parse.GetValue(outcome));
+            var filter = new AuditFilter(parse.GetValue(from), parse.GetValue(to), parse.GetValue(actor), parse.GetValue(action), parse.GetValue(target), parse.GetValue(outcome), parse.GetValue(targetPrefix));
             var entries = new List<JsonObject>();
             string? cursor = null;
             do
@@ -105,10 +106,10 @@ static class AuditCommands
         var format = new Option<string>("--format") { Description = "ndjson (one entry per line) or csv", DefaultValueFactory = _ => "ndjson" };
         format.AcceptOnlyFromAmong("ndjson", "csv");
         var file = new Option<string?>("--file") { Description = "Write to this file instead of stdout" };
-        var export = new Command("export", "Every matching entry, oldest first, as NDJSON or CSV (streamed, whatever the size)") { from, to, actor, action, target, outcome, format, file }
+        var export = new Command("export", "Every matching entry, oldest first, as NDJSON or CSV (streamed, whatever the size)") { from, to, actor, action, target, targetPrefix, outcome, format, file }
             .SetApiAction(options, environment, "audit:read", async (parse, output, api, cancellationToken) =>
             {
-                var filter = new AuditFilter(parse.GetValue(from), parse.GetValue(to), parse.GetValue(actor), parse.GetValue(action), parse.GetValue(target), parse.GetValue(outcome));
+                var filter = new AuditFilter(parse.GetValue(from), parse.GetValue(to), parse.GetValue(actor), parse.GetValue(action), parse.GetValue(target), parse.GetValue(outcome), parse.GetValue(targetPrefix));
                 await using var stream = await api.ExportAuditAsync(filter, parse.GetRequiredValue(format), cancellationToken);
                 if (parse.GetValue(file) is { } path)
                 {

@@ -23,6 +23,23 @@ public sealed class AuditQueryCommandTests(AdminApiHost api) : IClassFixture<Adm
     }
 
     [Fact]
+    public async Task Audit_query_with_a_target_prefix_finds_every_target_starting_with_it_and_refuses_it_beside_target()
+    {
+        await api.AddOriginAsync("https://prefix-a.cli-audit.example.com");
+        await api.AddOriginAsync("https://prefix-b.cli-audit.example.com");
+        await api.AddOriginAsync("https://other.cli-audit.example.com");
+
+        var run = await Query(api.AdminToken, "--target-prefix", "https://prefix-", "--action", "origin.add", "--output", "json");
+        var both = await Query(api.AdminToken, "--target-prefix", "https://prefix-", "--target", "https://prefix-a.cli-audit.example.com", "--output", "json");
+
+        run.ExitCode.ShouldBe(ExitCodes.Ok, run.Out + run.Error);
+        run.Json["items"]!.AsArray().Select(e => e!["target"]!.GetValue<string>())
+            .ShouldBe(["https://prefix-b.cli-audit.example.com", "https://prefix-a.cli-audit.example.com"]);
+        both.ExitCode.ShouldNotBe(ExitCodes.Ok);
+        (both.Out + both.Error).ShouldContain("targetPrefix");
+    }
+
+    [Fact]
     public async Task Audit_query_pages_with_the_cursor_when_asked_for_all()
     {
         foreach (var n in Enumerable.Range(1, 3))

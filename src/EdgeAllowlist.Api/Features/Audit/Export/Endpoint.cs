@@ -15,7 +15,7 @@ sealed class Endpoint(AuditTrail audit, AuditCheckpoints checkpoints) : Endpoint
         Get("/audit/export");
         Permissions(ApiScopes.AuditRead);
         Description(b => b.ClearDefaultProduces(204).Produces(200, typeof(string), "application/x-ndjson", "text/csv"));
-        Summary(s => s.Summary = "Export every matching entry, oldest first, as NDJSON (default) or CSV; streamed. An NDJSON export without filters also holds the signed checkpoints, each as a line {\"checkpoint\":{...}} after the entry it covers, so it verifies offline with the public key alone (edge-allowlist audit verify --file).");
+        Summary(s => s.Summary = "Export every matching entry, oldest first, as NDJSON (default) or CSV; streamed. The CSV is for people: expiries (exp) inside before/after are ISO 8601 UTC there, while the NDJSON holds every value as stored and hashed. An NDJSON export without filters also holds the signed checkpoints, each as a line {\"checkpoint\":{...}} after the entry it covers, so it verifies offline with the public key alone (edge-allowlist audit verify --file).");
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
@@ -45,10 +45,11 @@ sealed class Endpoint(AuditTrail audit, AuditCheckpoints checkpoints) : Endpoint
         await WriteCheckpointsThroughAsync(long.MaxValue);
     }
 
+    /// <summary>One row; expiries in before/after as ISO 8601 UTC (the NDJSON keeps the values as stored and hashed).</summary>
     static string CsvLine(AuditEntryView e) => string.Join(',', new[]
     {
         e.Seq.ToString(CultureInfo.InvariantCulture), e.Time.ToString("O", CultureInfo.InvariantCulture), e.Actor, e.Action, e.Target, e.Outcome,
-        e.Before, e.After, e.RequestId, e.Client, e.ETagBefore, e.ETagAfter, e.Detail, e.PrevHash, e.Hash,
+        AuditExpiries.Readable(e.Before), AuditExpiries.Readable(e.After), e.RequestId, e.Client, e.ETagBefore, e.ETagAfter, e.Detail, e.PrevHash, e.Hash,
     }.Select(Cell));
 
     /// <summary>RFC 4180 quoting; a cell a spreadsheet would run as a formula gets a leading apostrophe.</summary>

@@ -10,7 +10,15 @@ sealed class Endpoint(AuditTrail audit) : Endpoint<Request, Response>
     {
         Get("/audit");
         Permissions(ApiScopes.AuditRead);
-        Summary(s => s.Summary = "Query the audit trail, newest first, one page at a time (pass nextCursor as cursor).");
+        Summary(s =>
+        {
+            s.Summary = "Query the audit trail, newest first, one page at a time (pass nextCursor as cursor).";
+            s.Description = "Filters combine. target is one target exactly; targetPrefix is every target starting with the text, "
+                + "compared character by character (case-sensitive; % _ * \\ are plain characters): targetPrefix=mediatailor/ is partner mediatailor's "
+                + "secret events, ua/ every User-Agent rule change (targets ua/<list>/<kind>/<pattern>), https:// every origin. "
+                + "targetPrefix is 1 to 1024 characters and not given with target (400 naming targetPrefix). "
+                + "action takes an action or a family (secret.*). The export (GET /v1/audit/export) takes the same filters.";
+        });
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)

@@ -26,7 +26,7 @@ sealed class Endpoint(PartnerSecrets secrets, ApiTokenStore tokens, AuditTrail a
             s.Summary = "Undo the rotation that issued secret {id}: revoke it and give the secrets it rotated out their previous expiry back.";
             s.Description = "Only a secret issued by a rotation, only by the token that rotated or one holding every scope (and partner) of it, "
                 + "and only while the rotated-out secrets are in their grace period. A previous secret changed since the rotation (revoked, rotated again) "
-                + "is left as it is. Audited as secret.rotation-undo.";
+                + $"is left as it is. Audited as {AuditActions.SecretRotationUndo}.";
             s.Responses[403] = "The token neither rotated nor covers the token that did, or may not rotate this partner.";
             s.Responses[409] = "The grace period of the rotated-out secrets is over.";
         });
@@ -40,12 +40,12 @@ sealed class Endpoint(PartnerSecrets secrets, ApiTokenStore tokens, AuditTrail a
             return;
         }
         var target = PartnerSecrets.Target(req.Partner, req.Id);
-        var issued = (await audit.QueryAsync(new AuditFilter(Action: "secret.rotate", Target: target, Outcome: AuditOutcome.Success), 1, ct)).FirstOrDefault();
+        var issued = (await audit.QueryAsync(new AuditFilter(Action: AuditActions.SecretRotate, Target: target, Outcome: AuditOutcome.Success), 1, ct)).FirstOrDefault();
         if (issued is null)
             ThrowError(r => r.Id, $"Secret '{req.Id}' of partner '{req.Partner}' was not issued by a rotation.", 404);
         // The rotation wrote the new secret and rotated the others out in one change, under one request id.
-        var rotatedOut = (await audit.QueryAsync(new AuditFilter(From: issued!.Time, Action: "secret.rotate-out", Outcome: AuditOutcome.Success), 1000, ct))
-            .Where(e => e.RequestId == issued.RequestId && e.Target.StartsWith(req.Partner + "/", StringComparison.Ordinal))
+        var rotatedOut = (await audit.QueryAsync(new AuditFilter(From: issued!.Time, Action: AuditActions.SecretRotateOut, Outcome: AuditOutcome.Success, TargetPrefix: req.Partner + "/"), 1000, ct))
+            .Where(e => e.RequestId == issued.RequestId)
             .ToList();
         if (await RefusalAsync(req.Id, ct) is { } refusal)
         {
