@@ -1,6 +1,6 @@
 using Amazon.Runtime;
-using EdgeAllowlist.Store.Aws;
-using EdgeAllowlist.Store.Aws.Core;
+using EdgeAllowlist.Aws;
+using EdgeAllowlist.Aws.Core;
 
 namespace EdgeAllowlist.Cli;
 

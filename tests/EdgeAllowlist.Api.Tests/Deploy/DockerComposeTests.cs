@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Tests.Fixtures;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Aws.KeyValueStore;
 using Npgsql;
 using YamlDotNet.RepresentationModel;
 using static EdgeAllowlist.Testing.ComposeFile;
