@@ -75,7 +75,7 @@ public static class ServiceRegistration
     /// </summary>
     public static IServiceCollection AddAuditSigning(this IServiceCollection services, IConfiguration configuration) =>
         services
-            .AddSingleton<Audit.Signing.IAuditSigner>(sp =>
+            .AddSingleton<EdgeAllowlist.Audit.Signing.IAuditSigner>(sp =>
             {
                 var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value;
                 return options.Kms.KeyId is { Length: > 0 }

@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Features.Origins;
+using EdgeAllowlist.Rules.Origins;
 
 namespace EdgeAllowlist.Api.Tests.Origins;
 

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Audit;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 

@@ -2,6 +2,7 @@ using Amazon;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
+using EdgeAllowlist.Audit.Signing;
 using EdgeAllowlist.Aws;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit.Signing;

@@ -1,4 +1,4 @@
-namespace EdgeAllowlist.Api.Features.UserAgents;
+namespace EdgeAllowlist.Rules.UserAgents;
 
 /// <summary>
 /// The one reader of JavaScript regular-expression sources (non-Unicode mode), now only for the

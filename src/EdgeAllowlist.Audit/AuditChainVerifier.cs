@@ -1,6 +1,6 @@
-using EdgeAllowlist.Api.Infrastructure.Audit.Signing;
+using EdgeAllowlist.Audit.Signing;
 
-namespace EdgeAllowlist.Api.Infrastructure.Audit;
+namespace EdgeAllowlist.Audit;
 
 /// <summary>One finding of a verification, about one entry (<see cref="Seq"/>) or one checkpoint.</summary>
 /// <param name="Kind">

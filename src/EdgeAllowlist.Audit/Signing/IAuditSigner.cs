@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace EdgeAllowlist.Api.Infrastructure.Audit.Signing;
+namespace EdgeAllowlist.Audit.Signing;
 
 /// <summary>
 /// The key that signs audit checkpoints and write-journal rows. It is never in the database, so

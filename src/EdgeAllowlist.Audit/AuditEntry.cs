@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace EdgeAllowlist.Api.Infrastructure.Audit;
+namespace EdgeAllowlist.Audit;
 
 /// <summary>Outcomes recorded in the trail.</summary>
 public static class AuditOutcome

@@ -1,4 +1,4 @@
-namespace EdgeAllowlist.Api.Features.Origins;
+namespace EdgeAllowlist.Rules.Origins;
 
 /// <summary>
 /// The Mozilla Public Suffix List and its algorithm (https://publicsuffix.org/list/): normal rules
@@ -9,15 +9,15 @@ namespace EdgeAllowlist.Api.Features.Origins;
 /// are private-section entries, and a wildcard over either would allow every customer's site.
 /// Hosts and rules are compared in their ASCII (punycode) form, lowercase, without a trailing dot.
 /// </summary>
-sealed class PublicSuffixList
+public sealed class PublicSuffixList
 {
-    const string ResourceName = "EdgeAllowlist.Api.Features.Origins.PublicSuffix.public_suffix_list.dat";
+    const string ResourceName = "EdgeAllowlist.Rules.Origins.PublicSuffix.public_suffix_list.dat";
 
     readonly HashSet<string> rules = new(StringComparer.Ordinal);
     readonly HashSet<string> wildcards = new(StringComparer.Ordinal);
     readonly HashSet<string> exceptions = new(StringComparer.Ordinal);
 
-    /// <summary>The list vendored in the assembly (src/EdgeAllowlist.Api/Features/Origins/PublicSuffix).</summary>
+    /// <summary>The list vendored in the assembly (src/EdgeAllowlist.Rules/Origins/PublicSuffix).</summary>
     public static PublicSuffixList Embedded { get; } = LoadEmbedded();
 
     /// <summary>

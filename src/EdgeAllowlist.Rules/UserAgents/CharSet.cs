@@ -1,4 +1,4 @@
-namespace EdgeAllowlist.Api.Features.UserAgents;
+namespace EdgeAllowlist.Rules.UserAgents;
 
 /// <summary>
 /// The UTF-16 code units one regex atom can match, as sorted inclusive ranges. Only one question

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using EdgeAllowlist.Api.Infrastructure.Audit.Signing;
+using EdgeAllowlist.Audit.Signing;
 
-namespace EdgeAllowlist.Api.Infrastructure.Audit;
+namespace EdgeAllowlist.Audit;
 
 /// <summary>
 /// A signed statement "the trail held <see cref="Count"/> entries, the last with hash

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace EdgeAllowlist.Api.Infrastructure.Store;
+namespace EdgeAllowlist.Rules.Layout;
 
 /// <summary>
 /// Keys and values as <c>function/README.md</c> defines them: the one place that knows the layout,

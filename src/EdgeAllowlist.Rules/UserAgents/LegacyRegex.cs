@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace EdgeAllowlist.Api.Features.UserAgents;
+namespace EdgeAllowlist.Rules.UserAgents;
 
 /// <summary>
 /// The User-Agent regexes of cfg schema 1, which the function no longer compiles: a regex becomes the
@@ -9,7 +9,7 @@ namespace EdgeAllowlist.Api.Features.UserAgents;
 /// folding), and otherwise is refused with the nearest wildcard form: each construct a glob cannot
 /// say replaced by <c>*</c>, which matches more, never less.
 /// </summary>
-static class LegacyRegex
+public static class LegacyRegex
 {
     /// <summary>The glob equal to <paramref name="regex"/>, or null and the nearest glob (null when even that says nothing).</summary>
     public static (string? Glob, string? Nearest) ToGlob(string regex)

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace EdgeAllowlist.Api.Features.Origins;
+namespace EdgeAllowlist.Rules.Origins;
 
 /// <summary>
 /// Turns what an admin typed into the one spelling the function looks up (function/README.md §1):
@@ -15,7 +15,7 @@ namespace EdgeAllowlist.Api.Features.Origins;
 /// an IP address in a non-canonical form, an invisible character, a punycode label that does not
 /// decode, a port with leading zeros — is refused with a message saying what is wrong.
 /// </summary>
-static partial class OriginName
+public static partial class OriginName
 {
     // UTS #46 with STD3 rules and no unassigned code points. .NET applies UTS #46 only with ICU; in
     // invariant-globalization mode it would punycode ＥＸＡＭＰＬＥ.com as-is, so refuse to run there.

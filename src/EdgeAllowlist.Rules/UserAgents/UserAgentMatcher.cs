@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace EdgeAllowlist.Api.Features.UserAgents;
+namespace EdgeAllowlist.Rules.UserAgents;
 
 /// <summary>
 /// A User-Agent rule as the function evaluates it (function/README.md §1, <c>ua:&lt;n&gt;</c>): a glob in
@@ -11,7 +11,7 @@ namespace EdgeAllowlist.Api.Features.UserAgents;
 /// so no pattern needs a guard. The four kinds are spellings of a glob: contains <c>x</c> is
 /// <c>*x*</c>, prefix <c>x</c> is <c>x*</c>, exact <c>x</c> is <c>x</c>, wildcard is the glob itself.
 /// </summary>
-static class UserAgentMatcher
+public static class UserAgentMatcher
 {
     public const string Contains = "contains";
     public const string Prefix = "prefix";

@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Api.Infrastructure.Audit.Signing;
+using EdgeAllowlist.Audit.Signing;
 
-namespace EdgeAllowlist.Api.Infrastructure.Audit;
+namespace EdgeAllowlist.Audit;
 
 /// <summary>
 /// Verifies an NDJSON export (<c>GET /v1/audit/export</c> without filters) with the public key
