@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Crypto;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Audit;

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;

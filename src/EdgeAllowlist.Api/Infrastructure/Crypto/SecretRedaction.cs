@@ -1,8 +1,7 @@
 using System.Text.RegularExpressions;
-using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Audit;
 
-namespace EdgeAllowlist.Api.Infrastructure.Auth;
+namespace EdgeAllowlist.Api.Infrastructure.Crypto;
 
 /// <summary>
 /// Partner secrets (<c>ealp_</c>) and API tokens (<c>eaat_</c>) are 43 base64url characters behind a

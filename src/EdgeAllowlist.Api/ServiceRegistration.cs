@@ -1,3 +1,5 @@
+using EdgeAllowlist.Api.Infrastructure.Crypto;
+using EdgeAllowlist.Api.Infrastructure;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Configuration;
@@ -14,7 +16,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
-namespace EdgeAllowlist.Api.Infrastructure;
+namespace EdgeAllowlist.Api;
 
 /// <summary>The service's parts, one method per concern, so Program.cs reads as a table of contents.</summary>
 public static class ServiceRegistration
@@ -39,8 +41,8 @@ public static class ServiceRegistration
             .AddSettings<AuthOptions>(configuration)
             .PostConfigure<AuthOptions>(o => o.BootstrapToken ??= configuration["EDGE_ALLOWLIST_BOOTSTRAP_TOKEN"] is { Length: > 0 } token ? token : null)
             .AddSettings<WriterOptions>(configuration)
-            .AddSettings<Idempotency.IdempotencyOptions>(configuration)
-            .AddSettings<Integrity.IntegrityOptions>(configuration)
+            .AddSettings<Infrastructure.Idempotency.IdempotencyOptions>(configuration)
+            .AddSettings<Infrastructure.Integrity.IntegrityOptions>(configuration)
             .AddSettings<Features.Secrets.SecretOptions>(configuration)
             .AddSettings<Features.DesiredState.DesiredStateOptions>(configuration)
             .AddSettings<Features.Rollout.RolloutOptions>(configuration)
@@ -54,7 +56,7 @@ public static class ServiceRegistration
             .AddSingleton<IDatabase>(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString is { Length: > 0 } connectionString
                 ? new PostgresDatabase(connectionString)
                 : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")))
-            .AddSingleton<Readiness.ServiceReadiness>()
+            .AddSingleton<Infrastructure.Readiness.ServiceReadiness>()
             .AddSingleton<DatabaseStartup>()
             .AddHostedService(sp => sp.GetRequiredService<DatabaseStartup>());
 
@@ -79,10 +81,10 @@ public static class ServiceRegistration
             {
                 var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value;
                 return options.Kms.KeyId is { Length: > 0 }
-                    ? new Audit.Signing.KmsAuditSigner(options.Kms)
-                    : Audit.Signing.LocalKeyFileSigner.OpenOrCreate(options.KeyFile is { Length: > 0 } path ? Path.GetFullPath(path) : AuditOptions.KeyFileFor(configuration.DataDirectory()));
+                    ? new Infrastructure.Audit.Signing.KmsAuditSigner(options.Kms)
+                    : Infrastructure.Audit.Signing.LocalKeyFileSigner.OpenOrCreate(options.KeyFile is { Length: > 0 } path ? Path.GetFullPath(path) : AuditOptions.KeyFileFor(configuration.DataDirectory()));
             })
-            .AddSingleton<Audit.Signing.AuditSigning>()
+            .AddSingleton<Infrastructure.Audit.Signing.AuditSigning>()
             .AddSingleton<AuditCheckpoints>()
             .AddHostedService(sp => sp.GetRequiredService<AuditCheckpoints>())
             .AddSingleton<AuditVerifier>();
@@ -101,9 +103,9 @@ public static class ServiceRegistration
             .AddSingleton<MirrorRepository>()
             .AddSingleton(sp => MirrorSeal.From(sp.GetRequiredService<IOptions<MirrorOptions>>().Value, sp.GetRequiredService<IConfiguration>().DataDirectory()))
             .AddSingleton<RollbackAcceptance>()
-            .AddSingleton<Integrity.IntegrityMonitor>()
+            .AddSingleton<Infrastructure.Integrity.IntegrityMonitor>()
             // Before the writer: the first check repairs the mirror before the writer loads it.
-            .AddHostedService(sp => sp.GetRequiredService<Integrity.IntegrityMonitor>())
+            .AddHostedService(sp => sp.GetRequiredService<Infrastructure.Integrity.IntegrityMonitor>())
             .AddSingleton<RetryPolicy>()
             .AddSingleton<StoreApplier>()
             .AddSingleton<BatchProcessor>()
@@ -182,7 +184,7 @@ public static class ServiceRegistration
     }
 
     public static IApplicationBuilder UseWellFormedText(this IApplicationBuilder app) =>
-        app.UseMiddleware<Http.WellFormedTextMiddleware>();
+        app.UseMiddleware<Infrastructure.Http.WellFormedTextMiddleware>();
 
     public static IApplicationBuilder UseSecretShapedInputRefusal(this IApplicationBuilder app) =>
         app.UseMiddleware<SecretShapedInputMiddleware>();
@@ -212,7 +214,7 @@ public static class ServiceRegistration
         });
 
     public static IApplicationBuilder UseOutageAnswers(this IApplicationBuilder app) =>
-        app.UseMiddleware<Outages.OutageMiddleware>();
+        app.UseMiddleware<Infrastructure.Outages.OutageMiddleware>();
 
     public static IApplicationBuilder UseRejectionAudit(this IApplicationBuilder app) =>
         app.UseMiddleware<RejectionAuditMiddleware>();
@@ -260,11 +262,11 @@ public static class ServiceRegistration
     /// </summary>
     static async Task PrintAuditKeyAsync(WebApplication app)
     {
-        var signing = app.Services.GetRequiredService<Audit.Signing.AuditSigning>();
+        var signing = app.Services.GetRequiredService<Infrastructure.Audit.Signing.AuditSigning>();
         try
         {
             var key = await signing.KeyAsync(CancellationToken.None);
-            var created = signing.Signer is Audit.Signing.LocalKeyFileSigner { Created: true } file ? $" (created now in {file.Path})" : "";
+            var created = signing.Signer is Infrastructure.Audit.Signing.LocalKeyFileSigner { Created: true } file ? $" (created now in {file.Path})" : "";
             await Console.Error.WriteLineAsync($"Audit checkpoints are signed by a {signing.Kind} key{created}, id {key.KeyId}; public key (also at GET /v1/audit/public-key):\n{key.Pem}");
         }
         catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or AwsCredentialsException)
