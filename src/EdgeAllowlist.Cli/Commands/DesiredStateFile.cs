@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace EdgeAllowlist.Cli.Commands.Rules;
+namespace EdgeAllowlist.Cli.Commands;
 
 /// <summary>
 /// A desired-state document on disk: YAML (<c>.yaml</c>, <c>.yml</c>) or JSON (<c>.json</c>), by

@@ -2,7 +2,7 @@ using Amazon.Runtime;
 using EdgeAllowlist.Aws;
 using EdgeAllowlist.Aws.Core;
 
-namespace EdgeAllowlist.Cli;
+namespace EdgeAllowlist.Cli.Commands;
 
 /// <summary>
 /// What a command reaches outside the process: its output streams, AWS credentials, HTTP and the
