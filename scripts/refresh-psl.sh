@@ -18,7 +18,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-target="$root/src/EdgeAllowlist.Api/Features/Origins/PublicSuffix/public_suffix_list.dat"
+target="$root/src/EdgeAllowlist.Rules/Origins/PublicSuffix/public_suffix_list.dat"
 
 vendored="$(sed -n 's#^// List-Date: ##p' "$target" | head -n 1)"
 if [[ -z "$vendored" ]]; then

@@ -1,4 +1,4 @@
-using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Http;

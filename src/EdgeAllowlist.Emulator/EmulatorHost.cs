@@ -1,5 +1,6 @@
+using EdgeAllowlist.Aws.Signing;
+using EdgeAllowlist.Store;
 using EdgeAllowlist.Store.Local;
-using EdgeAllowlist.Store.Signing;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Emulator;

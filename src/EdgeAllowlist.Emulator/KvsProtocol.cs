@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using EdgeAllowlist.Aws.KeyValueStore;
+using EdgeAllowlist.Aws.Signing;
 using EdgeAllowlist.Store;
-using EdgeAllowlist.Store.Aws;
 using EdgeAllowlist.Store.Local;
-using EdgeAllowlist.Store.Signing;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace EdgeAllowlist.Emulator;

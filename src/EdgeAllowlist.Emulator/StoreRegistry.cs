@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using EdgeAllowlist.Store;
-using EdgeAllowlist.Store.Aws;
 using EdgeAllowlist.Store.Local;
 
 namespace EdgeAllowlist.Emulator;

@@ -1,5 +1,4 @@
 using System.Net;
-using EdgeAllowlist.Store.Aws.Core;
 
 namespace EdgeAllowlist.Store;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using EdgeAllowlist.Cli.Commands;
 
 namespace EdgeAllowlist.Cli.Tests;
 

@@ -4,9 +4,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
+using EdgeAllowlist.Aws.KeyValueStore;
 using EdgeAllowlist.Emulator;
 using EdgeAllowlist.Store;
-using EdgeAllowlist.Store.Aws;
 
 namespace EdgeAllowlist.Bench.Api;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using EdgeAllowlist.Testing;
 using EdgeAllowlist.Bench;
 using EdgeAllowlist.Emulator;
 using EdgeAllowlist.Store;
+using EdgeAllowlist.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -234,7 +234,7 @@ public sealed class ReliabilityScenario : IScenario
     {
         public Uri Address { get; } = EmulatorHost.ListeningAddress(app);
 
-        public EdgeAllowlist.Store.Aws.KeyValueStoreClient Store { get; } = ApiSettings.StoreClient(EmulatorHost.ListeningAddress(app));
+        public EdgeAllowlist.Aws.KeyValueStore.KeyValueStoreClient Store { get; } = ApiSettings.StoreClient(EmulatorHost.ListeningAddress(app));
 
         public void SetFaults(FaultSettings faults) => app.Services.GetRequiredService<FaultInjector>().Set(faults);
 

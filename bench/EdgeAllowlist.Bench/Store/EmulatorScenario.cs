@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Amazon.Runtime;
+using EdgeAllowlist.Aws.KeyValueStore;
+using EdgeAllowlist.Aws.Signing;
 using EdgeAllowlist.Emulator;
 using EdgeAllowlist.Store;
-using EdgeAllowlist.Store.Aws;
-using EdgeAllowlist.Store.Signing;
 
 namespace EdgeAllowlist.Bench.Store;
 

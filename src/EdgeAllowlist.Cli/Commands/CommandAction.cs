@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Amazon.Runtime;
+using EdgeAllowlist.Aws;
 using EdgeAllowlist.Cli.Api;
-using EdgeAllowlist.Store.Aws;
-using EdgeAllowlist.Store.Aws.Core;
+using EdgeAllowlist.Store;
 
 namespace EdgeAllowlist.Cli.Commands;
 

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Amazon.Runtime;
+using EdgeAllowlist.Aws;
+using EdgeAllowlist.Aws.CloudFront;
+using EdgeAllowlist.Aws.MediaTailor;
 using EdgeAllowlist.Cli.Api;
-using EdgeAllowlist.Cli.Aws.CloudFront;
-using EdgeAllowlist.Cli.Aws.MediaTailor;
-using EdgeAllowlist.Store.Aws;
 
 namespace EdgeAllowlist.Cli.Commands;
 

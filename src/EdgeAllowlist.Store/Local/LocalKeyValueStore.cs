@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using EdgeAllowlist.Store.Aws;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeAllowlist.Store.Local;

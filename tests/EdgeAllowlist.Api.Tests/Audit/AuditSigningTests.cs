@@ -7,6 +7,8 @@ using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Audit.Signing;
 using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Audit;
+using EdgeAllowlist.Audit.Signing;
 
 namespace EdgeAllowlist.Api.Tests.Audit;
 

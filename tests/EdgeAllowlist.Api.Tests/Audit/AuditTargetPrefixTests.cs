@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Audit;
 using EdgeAllowlist.Testing;
 using Npgsql;
 

@@ -4,6 +4,7 @@ using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Api.Tests.DesiredState;
 using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Tests.Audit;
 

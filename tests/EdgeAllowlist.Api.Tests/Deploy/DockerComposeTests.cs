@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Tests.Fixtures;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Aws.KeyValueStore;
 using Npgsql;
 using YamlDotNet.RepresentationModel;
 using static EdgeAllowlist.Testing.ComposeFile;

@@ -4,6 +4,7 @@ using EdgeAllowlist.Api.Features.Expectations;
 using EdgeAllowlist.Api.Features.UserAgents;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.EdgeFunction;
+using EdgeAllowlist.Rules.Layout;
 using ProbeRequest = EdgeAllowlist.Api.Features.Simulate.Run.Request;
 
 namespace EdgeAllowlist.Api.Tests.Expectations;

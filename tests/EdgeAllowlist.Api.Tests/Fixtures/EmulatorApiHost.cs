@@ -2,7 +2,8 @@ extern alias emulator;
 using emulator::EdgeAllowlist.Emulator;
 using System.Net.Http.Json;
 using Amazon.Runtime;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Aws.KeyValueStore;
+using EdgeAllowlist.Store;
 using Microsoft.AspNetCore.Builder;
 
 namespace EdgeAllowlist.Api.Tests.Fixtures;

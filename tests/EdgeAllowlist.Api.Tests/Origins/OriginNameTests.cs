@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using CsCheck;
 using EdgeAllowlist.Api.Features.Origins;
+using EdgeAllowlist.Rules.Origins;
 
 namespace EdgeAllowlist.Api.Tests.Origins;
 

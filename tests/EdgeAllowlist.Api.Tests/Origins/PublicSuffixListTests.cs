@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Features.Origins;
+using EdgeAllowlist.Rules.Origins;
 
 namespace EdgeAllowlist.Api.Tests.Origins;
 
@@ -87,7 +88,7 @@ public sealed class PublicSuffixListTests
     [Fact]
     public void The_lists_date_is_read_from_the_header_refresh_psl_writes()
     {
-        var file = Path.Combine(RepositoryPaths.Root, "src", "EdgeAllowlist.Api", "Features", "Origins", "PublicSuffix", "public_suffix_list.dat");
+        var file = Path.Combine(RepositoryPaths.Root, "src", "EdgeAllowlist.Rules", "Origins", "PublicSuffix", "public_suffix_list.dat");
         var header = File.ReadLines(file).Single(l => l.StartsWith(PublicSuffixList.DateLine, StringComparison.Ordinal));
 
         PublicSuffixList.Embedded.ListDate.ShouldBe(DateOnly.ParseExact(header[PublicSuffixList.DateLine.Length..].Trim(), "yyyy-MM-dd"));

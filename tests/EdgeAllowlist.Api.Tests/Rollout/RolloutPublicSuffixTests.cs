@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using EdgeAllowlist.Api.Features.Origins;
 using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Rules.Origins;
 
 namespace EdgeAllowlist.Api.Tests.Rollout;
 

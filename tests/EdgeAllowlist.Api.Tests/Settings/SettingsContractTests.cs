@@ -4,6 +4,7 @@ using EdgeAllowlist.Api.Features.Settings;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.EdgeFunction.Tests;
+using EdgeAllowlist.Rules.Layout;
 using SettingsRequest = EdgeAllowlist.Api.Features.Settings.Update.Request;
 
 namespace EdgeAllowlist.Api.Tests.Settings;

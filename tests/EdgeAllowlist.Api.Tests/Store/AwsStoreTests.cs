@@ -1,6 +1,7 @@
 using System.Net;
 using EdgeAllowlist.Api.Tests.Fixtures;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Aws.KeyValueStore;
+using EdgeAllowlist.Store;
 
 namespace EdgeAllowlist.Api.Tests.Store;
 

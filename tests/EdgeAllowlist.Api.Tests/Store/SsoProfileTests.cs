@@ -2,8 +2,9 @@ using System.Net;
 using Amazon.Runtime;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.Api.Tests.Reliability;
+using EdgeAllowlist.Aws.KeyValueStore;
 using EdgeAllowlist.Reliability;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store;
 
 namespace EdgeAllowlist.Api.Tests.Store;
 

@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.Api.Tests.Reliability;
+using EdgeAllowlist.Aws.KeyValueStore;
 using EdgeAllowlist.Reliability;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store;
 
 namespace EdgeAllowlist.Api.Tests.Store;
 

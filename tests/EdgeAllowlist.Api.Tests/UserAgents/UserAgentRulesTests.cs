@@ -3,6 +3,8 @@ using CsCheck;
 using EdgeAllowlist.Api.Features.UserAgents;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Rules.Layout;
+using EdgeAllowlist.Rules.UserAgents;
 
 namespace EdgeAllowlist.Api.Tests.UserAgents;
 

@@ -1,7 +1,7 @@
 using System.Net;
-using EdgeAllowlist.Cli.Aws.CloudFront;
-using EdgeAllowlist.Cli.Aws.CloudWatchLogs;
-using EdgeAllowlist.Cli.Aws.MediaTailor;
+using EdgeAllowlist.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudWatchLogs;
+using EdgeAllowlist.Aws.MediaTailor;
 using EdgeAllowlist.Cli.Tests.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Aws;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
+using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Tests.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Commands;

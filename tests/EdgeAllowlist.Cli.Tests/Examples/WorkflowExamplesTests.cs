@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using EdgeAllowlist.Cli.Commands;
 using YamlDotNet.RepresentationModel;
 
 namespace EdgeAllowlist.Cli.Tests.Examples;

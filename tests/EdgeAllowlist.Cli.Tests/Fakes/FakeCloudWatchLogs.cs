@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Cli.Aws.CloudWatchLogs;
+using EdgeAllowlist.Aws.CloudWatchLogs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,8 +1,8 @@
-using Amazon.Runtime;
-using EdgeAllowlist.Store.Aws.Core;
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Cli.Aws.CloudFront;
-using EdgeAllowlist.Cli.Aws.MediaTailor;
+using Amazon.Runtime;
+using EdgeAllowlist.Aws.CloudFront;
+using EdgeAllowlist.Aws.Core;
+using EdgeAllowlist.Aws.MediaTailor;
 
 namespace EdgeAllowlist.Cli.Tests.Fakes;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Aws.KeyValueStore;
 using EdgeAllowlist.Store.Tests.Emulator;
 
 namespace EdgeAllowlist.Store.Tests.Aws;

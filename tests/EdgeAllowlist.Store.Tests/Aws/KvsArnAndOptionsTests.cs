@@ -1,4 +1,4 @@
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Aws.KeyValueStore;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeAllowlist.Store.Tests.Aws;

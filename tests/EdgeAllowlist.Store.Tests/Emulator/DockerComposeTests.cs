@@ -93,7 +93,7 @@ public sealed class DockerComposeTests
         await using var composed = await RunningEmulator.StartFromConfigurationAsync(args);
         var options = composed.ClientOptions();
         options.Arn = values["Emulator__Stores__0"];
-        using var client = new Store.Aws.KeyValueStoreClient(options, new Amazon.Runtime.BasicAWSCredentials("AKIDCOMPOSETEST", "compose-test-secret"));
+        using var client = new EdgeAllowlist.Aws.KeyValueStore.KeyValueStoreClient(options, new Amazon.Runtime.BasicAWSCredentials("AKIDCOMPOSETEST", "compose-test-secret"));
 
         (await client.DescribeAsync()).KvsArn.ShouldBe(options.Arn);
     }

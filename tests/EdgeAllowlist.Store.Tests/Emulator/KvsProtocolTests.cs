@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
+using EdgeAllowlist.Aws.Signing;
 using EdgeAllowlist.Emulator;
-using EdgeAllowlist.Store.Signing;
 using EdgeAllowlist.Store.Tests.Local;
 
 namespace EdgeAllowlist.Store.Tests.Emulator;
@@ -219,7 +219,7 @@ public sealed class KvsProtocolTests : IAsyncLifetime
         attempts.Statuses.ShouldBe([429]);
     }
 
-    static Store.Aws.KeyValueStoreClient StoreClient(RunningEmulator emulator, string arn)
+    static EdgeAllowlist.Aws.KeyValueStore.KeyValueStoreClient StoreClient(RunningEmulator emulator, string arn)
     {
         var options = emulator.ClientOptions();
         options.Arn = arn;

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using Amazon.Runtime;
+using EdgeAllowlist.Aws.KeyValueStore;
 using EdgeAllowlist.Emulator;
-using EdgeAllowlist.Store.Aws;
 using EdgeAllowlist.Store.Tests.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

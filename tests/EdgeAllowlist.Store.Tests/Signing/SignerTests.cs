@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Amazon.Runtime;
-using EdgeAllowlist.Store.Signing;
+using EdgeAllowlist.Aws.Signing;
 
 namespace EdgeAllowlist.Store.Tests.Signing;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using EdgeAllowlist.Store.Signing;
+using EdgeAllowlist.Aws.Signing;
 
 namespace EdgeAllowlist.Store.Tests.Signing;
 

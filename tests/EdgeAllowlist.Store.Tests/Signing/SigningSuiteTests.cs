@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Amazon.Runtime.Internal.Auth;
-using EdgeAllowlist.Store.Signing;
+using EdgeAllowlist.Aws.Signing;
 
 namespace EdgeAllowlist.Store.Tests.Signing;
 

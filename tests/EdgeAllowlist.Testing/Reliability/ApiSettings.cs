@@ -1,5 +1,6 @@
 using Amazon.Runtime;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Aws.KeyValueStore;
+using EdgeAllowlist.Store;
 
 namespace EdgeAllowlist.Reliability;
 

@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Features.Audit;
 

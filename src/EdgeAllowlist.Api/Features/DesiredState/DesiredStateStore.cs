@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Features.DesiredState;
 

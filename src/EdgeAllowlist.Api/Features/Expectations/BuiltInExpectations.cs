@@ -6,6 +6,7 @@ using EdgeAllowlist.Api.Features.Settings;
 using EdgeAllowlist.Api.Features.Simulate;
 using EdgeAllowlist.Api.Features.UserAgents;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Features.Expectations;
 

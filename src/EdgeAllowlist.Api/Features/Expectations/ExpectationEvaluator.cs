@@ -1,6 +1,7 @@
 using EdgeAllowlist.Api.Features.Simulate;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.EdgeFunction;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Features.Expectations;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Audit;
 using ProbeRequest = EdgeAllowlist.Api.Features.Simulate.Run.Request;
 
 namespace EdgeAllowlist.Api.Features.Expectations;

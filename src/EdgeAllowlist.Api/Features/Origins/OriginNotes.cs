@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Features.Origins;
 

@@ -1,5 +1,7 @@
-using EdgeAllowlist.Api.Infrastructure.Writer;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Rules.Layout;
+using EdgeAllowlist.Rules.Origins;
 
 namespace EdgeAllowlist.Api.Features.Origins;
 

@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Features.Partners;
 

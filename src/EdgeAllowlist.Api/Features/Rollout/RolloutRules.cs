@@ -4,6 +4,8 @@ using EdgeAllowlist.Api.Features.DesiredState;
 using EdgeAllowlist.Api.Features.Origins;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.EdgeFunction.Rollout;
+using EdgeAllowlist.Rules.Layout;
+using EdgeAllowlist.Rules.Origins;
 using FluentValidation.Results;
 using AddUserAgent = EdgeAllowlist.Api.Features.UserAgents.Add.Request;
 

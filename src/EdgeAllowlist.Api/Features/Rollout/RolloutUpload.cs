@@ -34,9 +34,6 @@ public sealed class RolloutOptions : Infrastructure.Configuration.ISettings
     }
 }
 
-/// <summary>Marks a route whose body is a streamed upload (log lines, not one JSON request): the JSON-only and secret-scanning middleware leave it alone.</summary>
-public sealed class StreamedUpload;
-
 static class RolloutUpload
 {
     public const string TooLarge = "The upload is larger than Rollout:MaxUploadBytes ({0} bytes); analyse the logs in smaller time windows, or raise the setting.";

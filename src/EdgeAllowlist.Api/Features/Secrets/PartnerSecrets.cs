@@ -7,6 +7,8 @@ using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Audit;
+using EdgeAllowlist.Rules.Layout;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Features.Secrets;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Rules.Layout;
 using EdgeAllowlist.Store;
 
 namespace EdgeAllowlist.Api.Features.Settings;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Features.Simulate;
 

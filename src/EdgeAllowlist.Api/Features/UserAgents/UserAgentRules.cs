@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Rules.Layout;
+using EdgeAllowlist.Rules.UserAgents;
 
 namespace EdgeAllowlist.Api.Features.UserAgents;
 

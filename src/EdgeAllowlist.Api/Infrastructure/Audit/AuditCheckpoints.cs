@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeAllowlist.Api.Infrastructure.Audit.Signing;
+using EdgeAllowlist.Audit;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit;
 

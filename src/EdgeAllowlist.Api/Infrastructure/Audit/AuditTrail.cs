@@ -1,8 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Crypto;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Audit;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit;
 

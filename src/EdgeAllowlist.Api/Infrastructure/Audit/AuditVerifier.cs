@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure.Audit.Signing;
+using EdgeAllowlist.Audit;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit;

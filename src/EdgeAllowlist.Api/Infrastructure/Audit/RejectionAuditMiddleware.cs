@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Audit;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeAllowlist.Api.Infrastructure.Crypto;
 using EdgeAllowlist.Api.Infrastructure.Errors;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
@@ -64,7 +65,7 @@ public sealed class SecretShapedInputMiddleware(RequestDelegate next)
         var request = context.Request;
         // An upload is streamed, never buffered, and the function's log lines it carries have their secrets masked already.
         if (request.ContentLength == 0 || request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true
-            || context.GetEndpoint()?.Metadata.GetMetadata<Features.Rollout.StreamedUpload>() is not null)
+            || context.GetEndpoint()?.Metadata.GetMetadata<Http.StreamedUpload>() is not null)
             return null;
         request.EnableBuffering();
         JsonDocument document;

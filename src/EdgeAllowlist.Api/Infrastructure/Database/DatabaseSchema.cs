@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Infrastructure.Database;
 

@@ -44,7 +44,7 @@ static class StrictJson
         {
             var request = context.Request;
             if (request.Path.StartsWithSegments("/v1") && IsWrite(request.Method) && context.GetEndpoint() is { } endpoint
-                && endpoint.Metadata.GetMetadata<Features.Rollout.StreamedUpload>() is null && !request.HasJsonContentType())
+                && endpoint.Metadata.GetMetadata<StreamedUpload>() is null && !request.HasJsonContentType())
             {
                 var detail = request.ContentType is { Length: > 0 } sent
                     ? $"The body was sent as '{sent}'; send it as {MediaType}."

@@ -16,7 +16,7 @@ public sealed class WellFormedTextMiddleware(RequestDelegate next)
     {
         var request = context.Request;
         if (request.ContentLength == 0 || !request.HasJsonContentType()
-            || context.GetEndpoint()?.Metadata.GetMetadata<Features.Rollout.StreamedUpload>() is not null)
+            || context.GetEndpoint()?.Metadata.GetMetadata<StreamedUpload>() is not null)
         {
             await next(context);
             return;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Audit;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Integrity;

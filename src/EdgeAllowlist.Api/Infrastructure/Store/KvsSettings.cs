@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure.Configuration;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Aws.KeyValueStore;
+using EdgeAllowlist.Store;
 
 namespace EdgeAllowlist.Api.Infrastructure.Store;
 

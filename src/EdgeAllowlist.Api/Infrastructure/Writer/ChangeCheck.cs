@@ -1,3 +1,5 @@
+using EdgeAllowlist.Api.Infrastructure.Audit;
+
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 
 /// <summary>

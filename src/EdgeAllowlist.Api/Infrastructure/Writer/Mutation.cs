@@ -1,12 +1,10 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 
 /// <summary>One key to put (<see cref="Value"/> set) or delete (null), and how to audit it (<see cref="Detail"/>: a note for the audit entry).</summary>
 public sealed record KeyWrite(string Key, string? Value, string Action, string Target, string? Detail = null);
-
-/// <summary>Who asked for a change, for the audit trail; <see cref="Force"/>: write even when expectations would flip (<c>?force=true</c>).</summary>
-public sealed record Actor(string Name, string? RequestId, string? Client, bool Force = false);
 
 /// <summary>
 /// A change expressed as desired state: given the store as it is now, which keys must change. The

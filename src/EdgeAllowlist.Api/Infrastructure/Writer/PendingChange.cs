@@ -1,5 +1,7 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Audit;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Audit;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Infrastructure.Writer;
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Store;
+using EdgeAllowlist.Rules.Layout;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Writer;

@@ -3,7 +3,8 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Api.Infrastructure.Audit.Signing;
+using EdgeAllowlist.Audit.Signing;
+using EdgeAllowlist.Audit;
 using EdgeAllowlist.Cli.Api;
 using Spectre.Console;
 
@@ -71,10 +72,10 @@ static class AuditCommands
                     return output.Fail(ExitCodes.InvalidInput, "InvalidPublicKey", $"{keyPath} is not a PEM ECDSA P-256 public key: {e.Message}");
                 }
                 await using var export = File.OpenRead(path);
-                EdgeAllowlist.Api.Infrastructure.Audit.AuditVerification verification;
+                AuditVerification verification;
                 try
                 {
-                    verification = await EdgeAllowlist.Api.Infrastructure.Audit.AuditExportVerifier.VerifyAsync(export, key, cancellationToken);
+                    verification = await AuditExportVerifier.VerifyAsync(export, key, cancellationToken);
                 }
                 catch (FormatException e)
                 {

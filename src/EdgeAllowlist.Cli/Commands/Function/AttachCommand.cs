@@ -1,5 +1,5 @@
 using System.CommandLine;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudFront;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.Function;

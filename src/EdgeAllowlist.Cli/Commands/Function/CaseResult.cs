@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.EdgeFunction;
 
 namespace EdgeAllowlist.Cli.Commands.Function;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using EdgeAllowlist.EdgeFunction;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Store;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.Function;

@@ -1,5 +1,5 @@
 using System.Text;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.EdgeFunction;
 using Spectre.Console;
 

@@ -1,6 +1,7 @@
 using System.Text;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.EdgeFunction;
+using EdgeAllowlist.Store;
 
 namespace EdgeAllowlist.Cli.Commands.Function;
 

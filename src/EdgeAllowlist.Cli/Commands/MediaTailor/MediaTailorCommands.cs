@@ -1,5 +1,5 @@
 using System.CommandLine;
-using EdgeAllowlist.Cli.Aws.MediaTailor;
+using EdgeAllowlist.Aws.MediaTailor;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.MediaTailor;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Cli.Aws.MediaTailor;
+using EdgeAllowlist.Aws.MediaTailor;
 
 namespace EdgeAllowlist.Cli.Commands.MediaTailor;
 

@@ -4,11 +4,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Features.Rollout;
-using EdgeAllowlist.Cli.Aws.CloudWatchLogs;
+using EdgeAllowlist.Aws;
+using EdgeAllowlist.Aws.CloudWatchLogs;
 using EdgeAllowlist.Cli.Commands.Rules;
 using EdgeAllowlist.EdgeFunction;
 using EdgeAllowlist.EdgeFunction.Rollout;
-using EdgeAllowlist.Store.Aws;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.Rollout;
@@ -149,7 +149,8 @@ static class RolloutCommands
         var progress = ReferenceEquals(environment.Error, Console.Error) && !Console.IsErrorRedirected
             ? new Progress<(int Pages, long Events)>(p => environment.Error.Write($"\rCloudWatch Logs: {p.Pages} pages, {p.Events:N0} events"))
             : null;
-        return client.FilterLogEventsAsync(CloudWatchLogsClient.FunctionLogGroup(input.FunctionName!), window.Start, window.End, progress, ct);
+        return client.FilterLogEventsAsync(CloudWatchLogsClient.FunctionLogGroup(input.FunctionName!), window.Start, window.End, progress, ct)
+            .Select(e => new LogMessage(e.Number, e.Text, e.TimestampMs));
     }
 
     static async IAsyncEnumerable<LogMessage> FromFile(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

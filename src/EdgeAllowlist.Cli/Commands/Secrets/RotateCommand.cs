@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using EdgeAllowlist.Aws.MediaTailor;
 using EdgeAllowlist.Cli.Api;
-using EdgeAllowlist.Cli.Aws.MediaTailor;
 using EdgeAllowlist.Cli.Commands.MediaTailor;
 using Spectre.Console;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using EdgeAllowlist.Store.Aws.Core;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudFront;
+using EdgeAllowlist.Store;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.Store;

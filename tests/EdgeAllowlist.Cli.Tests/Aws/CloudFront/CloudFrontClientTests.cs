@@ -1,7 +1,8 @@
 using System.Text;
 using System.Xml.Linq;
 using Amazon.Runtime;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudFront;
+using EdgeAllowlist.Aws.Signing;
 using EdgeAllowlist.Cli.Tests.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Aws.CloudFront;

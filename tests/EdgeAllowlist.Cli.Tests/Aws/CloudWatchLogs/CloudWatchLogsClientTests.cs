@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
-using EdgeAllowlist.Cli.Aws.CloudWatchLogs;
+using EdgeAllowlist.Aws.CloudWatchLogs;
 using EdgeAllowlist.Cli.Tests.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Aws.CloudWatchLogs;
@@ -31,7 +31,7 @@ public sealed class CloudWatchLogsClientTests : IAsyncLifetime
         fake.EmptyPagesFirst = 2;
         var expected = FixtureEvents();
         var progress = new List<(int Pages, long Events)>();
-        var messages = new List<EdgeAllowlist.EdgeFunction.Rollout.LogMessage>();
+        var messages = new List<FilteredLogEvent>();
         await foreach (var message in Client(fake.Endpoint).FilterLogEventsAsync(Group, DateTimeOffset.UnixEpoch, DateTimeOffset.Parse("2030-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), new SyncProgress(progress)))
             messages.Add(message);
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
-using EdgeAllowlist.Cli.Aws.MediaTailor;
+using EdgeAllowlist.Aws.MediaTailor;
+using EdgeAllowlist.Aws.Signing;
 using EdgeAllowlist.Cli.Tests.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Aws.MediaTailor;

@@ -1,4 +1,4 @@
-using EdgeAllowlist.Cli.Aws.MediaTailor;
+using EdgeAllowlist.Aws.MediaTailor;
 
 namespace EdgeAllowlist.Cli.Tests.Aws.MediaTailor;
 

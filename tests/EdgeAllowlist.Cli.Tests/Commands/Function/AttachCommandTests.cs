@@ -1,6 +1,6 @@
 using System.Text;
 using System.Xml.Linq;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Tests.Fakes;
 

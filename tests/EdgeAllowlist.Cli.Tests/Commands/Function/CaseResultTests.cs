@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.Cli.Commands.Function;
 using EdgeAllowlist.EdgeFunction;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using EdgeAllowlist.Cli.Aws.CloudFront;
+using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Tests.Fakes;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Features.Rollout;
+using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Tests.Aws.CloudWatchLogs;
 using EdgeAllowlist.Cli.Tests.Fakes;
 using EdgeAllowlist.EdgeFunction.Rollout;
@@ -138,7 +139,7 @@ public sealed class RolloutCliMatchesApiTests(Fixtures.AdminApiHost api) : IClas
         var rules = Path.Combine(folder, "rules.yaml");
         var form = new MultipartFormDataContent
         {
-            { new StringContent(JsonSerializer.Serialize(await Cli.Commands.Rules.DesiredStateFile.ReadAsync(rules, default)), System.Text.Encoding.UTF8, "application/json"), "rules" },
+            { new StringContent(JsonSerializer.Serialize(await DesiredStateFile.ReadAsync(rules, default)), System.Text.Encoding.UTF8, "application/json"), "rules" },
             { new StreamContent(File.OpenRead(log)), "log", "log.json" },
         };
         using var replayed = await http.PostAsync("/v1/rollout/replay", form);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Cli.Aws.MediaTailor;
+using EdgeAllowlist.Aws.MediaTailor;
 using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Tests.Fakes;
 using EdgeAllowlist.Cli.Tests.Fixtures;

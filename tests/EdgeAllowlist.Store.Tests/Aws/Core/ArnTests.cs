@@ -1,5 +1,3 @@
-using EdgeAllowlist.Store.Aws;
-using EdgeAllowlist.Store.Aws.Core;
 
 namespace EdgeAllowlist.Store.Tests.Aws.Core;
 

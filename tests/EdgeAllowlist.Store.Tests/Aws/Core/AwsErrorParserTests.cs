@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using EdgeAllowlist.Store.Aws.Core;
+using EdgeAllowlist.Aws.Core;
 
 namespace EdgeAllowlist.Store.Tests.Aws.Core;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Features.Audit.Export;
 

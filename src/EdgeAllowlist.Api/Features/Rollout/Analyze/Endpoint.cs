@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.EdgeFunction.Rollout;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Errors;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.EdgeFunction;
 using EdgeAllowlist.EdgeFunction.Rollout;
 using Microsoft.AspNetCore.WebUtilities;

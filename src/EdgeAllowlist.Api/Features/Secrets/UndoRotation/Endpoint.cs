@@ -3,6 +3,8 @@ using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Audit;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Features.Secrets.UndoRotation;
 

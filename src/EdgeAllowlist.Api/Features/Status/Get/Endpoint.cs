@@ -6,6 +6,7 @@ using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Integrity;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Rules.Layout;
 
 namespace EdgeAllowlist.Api.Features.Status.Get;
 
@@ -58,7 +59,7 @@ sealed class Endpoint(StoreWriter writer, IDatabase database, IntegrityMonitor i
             checkedNow.Count,
             failing.Count,
             [.. Warnings(state.Items), .. failing.Select(ExpectationWarning)],
-            Origins.PublicSuffixList.Embedded.ListDate), ct);
+            EdgeAllowlist.Rules.Origins.PublicSuffixList.Embedded.ListDate), ct);
     }
 
     /// <summary>

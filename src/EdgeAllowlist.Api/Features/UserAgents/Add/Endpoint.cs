@@ -1,6 +1,7 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Writer;
+using EdgeAllowlist.Rules.UserAgents;
 
 namespace EdgeAllowlist.Api.Features.UserAgents.Add;
 

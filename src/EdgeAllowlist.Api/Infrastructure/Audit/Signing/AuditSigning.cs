@@ -1,3 +1,5 @@
+using EdgeAllowlist.Audit.Signing;
+
 namespace EdgeAllowlist.Api.Infrastructure.Audit.Signing;
 
 /// <summary>The configured <see cref="IAuditSigner"/> with its public key, read once.</summary>

@@ -2,7 +2,8 @@ using Amazon;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
-using EdgeAllowlist.Store.Aws;
+using EdgeAllowlist.Audit.Signing;
+using EdgeAllowlist.Aws;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit.Signing;
 

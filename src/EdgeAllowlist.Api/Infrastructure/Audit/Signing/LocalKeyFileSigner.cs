@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EdgeAllowlist.Audit.Signing;
 
 namespace EdgeAllowlist.Api.Infrastructure.Audit.Signing;
 
