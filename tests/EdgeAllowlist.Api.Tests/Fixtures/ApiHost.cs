@@ -24,7 +24,9 @@ public class ApiHost : IAsyncLifetime
     {
     }
 
-    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null, string? adminToken = null, string? dataDirectory = null)
+    /// <param name="configureServices">Runs after the service's own registrations, for a test that wraps one of them (the store, say).</param>
+    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null, string? adminToken = null, string? dataDirectory = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         AdminToken = adminToken ?? ApiTokenStore.NewToken();
         ownsDataDirectory = dataDirectory is null;
@@ -44,7 +46,11 @@ public class ApiHost : IAsyncLifetime
         {
             foreach (var (key, value) in settings)
                 builder.UseSetting(key, value);
-            builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs).AddSingleton<TimeProvider>(Clock));
+            builder.ConfigureServices(services =>
+            {
+                services.AddSingleton<ILoggerProvider>(Logs).AddSingleton<TimeProvider>(Clock);
+                configureServices?.Invoke(services);
+            });
         });
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
     }
