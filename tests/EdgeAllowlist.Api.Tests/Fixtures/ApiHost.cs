@@ -24,9 +24,7 @@ public class ApiHost : IAsyncLifetime
     {
     }
 
-    /// <param name="configureServices">Runs after the service's own registrations, for a test that wraps one of them (the store, say).</param>
-    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null, string? adminToken = null, string? dataDirectory = null,
-        Action<IServiceCollection>? configureServices = null)
+    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null, string? adminToken = null, string? dataDirectory = null)
     {
         AdminToken = adminToken ?? ApiTokenStore.NewToken();
         ownsDataDirectory = dataDirectory is null;
@@ -46,11 +44,7 @@ public class ApiHost : IAsyncLifetime
         {
             foreach (var (key, value) in settings)
                 builder.UseSetting(key, value);
-            builder.ConfigureServices(services =>
-            {
-                services.AddSingleton<ILoggerProvider>(Logs).AddSingleton<TimeProvider>(Clock);
-                configureServices?.Invoke(services);
-            });
+            builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs).AddSingleton<TimeProvider>(Clock));
         });
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
     }

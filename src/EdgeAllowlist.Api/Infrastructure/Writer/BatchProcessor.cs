@@ -95,7 +95,7 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
                     pending.Complete(applier.State);
                 return;
             }
-            catch (KvsException e) when ((e.Kind == KvsErrorKind.Conflict || e.MayHaveBeenApplied) && policy.MayReplan(++conflicts, IsKeyedConflict(e, batch)))
+            catch (KvsException e) when ((e.Kind == KvsErrorKind.Conflict || e.MayHaveBeenApplied) && policy.MayReplan(++conflicts))
             {
                 // The chunks already written (or found applied by the re-read) are in the state, so
                 // re-planning yields only what is left.
@@ -104,7 +104,8 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
                 metrics.Retry();
                 logger.LogInformation("A write met {ErrorCode}; re-reading and re-planning (attempt {Attempt})", e.ErrorCode, conflicts);
                 // A definite conflict with keyed changes only: read just their keys at the new ETag, not the whole store.
-                if (IsKeyedConflict(e, batch) && await applier.CatchUpAsync(batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal), cancellationToken))
+                if (e.Kind == KvsErrorKind.Conflict && !e.MayHaveBeenApplied && batch.All(p => p.Keys is not null) && unanswered.Count == 0
+                    && await applier.CatchUpAsync(batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal), cancellationToken))
                     continue;
                 await SyncWithRetriesAsync(cancellationToken);
             }
@@ -119,10 +120,6 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
             }
         }
     }
-
-    /// <summary>A definite conflict (nothing of ours may have landed) of a batch whose changes each read only their own keys.</summary>
-    bool IsKeyedConflict(KvsException e, List<PendingChange> batch) =>
-        e.Kind == KvsErrorKind.Conflict && !e.MayHaveBeenApplied && batch.All(p => p.Keys is not null) && unanswered.Count == 0;
 
     async Task WriteChunkAsync(PlannedWrite[] chunk, CancellationToken cancellationToken)
     {

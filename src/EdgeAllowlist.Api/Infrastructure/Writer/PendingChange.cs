@@ -14,12 +14,6 @@ public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst
     /// <summary>A change that nothing but a fresh read of the store can answer (drift check, a shared mirror that moved).</summary>
     public static PendingChange Sync() => new(new(StoreApplier.ExternalActor, null, null), _ => [], syncFirst: true);
 
-    /// <summary>The second half of a background re-read: reconcile a listing taken outside the queue (<see cref="StoreApplier.ReconcileAsync(StoreListing, CancellationToken)"/>).</summary>
-    public static PendingChange Reconcile(StoreListing listing) => new(new(StoreApplier.ExternalActor, null, null), _ => [], syncFirst: false) { Listing = listing };
-
-    /// <summary>Set for a background re-read's reconcile, which the writer runs on its own, not as part of a batch.</summary>
-    public StoreListing? Listing { get; private init; }
-
     public bool SyncFirst { get; } = syncFirst;
 
     public bool DriftFound { get; set; }

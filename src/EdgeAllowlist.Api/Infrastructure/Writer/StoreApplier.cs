@@ -35,7 +35,6 @@ public sealed class StoreApplier(
     volatile StoreState state = StoreState.Empty;
     volatile StoreRolledBackException? rollback;
     volatile MirrorTamper? tamper;
-    volatile ListingWatch? watch;
 
     /// <summary>Set while the store is older than what the database acknowledged (found by the last re-read); cleared by one that finds it is not.</summary>
     public StoreRolledBackException? Rollback => rollback;
@@ -133,7 +132,6 @@ public sealed class StoreApplier(
             return appended;
         }, cancellationToken);
         state = after;
-        watch?.Moved(etagBefore, result.ETag, external.Count == 0, chunk.Select(w => w.Write.Key).Concat(external.Select(c => c.Key)));
         return appended;
     }
 
@@ -194,7 +192,6 @@ public sealed class StoreApplier(
                         continue;
                     state = done.State;
                     rollback = null;
-                    watch?.Supersede();
                     return done.Result;
                 }
             }
@@ -265,60 +262,55 @@ public sealed class StoreApplier(
     /// store's version or ETag looks like a rollback.
     /// </summary>
     public Task<bool> CatchUpAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
-        database.StoreLockedAsync(() => CatchUpLockedAsync(keys, cancellationToken), cancellationToken);
-
-    /// <summary><see cref="CatchUpAsync"/> with the store lock already held.</summary>
-    async Task<bool> CatchUpLockedAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
-    {
-        var description = await store.DescribeAsync(cancellationToken);
-        var moved = description.ETag != state.ETag;
-        var found = new List<KeyChange>();
-        foreach (var key in keys)
+        database.StoreLockedAsync(async () =>
         {
-            var value = (await store.GetAsync(key, cancellationToken))?.Value;
-            if (value != state.Items.GetValueOrDefault(key))
-                found.Add(new(key, state.Items.GetValueOrDefault(key), value));
-        }
-        var after = await database.WriteLockedAsync(async (connection, transaction) =>
-        {
-            if (await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken) != state.ETag || state.ETag is null)
-                return null;
-            if (moved)
+            var description = await store.DescribeAsync(cancellationToken);
+            var moved = description.ETag != state.ETag;
+            var found = new List<KeyChange>();
+            foreach (var key in keys)
             {
-                // A write of ours whose answer was lost (the database went away after the store took it)
-                // may be what moved the store: only the full re-read can audit it for its requester.
-                if (await MirrorRepository.HasIntentsAgainstAsync(connection, transaction, state.ETag, cancellationToken))
-                    return null;
-                var (acknowledged, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [description.ETag], cancellationToken);
-                if (description.Version < acknowledged || seen.ContainsKey(description.ETag))
-                    return null;
+                var value = (await store.GetAsync(key, cancellationToken))?.Value;
+                if (value != state.Items.GetValueOrDefault(key))
+                    found.Add(new(key, state.Items.GetValueOrDefault(key), value));
             }
-            var items = state.Items;
-            var digest = state.Digest;
-            foreach (var change in found)
+            var after = await database.WriteLockedAsync(async (connection, transaction) =>
             {
-                digest = seal.Update(digest, change.Key, change.Before, change.After);
-                items = change.After is { } value ? items.SetItem(change.Key, value) : items.Remove(change.Key);
-            }
-            var caughtUp = new StoreState(items, description.TotalSizeInBytes, description.ETag, found.Count > 0 ? time.GetUtcNow() : state.LastChange)
-            {
-                Digest = digest,
-                Version = description.Version,
-                Fresh = moved ? keys.ToImmutableHashSet(StringComparer.Ordinal) : state.Fresh?.Union(keys),
-            };
-            await AuditExternalAsync(connection, transaction, found, state.ETag, description.ETag, cancellationToken);
-            await MirrorRepository.SaveAsync(connection, transaction, found.Select(c => (c.Key, c.After)), caughtUp, seal, time.GetUtcNow(), cancellationToken);
-            return caughtUp;
+                if (await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken) != state.ETag || state.ETag is null)
+                    return null;
+                if (moved)
+                {
+                    // A write of ours whose answer was lost (the database went away after the store took it)
+                    // may be what moved the store: only the full re-read can audit it for its requester.
+                    if (await MirrorRepository.HasIntentsAgainstAsync(connection, transaction, state.ETag, cancellationToken))
+                        return null;
+                    var (acknowledged, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [description.ETag], cancellationToken);
+                    if (description.Version < acknowledged || seen.ContainsKey(description.ETag))
+                        return null;
+                }
+                var items = state.Items;
+                var digest = state.Digest;
+                foreach (var change in found)
+                {
+                    digest = seal.Update(digest, change.Key, change.Before, change.After);
+                    items = change.After is { } value ? items.SetItem(change.Key, value) : items.Remove(change.Key);
+                }
+                var caughtUp = new StoreState(items, description.TotalSizeInBytes, description.ETag, found.Count > 0 ? time.GetUtcNow() : state.LastChange)
+                {
+                    Digest = digest,
+                    Version = description.Version,
+                    Fresh = moved ? keys.ToImmutableHashSet(StringComparer.Ordinal) : state.Fresh?.Union(keys),
+                };
+                await AuditExternalAsync(connection, transaction, found, state.ETag, description.ETag, cancellationToken);
+                await MirrorRepository.SaveAsync(connection, transaction, found.Select(c => (c.Key, c.After)), caughtUp, seal, time.GetUtcNow(), cancellationToken);
+                return caughtUp;
+            }, cancellationToken);
+            if (after is null)
+                return false;
+            if (found.Count > 0)
+                logger.LogWarning("The store was changed outside this service: {Count} of the keys a write touches differ; recorded as external changes", found.Count);
+            state = after;
+            return true;
         }, cancellationToken);
-        if (after is null)
-            return false;
-        if (found.Count > 0)
-            logger.LogWarning("The store was changed outside this service: {Count} keys read by key differ; recorded as external changes", found.Count);
-        var before = state.ETag;
-        state = after;
-        watch?.Moved(before, after.ETag!, ours: false, keys);
-        return true;
-    }
 
     /// <summary>
     /// A mirror whose seal does not hold is not the state this service saved: its rows that differ from
@@ -347,81 +339,6 @@ public sealed class StoreApplier(
         return repaired;
     }
 
-    /// <summary>
-    /// The first half of a background re-read: one listing of the whole store, taken without the
-    /// store lock, so writes go on meanwhile; what they change is noted for <see cref="ReconcileAsync(StoreListing, CancellationToken)"/>.
-    /// </summary>
-    public async Task<StoreListing> ListAsync(CancellationToken cancellationToken)
-    {
-        var noted = new ListingWatch();
-        watch = noted;
-        try
-        {
-            var before = await store.DescribeAsync(cancellationToken);
-            metrics.StoreListed();
-            var items = (await store.ReadAllAsync(cancellationToken)).ToImmutableSortedDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
-            return new(items, before.ETag, noted);
-        }
-        catch
-        {
-            Interlocked.CompareExchange(ref watch, null, noted);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// The second half, under the store lock and from the writer's queue: if since the listing began
-    /// the store moved only by this service's own writes, the listing (with those writes' keys taken
-    /// from the state) is the whole store at the current ETag and is reconciled as a full re-read
-    /// (journal, rollback, external changes; the state is whole again). If someone else moved it
-    /// meanwhile, the listing proves only that the keys where it differs from the state were changed
-    /// outside: those are read by key and audited (<see cref="CatchUpAsync"/>), the rest waits for the
-    /// next round, never for another listing now. False when only a full re-read will do (a journal
-    /// intent planned against the known ETag, a suspected rollback, a shared mirror that moved).
-    /// </summary>
-    public Task<bool> ReconcileAsync(StoreListing listing, CancellationToken cancellationToken) =>
-        database.StoreLockedAsync(async () =>
-        {
-            Interlocked.CompareExchange(ref watch, null, listing.Watch);
-            var (touched, end, superseded) = listing.Watch.Result(listing.ETag);
-            if (superseded)
-                return true;
-            var description = await store.DescribeAsync(cancellationToken);
-            // Only our own writes moved the store since the listing began (or nothing did): with the keys they
-            // wrote or read taken from the state, the listing is the whole store at its current ETag.
-            if (end == description.ETag && (touched.Count == 0 || state.ETag == description.ETag))
-            {
-                var builder = listing.Items.ToBuilder();
-                foreach (var key in touched)
-                {
-                    if (state.Items.TryGetValue(key, out var value))
-                        builder[key] = value;
-                    else
-                        builder.Remove(key);
-                }
-                var items = builder.ToImmutable();
-                var observed = StoreState.Of(items, description.ETag, time.GetUtcNow()) with { Digest = seal.DigestOf(items), Version = description.Version };
-                try
-                {
-                    var step = await database.WriteLockedAsync((connection, transaction) => ReconcileAsync(connection, transaction, observed, cancellationToken), cancellationToken);
-                    if (step is not { } done)
-                        return false;
-                    state = done.State;
-                    rollback = null;
-                    return true;
-                }
-                catch (StoreRolledBackException e)
-                {
-                    rollback = e;
-                    throw;
-                }
-            }
-            var differing = listing.Items.Keys.Union(state.Items.Keys, StringComparer.Ordinal)
-                .Where(k => !touched.Contains(k) && listing.Items.GetValueOrDefault(k) != state.Items.GetValueOrDefault(k))
-                .ToList();
-            return await CatchUpLockedAsync(differing, cancellationToken);
-        }, cancellationToken);
-
     /// <summary>The whole store, listed until its ETag is the same before and after (ListKeys carries none), with its digest.</summary>
     async Task<StoreState> ReadWholeStoreAsync(StoreDescription description, CancellationToken cancellationToken)
     {
@@ -440,59 +357,6 @@ public sealed class StoreApplier(
                 return StoreState.Of(items, description.ETag, time.GetUtcNow()) with { Digest = seal.DigestOf(items), Version = description.Version };
             }
             description = after;
-        }
-    }
-}
-
-/// <summary>A listing of the whole store taken without the store lock, the ETag from just before it, and what this service changed meanwhile.</summary>
-public sealed record StoreListing(ImmutableSortedDictionary<string, string> Items, string ETag, ListingWatch Watch);
-
-/// <summary>
-/// What the writer did while a background listing ran: the keys it wrote or read by key (the listing
-/// may hold their older value), and the store's moves it made or saw, in order, so the reconcile can
-/// tell whether only this service's own writes moved the store since the listing began.
-/// </summary>
-public sealed class ListingWatch
-{
-    readonly Lock gate = new();
-    readonly HashSet<string> touched = new(StringComparer.Ordinal);
-    readonly List<(string? Before, string After, bool Ours)> moves = [];
-    bool superseded;
-
-    public void Moved(string? before, string after, bool ours, IEnumerable<string> keys)
-    {
-        lock (gate)
-        {
-            touched.UnionWith(keys);
-            if (before != after)
-                moves.Add((before, after, ours));
-        }
-    }
-
-    /// <summary>A full re-read replaced the state since: the listing is older than it and has nothing to add.</summary>
-    public void Supersede()
-    {
-        lock (gate)
-            superseded = true;
-    }
-
-    /// <summary>
-    /// The keys touched, and the ETag the store reached from <paramref name="listedAt"/> by this
-    /// service's own writes alone (null when a move was someone else's); a move from before the
-    /// listing began does not chain from it and is skipped.
-    /// </summary>
-    public (IReadOnlySet<string> Touched, string? End, bool Superseded) Result(string listedAt)
-    {
-        lock (gate)
-        {
-            string? end = listedAt;
-            foreach (var (before, after, ours) in moves)
-            {
-                if (before != end)
-                    continue;
-                end = ours ? after : null;
-            }
-            return (touched.ToHashSet(StringComparer.Ordinal), end, superseded);
         }
     }
 }

@@ -163,14 +163,7 @@ public sealed class StoreWriter(
         {
             var batch = new List<PendingChange>();
             while (batch.Count < MaxMutationsPerBatch && queue.Reader.TryRead(out var pending))
-            {
-                if (pending.Listing is null)
-                    batch.Add(pending);
-                else
-                    await ReconcileAsync(pending, stoppingToken);
-            }
-            if (batch.Count == 0)
-                continue;
+                batch.Add(pending);
             try
             {
                 await processor.ProcessAsync(batch, stoppingToken);
@@ -189,29 +182,10 @@ public sealed class StoreWriter(
     }
 
     /// <summary>
-    /// Reconciles a background listing; when only a full re-read will do (see <see cref="StoreApplier.ReconcileAsync(StoreListing, CancellationToken)"/>),
-    /// runs that instead. Its failure only postpones the next round: no request waits on it.
-    /// </summary>
-    async Task ReconcileAsync(PendingChange pending, CancellationToken stoppingToken)
-    {
-        try
-        {
-            if (!await applier.ReconcileAsync(pending.Listing!, stoppingToken))
-                pending.DriftFound = (await applier.SyncAsync(stoppingToken)).DriftFound;
-            pending.Complete(applier.State);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            pending.Completion.TrySetException(e);
-        }
-    }
-
-    /// <summary>
     /// Reads follow the store: every <see cref="WriterOptions.StorePollInterval"/> one DescribeKeyValueStore
     /// (no listing) compares the store's ETag with the state reads are served from; when another
     /// writer (the console, a script, another instance) moved it, or while a rollback is pending, a
-    /// re-read is queued, so reads serve the new state within the interval plus one re-read. That
-    /// re-read lists the store once, here, outside the queue; only its reconcile is queued.
+    /// re-read is queued, so reads serve the new state within the interval plus one re-read.
     /// </summary>
     async Task FollowStoreAsync(CancellationToken stoppingToken)
     {
@@ -220,24 +194,9 @@ public sealed class StoreWriter(
             try
             {
                 await Task.Delay(options.Value.StorePollInterval, time, stoppingToken);
-                // A pending rollback is cleared only by a full re-read (the store restored or the rollback accepted).
-                if (applier.Rollback is not null)
-                {
+                // A state partly checked since a conflict is owed a full re-read: at most one per interval, off the request path.
+                if (applier.Rollback is not null || applier.State.Fresh is not null || (await store.DescribeAsync(stoppingToken)).ETag != applier.State.ETag)
                     await EnqueueAsync(PendingChange.Sync(), stoppingToken);
-                    continue;
-                }
-                var etag = (await store.DescribeAsync(stoppingToken)).ETag;
-                if (applier.State.Fresh is null && etag == applier.State.ETag)
-                    continue;
-                // Another instance wrote and saved the store in the shared mirror: loading it needs no listing.
-                if (mirror.IsShared && await mirror.ReadETagAsync(stoppingToken) == etag)
-                {
-                    await EnqueueAsync(PendingChange.Sync(), stoppingToken);
-                    continue;
-                }
-                // A state partly checked since a conflict, or a store moved by someone else, is owed a full re-read:
-                // one listing per interval, taken outside the writer's queue, so writes go on while it runs.
-                await EnqueueAsync(PendingChange.Reconcile(await applier.ListAsync(stoppingToken)), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
