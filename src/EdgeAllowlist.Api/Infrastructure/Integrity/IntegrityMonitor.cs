@@ -151,7 +151,9 @@ public sealed class IntegrityMonitor(
         {
             await verifier.VerifyAsync(cancellationToken);
         }
-        catch (Exception e) when (e is DbException or IOException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException)
+        // As for the mirror: a failed verification only postpones it. Now that this loop is a BackgroundService, an
+        // exception escaping it would stop the host, and the service must keep answering whatever the check meets.
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Could not verify the audit trail; will try again");
         }
