@@ -246,6 +246,43 @@ public sealed class StoreTruthTests : IDisposable
         (await AuditAsync(admin, AuditActions.OriginAdd)).Count(e => e!["target"]!.GetValue<string>() == Phantom).ShouldBe(0);
     }
 
+    [Fact]
+    public async Task A_write_after_the_other_instance_wrote_and_someone_edited_the_store_starts_from_the_shared_mirror_and_reads_only_its_keys()
+    {
+        await using var emulator = await EmulatedStore.StartAsync();
+        var postgres = PostgresServer.CreateDatabase();
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        // No background re-read: what the second instance knows moves only through its own requests.
+        Dictionary<string, string> Settings() => new(ApiSettings.For(emulator.Address, NewFolder(), token, postgres)) { ["Mirror:Key"] = key, ["Writer:StorePollInterval"] = "01:00:00" };
+        await using var first = await ApiProcess.StartAsync(Settings());
+        await using var second = await ApiProcess.StartAsync(Settings());
+        using var one = first.Client(token);
+        using var two = second.Client(token);
+        using var store = ApiSettings.StoreClient(emulator.Address);
+        var origins = Enumerable.Range(0, 200).Select(i => new { origin = $"https://s{i:D3}.shared-keyed.example" }).ToList();
+        (await one.PostJsonAsync("/v1/origins/bulk", new { origins })).EnsureSuccessStatusCode();
+        (await two.GetAsync("/v1/origins/https://s000.shared-keyed.example")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var listed = await ListingsAsync(two);
+
+        // The first instance writes (the shared mirror moves past what the second knows), then someone edits the store directly.
+        (await one.PostJsonAsync("/v1/origins", new { origin = Real })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [new("o:" + Phantom, "{}")], []);
+
+        var added = await two.PostJsonAsync("/v1/origins", new { origin = "https://second.shared-keyed.example" });
+
+        added.StatusCode.ShouldBe(HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
+        (await store.GetAsync("o:https://second.shared-keyed.example")).ShouldNotBeNull();
+        (await ListingsAsync(two)).ShouldBe(listed, string.Join('\n', second.StandardOutput.TakeLast(30)));
+        // What the first instance wrote is known from the mirror, not audited as someone else's change.
+        (await two.GetAsync($"/v1/origins/{Real}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await AuditAsync(two, AuditActions.ExternalChange)).ShouldBeEmpty();
+        (await AuditAsync(two, AuditActions.OriginAdd)).Count(e => e!["target"]!.GetValue<string>() == Real).ShouldBe(1);
+
+        // The full re-read owed since then finds the direct edit, audited once as external.
+        (await two.GetJsonAsync("/v1/status"))["drift"]!.GetValue<string>().ShouldBe("external-change-recorded");
+        (await AuditAsync(one, AuditActions.ExternalChange)).Select(e => e!["target"]!.GetValue<string>()).ShouldBe([Phantom]);
+    }
+
     /// <summary>The API's count of whole-store listings, from its Prometheus endpoint.</summary>
     static async Task<long> ListingsAsync(HttpClient admin)
     {

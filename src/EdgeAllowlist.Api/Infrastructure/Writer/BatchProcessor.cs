@@ -48,6 +48,9 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
         var conflicts = 0;
         // A round that began with a re-read already plans against the current state.
         var verified = batch.Any(p => p.SyncFirst);
+        // A mirror whose seal fails is repaired from the store by the full re-read.
+        if (!verified && batch.Any(p => p.FollowsMirror) && !await applier.FollowMirrorAsync(cancellationToken))
+            verified = true;
         if (verified)
         {
             var drift = (await applier.SyncAsync(cancellationToken)).DriftFound;
@@ -72,7 +75,9 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
                 verified = true;
                 if (await applier.IsStaleAsync(cancellationToken))
                 {
-                    Settle(await applier.SyncAsync(cancellationToken));
+                    // Keyed changes are answered from their keys at the store's current ETag; anything else needs the whole store.
+                    if (batch.Any(p => p.Keys is null) || !await applier.CatchUpAsync(batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal), cancellationToken))
+                        Settle(await applier.SyncAsync(cancellationToken));
                     continue;
                 }
             }
@@ -95,7 +100,7 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
                     pending.Complete(applier.State);
                 return;
             }
-            catch (KvsException e) when ((e.Kind == KvsErrorKind.Conflict || e.MayHaveBeenApplied) && policy.MayReplan(++conflicts))
+            catch (KvsException e) when ((e.Kind == KvsErrorKind.Conflict || e.MayHaveBeenApplied) && policy.MayReplan(++conflicts, IsKeyedConflict(e, batch)))
             {
                 // The chunks already written (or found applied by the re-read) are in the state, so
                 // re-planning yields only what is left.
@@ -104,8 +109,7 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
                 metrics.Retry();
                 logger.LogInformation("A write met {ErrorCode}; re-reading and re-planning (attempt {Attempt})", e.ErrorCode, conflicts);
                 // A definite conflict with keyed changes only: read just their keys at the new ETag, not the whole store.
-                if (e.Kind == KvsErrorKind.Conflict && !e.MayHaveBeenApplied && batch.All(p => p.Keys is not null) && unanswered.Count == 0
-                    && await applier.CatchUpAsync(batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal), cancellationToken))
+                if (IsKeyedConflict(e, batch) && await applier.CatchUpAsync(batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal), cancellationToken))
                     continue;
                 await SyncWithRetriesAsync(cancellationToken);
             }
@@ -120,6 +124,10 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
             }
         }
     }
+
+    /// <summary>A definite conflict (nothing of ours may have landed) of a batch whose changes each read only their own keys.</summary>
+    bool IsKeyedConflict(KvsException e, List<PendingChange> batch) =>
+        e.Kind == KvsErrorKind.Conflict && !e.MayHaveBeenApplied && batch.All(p => p.Keys is not null) && unanswered.Count == 0;
 
     async Task WriteChunkAsync(PlannedWrite[] chunk, CancellationToken cancellationToken)
     {

@@ -14,6 +14,16 @@ public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst
     /// <summary>A change that nothing but a fresh read of the store can answer (drift check, a shared mirror that moved).</summary>
     public static PendingChange Sync() => new(new(StoreApplier.ExternalActor, null, null), _ => [], syncFirst: true);
 
+    /// <summary>
+    /// A read on an instance sharing its database, which found that another instance moved the mirror: loading
+    /// the mirror (its seal checked) is enough, as for a single instance that has not yet seen an edit of the
+    /// store; its poll re-reads the store. A full re-read here listed the store on every read after the other
+    /// instance wrote while someone edited the store.
+    /// </summary>
+    public static PendingChange FollowMirror() => new(new(StoreApplier.ExternalActor, null, null), _ => [], syncFirst: false) { FollowsMirror = true };
+
+    public bool FollowsMirror { get; private init; }
+
     public bool SyncFirst { get; } = syncFirst;
 
     public bool DriftFound { get; set; }

@@ -17,8 +17,18 @@ public sealed class RetryPolicy(IOptions<WriterOptions> options, TimeProvider ti
     /// <summary>200 ms, 400 ms, 800 ms, then 1.6 s and at most 2 s between attempts.</summary>
     public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2000, 100 << Math.Clamp(attempt, 1, 5)));
 
-    /// <summary>Whether a batch that met its <paramref name="conflicts"/>-th conflict (or unanswered write) is planned again.</summary>
-    public bool MayReplan(int conflicts) => conflicts <= Limits.MaxConflictRetries;
+    /// <summary>
+    /// How many more times a conflict of keyed changes may be retried than <see cref="WriterOptions.MaxConflictRetries"/>:
+    /// catching up costs one Describe and a GetKey per key, not a listing, and against a store that another
+    /// writer edits every few tens of milliseconds (another instance, a script) a busy machine loses that race several times in a row.
+    /// </summary>
+    public const int KeyedConflictFactor = 4;
+
+    /// <summary>
+    /// Whether a batch that met its <paramref name="conflicts"/>-th conflict (or unanswered write) is planned again;
+    /// <paramref name="keyed"/>: a definite conflict the writer catches up by key (<see cref="KeyedConflictFactor"/> times as many).
+    /// </summary>
+    public bool MayReplan(int conflicts, bool keyed = false) => conflicts <= Limits.MaxConflictRetries * (keyed ? KeyedConflictFactor : 1);
 
     /// <summary>
     /// Runs <paramref name="work"/> until it succeeds, waiting <see cref="Backoff"/> after each

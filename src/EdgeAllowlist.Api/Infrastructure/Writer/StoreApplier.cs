@@ -207,7 +207,11 @@ public sealed class StoreApplier(
     {
         var recovered = new Dictionary<string, IReadOnlyList<AuditEntry>>();
         var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
-        var (known, check) = mirrorETag == state.ETag && state.ETag is not null ? (state, SealCheck.Valid) : await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
+        // A partly checked state at the shared mirror's ETag may be behind the mirror itself: another instance's full
+        // re-read completes the mirror without moving its ETag, and what it audited must not be audited again here.
+        var (known, check) = mirrorETag == state.ETag && state.ETag is not null && (state.Fresh is null || !mirror.IsShared)
+            ? (state, SealCheck.Valid)
+            : await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
         if (read is null && check == SealCheck.Partial)
             return null;
         if (check is not (SealCheck.Valid or SealCheck.Partial))
@@ -253,54 +257,98 @@ public sealed class StoreApplier(
     }
 
     /// <summary>
+    /// Takes the shared mirror as the state when another instance has moved it past this one, if its seal
+    /// holds; false when it does not (only a full re-read, which repairs it, will do).
+    /// </summary>
+    public Task<bool> FollowMirrorAsync(CancellationToken cancellationToken) =>
+        database.StoreLockedAsync(async () =>
+        {
+            var loaded = await database.WriteLockedAsync(async (connection, transaction) =>
+            {
+                var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
+                if (mirrorETag is null || mirrorETag == state.ETag)
+                    return state;
+                var (known, check) = await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
+                return check is SealCheck.Valid or SealCheck.Partial ? known : null;
+            }, cancellationToken);
+            if (loaded is null)
+                return false;
+            state = loaded;
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
     /// Brings <paramref name="keys"/> up to date without listing the store, after a conflict or before
     /// planning against a partly checked state: one Describe for the new ETag, one GetKey per key. A
     /// key that differs from what the writer knew was changed outside this service and is audited as
     /// such now; every other key is left as it was, and the state is marked partly checked
     /// (<see cref="StoreState.Fresh"/>) until the full re-read the writer runs in the background.
-    /// False when only a full re-read will do: another instance wrote the shared mirror, or the
-    /// store's version or ETag looks like a rollback.
+    /// When another instance sharing the database has moved the mirror past this state, the mirror
+    /// (if its seal holds) is what the writer knew: with two instances and someone editing the store,
+    /// a listing each time the other instance wrote is what starved every write of both.
+    /// False when only a full re-read will do: a mirror whose seal fails, an intent planned against
+    /// the known ETag that the store may hold with its answer lost, or a store whose version or ETag
+    /// looks like a rollback.
     /// </summary>
     public Task<bool> CatchUpAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
         database.StoreLockedAsync(async () =>
         {
-            var description = await store.DescribeAsync(cancellationToken);
-            var moved = description.ETag != state.ETag;
-            var found = new List<KeyChange>();
-            foreach (var key in keys)
+            var start = await database.WriteLockedAsync(async (connection, transaction) =>
             {
-                var value = (await store.GetAsync(key, cancellationToken))?.Value;
-                if (value != state.Items.GetValueOrDefault(key))
-                    found.Add(new(key, state.Items.GetValueOrDefault(key), value));
+                var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
+                if (mirrorETag is null)
+                    return null;
+                var known = state;
+                if (mirrorETag != state.ETag)
+                {
+                    var (loaded, check) = await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
+                    if (check is not (SealCheck.Valid or SealCheck.Partial))
+                        return null;
+                    known = loaded;
+                }
+                var (signed, forged) = await mirror.ReadJournalAsync(connection, transaction, cancellationToken);
+                return ((StoreState Known, List<WriteIntent> Planned)?)(known, [.. signed.Concat(forged).Where(i => i.ETagBefore == mirrorETag)]);
+            }, cancellationToken);
+            if (start is not var (known, planned))
+                return false;
+            var description = await store.DescribeAsync(cancellationToken);
+            var moved = description.ETag != known.ETag;
+            var read = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var key in moved ? keys.Concat(planned.SelectMany(i => i.Writes.Select(w => w.Key))) : keys)
+            {
+                if (!read.ContainsKey(key))
+                    read[key] = (await store.GetAsync(key, cancellationToken))?.Value;
             }
+            // A write of ours whose answer was lost (the database went away after the store took it) may be
+            // what moved the store: only the full re-read can audit it for its requester. An intent whose
+            // keys do not all hold its values is not in the store (another instance's, still waiting for the store lock).
+            if (moved && planned.Any(i => i.Writes.Count > 0 && i.Writes.All(w => read[w.Key] == w.Value && known.Items.GetValueOrDefault(w.Key) != w.Value)))
+                return false;
+            var found = keys.Where(k => read[k] != known.Items.GetValueOrDefault(k)).Select(k => new KeyChange(k, known.Items.GetValueOrDefault(k), read[k])).ToList();
             var after = await database.WriteLockedAsync(async (connection, transaction) =>
             {
-                if (await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken) != state.ETag || state.ETag is null)
+                if (await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken) != known.ETag)
                     return null;
                 if (moved)
                 {
-                    // A write of ours whose answer was lost (the database went away after the store took it)
-                    // may be what moved the store: only the full re-read can audit it for its requester.
-                    if (await MirrorRepository.HasIntentsAgainstAsync(connection, transaction, state.ETag, cancellationToken))
-                        return null;
                     var (acknowledged, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [description.ETag], cancellationToken);
                     if (description.Version < acknowledged || seen.ContainsKey(description.ETag))
                         return null;
                 }
-                var items = state.Items;
-                var digest = state.Digest;
+                var items = known.Items;
+                var digest = known.Digest;
                 foreach (var change in found)
                 {
                     digest = seal.Update(digest, change.Key, change.Before, change.After);
                     items = change.After is { } value ? items.SetItem(change.Key, value) : items.Remove(change.Key);
                 }
-                var caughtUp = new StoreState(items, description.TotalSizeInBytes, description.ETag, found.Count > 0 ? time.GetUtcNow() : state.LastChange)
+                var caughtUp = new StoreState(items, description.TotalSizeInBytes, description.ETag, found.Count > 0 ? time.GetUtcNow() : known.LastChange)
                 {
                     Digest = digest,
                     Version = description.Version,
-                    Fresh = moved ? keys.ToImmutableHashSet(StringComparer.Ordinal) : state.Fresh?.Union(keys),
+                    Fresh = moved ? keys.ToImmutableHashSet(StringComparer.Ordinal) : known.Fresh?.Union(keys),
                 };
-                await AuditExternalAsync(connection, transaction, found, state.ETag, description.ETag, cancellationToken);
+                await AuditExternalAsync(connection, transaction, found, known.ETag, description.ETag, cancellationToken);
                 await MirrorRepository.SaveAsync(connection, transaction, found.Select(c => (c.Key, c.After)), caughtUp, seal, time.GetUtcNow(), cancellationToken);
                 return caughtUp;
             }, cancellationToken);

@@ -37,7 +37,7 @@ public sealed class StoreWriter(
         ThrowIfRolledBack();
         // Instances sharing a PostgreSQL database share the snapshot: pick up what another one wrote.
         if (mirror.IsShared && await mirror.ReadETagAsync(cancellationToken) != applier.State.ETag)
-            await EnqueueAsync(PendingChange.Sync(), cancellationToken);
+            await EnqueueAsync(PendingChange.FollowMirror(), cancellationToken);
         return applier.State;
     }
 
