@@ -57,16 +57,36 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
             foreach (var pending in batch)
                 pending.DriftFound = drift;
         }
+        // Whether this round has listed the whole store, and whether a change that may read any key is now
+        // planned against that listing with the keys it writes read again at the store's current ETag.
+        var listed = verified;
+        var onListing = false;
         while (true)
         {
             // A partly checked state (after a conflict caught up by key): read what this batch reads, or everything if it may read anything.
-            if (applier.State.Fresh is { } fresh)
+            if (applier.State.Fresh is { } fresh && !onListing)
             {
                 var unread = batch.Any(p => p.Keys is null) ? null : batch.SelectMany(p => p.Keys!).Where(k => !fresh.Contains(k)).ToHashSet(StringComparer.Ordinal);
+                // With a shared mirror, catch up even when every key is fresh: another instance may have completed the mirror at this ETag.
+                if (unread is { Count: 0 } && applier.SharesMirror)
+                    unread = batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal);
                 if (unread is null || (unread.Count > 0 && !await applier.CatchUpAsync(unread, cancellationToken)))
+                {
                     Settle(await applier.SyncAsync(cancellationToken));
+                    listed = true;
+                }
             }
             var plan = WritePlanner.Plan(batch, applier.State);
+            if (onListing && applier.State.Fresh is { } read && plan.Writes.Select(w => w.Write.Key).Where(k => !read.Contains(k)).ToHashSet(StringComparer.Ordinal) is { Count: > 0 } unreadWrites)
+            {
+                // The new plan writes keys not yet read at this ETag: read them too, or fall back to the whole store.
+                if (!await applier.CatchUpAsync(unreadWrites, cancellationToken))
+                {
+                    Settle(await applier.SyncAsync(cancellationToken));
+                    (listed, onListing) = (true, false);
+                }
+                continue;
+            }
             // A refusal, a 404 or an "unchanged" writes nothing, so no If-Match would catch a stale
             // plan: before giving such an answer, make sure the state it was planned against is the
             // store's current one (and, with a shared database, the one other instances last saw).
@@ -77,7 +97,10 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
                 {
                     // Keyed changes are answered from their keys at the store's current ETag; anything else needs the whole store.
                     if (batch.Any(p => p.Keys is null) || !await applier.CatchUpAsync(batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal), cancellationToken))
+                    {
                         Settle(await applier.SyncAsync(cancellationToken));
+                        (listed, onListing) = (true, false);
+                    }
                     continue;
                 }
             }
@@ -111,7 +134,18 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
                 // A definite conflict with keyed changes only: read just their keys at the new ETag, not the whole store.
                 if (IsKeyedConflict(e, batch) && await applier.CatchUpAsync(batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal), cancellationToken))
                     continue;
+                // A change that may read any key met a store that moved again after this round listed it (someone
+                // editing it faster than a listing takes): plan on that listing, with the keys it writes read again
+                // at the current ETag and written with If-Match on it, rather than list again and lose the race again.
+                if (listed && e.Kind == KvsErrorKind.Conflict && !e.MayHaveBeenApplied && unanswered.Count == 0
+                    && await applier.CatchUpAsync(plan.Writes.Select(w => w.Write.Key).ToHashSet(StringComparer.Ordinal), cancellationToken))
+                {
+                    onListing = true;
+                    continue;
+                }
                 await SyncWithRetriesAsync(cancellationToken);
+                listed = true;
+                onListing = false;
             }
             catch (KvsException e)
             {

@@ -45,6 +45,9 @@ public sealed class StoreApplier(
     /// <summary>The last state the writer saw; reads of rules are served from it (the store is the truth, this is its mirror).</summary>
     public StoreState State => state;
 
+    /// <summary>Whether other instances share the mirror (one PostgreSQL database).</summary>
+    public bool SharesMirror => mirror.IsShared;
+
     /// <summary>The journal entry for <paramref name="chunk"/>, planned against the current state.</summary>
     public WriteIntent IntentFor(PlannedWrite[] chunk) =>
         new(Guid.NewGuid().ToString("N"), state.ETag ?? throw KvsException.Conflict("The store has not been read yet."), [.. chunk.Select(w => new IntentWrite(
@@ -299,7 +302,9 @@ public sealed class StoreApplier(
                 if (mirrorETag is null)
                     return null;
                 var known = state;
-                if (mirrorETag != state.ETag)
+                // A partly checked state may also be behind a mirror another instance completed at the same ETag (see ReconcileAsync):
+                // saving over it with this state's digest would break the mirror's seal.
+                if (mirrorETag != state.ETag || (state.Fresh is not null && mirror.IsShared))
                 {
                     var (loaded, check) = await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
                     if (check is not (SealCheck.Valid or SealCheck.Partial))
