@@ -18,12 +18,25 @@ public sealed class DatabaseStartupTests(ITestOutputHelper output) : IDisposable
     readonly string data = Directory.CreateTempSubdirectory("ea-start-degraded-").FullName;
     readonly string token = ApiSettings.NewAdminToken();
 
+    /// <summary>
+    /// The data folder's settings, with the schema check's start wait and retry pauses short (defaults: 5 s
+    /// each): what is proved is that the start does not wait for the database and that the check is
+    /// retried by itself, not how long the defaults are, and the defaults would add up to 10 s of idle waiting per test.
+    /// </summary>
+    Dictionary<string, string> Settings()
+    {
+        var settings = ApiSettings.Embedded(data, token);
+        settings["Database:StartWait"] = "00:00:00.200";
+        settings["Database:MaxRetryBackoff"] = "00:00:00.500";
+        return settings;
+    }
+
     [Fact]
     public async Task A_start_while_PostgreSQL_is_stopped_answers_503_naming_the_database_and_becomes_ready_when_it_starts()
     {
         using var server = PostgresServer.PrivatePostgres.Start();
         server.Stop();
-        var settings = ApiSettings.Embedded(data, token);
+        var settings = Settings();
         settings["Database:ConnectionString"] = server.ConnectionString;
         await using var api = ApiProcess.Start(settings);
 
@@ -39,7 +52,7 @@ public sealed class DatabaseStartupTests(ITestOutputHelper output) : IDisposable
         // A folder where the database file should be: SQLite cannot open it, as with a missing mount.
         var blocker = Path.Combine(data, "edge-allowlist.db");
         Directory.CreateDirectory(blocker);
-        await using var api = ApiProcess.Start(ApiSettings.Embedded(data, token));
+        await using var api = ApiProcess.Start(Settings());
 
         await ShouldStartDegradedAsync(api, "unreachable");
 

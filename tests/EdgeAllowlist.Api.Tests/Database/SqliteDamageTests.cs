@@ -11,10 +11,10 @@ namespace EdgeAllowlist.Api.Tests.Database;
 /// A damaged SQLite file is found, not served: at start one line on standard error and exit 65 (the
 /// API as a real process); while running, /readyz turns 503 with the database "damaged".
 /// </summary>
-public sealed class SqliteDamageTests : IDisposable
+public sealed class SqliteDamageTests(SqliteDamageTests.WrittenDatabase written) : IClassFixture<SqliteDamageTests.WrittenDatabase>, IDisposable
 {
     readonly string data = Directory.CreateTempSubdirectory("ea-sqlite-damage-").FullName;
-    readonly string token = ApiTokenStore.NewToken();
+    readonly string token = written.Token;
 
     string DatabasePath => Path.Combine(data, "edge-allowlist.db");
 
@@ -94,26 +94,62 @@ public sealed class SqliteDamageTests : IDisposable
         }
     }
 
-    /// <summary>A database the service wrote (three origins), checkpointed and closed, so every byte is in the main file.</summary>
-    async Task CreateDatabaseAsync()
+    /// <summary>A copy of <see cref="WrittenDatabase"/>'s data folder (and its audit key) in this test's own folder.</summary>
+    Task CreateDatabaseAsync()
     {
-        var host = new RestartableApiHost(data, token);
-        await host.InitializeAsync();
-        using (var admin = host.Admin())
-            for (var i = 0; i < 3; i++)
-                (await admin.PostJsonAsync("/v1/origins", new { origin = $"https://s{i}.sqlite-damage.example" })).EnsureSuccessStatusCode();
-        await host.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
-        await connection.OpenAsync();
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-            await command.ExecuteNonQueryAsync();
-        }
-        await connection.CloseAsync();
-        SqliteConnection.ClearAllPools();
+        written.CopyTo(data);
         File.Exists(DatabasePath + "-wal").ShouldBeFalse();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A database the service wrote (three origins), checkpointed and closed, so every byte is in the main file:
+    /// written once for the class (a service start and stop each), copied by each test that damages or starts on it.
+    /// </summary>
+    public sealed class WrittenDatabase : IAsyncLifetime
+    {
+        readonly string folder = Directory.CreateTempSubdirectory("ea-sqlite-written-").FullName;
+
+        public string Token { get; } = ApiTokenStore.NewToken();
+
+        public async Task InitializeAsync()
+        {
+            var host = new RestartableApiHost(folder, Token);
+            await host.InitializeAsync();
+            using (var admin = host.Admin())
+                for (var i = 0; i < 3; i++)
+                    (await admin.PostJsonAsync("/v1/origins", new { origin = $"https://s{i}.sqlite-damage.example" })).EnsureSuccessStatusCode();
+            await host.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            await using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "edge-allowlist.db")}");
+            await connection.OpenAsync();
+            await using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                await command.ExecuteNonQueryAsync();
+            }
+            await connection.CloseAsync();
+            SqliteConnection.ClearAllPools();
+        }
+
+        /// <summary>Everything the service keeps in its data folder (the database and the local store) and the audit key beside it.</summary>
+        public void CopyTo(string data)
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+            {
+                var copy = Path.Combine(data, Path.GetRelativePath(folder, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                File.Copy(file, copy);
+            }
+            File.Copy(Infrastructure.Audit.AuditOptions.KeyFileFor(folder), Infrastructure.Audit.AuditOptions.KeyFileFor(data));
+        }
+
+        public Task DisposeAsync()
+        {
+            Directory.Delete(folder, recursive: true);
+            File.Delete(Infrastructure.Audit.AuditOptions.KeyFileFor(folder));
+            return Task.CompletedTask;
+        }
     }
 
     static List<int> IndexesOf(byte[] bytes, string text)
@@ -134,5 +170,6 @@ public sealed class SqliteDamageTests : IDisposable
     {
         SqliteConnection.ClearAllPools();
         Directory.Delete(data, recursive: true);
+        File.Delete(Infrastructure.Audit.AuditOptions.KeyFileFor(data));
     }
 }

@@ -13,7 +13,7 @@ namespace EdgeAllowlist.Api.Tests.Deploy;
 /// service really reads, and their hardening rules are checked on the files: loopback ports, no default
 /// passwords, healthchecks that gate start-up, and build contexts that leave data folders out.
 /// </summary>
-public sealed class DockerComposeTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class DockerComposeTests(SharedApiHost host) : IClassFixture<SharedApiHost>
 {
     static readonly string Root = RepositoryPaths.Root;
     static readonly string[] ComposeFiles = ["docker-compose.yml", "docker-compose.dev.yml"];

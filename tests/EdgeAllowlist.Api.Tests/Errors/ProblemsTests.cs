@@ -11,7 +11,7 @@ namespace EdgeAllowlist.Api.Tests.Errors;
 /// service, the authorization middleware, the idempotency middleware — is answered through the one
 /// translation, so every problem body has the same members and the same meaning.
 /// </summary>
-public sealed class ProblemsTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class ProblemsTests(SharedApiHost host) : IClassFixture<SharedApiHost>
 {
     static readonly Dictionary<HttpStatusCode, (string Section, string Title)> Expected = new()
     {

@@ -3,7 +3,7 @@ using EdgeAllowlist.Api.Tests.Fixtures;
 
 namespace EdgeAllowlist.Api.Tests.Health;
 
-public sealed class HealthTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class HealthTests(SharedApiHost host) : IClassFixture<SharedApiHost>
 {
     [Fact]
     public async Task Liveness_and_readiness_answer_without_a_token()

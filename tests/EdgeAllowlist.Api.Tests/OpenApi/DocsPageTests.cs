@@ -8,7 +8,7 @@ namespace EdgeAllowlist.Api.Tests.OpenApi;
 /// /docs (Scalar) is where a bearer token gets pasted, on the console's origin: it may not be framed,
 /// runs only its own scripts, and still renders offline under that policy in a real browser.
 /// </summary>
-public sealed partial class DocsPageTests(ApiHost host, ConsoleBrowser browser) : IClassFixture<ApiHost>, IClassFixture<ConsoleBrowser>
+public sealed partial class DocsPageTests(SharedApiHost host, ConsoleBrowser browser) : IClassFixture<SharedApiHost>, IClassFixture<ConsoleBrowser>
 {
     [Fact]
     public async Task The_docs_page_forbids_framing_and_allows_only_its_own_nonced_script()

@@ -5,7 +5,7 @@ using EdgeAllowlist.Api.Tests.Fixtures;
 namespace EdgeAllowlist.Api.Tests.OpenApi;
 
 /// <summary>The document a newcomer meets in Scalar: real examples, the scope names, bearer preselected, no upsell.</summary>
-public sealed class ExamplesTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class ExamplesTests(SharedApiHost host) : IClassFixture<SharedApiHost>
 {
     static JsonObject? Examples(JsonNode document, string path, string method) =>
         document["paths"]![path]![method]!["requestBody"]!["content"]!["application/json"]!["examples"]?.AsObject();

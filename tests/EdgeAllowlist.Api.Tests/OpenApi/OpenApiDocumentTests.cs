@@ -8,7 +8,7 @@ namespace EdgeAllowlist.Api.Tests.OpenApi;
 /// openapi/v1.json is generated from the endpoints and committed; this fails when the two drift.
 /// Regenerate with EDGE_ALLOWLIST_UPDATE_OPENAPI=1 dotnet test tests/EdgeAllowlist.Api.Tests --filter OpenApi.
 /// </summary>
-public sealed class OpenApiDocumentTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class OpenApiDocumentTests(SharedApiHost host) : IClassFixture<SharedApiHost>
 {
     [Fact]
     public async Task The_committed_document_matches_the_one_generated_from_the_endpoints()

@@ -155,7 +155,8 @@ public sealed class StoreTruthTests : IDisposable
     public async Task A_KVS_back_at_an_earlier_ETag_or_emptied_is_a_rollback_for_the_running_instance_and_restoring_the_store_resumes_service_by_itself()
     {
         await using var emulator = await EmulatedStore.StartAsync();
-        var settings = new Dictionary<string, string>(ApiSettings.For(emulator.Address, NewFolder(), token)) { ["Writer:StorePollInterval"] = "00:00:01" };
+        // Polled often: each of the three changes below is found by the poll, and the test waits for it three times.
+        var settings = new Dictionary<string, string>(ApiSettings.For(emulator.Address, NewFolder(), token)) { ["Writer:StorePollInterval"] = "00:00:00.200" };
         await using var api = await ApiProcess.StartAsync(settings);
         using var admin = api.Client(token);
         var origins = Enumerable.Range(0, 40).Select(i => $"https://o{i:D2}.kvs-rollback.example").ToList();

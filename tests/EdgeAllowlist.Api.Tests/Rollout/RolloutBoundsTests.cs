@@ -6,7 +6,7 @@ using EdgeAllowlist.Api.Tests.Fixtures;
 namespace EdgeAllowlist.Api.Tests.Rollout;
 
 /// <summary>What one upload can make the API do, and echo: lines read as the function writes them (secrets masked, User-Agents cut).</summary>
-public sealed class RolloutBoundsTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class RolloutBoundsTests(SharedApiHost host) : IClassFixture<SharedApiHost>
 {
     const string Secret = "ealp_0123456789abcdefghijABCDEFGHIJ_-xyzXYZ0123";
 

@@ -7,7 +7,7 @@ using EdgeAllowlist.Rules.Origins;
 namespace EdgeAllowlist.Api.Tests.Rollout;
 
 /// <summary>The list in force: its date in /v1/status, and no wildcard suggested over a public suffix of either section.</summary>
-public sealed class RolloutPublicSuffixTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class RolloutPublicSuffixTests(SharedApiHost host) : IClassFixture<SharedApiHost>
 {
     [Fact]
     public async Task Status_shows_the_date_of_the_public_suffix_list_in_force()

@@ -7,7 +7,7 @@ using EdgeAllowlist.Api.Tests.Fixtures;
 namespace EdgeAllowlist.Api.Tests.Rollout;
 
 /// <summary>The rollout routes through Kestrel, on the committed report-mode fixtures (function/rollout/, made by the real function).</summary>
-public sealed class RolloutTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class RolloutTests(SharedApiHost host) : IClassFixture<SharedApiHost>
 {
     static readonly string Folder = Path.Combine(RepositoryPaths.Root, "function", "rollout");
 

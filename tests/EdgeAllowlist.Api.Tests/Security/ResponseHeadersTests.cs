@@ -4,7 +4,7 @@ using EdgeAllowlist.Api.Tests.Fixtures;
 namespace EdgeAllowlist.Api.Tests.Security;
 
 /// <summary>Hardening headers on every kind of answer: success, problem, refusal, replay, outside /v1.</summary>
-public sealed class ResponseHeadersTests(ApiHost host) : IClassFixture<ApiHost>
+public sealed class ResponseHeadersTests(SharedApiHost host) : IClassFixture<SharedApiHost>
 {
     [Fact]
     public async Task Every_v1_answer_is_nosniff_no_referrer_and_no_store_including_problems_refusals_and_replays()

@@ -11,8 +11,16 @@ public sealed class DatabaseOptions : ISettings
     /// <summary>An Npgsql connection string; empty for the embedded SQLite database.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>How long a start waits for the first schema check before it listens anyway (with the database away, answering 503).</summary>
+    public TimeSpan StartWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest pause between schema checks while the database is away at start (the first is 250 ms, doubling up to this).</summary>
+    public TimeSpan MaxRetryBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<(string Key, string Rule)> Problems()
     {
+        if (StartWait < TimeSpan.Zero) yield return (nameof(StartWait), $"must not be negative (got {StartWait})");
+        if (MaxRetryBackoff <= TimeSpan.Zero) yield return (nameof(MaxRetryBackoff), $"must be positive (got {MaxRetryBackoff})");
         if (string.IsNullOrEmpty(ConnectionString)) yield break;
         string? refused = null;
         try

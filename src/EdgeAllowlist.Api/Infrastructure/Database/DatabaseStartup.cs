@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Readiness;
+using Microsoft.Extensions.Options;
 
 namespace EdgeAllowlist.Api.Infrastructure.Database;
 
@@ -8,19 +9,17 @@ namespace EdgeAllowlist.Api.Infrastructure.Database;
 /// is: reachable now, or later. A start never waits for the database nor fails for it: the process
 /// listens, /healthz answers, /readyz is 503 naming the database, every other request is 503 naming
 /// it (<see cref="Outages.OutageMiddleware"/>), and the check is retried with backoff
-/// (<see cref="FirstBackoff"/> doubling up to <see cref="MaxBackoff"/>) until it passes. Registered
-/// first among the hosted services and waiting up to <see cref="FirstAttemptWait"/> for its first
+/// (<see cref="FirstBackoff"/> doubling up to <see cref="DatabaseOptions.MaxRetryBackoff"/>) until it passes. Registered
+/// first among the hosted services and waiting up to <see cref="DatabaseOptions.StartWait"/> for its first
 /// attempt, so with a reachable database the others start with the schema in place, as they always did.
 /// </summary>
-public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap, ServiceReadiness readiness, ILogger<DatabaseStartup> logger)
+public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap, ServiceReadiness readiness, IOptions<DatabaseOptions> options, ILogger<DatabaseStartup> logger)
     : BackgroundService
 {
     /// <summary>The readiness condition reported until the schema is checked.</summary>
     public const string Condition = "database schema";
 
-    public static readonly TimeSpan FirstAttemptWait = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -36,13 +35,14 @@ public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap
     {
         readiness.Report(Condition, Problem!);
         await base.StartAsync(cancellationToken);
-        await Task.WhenAny(ready.Task, Task.Delay(FirstAttemptWait, cancellationToken));
+        await Task.WhenAny(ready.Task, Task.Delay(options.Value.StartWait, cancellationToken));
     }
 
     protected override async Task ExecuteAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var backoff = FirstBackoff;
+        var maxBackoff = options.Value.MaxRetryBackoff;
+        var backoff = FirstBackoff < maxBackoff ? FirstBackoff : maxBackoff;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -65,7 +65,7 @@ public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap
             catch (Exception e)
             {
                 Problem = $"{database.Provider}: {e.Message}";
-                readiness.Report(Condition, $"the schema could not be checked ({Problem}); retrying every {MaxBackoff.TotalSeconds:0} s at most.");
+                readiness.Report(Condition, $"the schema could not be checked ({Problem}); retrying every {maxBackoff.TotalSeconds:0.###} s at most.");
                 // One line, no stack trace: an outage is not a bug. Later attempts only at debug level.
                 if (attempt == 1)
                     logger.LogWarning("Started without the database ({Problem}); /readyz answers 503 and the schema check is retried until it passes", Problem);
@@ -80,7 +80,7 @@ public sealed class DatabaseStartup(IDatabase database, BootstrapToken bootstrap
             {
                 return;
             }
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));
         }
     }
 }
