@@ -1,3 +1,4 @@
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using EdgeAllowlist.Rules.Expectations;
 using ProbeRequest = EdgeAllowlist.Api.Features.Simulate.Run.Request;

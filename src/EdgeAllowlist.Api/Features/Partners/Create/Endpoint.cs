@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using EdgeAllowlist.Rules.Partners;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;

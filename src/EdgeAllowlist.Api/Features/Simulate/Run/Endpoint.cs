@@ -1,8 +1,7 @@
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using System.Text.Json;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.EdgeFunction;
 
 namespace EdgeAllowlist.Api.Features.Simulate.Run;
@@ -94,7 +93,7 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, IKeyValueStore store, TimePro
     }
 }
 
-sealed partial class Request
+sealed class Request
 {
     /// <summary>HTTP method, e.g. GET.</summary>
     public string Method { get; init; } = "GET";

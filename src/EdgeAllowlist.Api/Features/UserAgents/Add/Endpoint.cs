@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using EdgeAllowlist.Rules.UserAgents;

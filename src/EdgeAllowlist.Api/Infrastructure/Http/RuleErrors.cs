@@ -1,7 +1,7 @@
 using EdgeAllowlist.Rules;
 using FluentValidation.Results;
 
-namespace EdgeAllowlist.Api.Features;
+namespace EdgeAllowlist.Api.Infrastructure.Http;
 
 /// <summary>The rules' field errors (EdgeAllowlist.Rules) reported by a FastEndpoints validator, as the API's 400 names them.</summary>
 static class RuleErrors
