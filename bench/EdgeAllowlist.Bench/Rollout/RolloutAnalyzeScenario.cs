@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using EdgeAllowlist.Api.Features.Rollout;
 using EdgeAllowlist.EdgeFunction.Rollout;
 
 namespace EdgeAllowlist.Bench.Rollout;

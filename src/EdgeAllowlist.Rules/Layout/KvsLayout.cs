@@ -14,6 +14,14 @@ public static class KvsLayout
     public const string SecretPrefix = "x:";
     public const string UserAgentPrefix = "ua:";
 
+    /// <summary>
+    /// CloudFront's limit on one value, in UTF-8 bytes. The store port has it too (KvsLimits.MaxValueBytes,
+    /// which knows nothing of this project); a test holds the two equal.
+    /// </summary>
+    public const int MaxValueBytes = 1024;
+
+    public static int ByteCount(string value) => System.Text.Encoding.UTF8.GetByteCount(value);
+
     /// <summary>The function reads at most this many <c>ua:&lt;n&gt;</c> shards (<c>cfg.ua</c> is 0–8).</summary>
     public const int MaxUserAgentShards = 8;
 

@@ -175,6 +175,11 @@ public sealed class DesiredStateTests(ApiHost host) : IClassFixture<ApiHost>
         { """{"version":1,"partners":[{"id":"fine","scope":"everything"}]}""", "partners[0].scope" },
         { """{"version":1,"origins":[{"origin":"https://dup.bad.example"},{"origin":"HTTPS://DUP.bad.example:443"}]}""", "origins[1].origin" },
         { """{"version":2,"origins":[]}""", "version" },
+        // A missing item was a 500 for userAgents (the item's rules ran on null); every list answers alike.
+        { """{"version":1,"userAgents":[null]}""", "userAgents[0]" },
+        { """{"version":1,"origins":[null]}""", "origins[0]" },
+        { """{"version":1,"settings":{"wildcardDepth":9}}""", "settings.wildcardDepth" },
+        { """{"version":1,"expectations":[{"name":"e","request":{"uri":"no-slash"},"expect":"pass"}]}""", "expectations[0].request.uri" },
         { "{\"version\":1,\"settings\":{\"publicPaths\":[" + string.Join(',', Enumerable.Range(0, 20).Select(i => $"\"/{i}{new string('p', 60)}\"")) + "]}}", "settings.publicPaths" },
     };
 

@@ -5,7 +5,6 @@ using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.EdgeFunction.Tests;
 using EdgeAllowlist.Rules.Layout;
-using SettingsRequest = EdgeAllowlist.Api.Features.Settings.Update.Request;
 
 namespace EdgeAllowlist.Api.Tests.Settings;
 
@@ -88,9 +87,9 @@ public sealed class SettingsContractTests(ApiHost host) : IClassFixture<ApiHost>
     public void The_validators_patterns_are_the_contracts()
     {
         var cfg = FunctionContract.Cfg;
-        SettingsRequest.SecretMarkerPattern.ShouldBe(cfg["marker"]!["pattern"]!.GetValue<string>());
-        SettingsRequest.SafePath().ToString().ShouldBe(FunctionContract.EndAnchored(cfg["public"]!["items"]!["pattern"]!.GetValue<string>()));
-        SettingsRequest.DotSegment().ToString().ShouldBe(FunctionContract.Json["dotSegment"]!["pattern"]!.GetValue<string>());
+        Rules.Settings.SettingsChange.SecretMarkerPattern.ShouldBe(cfg["marker"]!["pattern"]!.GetValue<string>());
+        Rules.Settings.SettingsChange.SafePath().ToString().ShouldBe(FunctionContract.EndAnchored(cfg["public"]!["items"]!["pattern"]!.GetValue<string>()));
+        Rules.Settings.SettingsChange.DotSegment().ToString().ShouldBe(FunctionContract.Json["dotSegment"]!["pattern"]!.GetValue<string>());
     }
 
     static IEnumerable<string> Strings(string member) => FunctionContract.Cfg[member]!["allowed"]!.AsArray().Select(v => v!.GetValue<string>());

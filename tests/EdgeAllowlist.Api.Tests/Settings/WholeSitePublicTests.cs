@@ -55,7 +55,7 @@ public sealed class WholeSitePublicTests(ApiHost host) : IClassFixture<ApiHost>
     [InlineData("/status/")]
     [InlineData("/a//")]
     public void Paths_under_a_segment_do_not_cover_the_whole_site(string path) =>
-        Features.Settings.Update.Request.CoversWholeSite(path).ShouldBeFalse();
+        Rules.Settings.SettingsChange.CoversWholeSite(path).ShouldBeFalse();
 
     [Fact]
     public async Task With_the_flag_the_whole_site_goes_public_the_audit_says_it_was_meant_and_an_export_plans_as_no_change()

@@ -1,33 +1,43 @@
-using EdgeAllowlist.Testing.Architecture;
+using System.Reflection;
 
 namespace EdgeAllowlist.Cli.Tests.Architecture;
 
 /// <summary>
 /// The CLI is a client of the admin API over HTTP, not a second copy of the server: it shares code with
-/// the API through EdgeAllowlist.Rules, EdgeAllowlist.Audit and EdgeAllowlist.Aws. What it still takes
-/// from the API assembly is listed here and may only shrink: desired-state compilation (function test)
-/// and the rollout rules (rollout replay) wait for the desired-state plan to move into Rules.
+/// the API through EdgeAllowlist.Rules, EdgeAllowlist.Audit, EdgeAllowlist.Aws and EdgeAllowlist.EdgeFunction,
+/// and references no API assembly (nor the web, database and OpenAPI packages the API brings).
 /// </summary>
 public sealed class ArchitectureTests
 {
-    static readonly string[] ApiTypesStillUsed =
-    [
-        "EdgeAllowlist.Api.Features.DesiredState.DesiredStateStore",
-        "EdgeAllowlist.Api.Features.DesiredState.InvalidDesiredStateException",
-        "EdgeAllowlist.Api.Features.Rollout.RolloutRules",
-    ];
+    static readonly Assembly Cli = typeof(EdgeAllowlistCli).Assembly;
 
     [Fact]
-    public void The_cli_uses_no_api_type_beyond_the_listed_ones()
+    public void The_cli_references_no_api_assembly()
     {
-        var cli = typeof(EdgeAllowlistCli).Assembly;
-        var used = TypeDependencies.Of(cli)
-            .Select(d => d.To)
-            .Where(t => t.Assembly.GetName().Name == "EdgeAllowlist.Api")
-            .Select(t => t.FullName!).Distinct().Order(StringComparer.Ordinal).ToList();
-
-        // Equal, not a subset: when one moves out of the API it leaves this list too. When the list is
-        // empty, the CLI project drops its reference to the API and this test becomes "no reference".
-        used.ShouldBe(ApiTypesStillUsed);
+        // Compiled references: a type used from the API, even one, would put EdgeAllowlist.Api here.
+        References(Cli).ShouldNotContain(name => name.StartsWith("EdgeAllowlist.Api", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_cli_deploys_without_the_api()
+    {
+        // The dependency file lists what dotnet publish ships: a ProjectReference to the API would list
+        // it even if no API type were used, which the compiled references above cannot see.
+        var deps = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "EdgeAllowlist.Cli.deps.json"));
+        var libraries = System.Text.Json.Nodes.JsonNode.Parse(deps)!["libraries"]!.AsObject().Select(l => l.Key).ToList();
+
+        libraries.ShouldContain(name => name.StartsWith("EdgeAllowlist.Rules/", StringComparison.Ordinal));
+        libraries.ShouldNotContain(name => name.StartsWith("EdgeAllowlist.Api/", StringComparison.Ordinal));
+        libraries.ShouldNotContain(name => name.StartsWith("FastEndpoints", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_check_sees_the_cli_references()
+    {
+        // Without this the first check would pass by reading nothing.
+        References(Cli).ShouldContain("EdgeAllowlist.Rules");
+        References(Cli).ShouldContain("EdgeAllowlist.EdgeFunction");
+    }
+
+    static List<string> References(Assembly assembly) => [.. assembly.GetReferencedAssemblies().Select(a => a.Name!)];
 }

@@ -18,8 +18,8 @@ sealed record Probe(string Method, string Uri, string? Query, IReadOnlyDictionar
 /// </summary>
 sealed record Expectation(string Name, string Expect, string? Reason, IReadOnlyList<Probe> Probes, bool BuiltIn, string Description, bool AnyProbe = false)
 {
-    public const string Pass = "pass";
-    public const string Deny = "deny";
+    public const string Pass = Rules.Expectations.ExpectationRules.Pass;
+    public const string Deny = Rules.Expectations.ExpectationRules.Deny;
     public const string BuiltInPrefix = "builtin:";
 }
 

@@ -1,3 +1,6 @@
+using EdgeAllowlist.Api.Infrastructure.Http;
+using EdgeAllowlist.Api.Infrastructure.OpenApi;
+using EdgeAllowlist.Rules.Expectations;
 using ProbeRequest = EdgeAllowlist.Api.Features.Simulate.Run.Request;
 
 namespace EdgeAllowlist.Api.Features.Expectations;
@@ -9,7 +12,7 @@ namespace EdgeAllowlist.Api.Features.Expectations;
 /// </summary>
 sealed record ExpectationDefinition(string Name, ProbeRequest Request, string Expect, string? Reason = null)
 {
-    public const string NamePattern = "^[a-z0-9][a-z0-9._-]{0,99}$";
+    public const string NamePattern = ExpectationRules.NamePattern;
 
     public Expectation ToExpectation() =>
         new(Name, Expect, Reason, [new(Request.Method.ToUpperInvariant(), Request.Uri, Request.Query, Request.Headers ?? [], Request.At)], false,
@@ -20,14 +23,10 @@ sealed record ExpectationDefinition(string Name, ProbeRequest Request, string Ex
     {
         public Validator()
         {
-            RuleFor(d => d.Name).NotEmpty().Matches(NamePattern)
-                .WithMessage("name must be 1 to 100 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.");
-            RuleFor(d => d.Request).NotNull().WithMessage("request is required: the request as POST /v1/simulate takes it.")
-                .SetValidator(new ProbeRequest.Validator());
-            RuleFor(d => d.Expect).Must(e => e is Expectation.Pass or Expectation.Deny).WithMessage("expect must be pass or deny.");
-            RuleFor(d => d.Reason).Null().When(d => d.Expect == Expectation.Pass).WithMessage("reason is only for expect deny.");
-            RuleFor(d => d.Reason).Matches("^[a-z][a-z-]{0,39}$").When(d => d.Reason is not null)
-                .WithMessage("reason must be a reason code such as ua-not-allowed.");
+            RuleFor(d => d.Name).DocumentedAsNotEmpty().DocumentedPattern(ExpectationRules.NamePattern);
+            RuleFor(d => d.Request).DocumentedAsRequired();
+            RuleFor(d => d.Reason).DocumentedPattern(ExpectationRules.ReasonPattern);
+            this.ReportedBy(d => ExpectationRules.Check(d.Name, d.Request?.ToRules(), d.Expect, d.Reason));
         }
     }
 }

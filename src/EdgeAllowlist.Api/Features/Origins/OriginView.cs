@@ -1,7 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using EdgeAllowlist.Rules.Layout;
-using EdgeAllowlist.Rules.Origins;
 
 namespace EdgeAllowlist.Api.Features.Origins;
 
@@ -15,26 +14,22 @@ sealed record OriginView(string Origin, DateTimeOffset? ExpiresAt, bool Expired,
     }
 }
 
-/// <summary>Field rules shared by the origin endpoints.</summary>
+/// <summary>The origin routes' field rules, as FluentValidation rules over the shared ones (EdgeAllowlist.Rules.Origins.OriginRules).</summary>
 static class OriginRules
 {
-    public const int MaxNoteLength = 500;
-
     public static IRuleBuilderOptions<T, string> ValidOrigin<T>(this IRuleBuilder<T, string> rule) =>
         rule.Must((request, value, context) =>
         {
-            if (OriginName.TryNormalize(value, out _, out var error))
+            if (Rules.Origins.OriginRules.Problem(value) is not { } problem)
                 return true;
-            context.MessageFormatter.AppendArgument("Problem", error);
+            context.MessageFormatter.AppendArgument("Problem", problem);
             return false;
-        }).WithMessage("{PropertyName} {Problem}");
+        }).WithMessage(Rules.Origins.OriginRules.Message("{PropertyName}", "{Problem}"));
 
     public static IRuleBuilderOptions<T, string?> ValidNote<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.Must(n => n is null || n.Length <= MaxNoteLength && !n.Any(char.IsControl))
-            .WithMessage($"note must be at most {MaxNoteLength} characters without control characters.");
+        rule.Must(Rules.Origins.OriginRules.IsValidNote).WithMessage(Rules.Origins.OriginRules.NoteMessage);
 
-    public static string Normalize(string origin) =>
-        OriginName.TryNormalize(origin, out var normalized, out _) ? normalized : throw new ArgumentException("not validated", nameof(origin));
+    public static string Normalize(string origin) => Rules.Origins.OriginRules.Normalize(origin);
 
     /// <summary>"Put this origin with this expiry"; unchanged values are dropped by the writer, so re-adding is a no-op.</summary>
     public static KeyWrite Put(string origin, DateTimeOffset? expires, string action) =>

@@ -13,9 +13,9 @@ sealed record Partner(string Id, string Scope, string? Description, DateTimeOffs
 /// </summary>
 sealed class PartnerDirectory(IDatabase database, AuditTrail audit, TimeProvider time)
 {
-    public const string ScopeManifests = "manifests";
-    public const string ScopeAll = "all";
-    public const string IdPattern = "^[a-z0-9][a-z0-9-]{0,62}$";
+    public const string ScopeManifests = Rules.Partners.PartnerRules.ScopeManifests;
+    public const string ScopeAll = Rules.Partners.PartnerRules.ScopeAll;
+    public const string IdPattern = Rules.Partners.PartnerRules.IdPattern;
 
     const string Columns = "id, scope, description, created_at, created_by";
 
@@ -61,11 +61,14 @@ class PartnerRoute
         validator.RuleFor(r => r.Partner).ValidPartnerId();
 }
 
-static class PartnerRules
+static class PartnerRouteRules
 {
-    public static IRuleBuilderOptions<T, string> ValidPartnerId<T>(this IRuleBuilder<T, string> rule) =>
-        rule.NotEmpty().Matches(PartnerDirectory.IdPattern)
-            .WithMessage("{PropertyName} must be a partner id: 1 to 63 lowercase letters, digits or '-', starting with a letter or digit.");
+    public static IRuleBuilderOptionsConditions<T, string> ValidPartnerId<T>(this IRuleBuilder<T, string> rule) =>
+        rule.Custom((id, context) =>
+        {
+            foreach (var problem in Rules.Partners.PartnerRules.IdProblems(id, context.DisplayName))
+                context.AddFailure(problem);
+        });
 
     /// <summary>A secret id as <see cref="Secrets.PartnerSecrets"/> issues them (<c>sec_</c> and base64url), for the routes that name one.</summary>
     public static IRuleBuilderOptions<T, string> ValidSecretId<T>(this IRuleBuilder<T, string> rule) =>

@@ -1,12 +1,13 @@
-using System.Text.Json.Nodes;
-using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
-using EdgeAllowlist.Rules.Layout;
-using EdgeAllowlist.Store;
+using EdgeAllowlist.Rules;
+using EdgeAllowlist.Rules.Settings;
 
 namespace EdgeAllowlist.Api.Features.Settings;
 
-/// <summary>The settings an admin edits, as they sit in the <c>cfg</c> key (function/README.md §2).</summary>
+/// <summary>
+/// The settings an admin edits, as they sit in the <c>cfg</c> key (function/README.md §2): the API's
+/// view of <see cref="PolicySettings"/>, whose reading and writing of <c>cfg</c> it uses.
+/// </summary>
 sealed record EdgePolicy(
     string Mode,
     string NoOrigin,
@@ -18,46 +19,22 @@ sealed record EdgePolicy(
     bool RevealReason,
     bool LogDenials)
 {
-    public static readonly string[] Modes = ["enforce", "report", "off"];
-    public static readonly string[] NoOriginPolicies = ["ua", "deny", "allow"];
-    public static readonly int[] DenyStatuses = [401, 403, 404];
-    public static readonly string[] FailPolicies = ["closed", "open"];
+    public static readonly string[] Modes = PolicySettings.Modes;
+    public static readonly string[] NoOriginPolicies = PolicySettings.NoOriginPolicies;
+    public static readonly int[] DenyStatuses = PolicySettings.DenyStatuses;
+    public static readonly string[] FailPolicies = PolicySettings.FailPolicies;
 
     /// <summary>Reads <c>cfg</c>; members that are absent take the contract's defaults.</summary>
-    public static EdgePolicy From(string? cfg)
-    {
-        var node = JsonNode.Parse(cfg ?? KvsLayout.DefaultConfig)!.AsObject();
-        return new(
-            (string?)node["mode"] ?? "enforce",
-            (string?)node["noOrigin"] ?? "ua",
-            node["public"]?.AsArray().Select(p => (string)p!).ToList() ?? [],
-            (string?)node["marker"] ?? "_p",
-            (int?)node["wild"] ?? 1,
-            (int?)node["deny"] ?? 403,
-            (string?)node["fail"] ?? "closed",
-            (bool?)node["reason"] ?? false,
-            (bool?)node["log"] ?? false);
-    }
+    public static EdgePolicy From(string? cfg) => Of(PolicySettings.From(cfg));
 
-    /// <summary>
-    /// Writes this policy over <paramref name="cfg"/>, keeping what it does not own (<c>ua</c>, unknown
-    /// members, and <c>v</c>: the schema says how the User-Agent shards are written, and only their rewrite changes it).
-    /// </summary>
-    public string MergeInto(string? cfg)
-    {
-        var node = JsonNode.Parse(cfg ?? KvsLayout.DefaultConfig)!.AsObject();
-        node[KvsLayout.SchemaMember] ??= UserAgents.UserAgentRules.Schema;
-        node["mode"] = Mode;
-        node["noOrigin"] = NoOrigin;
-        node["public"] = new JsonArray([.. PublicPaths.Select(p => (JsonNode)p)]);
-        node["marker"] = SecretMarker;
-        node["wild"] = WildcardDepth;
-        node["deny"] = DenyStatus;
-        node["fail"] = FailPolicy;
-        node["reason"] = RevealReason;
-        node["log"] = LogDenials;
-        return node.ToJsonString();
-    }
+    public static EdgePolicy Of(PolicySettings p) =>
+        new(p.Mode, p.NoOrigin, p.PublicPaths, p.SecretMarker, p.WildcardDepth, p.DenyStatus, p.FailPolicy, p.RevealReason, p.LogDenials);
+
+    public PolicySettings ToRules() =>
+        new(Mode, NoOrigin, PublicPaths, SecretMarker, WildcardDepth, DenyStatus, FailPolicy, RevealReason, LogDenials);
+
+    /// <summary>Writes this policy over <paramref name="cfg"/>, keeping what it does not own (<see cref="PolicySettings.MergeInto"/>).</summary>
+    public string MergeInto(string? cfg) => ToRules().MergeInto(cfg);
 
     /// <summary>
     /// <see cref="MergeInto"/>, refused before anything is written when the value would pass the 1 KB
@@ -65,11 +42,13 @@ sealed record EdgePolicy(
     /// </summary>
     public string MergeIntoWithinQuota(string? cfg, string publicPathsField)
     {
-        var value = MergeInto(cfg);
-        var bytes = KvsLimits.ByteCount(value);
-        if (bytes > KvsLimits.MaxValueBytes)
-            throw new MutationRejectedException(400, publicPathsField,
-                $"The policy would be {bytes} bytes; the cfg value may be at most {KvsLimits.MaxValueBytes}. Use fewer or shorter public paths.");
-        return value;
+        try
+        {
+            return ToRules().MergeIntoWithinQuota(cfg, publicPathsField);
+        }
+        catch (RuleViolationException e)
+        {
+            throw new MutationRejectedException(400, e.Field, e.Message);
+        }
     }
 }

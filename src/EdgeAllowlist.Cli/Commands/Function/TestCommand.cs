@@ -1,7 +1,7 @@
 using System.CommandLine;
-using EdgeAllowlist.Api.Features.DesiredState;
 using EdgeAllowlist.Cli.Commands.Rules;
 using EdgeAllowlist.EdgeFunction;
+using EdgeAllowlist.Rules.DesiredState;
 using EdgeAllowlist.Store;
 using EdgeAllowlist.Store.Local;
 using Spectre.Console;
@@ -57,14 +57,14 @@ static class TestCommand
                     if (!rulesFile.Exists)
                         return output.Fail(ExitCodes.InvalidInput, "NoFile", $"{rulesFile.FullName} does not exist.");
                     source = rulesFile.Name;
-                    store = DesiredStateStore.Compile((await DesiredStateFile.ReadAsync(rulesFile.FullName, cancellationToken)).ToJsonString());
+                    store = Compile((await DesiredStateFile.ReadAsync(rulesFile.FullName, cancellationToken)).ToJsonString());
                 }
                 else if (parse.GetResult(options.Api) is { Implicit: false })
                 {
                     if (options.AdminApi(parse) is not { } adminApi)
                         return output.Fail(ExitCodes.InvalidInput, "NoApi", "Set EDGE_ALLOWLIST_TOKEN (a token with rules:read) for --api.");
                     source = parse.GetValue(options.Api)!.ToString();
-                    store = DesiredStateStore.Compile((await adminApi.ExportDesiredStateAsync(cancellationToken)).ToJsonString());
+                    store = Compile((await adminApi.ExportDesiredStateAsync(cancellationToken)).ToJsonString());
                 }
                 else
                 {
@@ -106,6 +106,19 @@ static class TestCommand
         });
         return test;
     }
+
+    /// <summary>The store contents an apply of the document would write into a store holding only the default policy.</summary>
+    /// <exception cref="InvalidDesiredStateException">The document would be refused; every problem names its path.</exception>
+    static IReadOnlyList<KeyValueItem> Compile(string json)
+    {
+        var (document, problem) = DesiredStateRules.Read(json, "");
+        var (items, errors) = document is null ? (null, [problem!]) : DesiredStateRules.Compile(document);
+        if (items is null)
+            throw new InvalidDesiredStateException([.. errors.Select(e => e.Field.Length == 0 ? e.Message : $"{e.Field}: {e.Message}")]);
+        return [.. items.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => new KeyValueItem(i.Key, i.Value))];
+    }
+
+    sealed class InvalidDesiredStateException(IReadOnlyList<string> problems) : Exception(string.Join("; ", problems));
 
     /// <summary>One case on a store of its own (a real local store in a temporary folder, CloudFront's quotas included).</summary>
     static async Task<EdgeOutcome> RunAsync(EdgeFunctionRuntime runtime, EventCase eventCase, IReadOnlyList<KeyValueItem> contents, CancellationToken cancellationToken)

@@ -3,12 +3,12 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Api.Features.Rollout;
 using EdgeAllowlist.Aws;
 using EdgeAllowlist.Aws.CloudWatchLogs;
 using EdgeAllowlist.Cli.Commands.Rules;
 using EdgeAllowlist.EdgeFunction;
 using EdgeAllowlist.EdgeFunction.Rollout;
+using EdgeAllowlist.Rules.DesiredState;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands.Rollout;
@@ -78,10 +78,10 @@ static class RolloutCommands
             {
                 var rulesFile = parse.GetRequiredValue(rules);
                 var document = await DesiredStateFile.ReadAsync(rulesFile, ct);
-                using var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(document));
-                var (candidate, errors) = await RolloutRules.CandidateAsync(json, "rules", ct);
+                var (read, problem) = DesiredStateRules.Read(document.ToJsonString(), "rules");
+                var (candidate, errors) = read is null ? (null, [problem!]) : DesiredStateRules.Compile(read, "rules");
                 if (candidate is null)
-                    return output.Fail(ExitCodes.InvalidInput, "InvalidRules", $"{rulesFile}: " + string.Join("; ", errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}")));
+                    return output.Fail(ExitCodes.InvalidInput, "InvalidRules", $"{rulesFile}: " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
                 var messages = await OpenAsync(source, window, parse.GetRequiredValue(endpoint), environment, ct);
                 var result = await ReplayEngine.ReplayAsync(messages, EdgeFunctionRuntime.Load(), candidate, parse.GetValue(threshold), environment.Clock.GetUtcNow(), ct);
                 output.Result(result, console => RenderReplay(console, result));

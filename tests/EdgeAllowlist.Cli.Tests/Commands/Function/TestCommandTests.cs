@@ -94,6 +94,21 @@ public sealed class TestCommandTests : IClassFixture<AdminApiHost>, IDisposable
     }
 
     [Fact]
+    public async Task A_rules_file_with_a_bad_origin_and_a_missing_rule_is_refused_naming_each_path()
+    {
+        // The duplicate check once ran before the field checks and crashed on both.
+        File.WriteAllText(Rules, "version: 1\norigins:\n  - origin: https://www.example.com/path\nuserAgents:\n  - null\n");
+
+        var run = await CliRun.RunAsync("function", "test", "--code", Code, "--events", Events, "--rules", Rules);
+
+        run.ExitCode.ShouldBe(ExitCodes.InvalidInput, run.Out + run.Error);
+        run.Error.ShouldContain("InvalidRules");
+        run.Error.ShouldContain("origins[0].origin: Origin has a path");
+        run.Error.ShouldContain("userAgents[0]: 'User Agents' must not be empty.");
+        run.Out.ShouldNotContain("site-passes");
+    }
+
+    [Fact]
     public async Task With_api_the_store_holds_the_rules_the_api_has_now()
     {
         await api.AddOriginAsync("https://www.example.com");

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Api.Features.Rollout;
 using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Tests.Aws.CloudWatchLogs;
 using EdgeAllowlist.Cli.Tests.Fakes;

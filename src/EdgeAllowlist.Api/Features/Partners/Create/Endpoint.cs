@@ -1,4 +1,7 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Http;
+using EdgeAllowlist.Api.Infrastructure.OpenApi;
+using EdgeAllowlist.Rules.Partners;
 
 namespace EdgeAllowlist.Api.Features.Partners.Create;
 
@@ -28,15 +31,13 @@ sealed class Endpoint(PartnerDirectory partners) : Endpoint<Request, Partner>
 
 sealed record Request(string Id, string Scope, string? Description)
 {
+    /// <summary>The rules of <see cref="PartnerRules"/>, which a desired-state document's partners pass too.</summary>
     internal sealed class Validator : Validator<Request>
     {
         public Validator()
         {
-            RuleFor(r => r.Id).ValidPartnerId();
-            RuleFor(r => r.Scope).Must(s => s is PartnerDirectory.ScopeManifests or PartnerDirectory.ScopeAll)
-                .WithMessage("scope must be 'manifests' (template manifests and slate MP4s only) or 'all' (any path).");
-            RuleFor(r => r.Description).Must(d => d is null || d.Length <= 200 && !d.Any(char.IsControl))
-                .WithMessage("description must be at most 200 characters without control characters.");
+            RuleFor(r => r.Id).DocumentedAsNotEmpty().DocumentedPattern(PartnerRules.IdPattern);
+            this.ReportedBy(r => PartnerRules.Check(r.Id, r.Scope, r.Description));
         }
     }
 }

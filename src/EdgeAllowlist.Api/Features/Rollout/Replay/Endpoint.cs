@@ -53,9 +53,9 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, TimeProvider time, IOptions<R
             var rules = await reader.ReadNextSectionAsync(ct);
             if (rules is null || PartName(rules) != "rules")
                 throw new ProblemException(StatusCodes.Status400BadRequest, "The first part must be rules: the candidate desired-state document as JSON.", "rules");
-            var (candidate, errors) = await RolloutRules.CandidateAsync(rules.Body, "rules", ct);
+            var (candidate, errors) = await RolloutCandidate.CompileAsync(rules.Body, "rules", ct);
             foreach (var error in errors)
-                AddError(error);
+                AddError(error.ToFailure());
             ThrowIfAnyErrors();
             var log = await reader.ReadNextSectionAsync(ct);
             if (log is null || PartName(log) != "log")

@@ -1,8 +1,7 @@
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using System.Text.Json;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Http;
 using EdgeAllowlist.EdgeFunction;
 
 namespace EdgeAllowlist.Api.Features.Simulate.Run;
@@ -94,7 +93,7 @@ sealed class Endpoint(EdgeFunctionRuntime runtime, IKeyValueStore store, TimePro
     }
 }
 
-sealed partial class Request
+sealed class Request
 {
     /// <summary>HTTP method, e.g. GET.</summary>
     public string Method { get; init; } = "GET";
@@ -114,26 +113,13 @@ sealed partial class Request
     /// <summary>Evaluate as of this time (expiries); default now.</summary>
     public DateTimeOffset? At { get; init; }
 
+    /// <summary>The request as the shared rules see it (EdgeAllowlist.Rules.Expectations), for the checks an expectation's request passes too.</summary>
+    public Rules.Expectations.ProbeRequest ToRules() => new() { Method = Method, Uri = Uri, Query = Query, Headers = Headers, ViewerIp = ViewerIp, At = At };
+
     internal sealed class Validator : Validator<Request>
     {
-        static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
-
-        public Validator()
-        {
-            RuleFor(r => r.Method).Must(m => Methods.Contains(m?.ToUpperInvariant())).WithMessage($"method must be one of: {string.Join(", ", Methods)}.");
-            RuleFor(r => r.Uri).Must(u => u is { Length: > 0 and <= 2048 } && u[0] == '/' && !u.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
-                .WithMessage("uri must start with '/', be at most 2048 characters and have no whitespace or control characters.");
-            RuleFor(r => r.Query).Must(q => q is null || q.Length <= 2048 && !q.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
-                .WithMessage("query must be at most 2048 characters without whitespace or control characters.");
-            RuleFor(r => r.Headers).Must(h => h is null || h.Count <= 50).WithMessage("headers may hold at most 50 headers.");
-            RuleForEach(r => r.Headers).Must(h => HeaderName().IsMatch(h.Key) && h.Value is { Length: <= 4096 } && !h.Value.Any(char.IsControl))
-                .WithMessage("each header needs a token name and a value of at most 4096 characters without control characters.");
-            RuleFor(r => r.ViewerIp).Must(ip => ip is null || IPAddress.TryParse(ip, out _)).WithMessage("viewerIp must be an IPv4 or IPv6 address.");
-        }
+        public Validator() => this.ReportedBy(r => Rules.Expectations.ExpectationRules.Check(r.ToRules()));
     }
-
-    [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")]
-    private static partial Regex HeaderName();
 }
 
 /// <param name="Reads">The keys read in order, each with whether it was there and its value: the steps the function took.</param>

@@ -1,5 +1,7 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Http;
+using EdgeAllowlist.Api.Infrastructure.OpenApi;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using EdgeAllowlist.Rules.UserAgents;
 
@@ -38,42 +40,16 @@ sealed class Endpoint(StoreWriter writer) : Endpoint<Request, UserAgentRule>
 /// <param name="Kind">contains (default), prefix, exact or wildcard; substring is contains, and a regex is converted when it has an exact equivalent.</param>
 sealed record Request(string List, string? Kind, string Pattern)
 {
-    string EffectiveKind => Kind ?? UserAgentMatcher.Contains;
-
     /// <summary>The rule as stored (validated first): a regex as the glob it equals.</summary>
-    public UserAgentRule Rule() => EffectiveKind == UserAgentMatcher.Regex
-        ? UserAgentRule.FromGlob(List, LegacyRegex.ToGlob(Pattern).Glob!, -1)
-        : UserAgentRule.FromGlob(List, UserAgentMatcher.Compile(EffectiveKind, Pattern), -1);
+    public UserAgentRule Rule() => UserAgentRule.FromGlob(List, UserAgentRuleRules.Glob(Kind, Pattern), -1);
 
+    /// <summary>The rules of EdgeAllowlist.Rules.UserAgents.UserAgentRuleRules, which a desired-state document's rules pass too.</summary>
     internal sealed class Validator : Validator<Request>
     {
         public Validator()
         {
-            RuleFor(r => r.List).Must(l => l is UserAgentRule.Allow or UserAgentRule.Deny).WithMessage("list must be 'allow' or 'deny'.");
-            RuleFor(r => r.Kind).Must(k => k is null or UserAgentMatcher.Substring or UserAgentMatcher.Regex || UserAgentMatcher.Kinds.Contains(k))
-                .WithMessage($"kind must be one of: {string.Join(", ", UserAgentMatcher.Kinds)} (substring is read as contains; regex is retired).");
-            RuleFor(r => r.Pattern).NotEmpty();
-            RuleFor(r => r.Pattern).Must((request, pattern, context) =>
-                {
-                    var problem = request.EffectiveKind == UserAgentMatcher.Regex ? RegexProblem(pattern) : UserAgentMatcher.Check(request.EffectiveKind, pattern);
-                    if (problem is null)
-                        return true;
-                    context.MessageFormatter.AppendArgument("Problem", problem);
-                    return false;
-                })
-                .When(r => !string.IsNullOrEmpty(r.Pattern) && (r.Kind is null or UserAgentMatcher.Substring or UserAgentMatcher.Regex || UserAgentMatcher.Kinds.Contains(r.Kind)))
-                .WithMessage("pattern {Problem}");
-        }
-
-        static string? RegexProblem(string pattern)
-        {
-            if (pattern.Length > UserAgentMatcher.MaxPatternLength * 2)
-                return $"must be at most {UserAgentMatcher.MaxPatternLength * 2} characters.";
-            var (glob, nearest) = LegacyRegex.ToGlob(pattern);
-            if (glob is null)
-                return "is a regex without an exact User-Agent matcher equivalent; the edge no longer runs regexes (they backtrack). "
-                    + (nearest is null ? "Write it as contains, prefix, exact or wildcard rules (one rule per alternative)." : $"The nearest wildcard form is '{nearest}' (kind wildcard; it matches more, never less).");
-            return UserAgentMatcher.Check(UserAgentMatcher.Wildcard, glob);
+            RuleFor(r => r.Pattern).DocumentedAsNotEmpty();
+            this.ReportedBy(r => UserAgentRuleRules.Check(r.List, r.Kind, r.Pattern));
         }
     }
 }
