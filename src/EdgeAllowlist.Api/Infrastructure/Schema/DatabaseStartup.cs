@@ -1,7 +1,7 @@
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Readiness;
 
-namespace EdgeAllowlist.Api.Infrastructure.Database;
+namespace EdgeAllowlist.Api.Infrastructure.Schema;
 
 /// <summary>
 /// Creates the schema and, on the first start, the bootstrap admin token, with the database as it

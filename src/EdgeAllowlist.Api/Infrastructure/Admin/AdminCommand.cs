@@ -1,7 +1,9 @@
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Schema;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
-namespace EdgeAllowlist.Api.Infrastructure.Auth;
+namespace EdgeAllowlist.Api.Infrastructure.Admin;
 
 /// <summary>
 /// <c>EdgeAllowlist.Api admin reset-token</c>: recovery when every admin token is lost. It needs what

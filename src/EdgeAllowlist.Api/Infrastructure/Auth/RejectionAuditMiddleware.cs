@@ -1,25 +1,18 @@
-using EdgeAllowlist.Api.Infrastructure.Auth;
+using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Audit;
 
-namespace EdgeAllowlist.Api.Infrastructure.Audit;
+namespace EdgeAllowlist.Api.Infrastructure.Auth;
 
 /// <summary>
 /// Records every refused change (a mutation answered 4xx after authentication: bad input, unknown
 /// target, quota, idempotency clash) as one audit entry, so the trail shows attempts as well as
-/// changes. 401 and 403 are recorded where they are decided (<see cref="AuditingAuthorizationResultHandler"/>).
+/// changes (the reasons it names: <see cref="RejectionReason"/>). 401 and 403 are recorded where they are decided (<see cref="AuditingAuthorizationResultHandler"/>).
 /// </summary>
 public sealed class RejectionAuditMiddleware(RequestDelegate next, AuditTrail audit, ApiMetrics metrics)
 {
-    const string ReasonKey = "EdgeAllowlist.RejectionReason";
     const int MaxReason = 1000;
-
-    /// <summary>The fields and reasons the 4xx names, kept for this request's audit entry (its detail says more than "HTTP 400").</summary>
-    public static void RecordReason(HttpContext context, IReadOnlyList<(string Field, string Reason)> reasons)
-    {
-        if (reasons.Count > 0)
-            context.Items[ReasonKey] = string.Join("; ", reasons.Select(r => r.Field.Length == 0 ? r.Reason : $"{r.Field}: {r.Reason}"));
-    }
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -31,6 +24,6 @@ public sealed class RejectionAuditMiddleware(RequestDelegate next, AuditTrail au
         var actor = context.ToActor();
         await audit.AppendAsync(new AuditRecord(actor.Name, AuditActions.RequestRejected, $"{context.Request.Method} {context.Request.Path}", AuditOutcome.Rejected,
             RequestId: actor.RequestId, Client: actor.Client,
-            Detail: context.Items[ReasonKey] is string reason ? $"HTTP {status}: {(reason.Length > MaxReason ? reason[..MaxReason] + "…" : reason)}" : $"HTTP {status}"), CancellationToken.None);
+            Detail: RejectionReason.Of(context) is { } reason ? $"HTTP {status}: {(reason.Length > MaxReason ? reason[..MaxReason] + "…" : reason)}" : $"HTTP {status}"), CancellationToken.None);
     }
 }

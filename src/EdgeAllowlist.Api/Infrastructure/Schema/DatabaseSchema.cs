@@ -2,7 +2,7 @@ using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Rules.Layout;
 
-namespace EdgeAllowlist.Api.Infrastructure.Database;
+namespace EdgeAllowlist.Api.Infrastructure.Schema;
 
 /// <summary>
 /// The schema, in DDL that SQLite and PostgreSQL both accept (TEXT and BIGINT only; times are Unix
