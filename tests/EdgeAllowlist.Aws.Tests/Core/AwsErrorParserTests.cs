@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using EdgeAllowlist.Aws.Core;
 
-namespace EdgeAllowlist.Store.Tests.Aws.Core;
+namespace EdgeAllowlist.Aws.Tests.Core;
 
 /// <summary>
 /// One parser, three protocols, with error answers as the services send them (shapes from the models:

@@ -1,7 +1,8 @@
 using EdgeAllowlist.Aws.KeyValueStore;
+using EdgeAllowlist.Store;
 using Microsoft.Extensions.Configuration;
 
-namespace EdgeAllowlist.Store.Tests.Aws;
+namespace EdgeAllowlist.Aws.Tests.KeyValueStore;
 
 public sealed class KvsArnAndOptionsTests
 {

@@ -1,6 +1,6 @@
 using EdgeAllowlist.Aws.MediaTailor;
 
-namespace EdgeAllowlist.Cli.Tests.Aws.MediaTailor;
+namespace EdgeAllowlist.Aws.Tests.MediaTailor;
 
 public sealed class SecretPathTests
 {

@@ -3,7 +3,7 @@ using System.Text;
 using Amazon.Runtime;
 using EdgeAllowlist.Aws.Signing;
 
-namespace EdgeAllowlist.Store.Tests.Signing;
+namespace EdgeAllowlist.Aws.Tests.Signing;
 
 public sealed class SignerTests
 {

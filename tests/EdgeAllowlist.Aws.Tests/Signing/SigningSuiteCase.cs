@@ -2,12 +2,12 @@ using System.Text;
 using System.Text.Json;
 using EdgeAllowlist.Aws.Signing;
 
-namespace EdgeAllowlist.Store.Tests.Signing;
+namespace EdgeAllowlist.Aws.Tests.Signing;
 
 /// <summary>One case of the aws-c-auth SigV4a test suite, vendored in Signing/aws-signing-test-suite/v4a/&lt;name&gt; (Apache-2.0).</summary>
 sealed record SigningSuiteCase(string Name, string Folder)
 {
-    public static string SuiteFolder => Path.Combine(RepositoryPaths.Root, "tests", "EdgeAllowlist.Store.Tests", "Signing", "aws-signing-test-suite", "v4a");
+    public static string SuiteFolder => Path.Combine(RepositoryPaths.Root, "tests", "EdgeAllowlist.Aws.Tests", "Signing", "aws-signing-test-suite", "v4a");
 
     /// <summary>Cases that have header-signing expectations (two query-order cases only carry request.txt).</summary>
     public static TheoryData<string> Names()

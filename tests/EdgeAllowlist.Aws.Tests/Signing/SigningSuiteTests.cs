@@ -3,7 +3,7 @@ using System.Text.Json;
 using Amazon.Runtime.Internal.Auth;
 using EdgeAllowlist.Aws.Signing;
 
-namespace EdgeAllowlist.Store.Tests.Signing;
+namespace EdgeAllowlist.Aws.Tests.Signing;
 
 public sealed class SigningSuiteTests
 {

@@ -1,9 +1,8 @@
 using System.Text.RegularExpressions;
 using CsCheck;
-using EdgeAllowlist.Api.Features.Origins;
 using EdgeAllowlist.Rules.Origins;
 
-namespace EdgeAllowlist.Api.Tests.Origins;
+namespace EdgeAllowlist.Rules.Tests.Origins;
 
 /// <summary>Properties of the normalisation, over generated origins (the HTTP tests cover the messages).</summary>
 public sealed partial class OriginNameTests

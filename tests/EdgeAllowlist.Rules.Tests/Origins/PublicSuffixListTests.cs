@@ -1,7 +1,6 @@
-using EdgeAllowlist.Api.Features.Origins;
 using EdgeAllowlist.Rules.Origins;
 
-namespace EdgeAllowlist.Api.Tests.Origins;
+namespace EdgeAllowlist.Rules.Tests.Origins;
 
 /// <summary>The Public Suffix List algorithm on a small list of each kind of rule, and the vendored list itself.</summary>
 public sealed class PublicSuffixListTests
