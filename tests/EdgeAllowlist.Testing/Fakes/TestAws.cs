@@ -4,9 +4,9 @@ using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.Aws.Core;
 using EdgeAllowlist.Aws.MediaTailor;
 
-namespace EdgeAllowlist.Cli.Tests.Fakes;
+namespace EdgeAllowlist.Testing.Fakes;
 
-static class TestAws
+public static class TestAws
 {
     public static readonly AWSCredentials Credentials =
         new BasicAWSCredentials(FakeAwsHost.Credentials.AccessKey, FakeAwsHost.Credentials.SecretKey);

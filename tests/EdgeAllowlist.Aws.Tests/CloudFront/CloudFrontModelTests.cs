@@ -1,7 +1,7 @@
 using System.Xml.Linq;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
-namespace EdgeAllowlist.Cli.Tests.Aws.CloudFront;
+namespace EdgeAllowlist.Aws.Tests.CloudFront;
 
 /// <summary>The fake's check against the bundled model finds what CloudFront's parser would refuse.</summary>
 public sealed class CloudFrontModelTests

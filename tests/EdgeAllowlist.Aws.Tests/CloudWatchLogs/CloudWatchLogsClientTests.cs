@@ -1,22 +1,19 @@
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using EdgeAllowlist.Aws.CloudWatchLogs;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
-namespace EdgeAllowlist.Cli.Tests.Aws.CloudWatchLogs;
+namespace EdgeAllowlist.Aws.Tests.CloudWatchLogs;
 
 public sealed class CloudWatchLogsClientTests : IAsyncLifetime
 {
     const string Group = "/aws/cloudfront/function/allowlist";
     FakeCloudWatchLogs fake = null!;
 
-    public static JsonArray FixtureEvents() =>
-        JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "function", "rollout", "report-mode.filter-log-events.json")))!["events"]!.AsArray();
-
     public async Task InitializeAsync()
     {
         fake = await FakeCloudWatchLogs.StartAsync();
-        fake.Seed(Group, FixtureEvents());
+        fake.Seed(Group, FakeCloudWatchLogs.FixtureEvents());
     }
 
     public async Task DisposeAsync() => await fake.DisposeAsync();
@@ -29,7 +26,7 @@ public sealed class CloudWatchLogsClientTests : IAsyncLifetime
     {
         fake.PageSize = 250;
         fake.EmptyPagesFirst = 2;
-        var expected = FixtureEvents();
+        var expected = FakeCloudWatchLogs.FixtureEvents();
         var progress = new List<(int Pages, long Events)>();
         var messages = new List<FilteredLogEvent>();
         await foreach (var message in Client(fake.Endpoint).FilterLogEventsAsync(Group, DateTimeOffset.UnixEpoch, DateTimeOffset.Parse("2030-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), new SyncProgress(progress)))
@@ -52,7 +49,7 @@ public sealed class CloudWatchLogsClientTests : IAsyncLifetime
     [Fact]
     public async Task Only_the_window_is_asked_for_and_aws_errors_surface_with_their_type()
     {
-        var first = FixtureEvents()[0]!["timestamp"]!.GetValue<long>();
+        var first = FakeCloudWatchLogs.FixtureEvents()[0]!["timestamp"]!.GetValue<long>();
         var count = 0;
         await foreach (var _ in Client(fake.Endpoint).FilterLogEventsAsync(Group, DateTimeOffset.FromUnixTimeMilliseconds(first), DateTimeOffset.FromUnixTimeMilliseconds(first)))
             count++;

@@ -4,7 +4,7 @@ using Amazon.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeAllowlist.Cli.Tests.Fakes;
+namespace EdgeAllowlist.Testing.Fakes;
 
 public sealed record RecordedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, byte[] Body)
 {
@@ -17,7 +17,7 @@ public sealed record RecordedRequest(string Method, string Path, string Query, I
 /// Kestrel on 127.0.0.1 and a random port, in front of a fake AWS service: every request is recorded,
 /// and one whose SigV4 signature does not verify is refused before any route sees it, as AWS does.
 /// </summary>
-sealed class FakeAwsHost : IAsyncDisposable
+public sealed class FakeAwsHost : IAsyncDisposable
 {
     /// <summary>The test suite's example credentials (aws-c-auth signing test suite), never a real key.</summary>
     public static readonly ImmutableCredentials Credentials = new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", null);

@@ -10,7 +10,7 @@ using EdgeAllowlist.Store.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeAllowlist.Cli.Tests.Fakes;
+namespace EdgeAllowlist.Testing.Fakes;
 
 /// <summary>
 /// The CloudFront control plane for KeyValueStores and Functions as the 2020-05-31 model describes it:
@@ -19,7 +19,7 @@ namespace EdgeAllowlist.Cli.Tests.Fakes;
 /// <c>ETtag</c> as the model does, and TestFunction really runs the uploaded code (the project's Jint
 /// runtime for cloudfront-js-2.0) against the data of the associated store, a real local store.
 /// </summary>
-sealed partial class FakeCloudFront : IAsyncDisposable
+public sealed partial class FakeCloudFront : IAsyncDisposable
 {
     public const string AccountId = "123456789012";
     static readonly XNamespace Ns = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
@@ -99,7 +99,8 @@ sealed partial class FakeCloudFront : IAsyncDisposable
     /// <summary>Adds a distribution with <paramref name="config"/>, which must conform to the model.</summary>
     public DistributionState SeedDistribution(string id, XElement config)
     {
-        CloudFrontModel.Problems("DistributionConfig", config).ShouldBeEmpty();
+        if (CloudFrontModel.Problems("DistributionConfig", config) is [_, ..] problems)
+            throw new ArgumentException($"The distribution config does not conform to the model: {string.Join("; ", problems)}", nameof(config));
         return distributions[id] = new(id, new XElement(config), NextETag(), "Deployed");
     }
 

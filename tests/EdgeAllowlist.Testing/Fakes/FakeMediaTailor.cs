@@ -4,14 +4,14 @@ using EdgeAllowlist.Aws.MediaTailor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeAllowlist.Cli.Tests.Fakes;
+namespace EdgeAllowlist.Testing.Fakes;
 
 /// <summary>
 /// MediaTailor's playback-configuration API (rest-json, SigV4 <c>mediatailor</c>): Put replaces the
 /// whole configuration, so a field left out is gone afterwards, as on AWS; a response-only field in a
 /// Put is refused with BadRequestException.
 /// </summary>
-sealed class FakeMediaTailor : IAsyncDisposable
+public sealed class FakeMediaTailor : IAsyncDisposable
 {
     public const string Region = "eu-west-1";
 

@@ -2,17 +2,17 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 
-namespace EdgeAllowlist.Cli.Tests.Fakes;
+namespace EdgeAllowlist.Testing.Fakes;
 
 /// <summary>
 /// rest-xml bodies checked against the bundled CloudFront model (<c>Fakes/Models</c>): every element
 /// is a member of its shape, in the model's member order, required members are there, scalars parse as
 /// their type and enums take their values, and each <c>Quantity</c> counts its <c>Items</c>.
 /// </summary>
-static class CloudFrontModel
+public static class CloudFrontModel
 {
     static readonly JsonObject Shapes = (JsonNode.Parse(File.ReadAllText(
-        Path.Combine(RepositoryPaths.Root, "tests", "EdgeAllowlist.Cli.Tests", "Fakes", "Models", "cloudfront-2020-05-31.json")))!["shapes"] as JsonObject)!;
+        Path.Combine(RepositoryPaths.Root, "tests", "EdgeAllowlist.Testing", "Fakes", "Models", "cloudfront-2020-05-31.json")))!["shapes"] as JsonObject)!;
 
     /// <summary>What in <paramref name="element"/> the shape <paramref name="shapeName"/> does not allow, as paths; empty when it conforms.</summary>
     public static IReadOnlyList<string> Problems(string shapeName, XElement element)

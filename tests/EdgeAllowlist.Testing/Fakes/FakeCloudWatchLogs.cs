@@ -4,14 +4,14 @@ using EdgeAllowlist.Aws.CloudWatchLogs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeAllowlist.Cli.Tests.Fakes;
+namespace EdgeAllowlist.Testing.Fakes;
 
 /// <summary>
 /// CloudWatch Logs' FilterLogEvents (json-1.1, SigV4 <c>logs</c> in us-east-1) over a set of log
 /// groups: events in [startTime, endTime], <see cref="PageSize"/> a page with an opaque nextToken,
 /// and AWS's errors for an unknown group or a request it cannot read.
 /// </summary>
-sealed class FakeCloudWatchLogs : IAsyncDisposable
+public sealed class FakeCloudWatchLogs : IAsyncDisposable
 {
     readonly ConcurrentDictionary<string, List<JsonObject>> groups = new();
     FakeAwsHost host = null!;
@@ -26,6 +26,10 @@ sealed class FakeCloudWatchLogs : IAsyncDisposable
 
     /// <summary>Pages answered with no events but a nextToken, as FilterLogEvents does while it searches streams.</summary>
     public int EmptyPagesFirst { get; set; }
+
+    /// <summary>The function's report-mode log lines as FilterLogEvents returns them (function/rollout/report-mode.filter-log-events.json), to seed a group with.</summary>
+    public static JsonArray FixtureEvents() =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "function", "rollout", "report-mode.filter-log-events.json")))!["events"]!.AsArray();
 
     public static async Task<FakeCloudWatchLogs> StartAsync()
     {

@@ -1,9 +1,9 @@
 using System.Xml.Linq;
 
-namespace EdgeAllowlist.Cli.Tests.Fakes;
+namespace EdgeAllowlist.Testing.Fakes;
 
 /// <summary>A DistributionConfig as CloudFront returns it for a MediaTailor set-up, with most optional fields set so that a lost one shows.</summary>
-static class DistributionConfigs
+public static class DistributionConfigs
 {
     public const string OtherFunctionArn = "arn:aws:cloudfront::123456789012:function/legacy-user-agent-check";
     public const string ResponseFunctionArn = "arn:aws:cloudfront::123456789012:function/security-headers";

@@ -2,9 +2,9 @@ using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using EdgeAllowlist.Aws.MediaTailor;
 using EdgeAllowlist.Aws.Signing;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
-namespace EdgeAllowlist.Cli.Tests.Aws.MediaTailor;
+namespace EdgeAllowlist.Aws.Tests.MediaTailor;
 
 public sealed class MediaTailorClientTests : IAsyncLifetime
 {

@@ -3,9 +3,9 @@ using System.Xml.Linq;
 using Amazon.Runtime;
 using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.Aws.Signing;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
-namespace EdgeAllowlist.Cli.Tests.Aws.CloudFront;
+namespace EdgeAllowlist.Aws.Tests.CloudFront;
 
 public sealed class CloudFrontClientTests : IAsyncLifetime
 {

@@ -2,9 +2,9 @@ using System.Net;
 using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.Aws.CloudWatchLogs;
 using EdgeAllowlist.Aws.MediaTailor;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
-namespace EdgeAllowlist.Cli.Tests.Aws;
+namespace EdgeAllowlist.Aws.Tests.Core;
 
 /// <summary>Throttling through the one pipeline, per service: retried, and when it persists, one typed error that says so.</summary>
 public sealed class RetryTests
