@@ -1,4 +1,5 @@
 using EdgeAllowlist.Api;
+using EdgeAllowlist.Api.Infrastructure.Admin;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Http;

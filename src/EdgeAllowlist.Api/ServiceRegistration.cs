@@ -1,10 +1,11 @@
-using EdgeAllowlist.Api.Infrastructure.Crypto;
-using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.Admin;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Configuration;
+using EdgeAllowlist.Api.Infrastructure.Crypto;
 using EdgeAllowlist.Api.Infrastructure.Idempotency;
 using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Api.Infrastructure.Schema;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using EdgeAllowlist.Aws;

@@ -4,6 +4,7 @@ using System.Globalization;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Api.Infrastructure.Observability;
+using EdgeAllowlist.Api.Infrastructure.Schema;
 using EdgeAllowlist.Audit;
 using EdgeAllowlist.Reliability;
 using EdgeAllowlist.Testing;

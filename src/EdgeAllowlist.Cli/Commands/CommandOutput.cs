@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeAllowlist.Cli.Commands.Rules;
 using Spectre.Console;
 
 namespace EdgeAllowlist.Cli.Commands;

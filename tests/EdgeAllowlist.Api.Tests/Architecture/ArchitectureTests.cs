@@ -6,8 +6,8 @@ namespace EdgeAllowlist.Api.Tests.Architecture;
 /// <summary>
 /// The dependency rules docs/architecture.md states, checked on the compiled assemblies (signatures and
 /// IL, see <see cref="TypeDependencies"/>): infrastructure serves the features and never the reverse,
-/// the store port does not know its AWS client, and the shared rule and audit code stays free of web,
-/// database and AWS types. The CLI's rule is in the CLI tests (ArchitectureTests there).
+/// and the store port does not know its AWS client. The rules of the shared projects are in their own
+/// test projects (Rules.Tests, Audit.Tests, Aws.Tests: ArchitectureTests), the CLI's in the CLI tests.
 /// </summary>
 public sealed class ArchitectureTests
 {
@@ -43,23 +43,6 @@ public sealed class ArchitectureTests
     public void The_store_does_not_reference_the_aws_clients_or_anything_above_it()
     {
         References(typeof(IKeyValueStore).Assembly).ShouldNotContain(name => name.StartsWith("EdgeAllowlist.", StringComparison.Ordinal));
-    }
-
-    [Theory]
-    [InlineData("EdgeAllowlist.Rules")]
-    [InlineData("EdgeAllowlist.Audit")]
-    public void The_shared_rule_and_audit_code_is_pure(string project)
-    {
-        var assembly = Assembly.Load(project);
-
-        References(assembly).ShouldAllBe(name => name == "System" || name.StartsWith("System.", StringComparison.Ordinal) || name == "Microsoft.Win32.Primitives");
-    }
-
-    [Fact]
-    public void The_aws_clients_reference_only_the_store_port_among_the_projects()
-    {
-        References(typeof(Aws.KeyValueStore.KeyValueStoreClient).Assembly).Where(name => name.StartsWith("EdgeAllowlist.", StringComparison.Ordinal))
-            .ShouldBe(["EdgeAllowlist.Store"]);
     }
 
     static bool In(Type type, string ns) => type.Namespace is { } name && (name == ns || name.StartsWith(ns + ".", StringComparison.Ordinal));

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Infrastructure.Database;
+using EdgeAllowlist.Api.Infrastructure.Schema;
 using EdgeAllowlist.Api.Tests.DesiredState;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.Audit;

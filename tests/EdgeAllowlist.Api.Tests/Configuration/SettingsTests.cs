@@ -1,5 +1,5 @@
 using EdgeAllowlist.Api.Infrastructure.Configuration;
-using EdgeAllowlist.Api.Infrastructure;
+using EdgeAllowlist.Api.Infrastructure.Database;
 using EdgeAllowlist.Reliability;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using EdgeAllowlist.Api.Infrastructure.Schema;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.Reliability;
 using Xunit.Abstractions;

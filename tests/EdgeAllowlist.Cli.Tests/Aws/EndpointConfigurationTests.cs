@@ -1,7 +1,7 @@
 using EdgeAllowlist.Aws;
 using EdgeAllowlist.Cli.Commands;
 using EdgeAllowlist.Cli.Tests.Commands;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Aws;
 

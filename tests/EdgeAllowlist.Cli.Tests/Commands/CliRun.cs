@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using EdgeAllowlist.Cli.Commands;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Commands;
 

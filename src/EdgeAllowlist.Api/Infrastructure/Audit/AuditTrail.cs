@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Crypto;
 using EdgeAllowlist.Api.Infrastructure.Observability;
 using EdgeAllowlist.Api.Infrastructure.Store;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using EdgeAllowlist.Api.Infrastructure.Audit;
-using EdgeAllowlist.Api.Infrastructure.Writer;
 using EdgeAllowlist.Audit;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;

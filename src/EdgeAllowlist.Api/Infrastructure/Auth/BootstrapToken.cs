@@ -7,7 +7,7 @@ namespace EdgeAllowlist.Api.Infrastructure.Auth;
 /// On the first start (no token in the database) creates an admin token with every scope: the one
 /// from configuration if set, else a new one printed once to standard error. The JSON log lines go to
 /// standard output, so the token is never in the log stream a collector ships; it is not kept anywhere
-/// else. Lost it? <c>admin reset-token</c> (<see cref="AdminCommand"/>) issues a new one.
+/// else. Lost it? <c>admin reset-token</c> (<see cref="Admin.AdminCommand"/>) issues a new one.
 /// </summary>
 public sealed class BootstrapToken(ApiTokenStore tokens, IOptions<AuthOptions> options, ILogger<BootstrapToken> logger)
 {

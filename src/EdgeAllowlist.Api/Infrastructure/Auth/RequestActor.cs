@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using EdgeAllowlist.Api.Infrastructure.Errors;
 using EdgeAllowlist.Api.Infrastructure.Audit;
-using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Infrastructure.Auth;
 

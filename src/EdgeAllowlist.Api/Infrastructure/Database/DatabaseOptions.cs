@@ -1,7 +1,7 @@
 using EdgeAllowlist.Api.Infrastructure.Configuration;
 using Npgsql;
 
-namespace EdgeAllowlist.Api.Infrastructure;
+namespace EdgeAllowlist.Api.Infrastructure.Database;
 
 /// <summary>Setting <c>Database:ConnectionString</c>: PostgreSQL when set, else SQLite in the data folder.</summary>
 public sealed class DatabaseOptions : ISettings

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using EdgeAllowlist.Api.Infrastructure.Audit;
-using EdgeAllowlist.Api.Infrastructure.Auth;
 using EdgeAllowlist.Api.Infrastructure.Crypto;
 using FluentValidation.Results;
 
@@ -32,7 +30,7 @@ public static partial class Problems
             // Named as the request spells it (a header such as Idempotency-Key keeps its case).
             Errors = problem.Field is { } field ? [new(new ValidationFailure(field, detail)) { Name = field }] : [],
         };
-        RejectionAuditMiddleware.RecordReason(context, problem.Field is { } named ? [(named, detail)] : [("", detail)]);
+        RejectionReason.Record(context, problem.Field is { } named ? [(named, detail)] : [("", detail)]);
         // Marked as sent, so FastEndpoints does not answer a second time behind it (the body may be buffered).
         context.MarkResponseStart();
         context.Response.StatusCode = problem.StatusCode;
@@ -86,7 +84,7 @@ sealed class ProblemTranslation : IGlobalPostProcessor
     {
         // A validator's refusal (answered by FastEndpoints itself): the rejection's audit entry names the fields as the 400 does.
         if (context.HasValidationFailures)
-            RejectionAuditMiddleware.RecordReason(context.HttpContext, [.. context.ValidationFailures.Select(f => (JsonNamingPolicy.CamelCase.ConvertName(f.PropertyName), f.ErrorMessage))]);
+            RejectionReason.Record(context.HttpContext, [.. context.ValidationFailures.Select(f => (JsonNamingPolicy.CamelCase.ConvertName(f.PropertyName), f.ErrorMessage))]);
         if (context.ExceptionDispatchInfo?.SourceException is not ProblemException problem || context.HttpContext.ResponseStarted())
             return Task.CompletedTask;
         context.MarkExceptionAsHandled();

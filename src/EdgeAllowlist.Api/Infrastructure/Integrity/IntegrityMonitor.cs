@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Schema;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 using EdgeAllowlist.Audit;
 using Microsoft.Extensions.Options;

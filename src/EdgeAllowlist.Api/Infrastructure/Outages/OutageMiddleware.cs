@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeAllowlist.Api.Infrastructure.Errors;
+using EdgeAllowlist.Api.Infrastructure.Schema;
 
 namespace EdgeAllowlist.Api.Infrastructure.Outages;
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using EdgeAllowlist.Api.Infrastructure.Audit;
+using EdgeAllowlist.Api.Infrastructure.Schema;
 using EdgeAllowlist.Api.Infrastructure.Store;
 using EdgeAllowlist.Rules.Layout;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Xml.Linq;
 using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.Cli.Commands;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Commands.Function;
 

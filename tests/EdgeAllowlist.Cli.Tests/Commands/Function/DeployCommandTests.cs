@@ -1,7 +1,7 @@
 using System.Text;
 using EdgeAllowlist.Aws.CloudFront;
 using EdgeAllowlist.Cli.Commands;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Commands.Function;
 

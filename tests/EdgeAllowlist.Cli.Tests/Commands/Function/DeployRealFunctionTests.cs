@@ -1,6 +1,6 @@
 using System.Text;
 using EdgeAllowlist.Cli.Commands;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 using EdgeAllowlist.EdgeFunction;
 
 namespace EdgeAllowlist.Cli.Tests.Commands.Function;

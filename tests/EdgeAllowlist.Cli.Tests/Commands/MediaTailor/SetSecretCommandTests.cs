@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Cli.Commands;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Commands.MediaTailor;
 

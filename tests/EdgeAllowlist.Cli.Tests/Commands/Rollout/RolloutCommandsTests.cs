@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Cli.Commands;
-using EdgeAllowlist.Cli.Tests.Aws.CloudWatchLogs;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 using EdgeAllowlist.EdgeFunction.Rollout;
 
 namespace EdgeAllowlist.Cli.Tests.Commands.Rollout;
@@ -34,7 +33,7 @@ public sealed class RolloutCommandsTests : IDisposable
     {
         await using var fake = await FakeCloudWatchLogs.StartAsync();
         fake.PageSize = 300;
-        fake.Seed("/aws/cloudfront/function/edge-allowlist", CloudWatchLogsClientTests.FixtureEvents());
+        fake.Seed("/aws/cloudfront/function/edge-allowlist", FakeCloudWatchLogs.FixtureEvents());
         var run = await CliRun.RunAsync("rollout", "analyze", "--cloudwatch", "edge-allowlist", "--since", "2026-11-30T00:00:00Z", "--until", "2026-12-01T00:00:00Z",
             "--logs-endpoint", fake.Endpoint.ToString(), "-o", "json");
         run.ExitCode.ShouldBe(0, run.Error);

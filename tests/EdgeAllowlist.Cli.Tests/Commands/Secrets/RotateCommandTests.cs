@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Aws.MediaTailor;
 using EdgeAllowlist.Cli.Commands;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 using EdgeAllowlist.Cli.Tests.Fixtures;
 
 namespace EdgeAllowlist.Cli.Tests.Commands.Secrets;

@@ -1,5 +1,5 @@
 using EdgeAllowlist.Cli.Commands;
-using EdgeAllowlist.Cli.Tests.Fakes;
+using EdgeAllowlist.Testing.Fakes;
 
 namespace EdgeAllowlist.Cli.Tests.Commands.Store;
 

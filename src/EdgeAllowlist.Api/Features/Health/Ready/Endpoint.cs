@@ -1,5 +1,6 @@
 using EdgeAllowlist.Api.Infrastructure.Outages;
 using EdgeAllowlist.Api.Infrastructure.Readiness;
+using EdgeAllowlist.Api.Infrastructure.Schema;
 using EdgeAllowlist.Api.Infrastructure.Writer;
 
 namespace EdgeAllowlist.Api.Features.Health.Ready;

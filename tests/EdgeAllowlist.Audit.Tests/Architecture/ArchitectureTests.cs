@@ -1,0 +1,16 @@
+using System.Reflection;
+
+namespace EdgeAllowlist.Audit.Tests.Architecture;
+
+/// <summary>The shared audit code stays pure: the API and the CLI both use it, so it brings no web, database or AWS types with it.</summary>
+public sealed class ArchitectureTests
+{
+    [Fact]
+    public void It_references_only_the_runtime()
+    {
+        var assembly = Assembly.Load("EdgeAllowlist.Audit");
+
+        assembly.GetReferencedAssemblies().Select(a => a.Name!)
+            .ShouldAllBe(name => name == "System" || name.StartsWith("System.", StringComparison.Ordinal) || name == "Microsoft.Win32.Primitives");
+    }
+}
