@@ -22,6 +22,12 @@ public sealed record StoreState(ImmutableSortedDictionary<string, string> Items,
     /// </summary>
     public ImmutableHashSet<string>? Fresh { get; init; }
 
+    /// <summary>
+    /// How many times the mirror had been saved when this state was loaded from it or saved to it (<c>kvs_state.ack_seq</c>);
+    /// null when unknown. Another instance may save the mirror at the same ETag (completing a partly checked one), so the ETag alone does not say the rows are still these.
+    /// </summary>
+    public long? MirrorSeq { get; init; }
+
     public static readonly StoreState Empty = new(ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal), 0, null, null);
 
     public static StoreState Of(ImmutableSortedDictionary<string, string> items, string? etag, DateTimeOffset? lastChange) =>
@@ -56,10 +62,10 @@ public sealed class MirrorRepository(IDatabase database, Audit.Signing.AuditSign
     {
         var rows = await connection.QueryAsync("SELECT kvs_key, kvs_value FROM kvs_snapshot", r => (r.GetString(0), r.GetString(1)), transaction, cancellationToken);
         var items = rows.ToImmutableSortedDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
-        var meta = await connection.QueryAsync("SELECT updated_at, seal FROM kvs_state WHERE id = 1",
-            r => (Changed: r.GetInt64(0), Seal: r.IsDBNull(1) ? null : r.GetString(1)), transaction, cancellationToken);
+        var meta = await connection.QueryAsync("SELECT updated_at, seal, ack_seq FROM kvs_state WHERE id = 1",
+            r => (Changed: r.GetInt64(0), Seal: r.IsDBNull(1) ? null : r.GetString(1), Seq: r.IsDBNull(2) ? (long?)null : r.GetInt64(2)), transaction, cancellationToken);
         var digest = seal.DigestOf(items);
-        var state = StoreState.Of(items, etag, meta.Count == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(meta[0].Changed)) with { Digest = digest };
+        var state = StoreState.Of(items, etag, meta.Count == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(meta[0].Changed)) with { Digest = digest, MirrorSeq = meta.Count == 0 ? null : meta[0].Seq };
         var check = etag is null && items.IsEmpty ? SealCheck.Valid : seal.Check(meta.Count == 0 ? null : meta[0].Seal, etag ?? "", items.Count, digest);
         return (check == SealCheck.Partial ? state with { Fresh = [] } : state, check);
     }
@@ -86,11 +92,20 @@ public sealed class MirrorRepository(IDatabase database, Audit.Signing.AuditSign
     /// the ones this service has seen the store at, in order (a later store at an earlier one was
     /// rolled back), and the version raises the acknowledged one.
     /// </summary>
-    public static async Task SaveAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Key, string? Value)> changes, StoreState state, MirrorSeal seal,
+    /// <remarks>
+    /// If the mirror was saved since <paramref name="state"/> was read from or saved to it (another instance
+    /// completed it at the same ETag), its rows are not <paramref name="state"/>'s items: the seal is then made
+    /// over the rows as they are after <paramref name="changes"/>, marked partly checked, so a full re-read
+    /// settles what differs. The returned state says so (<see cref="StoreState.Fresh"/>) and carries the new save count.
+    /// </remarks>
+    public static async Task<StoreState> SaveAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Key, string? Value)> changes, StoreState state, MirrorSeal seal,
         DateTimeOffset now, CancellationToken cancellationToken, bool acknowledged = true)
     {
         var etag = state.ETag!;
-        foreach (var (key, value) in changes)
+        var changed = changes.ToList();
+        var savedSince = state.MirrorSeq is { } known && await connection.ScalarAsync("SELECT ack_seq FROM kvs_state WHERE id = 1", transaction, cancellationToken) is { } current and not DBNull
+            && Convert.ToInt64(current, CultureInfo.InvariantCulture) != known;
+        foreach (var (key, value) in changed)
         {
             if (value is null)
                 await connection.ExecuteAsync("DELETE FROM kvs_snapshot WHERE kvs_key = @k", transaction, cancellationToken, ("k", key));
@@ -106,11 +121,24 @@ public sealed class MirrorRepository(IDatabase database, Audit.Signing.AuditSign
                 acked_version = CASE WHEN excluded.acked_version IS NULL OR kvs_state.acked_version > excluded.acked_version THEN kvs_state.acked_version ELSE excluded.acked_version END,
                 ack_seq = COALESCE(kvs_state.ack_seq, 0) + 1
             """,
-            transaction, cancellationToken, ("e", etag), ("t", now.ToUnixTimeMilliseconds()), ("s", seal.Seal(etag, state.Items.Count, state.Digest, partial: state.Fresh is not null)),
+            transaction, cancellationToken, ("e", etag), ("t", now.ToUnixTimeMilliseconds()), ("s", await SealOfAsync()),
             ("v", acknowledged ? state.Version : null));
         if (acknowledged)
             await connection.ExecuteAsync("INSERT INTO kvs_etags (etag, seq) SELECT @e, ack_seq FROM kvs_state WHERE id = 1 ON CONFLICT (etag) DO NOTHING",
                 transaction, cancellationToken, ("e", etag));
+        var seq = Convert.ToInt64(await connection.ScalarAsync("SELECT ack_seq FROM kvs_state WHERE id = 1", transaction, cancellationToken), CultureInfo.InvariantCulture);
+        return savedSince
+            ? state with { MirrorSeq = seq, Fresh = (state.Fresh ?? []).Union(changed.Select(c => c.Key)) }
+            : state with { MirrorSeq = seq };
+
+        async Task<string> SealOfAsync()
+        {
+            if (!savedSince)
+                return seal.Seal(etag, state.Items.Count, state.Digest, partial: state.Fresh is not null);
+            var rows = await connection.QueryAsync("SELECT kvs_key, kvs_value FROM kvs_snapshot", r => (r.GetString(0), r.GetString(1)), transaction, cancellationToken);
+            var items = rows.ToImmutableSortedDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+            return seal.Seal(etag, items.Count, seal.DigestOf(items), partial: true);
+        }
     }
 
     /// <summary>

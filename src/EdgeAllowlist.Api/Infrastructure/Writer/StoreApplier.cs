@@ -124,17 +124,18 @@ public sealed class StoreApplier(
             Digest = digest,
             Version = result.Version,
             Fresh = state.Fresh?.Union(external.Select(c => c.Key)).Union(chunk.Select(w => w.Write.Key)),
+            MirrorSeq = state.MirrorSeq,
         };
-        var appended = await database.WriteLockedAsync(async (connection, transaction) =>
+        var (appended, saved) = await database.WriteLockedAsync(async (connection, transaction) =>
         {
             await AuditExternalAsync(connection, transaction, external, etagBefore, result.ETag, cancellationToken);
             var appended = await audit.AppendAsync(connection, transaction, records, cancellationToken);
-            await MirrorRepository.SaveAsync(connection, transaction, external.Select(c => (c.Key, c.After)).Concat(chunk.Select(w => (w.Write.Key, w.Write.Value))),
+            var saved = await MirrorRepository.SaveAsync(connection, transaction, external.Select(c => (c.Key, c.After)).Concat(chunk.Select(w => (w.Write.Key, w.Write.Value))),
                 after, seal, time.GetUtcNow(), cancellationToken);
             await MirrorRepository.DeleteStaleIntentsAsync(connection, transaction, result.ETag, cancellationToken);
-            return appended;
+            return (appended, saved);
         }, cancellationToken);
-        state = after;
+        state = saved;
         return appended;
     }
 
@@ -251,8 +252,8 @@ public sealed class StoreApplier(
             logger.LogError("{Count} write-journal rows do not carry this service's signature; their changes are audited as external", forged.Count);
         await AuditExternalAsync(connection, transaction, outcome.External, known.ETag, etag, cancellationToken, claims);
         var changes = outcome.Changes(known).ToList();
-        var synced = observed with { LastChange = changes.Count > 0 ? time.GetUtcNow() : known.LastChange };
-        await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)), synced, seal, time.GetUtcNow(), cancellationToken);
+        var synced = await MirrorRepository.SaveAsync(connection, transaction, changes.Select(c => (c.Key, c.After)),
+            observed with { LastChange = changes.Count > 0 ? time.GetUtcNow() : known.LastChange, MirrorSeq = known.MirrorSeq }, seal, time.GetUtcNow(), cancellationToken);
         await MirrorRepository.ForgetIntentsAsync(connection, transaction, [.. outcome.Applied is null ? outcome.Dead : [outcome.Applied, .. outcome.Dead], .. forged], cancellationToken);
         if (outcome.External.Count > 0)
             logger.LogWarning("The store was changed outside this service: {Count} keys differ; recorded as external changes", outcome.External.Count);
@@ -352,10 +353,10 @@ public sealed class StoreApplier(
                     Digest = digest,
                     Version = description.Version,
                     Fresh = moved ? keys.ToImmutableHashSet(StringComparer.Ordinal) : known.Fresh?.Union(keys),
+                    MirrorSeq = known.MirrorSeq,
                 };
                 await AuditExternalAsync(connection, transaction, found, known.ETag, description.ETag, cancellationToken);
-                await MirrorRepository.SaveAsync(connection, transaction, found.Select(c => (c.Key, c.After)), caughtUp, seal, time.GetUtcNow(), cancellationToken);
-                return caughtUp;
+                return await MirrorRepository.SaveAsync(connection, transaction, found.Select(c => (c.Key, c.After)), caughtUp, seal, time.GetUtcNow(), cancellationToken);
             }, cancellationToken);
             if (after is null)
                 return false;
@@ -387,9 +388,8 @@ public sealed class StoreApplier(
         }
         else if (check != SealCheck.Missing)
             logger.LogWarning("The database mirror's seal did not verify ({Check}) but its rows equal the store's; sealed again. Instances sharing a database need the same Mirror:Key", check);
-        var repaired = observed with { LastChange = drifted.Count > 0 ? time.GetUtcNow() : loaded.LastChange };
-        await MirrorRepository.SaveAsync(connection, transaction, drifted.Select(key => (key, observed.Items.GetValueOrDefault(key))), repaired, seal, time.GetUtcNow(), cancellationToken);
-        return repaired;
+        return await MirrorRepository.SaveAsync(connection, transaction, drifted.Select(key => (key, observed.Items.GetValueOrDefault(key))),
+            observed with { LastChange = drifted.Count > 0 ? time.GetUtcNow() : loaded.LastChange, MirrorSeq = loaded.MirrorSeq }, seal, time.GetUtcNow(), cancellationToken);
     }
 
     /// <summary>The whole store, listed until its ETag is the same before and after (ListKeys carries none), with its digest.</summary>
