@@ -67,9 +67,6 @@ public sealed class BatchProcessor(StoreApplier applier, RetryPolicy policy, Api
             if (applier.State.Fresh is { } fresh && !onListing)
             {
                 var unread = batch.Any(p => p.Keys is null) ? null : batch.SelectMany(p => p.Keys!).Where(k => !fresh.Contains(k)).ToHashSet(StringComparer.Ordinal);
-                // With a shared mirror, catch up even when every key is fresh: another instance may have completed the mirror at this ETag.
-                if (unread is { Count: 0 } && applier.SharesMirror)
-                    unread = batch.SelectMany(p => p.Keys!).ToHashSet(StringComparer.Ordinal);
                 if (unread is null || (unread.Count > 0 && !await applier.CatchUpAsync(unread, cancellationToken)))
                 {
                     Settle(await applier.SyncAsync(cancellationToken));

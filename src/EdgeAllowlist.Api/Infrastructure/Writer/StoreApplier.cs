@@ -45,8 +45,6 @@ public sealed class StoreApplier(
     /// <summary>The last state the writer saw; reads of rules are served from it (the store is the truth, this is its mirror).</summary>
     public StoreState State => state;
 
-    /// <summary>Whether other instances share the mirror (one PostgreSQL database).</summary>
-    public bool SharesMirror => mirror.IsShared;
 
     /// <summary>The journal entry for <paramref name="chunk"/>, planned against the current state.</summary>
     public WriteIntent IntentFor(PlannedWrite[] chunk) =>
@@ -206,16 +204,23 @@ public sealed class StoreApplier(
             }
         }, cancellationToken);
 
+    /// <summary>
+    /// What the writer knew, to build on: its own state while the mirror is at the same ETag, else the mirror
+    /// as loaded, with what its seal says. A partly checked state at a shared mirror's ETag may be behind the
+    /// mirror itself (another instance's full re-read completes it without moving its ETag), and what that
+    /// re-read audited must not be audited again here, so the mirror is loaded then too.
+    /// </summary>
+    Task<(StoreState Known, SealCheck Check)> KnownAsync(DbConnection connection, DbTransaction transaction, string? mirrorETag, CancellationToken cancellationToken) =>
+        mirrorETag == state.ETag && state.ETag is not null && (state.Fresh is null || !mirror.IsShared)
+            ? Task.FromResult((state, SealCheck.Valid))
+            : MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
+
     /// <summary>One pass of <see cref="SyncAsync"/> in its transaction; null when the mirror is in doubt and the store must be read first.</summary>
     async Task<(StoreState State, SyncResult Result)?> ReconcileAsync(DbConnection connection, DbTransaction transaction, StoreState? read, CancellationToken cancellationToken)
     {
         var recovered = new Dictionary<string, IReadOnlyList<AuditEntry>>();
         var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
-        // A partly checked state at the shared mirror's ETag may be behind the mirror itself: another instance's full
-        // re-read completes the mirror without moving its ETag, and what it audited must not be audited again here.
-        var (known, check) = mirrorETag == state.ETag && state.ETag is not null && (state.Fresh is null || !mirror.IsShared)
-            ? (state, SealCheck.Valid)
-            : await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
+        var (known, check) = await KnownAsync(connection, transaction, mirrorETag, cancellationToken);
         if (read is null && check == SealCheck.Partial)
             return null;
         if (check is not (SealCheck.Valid or SealCheck.Partial))
@@ -270,9 +275,9 @@ public sealed class StoreApplier(
             var loaded = await database.WriteLockedAsync(async (connection, transaction) =>
             {
                 var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
-                if (mirrorETag is null || mirrorETag == state.ETag)
+                if (mirrorETag is null)
                     return state;
-                var (known, check) = await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
+                var (known, check) = await KnownAsync(connection, transaction, mirrorETag, cancellationToken);
                 return check is SealCheck.Valid or SealCheck.Partial ? known : null;
             }, cancellationToken);
             if (loaded is null)
@@ -302,16 +307,9 @@ public sealed class StoreApplier(
                 var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
                 if (mirrorETag is null)
                     return null;
-                var known = state;
-                // A partly checked state may also be behind a mirror another instance completed at the same ETag (see ReconcileAsync):
-                // saving over it with this state's digest would break the mirror's seal.
-                if (mirrorETag != state.ETag || (state.Fresh is not null && mirror.IsShared))
-                {
-                    var (loaded, check) = await MirrorRepository.LoadAsync(connection, transaction, mirrorETag, seal, cancellationToken);
-                    if (check is not (SealCheck.Valid or SealCheck.Partial))
-                        return null;
-                    known = loaded;
-                }
+                var (known, check) = await KnownAsync(connection, transaction, mirrorETag, cancellationToken);
+                if (check is not (SealCheck.Valid or SealCheck.Partial))
+                    return null;
                 var (signed, forged) = await mirror.ReadJournalAsync(connection, transaction, cancellationToken);
                 return ((StoreState Known, List<WriteIntent> Planned)?)(known, [.. signed.Concat(forged).Where(i => i.ETagBefore == mirrorETag)]);
             }, cancellationToken);
