@@ -54,8 +54,8 @@ public static class ServiceRegistration
     /// <remarks>Its schema check runs first among the hosted services and never stops the start (<see cref="DatabaseStartup"/>).</remarks>
     public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration) =>
         services
-            .AddSingleton<IDatabase>(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString is { Length: > 0 } connectionString
-                ? new PostgresDatabase(connectionString)
+            .AddSingleton<IDatabase>(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value is { ConnectionString.Length: > 0 } options
+                ? new PostgresDatabase(options.ConnectionString, options.PoolCheckAfterQuiet)
                 : new SqliteDatabase(Path.Combine(configuration.DataDirectory(), "edge-allowlist.db")))
             .AddSingleton<Infrastructure.Readiness.ServiceReadiness>()
             .AddSingleton<DatabaseStartup>()

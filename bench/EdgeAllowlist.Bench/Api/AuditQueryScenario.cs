@@ -46,7 +46,7 @@ public sealed class AuditQueryScenario : IScenario
             SqliteConnection.ClearAllPools();
             await RunOverHttpAsync("SQLite", folder, null, queries);
             var connectionString = PostgresServer.CreateDatabase();
-            var postgres = new PostgresDatabase(connectionString);
+            var postgres = new PostgresDatabase(connectionString, new DatabaseOptions().PoolCheckAfterQuiet);
             await RunOnAsync("PostgreSQL", postgres, entries, queries, metrics, SeedPostgresAsync);
             await RunOverHttpAsync("PostgreSQL", Directory.CreateDirectory(Path.Combine(folder, "pg")).FullName, connectionString, queries);
             return 0;

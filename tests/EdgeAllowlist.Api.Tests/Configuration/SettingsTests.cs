@@ -27,6 +27,7 @@ public sealed class SettingsTests
     [InlineData("Writer:StorePollInterval", "00:00:00", "Writer:StorePollInterval must be positive")]
     [InlineData("Database:StartWait", "-00:00:01", "Database:StartWait must not be negative")]
     [InlineData("Database:MaxRetryBackoff", "00:00:00", "Database:MaxRetryBackoff must be positive")]
+    [InlineData("Database:PoolCheckAfterQuiet", "-00:00:01", "Database:PoolCheckAfterQuiet must not be negative")]
     [InlineData("Mirror:Key", "too-short", "Mirror:Key must be at least 32 characters")]
     [InlineData("Auth:MaxFailures", "0", "Auth:MaxFailures must be at least 1")]
     [InlineData("Auth:TokenWindow", "00:00:00", "Auth:TokenWindow must be positive")]

@@ -1,4 +1,5 @@
 using System.Net;
+using Npgsql;
 using EdgeAllowlist.Api.Tests.Fixtures;
 using EdgeAllowlist.Reliability;
 
@@ -32,6 +33,55 @@ public sealed class PostgresDatabaseTests : IDisposable
         write.StatusCode.ShouldBe(HttpStatusCode.Created, await write.Content.ReadAsStringAsync());
         var concurrent = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => admin.GetAsync("/v1/origins?limit=100")));
         concurrent.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_restart_faster_than_the_quiet_check_is_caught_by_the_watch_so_the_first_requests_after_it_succeed()
+    {
+        using var server = PostgresServer.PrivatePostgres.Start();
+        var settings = ApiSettings.Embedded(data, token);
+        settings["Database:ConnectionString"] = server.ConnectionString;
+        // Never checked for quiet: only the watch connection can keep the dead ones out.
+        settings["Database:PoolCheckAfterQuiet"] = "1.00:00:00";
+        await using var api = await ApiProcess.StartAsync(settings);
+        using var admin = api.Client(token);
+        var before = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://w{i}.pg-pool.example" })));
+        before.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Created);
+
+        server.Stop();
+        server.StartAgain();
+
+        var writes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://after-watch{i}.pg-pool.example" })));
+        foreach (var write in writes)
+            write.StatusCode.ShouldBe(HttpStatusCode.Created, await write.Content.ReadAsStringAsync());
+        var read = await admin.GetAsync("/v1/origins?limit=100");
+        read.StatusCode.ShouldBe(HttpStatusCode.OK, await read.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Sessions_lost_while_the_server_stays_up_are_replaced_by_the_check_on_a_quiet_pool()
+    {
+        using var server = PostgresServer.PrivatePostgres.Start();
+        var settings = ApiSettings.Embedded(data, token);
+        settings["Database:ConnectionString"] = server.ConnectionString;
+        // Every connection checked (a quiet pool of zero), so the check is what is under test, not the timing.
+        settings["Database:PoolCheckAfterQuiet"] = "00:00:00";
+        await using var api = await ApiProcess.StartAsync(settings);
+        using var admin = api.Client(token);
+        var before = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://q{i}.pg-pool.example" })));
+        before.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Created);
+
+        // Every pooled session ends as a lost network path would end it, but the watch's own stays, so it sees nothing.
+        await using (var dba = new NpgsqlConnection(server.ConnectionString))
+        {
+            await dba.OpenAsync();
+            await using var terminate = new NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> 'edge-allowlist pool watch'", dba);
+            ((long)(await terminate.ExecuteScalarAsync())!).ShouldBeGreaterThan(0);
+        }
+        var writes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://after-cut{i}.pg-pool.example" })));
+        foreach (var write in writes)
+            write.StatusCode.ShouldBe(HttpStatusCode.Created, await write.Content.ReadAsStringAsync());
     }
 
     public void Dispose() => Directory.Delete(data, recursive: true);

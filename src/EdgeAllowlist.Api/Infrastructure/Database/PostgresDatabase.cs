@@ -4,13 +4,28 @@ using Npgsql;
 namespace EdgeAllowlist.Api.Infrastructure.Database;
 
 /// <summary>PostgreSQL, for several instances that share one store and one audit trail.</summary>
-public sealed class PostgresDatabase(string connectionString) : LockingDatabase, IAsyncDisposable
+/// <param name="checkAfterQuiet">How long the pool may go without a confirmed round trip before a connection it hands out is checked first (<c>Database:PoolCheckAfterQuiet</c>).</param>
+public sealed class PostgresDatabase(string connectionString, TimeSpan checkAfterQuiet) : LockingDatabase, IAsyncDisposable
 {
     // Any fixed number works; it only has to be the same in every instance of this service.
     const long WriterLockId = 0x4544_4745_414C_4C57; // "EDGEALLW"
     const long StoreLockId = 0x4544_4745_4B56_5357; // "EDGEKVSW"
 
     readonly NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
+    readonly int maxPoolSize = new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize;
+
+    // Outside the pool, so a full pool never keeps the watch away and clearing the pool never ends it.
+    // Npgsql's keepalive query also ends a watch whose server vanished without closing the socket.
+    readonly NpgsqlDataSource watchSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+    {
+        Pooling = false,
+        KeepAlive = 15,
+        ApplicationName = "edge-allowlist pool watch",
+    }.ConnectionString);
+
+    readonly CancellationTokenSource disposing = new();
+    readonly Lock watchLock = new();
+    Task? watch;
 
     public override bool IsShared => true;
 
@@ -18,37 +33,86 @@ public sealed class PostgresDatabase(string connectionString) : LockingDatabase,
 
     public override string Provider => ProviderName;
 
-    /// <summary>How long the pool may go without a confirmed round trip before a connection it hands out is checked first.</summary>
-    public static readonly TimeSpan CheckAfterQuiet = TimeSpan.FromMilliseconds(500);
-
     long lastConfirmed = long.MinValue;
 
     /// <summary>
-    /// A pooled connection, confirmed alive when the pool has been quiet for <see cref="CheckAfterQuiet"/>:
-    /// Npgsql hands out idle connections unchecked, and after PostgreSQL restarts every one of them
-    /// is dead, so the first request after an outage would fail on each. A connection that fails the
-    /// check is replaced once by a fresh one, after the idle ones are dropped (they are as stale); if
-    /// the fresh one cannot be opened, that is the outage, answered 503. One <c>SELECT 1</c>
-    /// at most twice a second, so a busy pool pays next to nothing; a restart takes longer than the quiet it needs.
+    /// A pooled connection that is not one of those left from before a restart. Npgsql hands out idle
+    /// connections unchecked, and after PostgreSQL restarts every one of them is dead, so the first
+    /// request after an outage would fail on each. Two guards keep them out:
+    /// <list type="bullet">
+    /// <item>a watch connection that waits on the server: a shutdown ends it at once (the server
+    /// closes every session), and the pool is cleared before the server is back, however fast the restart;</item>
+    /// <item>for a server lost without closing its sessions (a network cut, a failover), a connection
+    /// handed out after the pool was quiet for <c>checkAfterQuiet</c> is checked with <c>SELECT 1</c>,
+    /// and on failure replaced after the idle ones are dropped (they are as stale); if a fresh one
+    /// cannot be opened, that is the outage, answered 503.</item>
+    /// </list>
     /// </summary>
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
+        if (watch is null)
+            lock (watchLock)
+                watch ??= Task.Run(() => WatchForShutdownAsync(disposing.Token), CancellationToken.None);
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var last = Volatile.Read(ref lastConfirmed);
-        if (last != long.MinValue && Stopwatch.GetElapsedTime(last) < CheckAfterQuiet)
+        if (last != long.MinValue && Stopwatch.GetElapsedTime(last) < checkAfterQuiet)
             return connection;
-        try
+        // Each failed check throws one dead connection away, so this ends once the pool is rid of them
+        // (a concurrent clear may leave some for this caller to meet) or a fresh open fails: the outage.
+        for (var attempt = 1; ; attempt++)
         {
-            await connection.ExecuteAsync("SELECT 1", null, cancellationToken);
+            try
+            {
+                await connection.ExecuteAsync("SELECT 1", null, cancellationToken);
+                Volatile.Write(ref lastConfirmed, Stopwatch.GetTimestamp());
+                return connection;
+            }
+            catch (DbException e) when (IsOutage(e) && attempt <= maxPoolSize)
+            {
+                await connection.DisposeAsync();
+                dataSource.Clear();
+                connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            }
         }
-        catch (DbException e) when (IsOutage(e))
+    }
+
+    /// <summary>
+    /// Waits on a connection of its own until the server ends it (a shutdown, a restart, a crash),
+    /// then drops every pooled connection, which ended with it, and waits again once the server is back.
+    /// </summary>
+    async Task WatchForShutdownAsync(CancellationToken stop)
+    {
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (!stop.IsCancellationRequested)
         {
-            await connection.DisposeAsync();
-            dataSource.Clear();
-            connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            try
+            {
+                await using var connection = await watchSource.OpenConnectionAsync(stop);
+                pause = TimeSpan.FromMilliseconds(100);
+                // Never notified: the wait returns only when the session ends.
+                await connection.ExecuteAsync("LISTEN edge_allowlist_pool_watch", null, stop);
+                while (true)
+                    await connection.WaitAsync(stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is DbException or IOException or TimeoutException)
+            {
+                dataSource.Clear();
+                Volatile.Write(ref lastConfirmed, long.MinValue);
+            }
+            try
+            {
+                await Task.Delay(pause, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
-        Volatile.Write(ref lastConfirmed, Stopwatch.GetTimestamp());
-        return connection;
     }
 
     protected override async Task<DbTransaction> BeginLockedAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -98,5 +162,18 @@ public sealed class PostgresDatabase(string connectionString) : LockingDatabase,
         exception.IsTransient || exception is PostgresException { SqlState: var state } && (state.StartsWith("08", StringComparison.Ordinal)
             || state.StartsWith("53", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal));
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        Task? watching;
+        lock (watchLock)
+        {
+            disposing.Cancel();
+            watching = watch;
+        }
+        if (watching is not null)
+            await watching;
+        disposing.Dispose();
+        await watchSource.DisposeAsync();
+        await dataSource.DisposeAsync();
+    }
 }
