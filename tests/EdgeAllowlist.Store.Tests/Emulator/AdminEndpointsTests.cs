@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using EdgeAllowlist.Emulator;
 
+using EdgeAllowlist.Testing.Emulator;
+
 namespace EdgeAllowlist.Store.Tests.Emulator;
 
 /// <summary>The unsigned /_emulator/* endpoints can fail every KVS call or create stores, so they are served only when a setting asks.</summary>

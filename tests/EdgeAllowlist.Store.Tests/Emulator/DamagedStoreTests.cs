@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeAllowlist.Store.Local;
 using EdgeAllowlist.Store.Tests.Local;
+using EdgeAllowlist.Testing.Emulator;
 
 namespace EdgeAllowlist.Store.Tests.Emulator;
 

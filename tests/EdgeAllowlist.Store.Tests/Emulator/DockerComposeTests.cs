@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using YamlDotNet.RepresentationModel;
 using static EdgeAllowlist.Testing.ComposeFile;
 
+using EdgeAllowlist.Testing.Emulator;
+
 namespace EdgeAllowlist.Store.Tests.Emulator;
 
 /// <summary>No Docker engine runs here, so the compose files are checked against what the emulator really reads.</summary>

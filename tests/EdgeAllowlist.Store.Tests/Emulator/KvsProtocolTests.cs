@@ -5,7 +5,8 @@ using System.Text.Json;
 using Amazon.Runtime;
 using EdgeAllowlist.Aws.Signing;
 using EdgeAllowlist.Emulator;
-using EdgeAllowlist.Store.Tests.Local;
+
+using EdgeAllowlist.Testing.Emulator;
 
 namespace EdgeAllowlist.Store.Tests.Emulator;
 

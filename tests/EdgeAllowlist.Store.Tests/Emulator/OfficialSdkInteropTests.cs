@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 
+using EdgeAllowlist.Testing.Emulator;
+
 namespace EdgeAllowlist.Store.Tests.Emulator;
 
 /// <summary>

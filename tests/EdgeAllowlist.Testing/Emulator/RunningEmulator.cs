@@ -2,11 +2,10 @@ using System.Net.Http.Json;
 using Amazon.Runtime;
 using EdgeAllowlist.Aws.KeyValueStore;
 using EdgeAllowlist.Emulator;
-using EdgeAllowlist.Store.Tests.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EdgeAllowlist.Store.Tests.Emulator;
+namespace EdgeAllowlist.Testing.Emulator;
 
 /// <summary>The real emulator on 127.0.0.1 with a random port and a fresh data folder; one per test.</summary>
 public sealed class RunningEmulator : IAsyncDisposable

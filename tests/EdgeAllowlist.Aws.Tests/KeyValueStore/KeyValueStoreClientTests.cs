@@ -1,8 +1,10 @@
 using System.Net;
+using EdgeAllowlist.Emulator;
+using EdgeAllowlist.Store;
 using EdgeAllowlist.Aws.KeyValueStore;
-using EdgeAllowlist.Store.Tests.Emulator;
+using EdgeAllowlist.Testing.Emulator;
 
-namespace EdgeAllowlist.Store.Tests.Aws;
+namespace EdgeAllowlist.Aws.Tests.KeyValueStore;
 
 public sealed class KeyValueStoreClientTests : IAsyncLifetime
 {

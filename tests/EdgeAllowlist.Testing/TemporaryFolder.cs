@@ -1,9 +1,9 @@
-namespace EdgeAllowlist.Store.Tests.Local;
+namespace EdgeAllowlist.Testing;
 
 /// <summary>A fresh folder under the system temp folder, deleted with everything in it on dispose.</summary>
-sealed class TemporaryFolder : IDisposable
+public sealed class TemporaryFolder : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("edge-allowlist-store-").FullName;
+    public string Path { get; } = Directory.CreateTempSubdirectory("edge-allowlist-test-").FullName;
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 

@@ -1,5 +1,5 @@
 
-namespace EdgeAllowlist.Store.Tests.Aws.Core;
+namespace EdgeAllowlist.Store.Tests;
 
 /// <summary>One ARN parser under every ARN rule of the project: the KVS client's, the local store's and the CLI's S3 import source.</summary>
 public sealed class ArnTests
