@@ -76,7 +76,7 @@ public sealed class PostgresDatabaseTests : IDisposable
         {
             await dba.OpenAsync();
             await using var terminate = new NpgsqlCommand(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> 'edge-allowlist pool watch'", dba);
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> 'edge_allowlist_pool_watch'", dba);
             ((long)(await terminate.ExecuteScalarAsync())!).ShouldBeGreaterThan(0);
         }
         var writes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://after-cut{i}.pg-pool.example" })));

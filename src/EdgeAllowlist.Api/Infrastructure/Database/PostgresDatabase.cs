@@ -20,7 +20,7 @@ public sealed class PostgresDatabase(string connectionString, TimeSpan checkAfte
     {
         Pooling = false,
         KeepAlive = 15,
-        ApplicationName = "edge-allowlist pool watch",
+        ApplicationName = "edge_allowlist_pool_watch",
     }.ConnectionString);
 
     readonly CancellationTokenSource disposing = new();
