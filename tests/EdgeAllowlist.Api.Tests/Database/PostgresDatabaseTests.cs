@@ -5,7 +5,7 @@ using EdgeAllowlist.Reliability;
 
 namespace EdgeAllowlist.Api.Tests.Database;
 
-/// <summary>The pool across a PostgreSQL restart, through the API as a real process.</summary>
+/// <summary>The pool across a PostgreSQL restart and lost sessions, through the API as a real process.</summary>
 public sealed class PostgresDatabaseTests : IDisposable
 {
     readonly string data = Directory.CreateTempSubdirectory("ea-pg-pool-").FullName;
@@ -15,13 +15,8 @@ public sealed class PostgresDatabaseTests : IDisposable
     public async Task After_PostgreSQL_restarts_the_first_read_and_the_first_write_succeed_although_the_pool_holds_connections_from_before()
     {
         using var server = PostgresServer.PrivatePostgres.Start();
-        var settings = ApiSettings.Embedded(data, token);
-        settings["Database:ConnectionString"] = server.ConnectionString;
-        await using var api = await ApiProcess.StartAsync(settings);
+        await using var api = await StartWithFullPoolAsync(server);
         using var admin = api.Client(token);
-        // Several at once, so the pool keeps several connections, all dead once the server restarts.
-        var before = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://b{i}.pg-pool.example" })));
-        before.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Created);
 
         server.Stop();
         server.StartAgain();
@@ -39,21 +34,14 @@ public sealed class PostgresDatabaseTests : IDisposable
     public async Task A_restart_faster_than_the_quiet_check_is_caught_by_the_watch_so_the_first_requests_after_it_succeed()
     {
         using var server = PostgresServer.PrivatePostgres.Start();
-        var settings = ApiSettings.Embedded(data, token);
-        settings["Database:ConnectionString"] = server.ConnectionString;
         // Never checked for quiet: only the watch connection can keep the dead ones out.
-        settings["Database:PoolCheckAfterQuiet"] = "1.00:00:00";
-        await using var api = await ApiProcess.StartAsync(settings);
+        await using var api = await StartWithFullPoolAsync(server, poolCheckAfterQuiet: "1.00:00:00");
         using var admin = api.Client(token);
-        var before = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://w{i}.pg-pool.example" })));
-        before.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Created);
 
         server.Stop();
         server.StartAgain();
 
-        var writes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://after-watch{i}.pg-pool.example" })));
-        foreach (var write in writes)
-            write.StatusCode.ShouldBe(HttpStatusCode.Created, await write.Content.ReadAsStringAsync());
+        await EightConcurrentWritesSucceedAsync(admin, "after-watch");
         var read = await admin.GetAsync("/v1/origins?limit=100");
         read.StatusCode.ShouldBe(HttpStatusCode.OK, await read.Content.ReadAsStringAsync());
     }
@@ -62,14 +50,9 @@ public sealed class PostgresDatabaseTests : IDisposable
     public async Task Sessions_lost_while_the_server_stays_up_are_replaced_by_the_check_on_a_quiet_pool()
     {
         using var server = PostgresServer.PrivatePostgres.Start();
-        var settings = ApiSettings.Embedded(data, token);
-        settings["Database:ConnectionString"] = server.ConnectionString;
         // Every connection checked (a quiet pool of zero), so the check is what is under test, not the timing.
-        settings["Database:PoolCheckAfterQuiet"] = "00:00:00";
-        await using var api = await ApiProcess.StartAsync(settings);
+        await using var api = await StartWithFullPoolAsync(server, poolCheckAfterQuiet: "00:00:00");
         using var admin = api.Client(token);
-        var before = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://q{i}.pg-pool.example" })));
-        before.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Created);
 
         // Every pooled session ends as a lost network path would end it, but the watch's own stays, so it sees nothing.
         await using (var dba = new NpgsqlConnection(server.ConnectionString))
@@ -79,7 +62,34 @@ public sealed class PostgresDatabaseTests : IDisposable
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> 'edge_allowlist_pool_watch'", dba);
             ((long)(await terminate.ExecuteScalarAsync())!).ShouldBeGreaterThan(0);
         }
-        var writes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://after-cut{i}.pg-pool.example" })));
+
+        await EightConcurrentWritesSucceedAsync(admin, "after-cut");
+    }
+
+    /// <summary>The API on <paramref name="server"/>, after eight writes at once, so the pool keeps several connections (all dead once the server restarts).</summary>
+    async Task<ApiProcess> StartWithFullPoolAsync(PostgresServer.PrivatePostgres server, string? poolCheckAfterQuiet = null)
+    {
+        var settings = ApiSettings.Embedded(data, token);
+        settings["Database:ConnectionString"] = server.ConnectionString;
+        if (poolCheckAfterQuiet is not null)
+            settings["Database:PoolCheckAfterQuiet"] = poolCheckAfterQuiet;
+        var api = await ApiProcess.StartAsync(settings);
+        try
+        {
+            using var admin = api.Client(token);
+            await EightConcurrentWritesSucceedAsync(admin, "before");
+            return api;
+        }
+        catch
+        {
+            await api.DisposeAsync();
+            throw;
+        }
+    }
+
+    static async Task EightConcurrentWritesSucceedAsync(HttpClient admin, string label)
+    {
+        var writes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => admin.PostJsonAsync("/v1/origins", new { origin = $"https://{label}{i}.pg-pool.example" })));
         foreach (var write in writes)
             write.StatusCode.ShouldBe(HttpStatusCode.Created, await write.Content.ReadAsStringAsync());
     }
