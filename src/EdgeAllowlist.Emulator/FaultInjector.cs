@@ -50,6 +50,12 @@ public sealed class FaultInjector
         }
     }
 
+    /// <summary>Whether the listing whose last page is being answered is followed by an edit of the store (<see cref="FaultSettings.EditAfterListingRate"/>).</summary>
+    public bool EditAfterListing()
+    {
+        lock (gate) return Draw(settings.EditAfterListingRate);
+    }
+
     // Rates of 0 draw nothing, so setting one fault does not shift the sequence of the others.
     bool Draw(double rate) => rate > 0 && random.NextDouble() < rate;
 }

@@ -27,6 +27,13 @@ public sealed record FaultSettings
     /// <summary>Share of writes that are applied and then answered by dropping the connection.</summary>
     public double DropConnectionAfterApplyRate { get; init; }
 
+    /// <summary>
+    /// Share of ListKeys calls returning a listing's last page after which the emulator itself edits the store
+    /// (puts <c>emulator-edit-&lt;version&gt;</c>, the store version that edit makes) before the page is answered:
+    /// someone editing the store faster than a whole listing takes, so every listing is stale once read.
+    /// </summary>
+    public double EditAfterListingRate { get; init; }
+
     /// <summary>The first problem with these settings, or null when they are usable.</summary>
     public string? Problem()
     {
@@ -34,6 +41,7 @@ public sealed record FaultSettings
                  {
                      (nameof(ErrorRate), ErrorRate), (nameof(ConflictRate), ConflictRate),
                      (nameof(FailAfterApplyRate), FailAfterApplyRate), (nameof(DropConnectionAfterApplyRate), DropConnectionAfterApplyRate),
+                     (nameof(EditAfterListingRate), EditAfterListingRate),
                  })
         {
             if (rate is < 0 or > 1 || double.IsNaN(rate)) return $"{name} must be between 0 and 1.";

@@ -113,7 +113,7 @@ public sealed class KvsProtocol(StoreRegistry stores, SigV4aVerifier verifier, F
         await WriteJsonAsync(context, body, KvsWireJson.Default.DescribeKeyValueStoreBody);
     }
 
-    static async Task ListAsync(HttpContext context, LocalKeyValueStore store)
+    async Task ListAsync(HttpContext context, LocalKeyValueStore store)
     {
         var query = context.Request.Query;
         int? maxResults = null;
@@ -124,7 +124,32 @@ public sealed class KvsProtocol(StoreRegistry stores, SigV4aVerifier verifier, F
 
         var nextToken = query.TryGetValue("NextToken", out var token) ? token.ToString() : null;
         var page = await store.ListAsync(nextToken, maxResults);
+        // Before the page is answered, so the client's next call already finds the store moved past its listing.
+        if (page.NextToken is null && faults.EditAfterListing()) await EditAsync(store, context.RequestAborted);
         await WriteJsonAsync(context, new(page.NextToken, page.Items.Select(i => new ListKeysItem(i.Key, i.Value)).ToList()), KvsWireJson.Default.ListKeysBody);
+    }
+
+    /// <summary>
+    /// An edit by "someone else" (<see cref="FaultSettings.EditAfterListingRate"/>), through the store like any
+    /// write: a put of a key named after the version it makes, so each edit is a new key. Another writer
+    /// winning in between only means the edit is planned again on the ETag that writer made.
+    /// </summary>
+    async Task EditAsync(LocalKeyValueStore store, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var before = await store.DescribeAsync(cancellationToken);
+            var key = $"emulator-edit-{(before.Version ?? 0) + 1}";
+            try
+            {
+                await store.UpdateKeysAsync(before.ETag, [new(key, $"put by the emulator after a listing (fault {nameof(FaultSettings.EditAfterListingRate)})")], [], cancellationToken);
+                logger.LogInformation("Injected fault: edited the store after a listing ({Key})", key);
+                return;
+            }
+            catch (KvsException e) when (e.Kind == KvsErrorKind.Conflict)
+            {
+            }
+        }
     }
 
     async Task WriteAsync(HttpContext context, LocalKeyValueStore store, IReadOnlyCollection<KeyValueItem> puts, IReadOnlyCollection<string> deletes)

@@ -1,11 +1,15 @@
+extern alias emulator;
 using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using EdgeAllowlist.Api.Infrastructure.Audit;
 using EdgeAllowlist.Api.Tests.Fixtures;
+using EdgeAllowlist.Api.Tests.Secrets;
 using EdgeAllowlist.Reliability;
+using EdgeAllowlist.Store;
 using EdgeAllowlist.Testing;
+using emulator::EdgeAllowlist.Emulator;
 using Npgsql;
 
 namespace EdgeAllowlist.Api.Tests.Reliability;
@@ -13,8 +17,9 @@ namespace EdgeAllowlist.Api.Tests.Reliability;
 /// <summary>
 /// The store is the truth, through real processes: a mirror row edited in PostgreSQL is never served
 /// by either instance, a rolled-back store (a wal.log cut at a record boundary, a deleted or emptied
-/// one) is refused rather than served or audited as someone else's change, and reads follow an edit
-/// made directly in the store without any write through the service.
+/// one) is refused rather than served or audited as someone else's change, reads follow an edit
+/// made directly in the store without any write through the service, and writes after an external
+/// edit stay cheap and are not starved by an editor faster than a listing.
 /// </summary>
 public sealed class StoreTruthTests : IDisposable
 {
@@ -282,6 +287,56 @@ public sealed class StoreTruthTests : IDisposable
         // The full re-read owed since then finds the direct edit, audited once as external.
         (await two.GetJsonAsync("/v1/status"))["drift"]!.GetValue<string>().ShouldBe("external-change-recorded");
         (await AuditAsync(one, AuditActions.ExternalChange)).Select(e => e!["target"]!.GetValue<string>()).ShouldBe([Phantom]);
+    }
+
+    [Fact]
+    public async Task Changes_that_may_read_any_key_are_acknowledged_although_every_listing_is_followed_by_an_edit_and_each_edit_is_audited_once()
+    {
+        await using var emulator = await EmulatedStore.StartAsync();
+        // No background re-read: every listing is one a request below makes, or the status call at the end.
+        var settings = new Dictionary<string, string>(ApiSettings.For(emulator.Address, NewFolder(), token)) { ["Writer:StorePollInterval"] = "01:00:00" };
+        await using var api = await ApiProcess.StartAsync(settings);
+        using var admin = api.Client(token);
+        using var store = ApiSettings.StoreClient(emulator.Address);
+        await admin.CreatePartnerAsync("racing");
+        var old = await admin.CreateSecretAsync("racing");
+
+        // Someone edits the store, so the next write meets a conflict and lists the store; from now on the
+        // emulator edits the store after every listing, before its last page is answered.
+        await store.UpdateKeysAsync((await store.DescribeAsync()).ETag, [new("o:" + Phantom, "{}")], []);
+        emulator.SetFaults(new FaultSettings { Seed = 21, EditAfterListingRate = 1 });
+        var items = (await store.DescribeAsync()).ItemCount;
+
+        var rotation = await admin.PostJsonAsync("/v1/partners/racing/secrets/rotate", new { graceSeconds = 3600, distributionDomain = PartnerCalls.Domain });
+        var rotated = await rotation.JsonAsync();
+        rotation.StatusCode.ShouldBe(HttpStatusCode.Created, rotated.ToJsonString());
+        (await store.GetAsync("x:" + PartnerCalls.Sha256(rotated["secret"]!.GetValue<string>()))).ShouldNotBeNull();
+        (await store.GetAsync("x:" + PartnerCalls.Sha256(old["secret"]!.GetValue<string>())))!.Value.ShouldContain($"\"exp\":{rotated["rotatedOut"]![0]!["expiresAt"]!.GetValue<DateTimeOffset>().ToUnixTimeSeconds()}");
+        // Each listing put one key of the emulator's (a Describe, not a listing, counts them).
+        var afterRotation = (await store.DescribeAsync()).ItemCount;
+        afterRotation.ShouldBeGreaterThan(items + 1, "The rotation should have listed the store.");
+
+        var rule = await admin.PostJsonAsync("/v1/user-agents", new { list = "deny", kind = "prefix", pattern = "curl/" });
+        rule.StatusCode.ShouldBe(HttpStatusCode.Created, await rule.Content.ReadAsStringAsync());
+        (await store.GetAsync("ua:0"))!.Value.ShouldContain("\"curl/*\"");
+        var afterRule = (await store.DescribeAsync()).ItemCount;
+        afterRule.ShouldBeGreaterThan(afterRotation + 1, "The User-Agent rule change should have listed the store (the state was partly checked).");
+
+        // A keyed change reads only its key: no listing, so no edit.
+        (await admin.PostJsonAsync("/v1/origins", new { origin = Real })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await store.GetAsync("o:" + Real)).ShouldNotBeNull();
+        (await store.DescribeAsync()).ItemCount.ShouldBe(afterRule + 1);
+
+        // The re-read owed since the catch-ups finds the edits no write read; with the fault off, it adds none.
+        emulator.SetFaults(new FaultSettings());
+        (await admin.GetJsonAsync("/v1/status"))["drift"]!.GetValue<string>().ShouldBe("external-change-recorded");
+        var edits = (await store.ReadAllAsync()).Select(i => i.Key).Where(k => k.StartsWith("emulator-edit-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        // The new secret and the first User-Agent shard are the two keys the service added; every other new key is an edit.
+        edits.Count.ShouldBe((int)(afterRule - items - 2));
+        var external = (await AuditAsync(admin, AuditActions.ExternalChange)).Select(e => e!["target"]!.GetValue<string>()).ToList();
+        external.Where(t => t.StartsWith("emulator-edit-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ShouldBe(edits);
+        external.Count(t => t == Phantom).ShouldBe(1);
+        (await AuditAsync(admin, AuditActions.MirrorDrift)).ShouldBeEmpty();
     }
 
     /// <summary>The API's count of whole-store listings, from its Prometheus endpoint.</summary>

@@ -173,9 +173,12 @@ public sealed class KvsProtocolTests : IAsyncLifetime
 
         using var tooHigh = await emulator.Admin.PutAsJsonAsync("/_emulator/faults", new FaultSettings { ConflictRate = 1.5 });
         using var notAnError = await emulator.Admin.PutAsJsonAsync("/_emulator/faults", new FaultSettings { ErrorStatusCodes = [200] });
+        using var negativeEdits = await emulator.Admin.PutAsJsonAsync("/_emulator/faults", new FaultSettings { EditAfterListingRate = -0.1 });
 
         tooHigh.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await tooHigh.Content.ReadAsStringAsync()).ShouldContain("ConflictRate must be between 0 and 1.");
+        negativeEdits.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await negativeEdits.Content.ReadAsStringAsync()).ShouldContain("EditAfterListingRate must be between 0 and 1.");
         notAnError.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await emulator.Admin.GetFromJsonAsync<FaultSettings>("/_emulator/faults"))!.ErrorRate.ShouldBe(0.5);
     }
@@ -208,6 +211,60 @@ public sealed class KvsProtocolTests : IAsyncLifetime
         second.ShouldBe(first);
         first.ShouldContain(200);
         first.ShouldContain(s => s != 200);
+    }
+
+    [Fact]
+    public async Task An_edit_after_a_listing_lands_in_the_store_after_its_last_page_was_read_and_before_it_is_answered()
+    {
+        using var client = emulator.Client();
+        await client.UpdateKeysAsync(await EtagAsync(), [new("a", "1"), new("b", "2"), new("c", "3")], []);
+        await emulator.SetFaultsAsync(new FaultSettings { Seed = 7, EditAfterListingRate = 1 });
+        var listedAt = await EtagAsync();
+
+        var first = await client.ListAsync(null, 2);
+        (await EtagAsync()).ShouldBe(listedAt, "Only a listing's last page is followed by an edit.");
+        var last = await client.ListAsync(first.NextToken, 2);
+
+        last.NextToken.ShouldBeNull();
+        last.Items.Select(i => i.Key).ShouldBe(["c"]);
+        var moved = await client.DescribeAsync();
+        moved.ETag.ShouldNotBe(listedAt);
+        moved.ItemCount.ShouldBe(4);
+        var edit = $"emulator-edit-{(await emulator.Registry.Find(RunningEmulator.Arn)!.DescribeAsync()).Version}";
+        (await client.GetAsync(edit)).ShouldNotBeNull();
+        // A write planned on the listing meets the edit like any other writer's change.
+        (await Should.ThrowAsync<KvsException>(() => client.UpdateKeysAsync(listedAt, [new("d", "4")], []))).Kind.ShouldBe(KvsErrorKind.Conflict);
+
+        // The next whole listing holds the edit, and is followed by one more.
+        (await client.ReadAllAsync()).Select(i => i.Key).ShouldBe(["a", "b", "c", edit]);
+        (await client.DescribeAsync()).ItemCount.ShouldBe(5);
+        await emulator.SetFaultsAsync(new FaultSettings());
+        await client.ReadAllAsync();
+        (await client.DescribeAsync()).ItemCount.ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task The_same_seed_gives_the_same_edits_after_the_same_listings()
+    {
+        async Task<List<long>> ItemCountsAsync()
+        {
+            await using var run = await RunningEmulator.StartAsync(configure: o => o.Faults = new() { Seed = 42, EditAfterListingRate = 0.5 });
+            using var client = run.Client();
+            var counts = new List<long>();
+            for (var i = 0; i < 20; i++)
+            {
+                await client.ReadAllAsync();
+                counts.Add((await client.DescribeAsync()).ItemCount);
+            }
+
+            return counts;
+        }
+
+        var first = await ItemCountsAsync();
+        var second = await ItemCountsAsync();
+
+        second.ShouldBe(first);
+        first[^1].ShouldBeInRange(1, 19, "Some listings, not all, should have been followed by an edit.");
     }
 
     [Fact]
