@@ -105,7 +105,7 @@ public sealed partial class ExternalEditWriteScenario : IScenario
         }
         times.Sort();
         var median = times[times.Count / 2];
-        Console.WriteLine($"{label,-34} median {median,7:F1} ms   p90 {times[(int)(times.Count * 0.9)],7:F1} ms   max {times[^1],8:F1} ms");
+        Console.WriteLine($"{label,-34} median {median,7:F1} ms   p90 {times[(int)(times.Count * 0.9)],7:F1} ms   p99 {times[(int)(times.Count * 0.99)],8:F1} ms   max {times[^1],8:F1} ms");
         return median;
     }
 
