@@ -100,7 +100,9 @@ public sealed partial class ExternalEditWriteScenario : IScenario
         for (var i = 0; i < adds; i++)
         {
             var watch = Stopwatch.StartNew();
-            (await http.PostAsJsonAsync("/v1/origins", new { origin = $"https://a{i:D4}.{phase}.bench.example" })).EnsureSuccessStatusCode();
+            var response = await http.PostAsJsonAsync("/v1/origins", new { origin = $"https://a{i:D4}.{phase}.bench.example" });
+            if (!response.IsSuccessStatusCode)
+                throw new InvalidOperationException($"Add {i} ({label}) answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
             times.Add(watch.Elapsed.TotalMilliseconds);
         }
         times.Sort();
