@@ -100,12 +100,14 @@ public sealed partial class ExternalEditWriteScenario : IScenario
         for (var i = 0; i < adds; i++)
         {
             var watch = Stopwatch.StartNew();
-            (await http.PostAsJsonAsync("/v1/origins", new { origin = $"https://a{i:D4}.{phase}.bench.example" })).EnsureSuccessStatusCode();
+            var response = await http.PostAsJsonAsync("/v1/origins", new { origin = $"https://a{i:D4}.{phase}.bench.example" });
+            if (!response.IsSuccessStatusCode)
+                throw new InvalidOperationException($"Add {i} ({label}) answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
             times.Add(watch.Elapsed.TotalMilliseconds);
         }
         times.Sort();
         var median = times[times.Count / 2];
-        Console.WriteLine($"{label,-34} median {median,7:F1} ms   p90 {times[(int)(times.Count * 0.9)],7:F1} ms   max {times[^1],8:F1} ms");
+        Console.WriteLine($"{label,-34} median {median,7:F1} ms   p90 {times[(int)(times.Count * 0.9)],7:F1} ms   p99 {times[(int)(times.Count * 0.99)],8:F1} ms   max {times[^1],8:F1} ms");
         return median;
     }
 

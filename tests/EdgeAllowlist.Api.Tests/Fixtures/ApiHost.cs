@@ -22,8 +22,10 @@ public class ApiHost : IAsyncLifetime
     {
     }
 
-    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null, string? adminToken = null, string? dataDirectory = null) =>
-        server = new(databaseConnectionString, extraSettings, adminToken, dataDirectory);
+    /// <param name="configureServices">Runs after the service's own registrations, for a test that wraps one of them (the store, say).</param>
+    protected ApiHost(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings = null, string? adminToken = null, string? dataDirectory = null,
+        Action<IServiceCollection>? configureServices = null) =>
+        server = new(databaseConnectionString, extraSettings, adminToken, dataDirectory, configureServices);
 
     /// <summary>A view on a server someone else owns (<see cref="SharedApiHost"/>).</summary>
     private protected ApiHost(Server server) => this.server = server;
@@ -69,7 +71,8 @@ public class ApiHost : IAsyncLifetime
         readonly Dictionary<string, string?> settings;
         readonly bool ownsDataDirectory;
 
-        public Server(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings, string? adminToken, string? dataDirectory)
+        public Server(string? databaseConnectionString, IReadOnlyDictionary<string, string?>? extraSettings, string? adminToken, string? dataDirectory,
+            Action<IServiceCollection>? configureServices = null)
         {
             AdminToken = adminToken ?? ApiTokenStore.NewToken();
             ownsDataDirectory = dataDirectory is null;
@@ -89,7 +92,11 @@ public class ApiHost : IAsyncLifetime
             {
                 foreach (var (key, value) in settings)
                     builder.UseSetting(key, value);
-                builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs).AddSingleton<TimeProvider>(Clock));
+                builder.ConfigureServices(services =>
+                {
+                    services.AddSingleton<ILoggerProvider>(Logs).AddSingleton<TimeProvider>(Clock);
+                    configureServices?.Invoke(services);
+                });
             });
             Factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         }

@@ -24,6 +24,12 @@ public sealed class PendingChange(Actor actor, MutationPlan plan, bool syncFirst
 
     public bool FollowsMirror { get; private init; }
 
+    /// <summary>The second half of a background re-read: reconcile a listing taken outside the queue (<see cref="StoreApplier.ReconcileListingAsync"/>).</summary>
+    public static PendingChange Reconcile(StoreListing listing) => new(new(StoreApplier.ExternalActor, null, null), _ => [], syncFirst: false) { Listing = listing };
+
+    /// <summary>Set for a background re-read's reconcile, which the writer runs on its own, not as part of a batch.</summary>
+    public StoreListing? Listing { get; private init; }
+
     public bool SyncFirst { get; } = syncFirst;
 
     public bool DriftFound { get; set; }

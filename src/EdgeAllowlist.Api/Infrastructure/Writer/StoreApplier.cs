@@ -35,6 +35,7 @@ public sealed class StoreApplier(
     volatile StoreState state = StoreState.Empty;
     volatile StoreRolledBackException? rollback;
     volatile MirrorTamper? tamper;
+    volatile ListingWatch? watch;
 
     /// <summary>Set while the store is older than what the database acknowledged (found by the last re-read); cleared by one that finds it is not.</summary>
     public StoreRolledBackException? Rollback => rollback;
@@ -134,6 +135,7 @@ public sealed class StoreApplier(
             return (appended, saved);
         }, cancellationToken);
         state = saved;
+        watch?.Moved(etagBefore, result.ETag, ours: external.Count == 0, chunk.Select(w => w.Write.Key).Concat(external.Select(c => c.Key)));
         return appended;
     }
 
@@ -194,6 +196,8 @@ public sealed class StoreApplier(
                         continue;
                     state = done.State;
                     rollback = null;
+                    if (done.State.Fresh is null)
+                        watch?.Supersede();
                     return done.Result;
                 }
             }
@@ -282,7 +286,9 @@ public sealed class StoreApplier(
             }, cancellationToken);
             if (loaded is null)
                 return false;
+            var before = state.ETag;
             state = loaded;
+            watch?.Moved(before, loaded.ETag, ours: false, []);
             return true;
         }, cancellationToken);
 
@@ -300,69 +306,74 @@ public sealed class StoreApplier(
     /// looks like a rollback.
     /// </summary>
     public Task<bool> CatchUpAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
-        database.StoreLockedAsync(async () =>
+        database.StoreLockedAsync(() => CatchUpLockedAsync(keys, cancellationToken), cancellationToken);
+
+    /// <summary><see cref="CatchUpAsync"/> with the store lock already held.</summary>
+    async Task<bool> CatchUpLockedAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        var start = await database.WriteLockedAsync(async (connection, transaction) =>
         {
-            var start = await database.WriteLockedAsync(async (connection, transaction) =>
-            {
-                var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
-                if (mirrorETag is null)
-                    return null;
-                var (known, check) = await KnownAsync(connection, transaction, mirrorETag, cancellationToken);
-                if (check is not (SealCheck.Valid or SealCheck.Partial))
-                    return null;
-                var (signed, forged) = await mirror.ReadJournalAsync(connection, transaction, cancellationToken);
-                return ((StoreState Known, List<WriteIntent> Planned)?)(known, [.. signed.Concat(forged).Where(i => i.ETagBefore == mirrorETag)]);
-            }, cancellationToken);
-            if (start is not var (known, planned))
-                return false;
-            var description = await store.DescribeAsync(cancellationToken);
-            var moved = description.ETag != known.ETag;
-            var read = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var key in moved ? keys.Concat(planned.SelectMany(i => i.Writes.Select(w => w.Key))) : keys)
-            {
-                if (!read.ContainsKey(key))
-                    read[key] = (await store.GetAsync(key, cancellationToken))?.Value;
-            }
-            // A write of ours whose answer was lost (the database went away after the store took it) may be
-            // what moved the store: only the full re-read can audit it for its requester. An intent whose
-            // keys do not all hold its values is not in the store (another instance's, still waiting for the store lock).
-            if (moved && planned.Any(i => i.Writes.Count > 0 && i.Writes.All(w => read[w.Key] == w.Value && known.Items.GetValueOrDefault(w.Key) != w.Value)))
-                return false;
-            var found = keys.Where(k => read[k] != known.Items.GetValueOrDefault(k)).Select(k => new KeyChange(k, known.Items.GetValueOrDefault(k), read[k])).ToList();
-            var after = await database.WriteLockedAsync(async (connection, transaction) =>
-            {
-                if (await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken) != known.ETag)
-                    return null;
-                if (moved)
-                {
-                    var (acknowledged, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [description.ETag], cancellationToken);
-                    if (description.Version < acknowledged || seen.ContainsKey(description.ETag))
-                        return null;
-                }
-                var items = known.Items;
-                var digest = known.Digest;
-                foreach (var change in found)
-                {
-                    digest = seal.Update(digest, change.Key, change.Before, change.After);
-                    items = change.After is { } value ? items.SetItem(change.Key, value) : items.Remove(change.Key);
-                }
-                var caughtUp = new StoreState(items, description.TotalSizeInBytes, description.ETag, found.Count > 0 ? time.GetUtcNow() : known.LastChange)
-                {
-                    Digest = digest,
-                    Version = description.Version,
-                    Fresh = moved ? keys.ToImmutableHashSet(StringComparer.Ordinal) : known.Fresh?.Union(keys),
-                    MirrorSeq = known.MirrorSeq,
-                };
-                await AuditExternalAsync(connection, transaction, found, known.ETag, description.ETag, cancellationToken);
-                return await MirrorRepository.SaveAsync(connection, transaction, found.Select(c => (c.Key, c.After)), caughtUp, seal, time.GetUtcNow(), cancellationToken);
-            }, cancellationToken);
-            if (after is null)
-                return false;
-            if (found.Count > 0)
-                logger.LogWarning("The store was changed outside this service: {Count} of the keys a write touches differ; recorded as external changes", found.Count);
-            state = after;
-            return true;
+            var mirrorETag = await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken);
+            if (mirrorETag is null)
+                return null;
+            var (known, check) = await KnownAsync(connection, transaction, mirrorETag, cancellationToken);
+            if (check is not (SealCheck.Valid or SealCheck.Partial))
+                return null;
+            var (signed, forged) = await mirror.ReadJournalAsync(connection, transaction, cancellationToken);
+            return ((StoreState Known, List<WriteIntent> Planned)?)(known, [.. signed.Concat(forged).Where(i => i.ETagBefore == mirrorETag)]);
         }, cancellationToken);
+        if (start is not var (known, planned))
+            return false;
+        var description = await store.DescribeAsync(cancellationToken);
+        var moved = description.ETag != known.ETag;
+        var read = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var key in moved ? keys.Concat(planned.SelectMany(i => i.Writes.Select(w => w.Key))) : keys)
+        {
+            if (!read.ContainsKey(key))
+                read[key] = (await store.GetAsync(key, cancellationToken))?.Value;
+        }
+        // A write of ours whose answer was lost (the database went away after the store took it) may be
+        // what moved the store: only the full re-read can audit it for its requester. An intent whose
+        // keys do not all hold its values is not in the store (another instance's, still waiting for the store lock).
+        if (moved && planned.Any(i => i.Writes.Count > 0 && i.Writes.All(w => read[w.Key] == w.Value && known.Items.GetValueOrDefault(w.Key) != w.Value)))
+            return false;
+        var found = keys.Where(k => read[k] != known.Items.GetValueOrDefault(k)).Select(k => new KeyChange(k, known.Items.GetValueOrDefault(k), read[k])).ToList();
+        var after = await database.WriteLockedAsync(async (connection, transaction) =>
+        {
+            if (await MirrorRepository.ReadETagAsync(connection, transaction, cancellationToken) != known.ETag)
+                return null;
+            if (moved)
+            {
+                var (acknowledged, seen) = await MirrorRepository.ReadAcknowledgedAsync(connection, transaction, [description.ETag], cancellationToken);
+                if (description.Version < acknowledged || seen.ContainsKey(description.ETag))
+                    return null;
+            }
+            var items = known.Items;
+            var digest = known.Digest;
+            foreach (var change in found)
+            {
+                digest = seal.Update(digest, change.Key, change.Before, change.After);
+                items = change.After is { } value ? items.SetItem(change.Key, value) : items.Remove(change.Key);
+            }
+            var caughtUp = new StoreState(items, description.TotalSizeInBytes, description.ETag, found.Count > 0 ? time.GetUtcNow() : known.LastChange)
+            {
+                Digest = digest,
+                Version = description.Version,
+                Fresh = moved ? keys.ToImmutableHashSet(StringComparer.Ordinal) : known.Fresh?.Union(keys),
+                MirrorSeq = known.MirrorSeq,
+            };
+            await AuditExternalAsync(connection, transaction, found, known.ETag, description.ETag, cancellationToken);
+            return await MirrorRepository.SaveAsync(connection, transaction, found.Select(c => (c.Key, c.After)), caughtUp, seal, time.GetUtcNow(), cancellationToken);
+        }, cancellationToken);
+        if (after is null)
+            return false;
+        if (found.Count > 0)
+            logger.LogWarning("The store was changed outside this service: {Count} keys read by key differ; recorded as external changes", found.Count);
+        var before = state.ETag;
+        state = after;
+        watch?.Moved(before, after.ETag!, ours: false, keys);
+        return true;
+    }
 
     /// <summary>
     /// A mirror whose seal does not hold is not the state this service saved: its rows that differ from
@@ -390,6 +401,89 @@ public sealed class StoreApplier(
             observed with { LastChange = drifted.Count > 0 ? time.GetUtcNow() : loaded.LastChange, MirrorSeq = loaded.MirrorSeq }, seal, time.GetUtcNow(), cancellationToken);
     }
 
+    /// <summary>
+    /// How many keys one background round reads by key when the store moved under its listing; the rest
+    /// wait for the next round, so the store lock (and every write behind it) is held for a bounded time
+    /// after a large edit from outside.
+    /// </summary>
+    public const int MaxKeysCaughtUpPerRound = 200;
+
+    /// <summary>
+    /// The first half of a background re-read: one listing of the whole store, taken without the store
+    /// lock and outside the writer's queue, so writes go on meanwhile; what they change is noted for
+    /// <see cref="ReconcileListingAsync"/>.
+    /// </summary>
+    public async Task<StoreListing> ListAsync(CancellationToken cancellationToken)
+    {
+        var noted = new ListingWatch();
+        watch = noted;
+        try
+        {
+            var before = await store.DescribeAsync(cancellationToken);
+            metrics.StoreListed();
+            var items = (await store.ReadAllAsync(cancellationToken)).ToImmutableSortedDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
+            return new(items, before.ETag, noted);
+        }
+        catch
+        {
+            Interlocked.CompareExchange(ref watch, null, noted);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The second half, under the store lock and from the writer's queue. If since the listing began the
+    /// store moved only by this service's own writes (or not at all), the listing, with the keys those
+    /// writes wrote or read taken from the state, is the whole store at the current ETag, and it is
+    /// reconciled as a full re-read is (<see cref="KnownAsync"/>, journal, rollback, external changes; the
+    /// state is whole again). If someone else moved it meanwhile (an editor, another instance), the listing
+    /// proves only that the keys where it differs from the state changed outside: those are read by key and
+    /// audited (<see cref="CatchUpAsync"/>, at most <see cref="MaxKeysCaughtUpPerRound"/>), and the rest waits
+    /// for the next round, never for another listing now. False when only a full re-read will do (a journal
+    /// intent the store may hold with its answer lost, a mirror whose seal fails, a suspected rollback).
+    /// </summary>
+    public Task<bool> ReconcileListingAsync(StoreListing listing, CancellationToken cancellationToken) =>
+        database.StoreLockedAsync(async () =>
+        {
+            Interlocked.CompareExchange(ref watch, null, listing.Watch);
+            var (touched, end, superseded) = listing.Watch.Result(listing.ETag);
+            if (superseded)
+                return true;
+            var description = await store.DescribeAsync(cancellationToken);
+            if (end == description.ETag && (touched.Count == 0 || state.ETag == description.ETag))
+            {
+                var builder = listing.Items.ToBuilder();
+                foreach (var key in touched)
+                {
+                    if (state.Items.TryGetValue(key, out var value))
+                        builder[key] = value;
+                    else
+                        builder.Remove(key);
+                }
+                var items = builder.ToImmutable();
+                var observed = StoreState.Of(items, description.ETag, time.GetUtcNow()) with { Digest = seal.DigestOf(items), Version = description.Version };
+                try
+                {
+                    var step = await database.WriteLockedAsync((connection, transaction) => ReconcileAsync(connection, transaction, observed, cancellationToken), cancellationToken);
+                    if (step is not { } done)
+                        return false;
+                    state = done.State;
+                    rollback = null;
+                    return true;
+                }
+                catch (StoreRolledBackException e)
+                {
+                    rollback = e;
+                    throw;
+                }
+            }
+            var differing = listing.Items.Keys.Union(state.Items.Keys, StringComparer.Ordinal)
+                .Where(k => !touched.Contains(k) && listing.Items.GetValueOrDefault(k) != state.Items.GetValueOrDefault(k))
+                .Take(MaxKeysCaughtUpPerRound)
+                .ToList();
+            return await CatchUpLockedAsync(differing, cancellationToken);
+        }, cancellationToken);
+
     /// <summary>The whole store, listed until its ETag is the same before and after (ListKeys carries none), with its digest.</summary>
     async Task<StoreState> ReadWholeStoreAsync(StoreDescription description, CancellationToken cancellationToken)
     {
@@ -408,6 +502,60 @@ public sealed class StoreApplier(
                 return StoreState.Of(items, description.ETag, time.GetUtcNow()) with { Digest = seal.DigestOf(items), Version = description.Version };
             }
             description = after;
+        }
+    }
+}
+
+/// <summary>A listing of the whole store taken without the store lock, the ETag from just before it, and what this service changed meanwhile.</summary>
+public sealed record StoreListing(ImmutableSortedDictionary<string, string> Items, string ETag, ListingWatch Watch);
+
+/// <summary>
+/// What the writer did while a background listing ran: the keys it wrote or read by key (the listing may
+/// hold their older value), and the moves of the state it made, in order, each marked as this service's
+/// own write or not, so the reconcile can tell whether only this service's writes moved the store since
+/// the listing began.
+/// </summary>
+public sealed class ListingWatch
+{
+    readonly Lock gate = new();
+    readonly HashSet<string> touched = new(StringComparer.Ordinal);
+    readonly List<(string? Before, string? After, bool Ours)> moves = [];
+    bool superseded;
+
+    public void Moved(string? before, string? after, bool ours, IEnumerable<string> keys)
+    {
+        lock (gate)
+        {
+            touched.UnionWith(keys);
+            if (before != after)
+                moves.Add((before, after, ours));
+        }
+    }
+
+    /// <summary>A full re-read made the state whole since: the listing is older than it and has nothing to add.</summary>
+    public void Supersede()
+    {
+        lock (gate)
+            superseded = true;
+    }
+
+    /// <summary>
+    /// The keys touched, and the ETag the store reached from <paramref name="listedAt"/> by this service's
+    /// own writes alone (null once a move from there was not one of them); a move that does not start where
+    /// the chain stands (the state catching up to where the listing began) is skipped.
+    /// </summary>
+    public (IReadOnlySet<string> Touched, string? End, bool Superseded) Result(string listedAt)
+    {
+        lock (gate)
+        {
+            string? end = listedAt;
+            foreach (var (before, after, ours) in moves)
+            {
+                if (end is null || before != end)
+                    continue;
+                end = ours ? after : null;
+            }
+            return (touched.ToHashSet(StringComparer.Ordinal), end, superseded);
         }
     }
 }
