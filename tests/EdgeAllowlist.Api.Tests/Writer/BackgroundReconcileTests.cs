@@ -39,6 +39,7 @@ public sealed class BackgroundReconcileTests(BackgroundReconcileTests.GatedHost 
         gate.Release();
         await UntilAuditedAsync(admin, "kvs.external-change", Uri.EscapeDataString(EditedDuringListing));
         gate.Completed.ShouldBe(1, "The background re-read listed the store more than once.");
+        gate.ReleaseLater();
         (await AuditAsync(admin, "kvs.external-change", Uri.EscapeDataString(EditedDuringListing))).Count.ShouldBe(1);
         // The write the listing did not see (its key is on the page read before it landed) is ours, not an external removal.
         (await AuditAsync(admin, "origin.add", Uri.EscapeDataString(WrittenDuringListing))).Count.ShouldBe(1);
@@ -79,8 +80,8 @@ public sealed class BackgroundReconcileTests(BackgroundReconcileTests.GatedHost 
 
     /// <summary>
     /// Once armed: the first listing edits the store from outside before its second page and waits
-    /// there until released; any later listing waits at its first page until then as well, so the
-    /// count of completed listings is the count the released round needed.
+    /// there until released; any later listing waits at its first page until <see cref="ReleaseLater"/>,
+    /// so the count of completed listings is the count the released round needed.
     /// </summary>
     public sealed class ListingGate(IKeyValueStore inner) : IKeyValueStore, IAsyncDisposable
     {
@@ -122,11 +123,10 @@ public sealed class BackgroundReconcileTests(BackgroundReconcileTests.GatedHost 
             }
         }
 
-        public void Release()
-        {
-            released.TrySetResult();
-            later.TrySetResult();
-        }
+        /// <summary>Lets the held listing go on; later ones still wait, so <see cref="Completed"/> counts the held round's listings only.</summary>
+        public void Release() => released.TrySetResult();
+
+        public void ReleaseLater() => later.TrySetResult();
 
         /// <summary>Puts <paramref name="keys"/> as someone else would, at the store's current ETag.</summary>
         public async Task EditAsync(IReadOnlyList<string> keys) =>
@@ -170,7 +170,12 @@ public sealed class BackgroundReconcileTests(BackgroundReconcileTests.GatedHost 
 
         public Task CheckWritableAsync(CancellationToken cancellationToken = default) => inner.CheckWritableAsync(cancellationToken);
 
-        public ValueTask DisposeAsync() => inner is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+        public ValueTask DisposeAsync()
+        {
+            Release();
+            ReleaseLater();
+            return inner is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+        }
 
         public Task<WriteResult> UpdateKeysAsync(string ifMatch, IReadOnlyCollection<KeyValueItem> puts, IReadOnlyCollection<string> deletes, CancellationToken cancellationToken = default) =>
             inner.UpdateKeysAsync(ifMatch, puts, deletes, cancellationToken);
