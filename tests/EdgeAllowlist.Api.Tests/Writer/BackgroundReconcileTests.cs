@@ -166,7 +166,16 @@ public sealed class BackgroundReconcileTests(BackgroundReconcileTests.GatedHost 
 
         public Task<StoreDescription> DescribeAsync(CancellationToken cancellationToken = default) => inner.DescribeAsync(cancellationToken);
 
-        public Task<KeyValueItem?> GetAsync(string key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
+        /// <summary>Keys read one by one (GetKey), as a catch-up reads them.</summary>
+        public int KeysRead => Volatile.Read(ref keysRead);
+
+        int keysRead;
+
+        public Task<KeyValueItem?> GetAsync(string key, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref keysRead);
+            return inner.GetAsync(key, cancellationToken);
+        }
 
         public Task CheckWritableAsync(CancellationToken cancellationToken = default) => inner.CheckWritableAsync(cancellationToken);
 
@@ -179,5 +188,67 @@ public sealed class BackgroundReconcileTests(BackgroundReconcileTests.GatedHost 
 
         public Task<WriteResult> UpdateKeysAsync(string ifMatch, IReadOnlyCollection<KeyValueItem> puts, IReadOnlyCollection<string> deletes, CancellationToken cancellationToken = default) =>
             inner.UpdateKeysAsync(ifMatch, puts, deletes, cancellationToken);
+    }
+}
+
+/// <summary>
+/// A large edit from outside during the background listing is read by key at most
+/// <see cref="Api.Infrastructure.Writer.StoreApplier.MaxKeysCaughtUpPerRound"/> keys a round, so the store
+/// lock is held for a bounded time; the rest is found by the next round's listing, each key audited once.
+/// </summary>
+public sealed class BackgroundReconcileBoundTests(BackgroundReconcileTests.GatedHost host) : IClassFixture<BackgroundReconcileTests.GatedHost>
+{
+    const int Edited = 450;
+    // The origins' keys are o:<origin>; their audit entries name the origin.
+    const string Prefix = "https://zzz-bulk-";
+
+    [Fact]
+    public async Task A_large_edit_during_the_listing_is_read_by_key_at_most_the_bound_in_one_round_and_the_next_listing_finds_the_rest()
+    {
+        using var admin = host.Admin();
+        var gate = host.Gate;
+        // Enough keys that the listing has a page to pause before, reconciled before the gate is armed.
+        for (var chunk = 0; chunk < 3; chunk++)
+            await gate.EditAsync([.. Enumerable.Range(chunk * 40, 40).Select(i => $"o:https://seed-{i:D3}.example")]);
+        await UntilAsync(async () => await CountAsync(admin, "https://seed-") >= 120, "the seeds");
+        await gate.ArmBetweenListingsAsync();
+        await gate.EditAsync(["o:https://moved.example"]);
+        await gate.Paused.WaitAsync(TimeSpan.FromMinutes(2));
+
+        // While the listing is held after its first page, someone adds 450 keys that sort onto its later pages.
+        foreach (var chunk in Enumerable.Range(0, Edited).Chunk(50))
+            await gate.EditAsync([.. chunk.Select(i => $"o:{Prefix}{i:D3}.example")]);
+        var readBefore = gate.KeysRead;
+        gate.Release();
+
+        // The round reads by key only up to the bound (the listing shows all 450 and the gate's own edit as changed outside).
+        await UntilAsync(async () => await CountAsync(admin, Prefix) > 0, "the first round");
+        var firstRound = await CountAsync(admin, Prefix);
+        (gate.KeysRead - readBefore).ShouldBe(Api.Infrastructure.Writer.StoreApplier.MaxKeysCaughtUpPerRound);
+        firstRound.ShouldBeLessThanOrEqualTo(Api.Infrastructure.Writer.StoreApplier.MaxKeysCaughtUpPerRound);
+        gate.Completed.ShouldBe(1);
+
+        // The next round lists the store, which has stopped moving, and audits the rest: every key exactly once.
+        gate.ReleaseLater();
+        await UntilAsync(async () => await CountAsync(admin, Prefix) >= Edited, "the next round");
+        var entries = await EntriesAsync(admin, Prefix);
+        entries.Select(e => e!["target"]!.GetValue<string>()).Order(StringComparer.Ordinal)
+            .ShouldBe(Enumerable.Range(0, Edited).Select(i => $"{Prefix}{i:D3}.example"));
+        (await admin.GetJsonAsync("/v1/audit/verify"))["valid"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    static async Task<List<System.Text.Json.Nodes.JsonNode?>> EntriesAsync(HttpClient admin, string prefix) =>
+        [.. (await admin.GetJsonAsync("/v1/audit?action=kvs.external-change&limit=1000"))["items"]!.AsArray()
+            .Where(e => e!["target"]!.GetValue<string>().StartsWith(prefix, StringComparison.Ordinal))];
+
+    static async Task<int> CountAsync(HttpClient admin, string prefix) => (await EntriesAsync(admin, prefix)).Count;
+
+    static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var tries = 0; !await condition(); tries++)
+        {
+            tries.ShouldBeLessThan(600, $"The background re-read never got to {what}.");
+            await Task.Delay(100);
+        }
     }
 }
