@@ -85,12 +85,16 @@ public sealed class PostgresDatabase(string connectionString, TimeSpan checkAfte
         var pause = TimeSpan.FromMilliseconds(100);
         while (!stop.IsCancellationRequested)
         {
+            // Only a session that was open and ended says the pooled ones ended too; a failed open
+            // (the server still away, or out of connection slots) says nothing of the pool.
+            var watching = false;
             try
             {
                 await using var connection = await watchSource.OpenConnectionAsync(stop);
                 pause = TimeSpan.FromMilliseconds(100);
                 // Never notified: the wait returns only when the session ends.
                 await connection.ExecuteAsync("LISTEN edge_allowlist_pool_watch", null, stop);
+                watching = true;
                 while (true)
                     await connection.WaitAsync(stop);
             }
@@ -98,10 +102,14 @@ public sealed class PostgresDatabase(string connectionString, TimeSpan checkAfte
             {
                 return;
             }
-            catch (Exception e) when (e is DbException or IOException or TimeoutException)
+            catch (Exception) when (watching)
             {
                 dataSource.Clear();
                 Volatile.Write(ref lastConfirmed, long.MinValue);
+            }
+            catch (Exception)
+            {
+                // Not connected: try again after the pause.
             }
             try
             {
